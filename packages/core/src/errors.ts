@@ -1,0 +1,51 @@
+/**
+ * Errors thrown by Baton. Every one extends {@link BatonError}, so `err instanceof BatonError`
+ * tells Baton's errors from the caller's own.
+ *
+ * @module
+ */
+
+/** Base class of every error Baton throws on purpose. */
+export class BatonError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * A waiting call (`acquire`, `put`, `get`, `wait`, ...) gave up after its `timeout`.
+ * The call left no trace: no permit taken, no item put or taken.
+ */
+export class TimeoutError extends BatonError {
+  /** The timeout that expired, in milliseconds. */
+  readonly timeout: number;
+  constructor(message: string, timeout: number) {
+    super(message);
+    this.timeout = timeout;
+  }
+}
+
+/**
+ * The queue (or pipeline) was closed: a `put` after `close()`, or a `get` once a closed queue
+ * is drained. Python 3.13 calls this `ShutDown`.
+ */
+export class ClosedError extends BatonError {}
+
+/** A lock was used wrongly: released while not held, or released by an agent that does not own it. */
+export class LockError extends BatonError {}
+
+/** A {@link Barrier} was broken (aborted, reset, or a waiter timed out) while a party waited. */
+export class BrokenBarrierError extends BatonError {}
+
+/** A value could not be encoded for, or decoded from, a shared-memory slot. Nothing was written. */
+export class CodecError extends BatonError {}
+
+/**
+ * A blocking call (`acquireSync`, `putSync`, `getSync`, ...) was made where blocking is not
+ * allowed, such as a browser's main thread. The message names the async form to use instead.
+ */
+export class BlockingCallError extends BatonError {}
+
+/** A handle passed to `SharedX.from(handle)` is not a handle of that kind of primitive. */
+export class HandleError extends BatonError {}

@@ -1,0 +1,9 @@
+export {
+  setTracer,
+  getTracer,
+  tracing,
+  currentAgent,
+  type Tracer,
+  type TraceEvent,
+  type TraceKind,
+} from './tracer.js';

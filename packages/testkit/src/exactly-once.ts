@@ -1,0 +1,97 @@
+/**
+ * Exactly-once checking in the terms of Jepsen's queue checkers: what was expected but never
+ * consumed is *lost*, what was consumed more than once is *duplicated*, and what was consumed
+ * but never expected is *unexpected*.
+ *
+ * @module
+ */
+
+/** Where one consumed item went wrong. */
+export interface ExactlyOnceReport<T> {
+  /** Expected items never consumed, in expected order. */
+  readonly lost: readonly T[];
+  /** Items consumed more than once, each with every index at which it was consumed. */
+  readonly duplicated: readonly { readonly item: T; readonly at: readonly number[] }[];
+  /** Consumed items that were never expected, with the index at which each was consumed. */
+  readonly unexpected: readonly { readonly item: T; readonly at: number }[];
+  /** Whether every expected item was consumed exactly once and nothing else was. */
+  readonly ok: boolean;
+}
+
+/**
+ * Compares what was consumed with what was expected, ignoring order. Items are compared with
+ * `SameValueZero` (like `Map` keys), or by `key(item)` when given.
+ *
+ * @example
+ * ```ts
+ * const report = checkExactlyOnce([1, 2, 3], [1, 3, 3]);
+ * // report.lost = [2], report.duplicated = [{ item: 3, at: [1, 2] }]
+ * ```
+ */
+export function checkExactlyOnce<T>(
+  expected: Iterable<T>,
+  consumed: Iterable<T>,
+  key: (item: T) => unknown = (item) => item,
+): ExactlyOnceReport<T> {
+  const wanted = new Map<unknown, T>();
+  for (const item of expected) wanted.set(key(item), item);
+  const seen = new Map<unknown, { item: T; at: number[] }>();
+  const unexpected: { item: T; at: number }[] = [];
+  let index = 0;
+  for (const item of consumed) {
+    const k = key(item);
+    if (!wanted.has(k)) unexpected.push({ item, at: index });
+    const entry = seen.get(k);
+    if (entry === undefined) seen.set(k, { item, at: [index] });
+    else entry.at.push(index);
+    index++;
+  }
+  const lost = [...wanted].filter(([k]) => !seen.has(k)).map(([, item]) => item);
+  const duplicated = [...seen.values()].filter((entry) => entry.at.length > 1);
+  return {
+    lost,
+    duplicated,
+    unexpected,
+    ok: lost.length === 0 && duplicated.length === 0 && unexpected.length === 0,
+  };
+}
+
+/**
+ * Throws an `AssertionError`-like `Error` naming the first lost, duplicated or unexpected item
+ * unless every expected item was consumed exactly once.
+ */
+export function assertExactlyOnce<T>(
+  expected: Iterable<T>,
+  consumed: Iterable<T>,
+  key?: (item: T) => unknown,
+): void {
+  const report = checkExactlyOnce(expected, consumed, key);
+  if (report.ok) return;
+  const parts: string[] = [];
+  if (report.lost.length > 0) {
+    parts.push(`lost ${report.lost.length} (first: ${show(report.lost[0])})`);
+  }
+  const dup = report.duplicated[0];
+  if (dup !== undefined) {
+    parts.push(
+      `duplicated ${report.duplicated.length} (first: ${show(dup.item)} consumed at ${dup.at.join(', ')})`,
+    );
+  }
+  const odd = report.unexpected[0];
+  if (odd !== undefined) {
+    parts.push(
+      `unexpected ${report.unexpected.length} (first: ${show(odd.item)} consumed at ${odd.at})`,
+    );
+  }
+  throw new Error(`expected every item exactly once: ${parts.join('; ')}`);
+}
+
+function show(value: unknown): string {
+  try {
+    return typeof value === 'string'
+      ? JSON.stringify(value)
+      : String(JSON.stringify(value) ?? value);
+  } catch {
+    return String(value);
+  }
+}
