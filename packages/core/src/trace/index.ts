@@ -7,3 +7,5 @@ export {
   type TraceEvent,
   type TraceKind,
 } from './tracer.js';
+export { setScheduler, type Scheduler } from './scheduler.js';
+export type { TraceSubject } from './tracer.js';
