@@ -109,11 +109,15 @@ export interface TraceSubject {
 /**
  * Reports `kind` for `subject` to the current tracer. Callers guard with `tracing()` when they
  * would otherwise allocate `detail`.
+ *
+ * @param agent - who it happened to, when that is not the caller: a waiter woken by another
+ *   task's `release()` records its own agent when it starts waiting and passes it here.
  */
 export function emit(
   subject: TraceSubject,
   kind: TraceKind,
   detail?: Readonly<Record<string, unknown>>,
+  agent?: string,
 ): void {
   const tracer = current;
   if (tracer === undefined) return;
@@ -122,7 +126,7 @@ export function emit(
     primitive: subject.kind,
     id: subject.id,
     name: subject.name,
-    agent: tracer.agent?.() ?? 'main',
+    agent: agent ?? tracer.agent?.() ?? 'main',
     time: performance.now(),
     ...(tracer.stacks ? { stack: cleanStack(new Error().stack) } : {}),
     ...(detail ? { detail } : {}),
