@@ -15,7 +15,9 @@ const files = readdirSync(here)
 let failed = 0;
 for (const name of files) {
   console.log(`\n=== ${name} ===`);
-  const result = spawnSync(process.execPath, ['--expose-gc', join(here, name)], { stdio: 'inherit' });
+  const result = spawnSync(process.execPath, ['--expose-gc', join(here, name)], {
+    stdio: 'inherit',
+  });
   if (result.status !== 0) failed++;
 }
 if (files.length === 0) console.log('no benchmarks found');
