@@ -5,11 +5,15 @@
  *
  * @module
  */
+import { AssertionError } from './assertion.js';
+import { show } from './format.js';
 
 /** Where one consumed item went wrong. */
 export interface ExactlyOnceReport<T> {
-  /** Expected items never consumed, in expected order. */
+  /** Expected items never consumed, in expected order, each with its index in `expected`. */
   readonly lost: readonly T[];
+  /** Index in `expected` of each lost item. */
+  readonly lostAt: readonly number[];
   /** Items consumed more than once, each with every index at which it was consumed. */
   readonly duplicated: readonly { readonly item: T; readonly at: readonly number[] }[];
   /** Consumed items that were never expected, with the index at which each was consumed. */
@@ -33,8 +37,13 @@ export function checkExactlyOnce<T>(
   consumed: Iterable<T>,
   key: (item: T) => unknown = (item) => item,
 ): ExactlyOnceReport<T> {
-  const wanted = new Map<unknown, T>();
-  for (const item of expected) wanted.set(key(item), item);
+  const wanted = new Map<unknown, { item: T; at: number }>();
+  let e = 0;
+  for (const item of expected) {
+    const k = key(item);
+    if (!wanted.has(k)) wanted.set(k, { item, at: e });
+    e++;
+  }
   const seen = new Map<unknown, { item: T; at: number[] }>();
   const unexpected: { item: T; at: number }[] = [];
   let index = 0;
@@ -46,19 +55,49 @@ export function checkExactlyOnce<T>(
     else entry.at.push(index);
     index++;
   }
-  const lost = [...wanted].filter(([k]) => !seen.has(k)).map(([, item]) => item);
+  const missing = [...wanted].filter(([k]) => !seen.has(k)).map(([, entry]) => entry);
   const duplicated = [...seen.values()].filter((entry) => entry.at.length > 1);
   return {
-    lost,
+    lost: missing.map((m) => m.item),
+    lostAt: missing.map((m) => m.at),
     duplicated,
     unexpected,
-    ok: lost.length === 0 && duplicated.length === 0 && unexpected.length === 0,
+    ok: missing.length === 0 && duplicated.length === 0 && unexpected.length === 0,
   };
 }
 
+/** The explanation of a failed report: each kind of fault, counted, with its first instance. */
+export function describeExactlyOnce<T>(report: ExactlyOnceReport<T>): string {
+  const parts: string[] = [];
+  if (report.lost.length > 0) {
+    parts.push(
+      `lost ${report.lost.length} (first: ${show(report.lost[0])}, expected at ${report.lostAt[0]}, never consumed)`,
+    );
+  }
+  const dup = report.duplicated[0];
+  if (dup !== undefined) {
+    parts.push(
+      `duplicated ${report.duplicated.length} (first: ${show(dup.item)}, consumed at ${dup.at.join(' and ')})`,
+    );
+  }
+  const odd = report.unexpected[0];
+  if (odd !== undefined) {
+    parts.push(
+      `unexpected ${report.unexpected.length} (first: ${show(odd.item)}, consumed at ${odd.at}, never expected)`,
+    );
+  }
+  return `expected every item exactly once: ${parts.join('; ')}`;
+}
+
 /**
- * Throws an `AssertionError`-like `Error` naming the first lost, duplicated or unexpected item
- * unless every expected item was consumed exactly once.
+ * Throws an {@link AssertionError} naming the first lost, duplicated and unexpected item and
+ * where it was, unless every expected item was consumed exactly once and nothing else was.
+ *
+ * @example
+ * ```ts
+ * assertExactlyOnce([1, 2, 3], consumed);
+ * // AssertionError: expected every item exactly once: lost 1 (first: 2, expected at 1, never consumed)
+ * ```
  */
 export function assertExactlyOnce<T>(
   expected: Iterable<T>,
@@ -66,32 +105,5 @@ export function assertExactlyOnce<T>(
   key?: (item: T) => unknown,
 ): void {
   const report = checkExactlyOnce(expected, consumed, key);
-  if (report.ok) return;
-  const parts: string[] = [];
-  if (report.lost.length > 0) {
-    parts.push(`lost ${report.lost.length} (first: ${show(report.lost[0])})`);
-  }
-  const dup = report.duplicated[0];
-  if (dup !== undefined) {
-    parts.push(
-      `duplicated ${report.duplicated.length} (first: ${show(dup.item)} consumed at ${dup.at.join(', ')})`,
-    );
-  }
-  const odd = report.unexpected[0];
-  if (odd !== undefined) {
-    parts.push(
-      `unexpected ${report.unexpected.length} (first: ${show(odd.item)} consumed at ${odd.at})`,
-    );
-  }
-  throw new Error(`expected every item exactly once: ${parts.join('; ')}`);
-}
-
-function show(value: unknown): string {
-  try {
-    return typeof value === 'string'
-      ? JSON.stringify(value)
-      : String(JSON.stringify(value) ?? value);
-  } catch {
-    return String(value);
-  }
+  if (!report.ok) throw new AssertionError(describeExactlyOnce(report));
 }

@@ -1,1 +1,20 @@
-export {};
+export { pipeline, Pipeline, DEFAULT_CAPACITY } from './pipeline.js';
+export { map, filter, flatMap } from './stages.js';
+export { PipelineError } from './errors.js';
+export type {
+  CodecName,
+  PipelineOptions,
+  PipelineResult,
+  Placement,
+  Put,
+  RunOptions,
+  SinkFunction,
+  Source,
+  Stage,
+  StageContext,
+  StageFunction,
+  StageKind,
+  StageModule,
+  StageOptions,
+  StageStats,
+} from './types.js';

@@ -1,1 +1,51 @@
-export {};
+/**
+ * Shared-memory primitives: state in a SharedArrayBuffer, usable from every agent (worker or
+ * main thread) that holds it. Create one, send `x.handle` with `postMessage`, rebuild it with
+ * `SharedX.from(handle)`.
+ *
+ * @module
+ */
+export { SharedLock, SharedRLock, type SharedLockOptions } from './lock.js';
+export { SharedSemaphore, type SharedSemaphoreOptions } from './semaphore.js';
+export { SharedEvent, type SharedEventOptions } from './event.js';
+export {
+  SharedCondition,
+  type SharedConditionOptions,
+  type SharedConditionHandle,
+} from './condition.js';
+export { SharedBarrier, type SharedBarrierOptions } from './barrier.js';
+export {
+  SharedQueue,
+  DEFAULT_SLOT_SIZE,
+  type SharedQueueOptions,
+  type SharedQueueHandle,
+} from './queue.js';
+export { MAX_CAPACITY as SHARED_QUEUE_MAX_CAPACITY } from './ring.js';
+export {
+  codecs,
+  type Codec,
+  type BuiltinCodecName,
+  type BuiltinCodecs,
+  type JsonValue,
+  type PlainData,
+} from './codec/index.js';
+export {
+  SharedRegistry,
+  sharedRegistry,
+  useRegistry,
+  registerAgent,
+  currentAgentId,
+  snapshot,
+  findDeadlock,
+  type SharedRegistryOptions,
+  type SharedRegistryHandle,
+  type AgentSnapshot,
+  type PrimitiveSnapshot,
+  type WaitForSnapshot,
+  type WaitForEdge,
+  type Deadlock,
+  type WaitOp,
+} from './registry.js';
+export type { SharedHandle, SharedKind } from './handle.js';
+export type { SharedNameOptions } from './base.js';
+export { canBlock } from './wait.js';

@@ -1,0 +1,350 @@
+/**
+ * The page's picture of a run, rebuilt from the workers' events: one lane per worker, who holds
+ * which lock, the queue's fill, the console, and the items produced and consumed.
+ *
+ * Events arrive per worker, in batches, on separate ports; the model replays them in `seq`
+ * order (see `protocol.ts`) and holds back any event whose predecessor has not arrived yet, so
+ * the lock table never shows a lock taken before it was released.
+ *
+ * A plain class on purpose: it changes thousands of times a second, and the components read a
+ * fresh snapshot of it once per frame instead of tracking every field.
+ *
+ * @module
+ */
+import type {
+  Declarations,
+  EventBatch,
+  Settings,
+  UserError,
+  WaitTarget,
+  WorkerEvent,
+  WorkerSpec,
+} from './protocol.js';
+import type { ItemRecord, LaneState, WaitGraph } from './verdict.js';
+
+/** Colours of the lanes and console lines, in worker order; readable on white and on dark. */
+export const LANE_COLOURS = [
+  '#1f77b4',
+  '#d62728',
+  '#2ca02c',
+  '#9467bd',
+  '#ff7f0e',
+  '#17becf',
+  '#8c564b',
+  '#e377c2',
+] as const;
+
+/** The colour of worker `id`. */
+export const laneColour = (id: number): string => LANE_COLOURS[id % LANE_COLOURS.length] as string;
+
+/** A stretch of time a worker spent in one state. `to` is `null` while it lasts. */
+export interface Segment {
+  readonly state: LaneState;
+  /** What it waited for, when blocked: `'lock producer_lock'`, `'queue (not_empty)'`. */
+  readonly label: string;
+  readonly from: number;
+  to: number | null;
+}
+
+export interface Lane {
+  readonly worker: WorkerSpec;
+  readonly colour: string;
+  state: LaneState;
+  waitingFor: WaitTarget | undefined;
+  segments: Segment[];
+}
+
+export interface ConsoleLine {
+  /** Counts every line of the run from 0, dropped ones included. */
+  readonly n: number;
+  readonly t: number;
+  readonly worker: number;
+  readonly text: string;
+  readonly kind: 'log' | 'error';
+}
+
+/** How long the model waits for a missing event before it skips it (see `drain`). */
+export const GAP_PATIENCE_MS = 250;
+/** How many lines the console keeps; older ones are dropped and counted. */
+export const CONSOLE_LIMIT = 2000;
+/** How many segments a lane keeps; older ones are merged into a summary count. */
+export const SEGMENT_LIMIT = 4000;
+
+/** How `target` reads in a lane and in the locks table. */
+export function targetLabel(target: WaitTarget): string {
+  return target.kind === 'queue'
+    ? `${target.name} (${target.for})`
+    : `${target.kind} ${target.name}`;
+}
+
+export class RunModel {
+  readonly lanes: Lane[];
+  readonly locks = new Map<string, { holder: number | 'setup' | null; waiters: number[] }>();
+  readonly semaphores = new Map<string, { value: number; initial: number; holders: number[] }>();
+  readonly events = new Map<string, boolean>();
+  readonly queue: { size: number; peak: number; readonly capacity: number };
+  readonly console: ConsoleLine[] = [];
+  droppedLines = 0;
+  readonly produced: ItemRecord[] = [];
+  readonly consumed: ItemRecord[] = [];
+  /** Consumptions counted with their repeats (a record may stand for several reads). */
+  consumedCount = 0;
+  readonly errors: { worker: string; workerId: number; error: UserError }[] = [];
+  /** The time of the latest applied event, in ms since the run started. */
+  now = 0;
+  /** How many events were applied. */
+  applied = 0;
+
+  #next = 0;
+  /** When (page clock) the current gap in the sequence was first seen. */
+  #gapSince: number | undefined;
+  readonly #pending = new Map<number, { worker: number; event: WorkerEvent }>();
+
+  constructor(workers: readonly WorkerSpec[], declarations: Declarations, settings: Settings) {
+    this.lanes = workers.map((worker) => ({
+      worker,
+      colour: laneColour(worker.id),
+      state: 'starting',
+      waitingFor: undefined,
+      segments: [{ state: 'starting', label: '', from: 0, to: null }],
+    }));
+    for (const { name, locked } of declarations.locks) {
+      this.locks.set(name, { holder: locked ? 'setup' : null, waiters: [] });
+    }
+    for (const { name, value } of declarations.semaphores) {
+      this.semaphores.set(name, { value, initial: value, holders: [] });
+    }
+    for (const name of declarations.events) this.events.set(name, false);
+    this.queue = { size: 0, peak: 0, capacity: settings.capacity };
+  }
+
+  /** Takes a batch from a worker; its events are applied by {@link drain}. */
+  receive(batch: EventBatch): void {
+    for (const event of batch.events) this.#pending.set(event.seq, { worker: batch.worker, event });
+  }
+
+  /** Whether an event is held back because an earlier one has not arrived. */
+  get waitingForEvents(): boolean {
+    return this.#pending.size > 0;
+  }
+
+  /**
+   * Applies the received events in `seq` order, up to the first one still missing; with
+   * `all`, applies everything received, gaps or not (after every worker ended or was stopped,
+   * the missing numbers will never come).
+   *
+   * A gap that lasts {@link GAP_PATIENCE_MS} (`now` is the page's clock) is skipped: a worker
+   * that batched an event and then spun in a loop without calling the API would otherwise
+   * freeze the whole view. Its event is applied whenever it arrives.
+   */
+  drain(all = false, now = 0): void {
+    if (all) {
+      const rest = [...this.#pending.keys()].sort((a, b) => a - b);
+      for (const seq of rest) this.#apply(seq);
+      this.#gapSince = undefined;
+      return;
+    }
+    for (;;) {
+      // Late arrivals from behind a skipped gap first, then the contiguous run.
+      for (const seq of this.#pending.keys()) if (seq < this.#next) this.#apply(seq);
+      while (this.#pending.has(this.#next)) this.#apply(this.#next);
+      if (this.#pending.size === 0) {
+        this.#gapSince = undefined;
+        return;
+      }
+      this.#gapSince ??= now;
+      if (now - this.#gapSince < GAP_PATIENCE_MS) return;
+      this.#next = Math.min(...this.#pending.keys());
+      this.#gapSince = undefined;
+    }
+  }
+
+  #apply(seq: number): void {
+    const entry = this.#pending.get(seq);
+    if (entry === undefined) return;
+    this.#pending.delete(seq);
+    this.#next = Math.max(this.#next, seq + 1);
+    this.applied++;
+    const { worker, event } = entry;
+    this.now = Math.max(this.now, event.t);
+    const lane = this.lanes[worker];
+    if (lane === undefined) return;
+    switch (event.kind) {
+      case 'started':
+        this.#enter(lane, 'running', event.t);
+        break;
+      case 'log':
+        this.#line({ t: event.t, worker, text: event.text, kind: 'log' });
+        break;
+      case 'block': {
+        lane.waitingFor = event.on;
+        this.#enter(lane, 'blocked', event.t, targetLabel(event.on));
+        if (event.on.kind === 'lock') this.locks.get(event.on.name)?.waiters.push(worker);
+        break;
+      }
+      case 'sleep':
+        this.#enter(lane, 'sleeping', event.t, `sleep(${event.ms})`);
+        break;
+      case 'wake':
+        this.#resume(lane, worker, event.t);
+        break;
+      case 'acquired': {
+        this.#resume(lane, worker, event.t);
+        if (event.prim === 'lock') {
+          const lock = this.locks.get(event.name);
+          if (lock !== undefined) lock.holder = worker;
+        } else {
+          const semaphore = this.semaphores.get(event.name);
+          if (semaphore !== undefined) {
+            semaphore.value--;
+            semaphore.holders.push(worker);
+          }
+        }
+        break;
+      }
+      case 'released': {
+        if (event.prim === 'lock') {
+          const lock = this.locks.get(event.name);
+          if (lock !== undefined) lock.holder = null;
+        } else {
+          const semaphore = this.semaphores.get(event.name);
+          if (semaphore !== undefined) {
+            semaphore.value++;
+            // A permit released by someone who never acquired one (allowed, as in Python)
+            // still leaves the oldest holder's permit counted as returned.
+            const at = semaphore.holders.indexOf(worker);
+            semaphore.holders.splice(at === -1 ? 0 : at, 1);
+          }
+        }
+        break;
+      }
+      case 'set':
+      case 'clear':
+        this.events.set(event.name, event.kind === 'set');
+        break;
+      case 'put':
+        this.#resume(lane, worker, event.t);
+        if (event.to === 'queue') {
+          this.queue.size++;
+          this.queue.peak = Math.max(
+            this.queue.peak,
+            Math.min(this.queue.size, this.queue.capacity),
+          );
+        }
+        if (event.item !== null)
+          this.produced.push({ item: event.item, value: event.value, worker });
+        break;
+      case 'get':
+        this.#resume(lane, worker, event.t);
+        // Not clamped at 0: a get numbers itself after it took the item, and so may come before
+        // the put's number (the putter numbers its put only after the put returned). The count
+        // is exact again once both events are applied.
+        if (event.from === 'queue') this.queue.size--;
+        if (event.item !== null) {
+          this.consumed.push(
+            event.times === undefined
+              ? { item: event.item, value: event.value, worker }
+              : { item: event.item, value: event.value, worker, times: event.times },
+          );
+          this.consumedCount += event.times ?? 1;
+        }
+        break;
+      case 'done':
+        this.#enter(lane, 'done', event.t);
+        break;
+      case 'failed':
+        this.fail(worker, event.error, event.t);
+        break;
+    }
+  }
+
+  /** Records that worker `id` failed with `error` (reported by it, or by its `onerror`). */
+  fail(id: number, error: UserError, t = this.now): void {
+    const lane = this.lanes[id];
+    if (lane === undefined || lane.state === 'done' || lane.state === 'failed') return;
+    this.errors.push({ worker: lane.worker.name, workerId: id, error });
+    const where = error.location ? ` (line ${error.location.line})` : '';
+    this.#line({ t, worker: id, kind: 'error', text: `${error.name}: ${error.message}${where}` });
+    this.#enter(lane, 'failed', t);
+  }
+
+  /** A blocked or sleeping worker goes on. */
+  #resume(lane: Lane, worker: number, t: number): void {
+    if (lane.state !== 'blocked' && lane.state !== 'sleeping' && lane.state !== 'starting') return;
+    const target = lane.waitingFor;
+    if (target?.kind === 'lock') {
+      const waiters = this.locks.get(target.name)?.waiters;
+      const at = waiters?.indexOf(worker) ?? -1;
+      if (at !== -1) waiters?.splice(at, 1);
+    }
+    lane.waitingFor = undefined;
+    this.#enter(lane, 'running', t);
+  }
+
+  #enter(lane: Lane, state: LaneState, t: number, label = ''): void {
+    const last = lane.segments.at(-1);
+    if (last !== undefined && last.to === null) {
+      if (last.state === state && last.label === label) return;
+      last.to = t;
+    }
+    if (lane.state === 'blocked' && state !== 'blocked') lane.waitingFor = undefined;
+    lane.state = state;
+    lane.segments.push({
+      state,
+      label,
+      from: t,
+      to: state === 'done' || state === 'failed' ? t : null,
+    });
+    if (lane.segments.length > SEGMENT_LIMIT)
+      lane.segments.splice(0, lane.segments.length - SEGMENT_LIMIT);
+  }
+
+  #line(line: Omit<ConsoleLine, 'n'>): void {
+    this.console.push({ ...line, n: this.console.length + this.droppedLines });
+    if (this.console.length > CONSOLE_LIMIT) {
+      const extra = this.console.length - CONSOLE_LIMIT;
+      this.console.splice(0, extra);
+      this.droppedLines += extra;
+    }
+  }
+
+  /** Marks every worker still live as stopped (after Stop, or when a deadlock ended the run). */
+  stopLive(t: number, state: 'stopped' | 'blocked' = 'stopped'): void {
+    for (const lane of this.lanes) {
+      if (lane.state === 'done' || lane.state === 'failed') continue;
+      if (state === 'blocked' && lane.state === 'blocked') {
+        const last = lane.segments.at(-1);
+        if (last !== undefined) last.to = t;
+        continue;
+      }
+      this.#enter(lane, 'stopped', t);
+      const last = lane.segments.at(-1);
+      if (last !== undefined) last.to = t;
+    }
+  }
+
+  /** Whether every worker finished, well or badly. */
+  get finished(): boolean {
+    return this.lanes.every((l) => l.state === 'done' || l.state === 'failed');
+  }
+
+  /** Who holds what and who waits for what, for the deadlock check and its explanation. */
+  graph(): WaitGraph {
+    return {
+      workers: this.lanes.map((l) => ({
+        id: l.worker.id,
+        name: l.worker.name,
+        state: l.state,
+        waitingFor: l.waitingFor,
+      })),
+      locks: [...this.locks].map(([name, l]) => ({ name, holder: l.holder })),
+      semaphores: [...this.semaphores].map(([name, s]) => ({
+        name,
+        value: s.value,
+        holders: s.holders,
+      })),
+      events: [...this.events].map(([name, set]) => ({ name, set })),
+      queue: { size: this.queue.size, capacity: this.queue.capacity },
+    };
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * The run's shared objects, made of `@baton/core`'s shared-memory primitives: created on the
+ * page ({@link createShared}), sent to each worker as handles, and rebuilt there
+ * ({@link openBackends}).
+ *
+ * Each run gets its own agent registry, so that `findDeadlock()` reads only this run's workers
+ * and locks, and the page names itself `setup` in it (it holds the locks declared
+ * `{ locked: true }` until a worker releases them).
+ *
+ * @module
+ */
+import {
+  registerAgent,
+  SharedEvent,
+  SharedLock,
+  SharedQueue,
+  SharedRegistry,
+  SharedSemaphore,
+  useRegistry,
+  type Deadlock,
+  type SharedHandle,
+  type SharedQueueHandle,
+} from '@baton/core';
+import type { Backends, EventBackend, PermitBackend, QueueBackend } from './backends.js';
+import type { Declarations, Settings, SharedHandles } from './protocol.js';
+
+/** The page's side of a run's shared objects. */
+export interface SharedRun {
+  readonly handles: SharedHandles;
+  /** Asks the run's registry whether its agents are deadlocked, from shared memory alone. */
+  findDeadlock(): Deadlock | undefined;
+}
+
+/**
+ * Creates the run's queue, locks, semaphores, events and cells, and the sequence counter.
+ *
+ * @example
+ * ```ts
+ * const shared = createShared(scanDeclarations(panes, settings), settings);
+ * worker.postMessage({ handles: shared.handles });
+ * ```
+ */
+export function createShared(declarations: Declarations, settings: Settings): SharedRun {
+  const registry = SharedRegistry.create({ maxAgents: 32, maxPrimitives: 256 });
+  useRegistry(registry);
+  registerAgent('setup');
+  // 1 kB per item: a value whose JSON is larger is refused with a CodecError naming it.
+  const queue = new SharedQueue<unknown>({
+    capacity: settings.capacity,
+    codec: 'json',
+    name: 'queue',
+    slotSize: 1024,
+  });
+  const locks: Record<string, SharedHandle> = {};
+  for (const { name, locked } of declarations.locks) {
+    const lock = new SharedLock({ name });
+    // Held from the start by the page: the lesson's constructor that acquires consumer_lock.
+    if (locked && !lock.tryAcquire()) throw new Error(`could not hold lock '${name}' at the start`);
+    locks[name] = lock.handle;
+  }
+  const semaphores: Record<string, SharedHandle> = {};
+  for (const { name, value } of declarations.semaphores) {
+    semaphores[name] = new SharedSemaphore(value, { name }).handle;
+  }
+  const events: Record<string, SharedHandle> = {};
+  for (const name of declarations.events) events[name] = new SharedEvent({ name }).handle;
+  const cells: Record<string, SharedArrayBuffer> = {};
+  for (const name of declarations.cells) cells[name] = new SharedArrayBuffer(8);
+  return {
+    handles: {
+      queue: queue.handle,
+      locks,
+      semaphores,
+      events,
+      cells,
+      sequence: new SharedArrayBuffer(4),
+    },
+    findDeadlock: () => registry.findDeadlock(),
+  };
+}
+
+/** Rebuilds the run's shared objects in a worker, named `agent` in the registry. */
+export function openBackends(handles: SharedHandles, agent: string): Backends {
+  registerAgent(agent);
+  const queue = SharedQueue.from(handles.queue as SharedQueueHandle);
+  const permits = (
+    table: Readonly<Record<string, unknown>>,
+    from: (handle: unknown) => PermitBackend,
+  ): Map<string, PermitBackend> =>
+    new Map(Object.entries(table).map(([name, handle]) => [name, from(handle)]));
+  const queueBackend: QueueBackend = {
+    tryPut: (value) => queue.tryPut(value),
+    putSync: (value) => queue.putSync(value),
+    put: (value) => queue.put(value),
+    tryGet: () => queue.tryGet(),
+    getSync: () => queue.getSync(),
+    get: () => queue.get(),
+    get size() {
+      return queue.size;
+    },
+    get capacity() {
+      return queue.capacity;
+    },
+  };
+  return {
+    queue: queueBackend,
+    locks: permits(handles.locks, (h) => SharedLock.from(h as SharedHandle<'SharedLock'>)),
+    semaphores: permits(handles.semaphores, (h) =>
+      SharedSemaphore.from(h as SharedHandle<'SharedSemaphore'>),
+    ),
+    events: new Map(
+      Object.entries(handles.events).map(([name, handle]): [string, EventBackend] => {
+        const event = SharedEvent.from(handle as SharedHandle<'SharedEvent'>);
+        return [
+          name,
+          {
+            isSet: () => event.isSet,
+            set: () => event.set(),
+            clear: () => event.clear(),
+            waitSync: () => event.waitSync(),
+            wait: () => event.wait(),
+          },
+        ];
+      }),
+    ),
+    cells: new Map(
+      Object.entries(handles.cells).map(([name, buffer]) => [name, new Int32Array(buffer, 0, 2)]),
+    ),
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * Starting a worker that runs `worker.ts`, in Node (`worker_threads`) or in a browser (a module
+ * `Worker`), behind one small interface. Keeps a count of the workers alive, so tests can check
+ * that a pipeline leaves none behind.
+ *
+ * @module
+ */
+import { isNode } from './environment.js';
+
+/** A started worker, whichever kind. */
+export interface WorkerPort {
+  post(message: unknown): void;
+  /** Messages from the worker. */
+  onMessage(listener: (message: unknown) => void): void;
+  /** An error the worker did not catch (or failed to load with). */
+  onError(listener: (error: unknown) => void): void;
+  /** Stops the worker now. Idempotent. */
+  terminate(): void;
+  /** Resolves once the worker has exited (Node) or been terminated (browser). */
+  readonly exited: Promise<void>;
+}
+
+let alive = 0;
+
+/** How many workers started by pipelines are alive now (for leak checks). */
+export function liveWorkers(): number {
+  return alive;
+}
+
+interface NodeWorker {
+  postMessage(message: unknown): void;
+  on(event: 'message' | 'error' | 'exit', listener: (value: unknown) => void): void;
+  terminate(): Promise<number>;
+}
+
+interface NodeWorkerThreads {
+  Worker: new (url: URL, options: { name?: string }) => NodeWorker;
+}
+
+/** Starts a worker running the stage bootstrap; `name` shows in debuggers and traces. */
+export function spawnWorker(name: string): WorkerPort {
+  return isNode() ? spawnNode(name) : spawnBrowser(name);
+}
+
+function spawnNode(name: string): WorkerPort {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const threads = proc?.getBuiltinModule?.('node:worker_threads') as NodeWorkerThreads | undefined;
+  if (threads === undefined) {
+    throw new TypeError('worker stages need Node 20.16 or later (process.getBuiltinModule)');
+  }
+  const worker = new threads.Worker(new URL('./worker.js', import.meta.url), { name });
+  alive++;
+  const exited = new Promise<void>((resolve) =>
+    worker.on('exit', () => {
+      alive--;
+      resolve();
+    }),
+  );
+  let terminated = false;
+  return {
+    post: (message) => worker.postMessage(message),
+    onMessage: (listener) => worker.on('message', listener),
+    onError: (listener) => worker.on('error', listener),
+    terminate: () => {
+      if (terminated) return;
+      terminated = true;
+      worker.terminate().catch(() => undefined); // 'exit' still comes, and settles `exited`
+    },
+    exited,
+  };
+}
+
+function spawnBrowser(name: string): WorkerPort {
+  // Written out in full so that bundlers (Vite) see `new Worker(new URL(...))` and bundle it.
+  const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name });
+  alive++;
+  let markExited!: () => void;
+  const exited = new Promise<void>((resolve) => (markExited = resolve));
+  let terminated = false;
+  return {
+    post: (message) => worker.postMessage(message),
+    onMessage: (listener) => worker.addEventListener('message', (event) => listener(event.data)),
+    onError: (listener) =>
+      worker.addEventListener('error', (event) => {
+        event.preventDefault();
+        listener(event.error ?? new Error(event.message || `worker '${name}' failed to start`));
+      }),
+    terminate: () => {
+      if (terminated) return;
+      terminated = true;
+      worker.terminate();
+      alive--;
+      markExited();
+    },
+    exited,
+  };
+}

@@ -1,0 +1,176 @@
+/**
+ * The public types of pipelines: what a source, a stage and a sink may be, and what `run()`
+ * reports.
+ *
+ * @module
+ */
+import type { BuiltinCodecName } from '../shared/index.js';
+
+/** What every function of a pipeline (source, stage, sink) is given besides its item. */
+export interface StageContext {
+  /**
+   * Aborts when the pipeline stops early (an error anywhere, or the caller's signal). In a
+   * worker stage it never aborts: a stopping pipeline terminates the worker instead.
+   */
+  readonly signal: AbortSignal;
+  /** The stage's name, as it appears in errors and stats. */
+  readonly stage: string;
+  /** Which of the stage's concurrent tasks or workers runs this call (0-based). */
+  readonly index: number;
+}
+
+/** Puts one item into the queue after the source; waits while that queue is full. */
+export type Put<T> = (item: T) => Promise<void>;
+
+/**
+ * Where the items come from:
+ * - an iterable or async iterable (arrays, generators, queues, streams);
+ * - a function called with `(put, context)` that either puts its items itself and resolves when
+ *   done (a producer, as in the lesson) or returns an iterable / async iterable (a generator
+ *   function).
+ */
+export type Source<T> =
+  | Iterable<T>
+  | AsyncIterable<T>
+  | ((put: Put<T>, context: StageContext) => Iterable<T> | AsyncIterable<T> | void | Promise<void>);
+
+/** A stage's function: may return a value or a promise. */
+export type StageFunction<I, O> = (item: I, context: StageContext) => O | Promise<O>;
+
+/**
+ * A stage function to be loaded from an ES module rather than given as a closure, so that it can
+ * run in workers: `{ module: new URL('./square.js', import.meta.url) }` or, in the playground,
+ * `{ source: 'export default (x) => x * x' }`. `export` names the export (default `'default'`).
+ */
+export type StageModule =
+  | { readonly module: string | URL; readonly export?: string }
+  | { readonly source: string; readonly export?: string };
+
+/** Where a stage runs. */
+export type Placement = 'thread' | 'worker';
+
+/** A built-in codec's name, for the `SharedQueue`s that connect worker stages. */
+export type CodecName = BuiltinCodecName;
+
+/** Options of one stage. */
+export interface StageOptions {
+  /** Name used in errors, stats and trace events. Default: `map#2` (kind and position). */
+  name?: string;
+  /**
+   * How many items the stage works on at once: concurrent async calls in-thread, workers with
+   * `placement: 'worker'`. Several tasks share one input queue (fan-out) and one output queue
+   * (fan-in). Default 1.
+   */
+  concurrency?: number;
+  /** Capacity of the bounded queue this stage puts into. Default: the pipeline's `capacity`. */
+  capacity?: number;
+  /**
+   * Keep the input order in the output although items are worked on concurrently. At most
+   * `concurrency` items are in flight or waiting for an earlier one. Default `false`: results
+   * leave in the order they finish (each exactly once).
+   */
+  ordered?: boolean;
+  /**
+   * `'thread'` (default): in this thread. `'worker'`: in `concurrency` workers connected by
+   * `SharedQueue`s; the function must then be a {@link StageModule}.
+   */
+  placement?: Placement;
+  /**
+   * Codec of the queue this stage puts into, when that queue is a `SharedQueue` (next to a worker
+   * stage). Default: the pipeline's `codec`.
+   */
+  codec?: CodecName;
+  /**
+   * Bytes per slot of that `SharedQueue` for the variable-size codecs (`utf8`, `json`,
+   * `binary`): an item whose encoding is larger fails the stage with `CodecError`. Default: the
+   * pipeline's `slotSize`, else the `SharedQueue` default (256).
+   */
+  slotSize?: number;
+}
+
+/** The kinds of stage. */
+export type StageKind = 'map' | 'filter' | 'flatMap';
+
+/**
+ * One stage of a pipeline, as built by {@link map}, {@link filter} or {@link flatMap}. The type
+ * parameters are the stage's input and output item types.
+ */
+export interface Stage<I, O> {
+  readonly kind: StageKind;
+  readonly fn: StageFunction<I, unknown> | StageModule;
+  readonly options: Readonly<StageOptions>;
+  /** Phantom: keeps `I` and `O` for type inference; never set. */
+  readonly types?: (input: I) => O;
+}
+
+/** A sink's function: called once per item that reaches the end. */
+export type SinkFunction<T> = (item: T, context: StageContext) => unknown;
+
+/** Options of {@link pipeline}. */
+export interface PipelineOptions<T> {
+  /** Where the items come from. */
+  source: Source<T>;
+  /** How many copies of a function source run at once, all putting into one queue (fan-in). */
+  producers?: number;
+  /** The stages, in order; each one's output type is the next one's input type. */
+  stages?: readonly Stage<never, unknown>[];
+  /**
+   * Called for every item that leaves the last stage. Without a sink, `run()` collects them in
+   * `result.items`.
+   */
+  sink?: SinkFunction<never>;
+  /** How many sink calls run at once, all getting from the last queue (fan-out). Default 1. */
+  consumers?: number;
+  /** Default capacity of the queues between stages. Default 16. */
+  capacity?: number;
+  /** Default codec of the `SharedQueue`s next to worker stages. Default `'json'`. */
+  codec?: CodecName;
+  /** Default `slotSize` of those `SharedQueue`s (see {@link StageOptions.slotSize}). */
+  slotSize?: number;
+  /** A name for trace events and errors. Default `Pipeline#id`. */
+  name?: string;
+}
+
+/** Options of `run()`. */
+export interface RunOptions {
+  /** Cancels the whole pipeline; `run()` then rejects with `signal.reason`. */
+  signal?: AbortSignal;
+}
+
+/** What one part of the pipeline (source, stage or sink) did. */
+export interface StageStats {
+  /** The part's name (`'source'`, the stage's name, `'sink'`). */
+  readonly name: string;
+  /** `'source'`, `'sink'` or the stage's kind. */
+  readonly kind: 'source' | 'sink' | StageKind;
+  /** Where it ran. */
+  readonly placement: Placement;
+  /** How many tasks or workers ran it. */
+  readonly concurrency: number;
+  /** Items it took from its input queue (0 for the source). */
+  readonly itemsIn: number;
+  /** Items it put into its output queue (0 for the sink). */
+  readonly itemsOut: number;
+  /** Total time its tasks waited for an item, in milliseconds (summed over tasks). */
+  readonly blockedOnGetMs: number;
+  /** Total time its tasks waited for room in the next queue, in milliseconds (summed). */
+  readonly blockedOnPutMs: number;
+  /** Capacity of the queue it puts into (0 for the sink). */
+  readonly capacity: number;
+  /** The most items seen in the queue it puts into, right after one of its puts. */
+  readonly peakQueueDepth: number;
+  /** From the pipeline's start to this part's end, in milliseconds. */
+  readonly durationMs: number;
+  /** Items handled per second over `durationMs` (items out; items in for the sink). */
+  readonly throughput: number;
+}
+
+/** What `run()` resolves with. */
+export interface PipelineResult<R> {
+  /** The items that reached the end, in arrival order, when the pipeline has no sink. */
+  readonly items: R[];
+  /** One entry per part: the source, each stage, then the sink. */
+  readonly stats: readonly StageStats[];
+  /** Wall time of the whole run, in milliseconds. */
+  readonly durationMs: number;
+}

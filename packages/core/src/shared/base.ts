@@ -1,0 +1,274 @@
+/**
+ * What every shared primitive has in common: its buffer and registry row, its handle, its trace
+ * identity, and the loops that wait (blocking or async) until an operation succeeds.
+ *
+ * @module
+ */
+import { TimeoutError } from '../errors.js';
+import { checkTimeout, describe, type WaitOptions } from '../options.js';
+import { emit, tracing, type TraceSubject } from '../trace/tracer.js';
+import {
+  allocate,
+  checkHandle,
+  PRIMITIVE_ID,
+  type SharedHandle,
+  type SharedKind,
+} from './handle.js';
+import { joinRegistry, sharedRegistry, type SharedRegistry, type WaitOp } from './registry.js';
+import { deadlineOf, requireSharedMemory, spin, waitAsync, waitSync } from './wait.js';
+
+/** Options every shared primitive's constructor accepts. */
+export interface SharedNameOptions {
+  /** A name for snapshots, deadlock reports, trace events and error messages. */
+  name?: string;
+}
+
+/** The state a primitive is built on, fresh or from a handle. @internal */
+export interface SharedState {
+  readonly buffer: SharedArrayBuffer;
+  readonly registry: SharedRegistry;
+  readonly id: number;
+  readonly name: string;
+  /** `true` when made by a constructor (to initialise), `false` when opened from a handle. */
+  readonly created: boolean;
+}
+
+/** Allocates a primitive of `kind` with `bytes` of state and records it in the registry. */
+export function createState(
+  kind: SharedKind,
+  bytes: number,
+  options: SharedNameOptions | undefined,
+): SharedState {
+  requireSharedMemory();
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    throw new TypeError(`${kind} options must be an object, got ${describe(options)}`);
+  }
+  const given = options?.name;
+  if (given !== undefined && typeof given !== 'string') {
+    throw new TypeError(`${kind} name must be a string, got ${describe(given)}`);
+  }
+  const registry = sharedRegistry();
+  void registry.agentId; // the creating agent appears in snapshots from now on
+  const { buffer, cells } = allocate(kind, bytes);
+  const { id, name } = registry.addPrimitive(kind, given);
+  Atomics.store(cells, PRIMITIVE_ID, id);
+  return { buffer, registry, id, name, created: true };
+}
+
+/** Checks `handle` and joins its registry. */
+export function openState<K extends SharedKind>(
+  handle: unknown,
+  kind: K,
+): SharedState & { handle: SharedHandle<K> } {
+  requireSharedMemory();
+  const checked = checkHandle(handle, kind);
+  const registry = joinRegistry(checked.registry);
+  return {
+    handle: checked,
+    buffer: checked.buffer,
+    registry,
+    id: checked.id,
+    name: checked.name,
+    created: false,
+  };
+}
+
+let opening: SharedState | undefined;
+
+/**
+ * Builds a primitive from an existing state (used by `SharedX.from(handle)`): the constructor
+ * calls {@link stateFor}, which hands it this state instead of allocating a new one. Keeps the
+ * public constructors' signatures free of internal arguments.
+ */
+export function fromState<S extends SharedState, T>(state: S, make: () => T): T {
+  opening = state;
+  try {
+    return make();
+  } finally {
+    opening = undefined;
+  }
+}
+
+/** In a constructor: whether it runs for `from(handle)` (so its arguments are defaults). */
+export function isOpening(): boolean {
+  return opening !== undefined;
+}
+
+/** In a constructor: the state being opened by `from(handle)`, else a freshly created one. */
+export function stateFor(
+  kind: SharedKind,
+  bytes: number,
+  options: SharedNameOptions | undefined,
+): SharedState {
+  const state = opening;
+  opening = undefined;
+  return state ?? createState(kind, bytes, options);
+}
+
+/** The part of a shared primitive the waiting loops need. */
+export interface Waitable extends TraceSubject {
+  readonly registryRow: { readonly registry: SharedRegistry; readonly id: number };
+}
+
+/**
+ * One operation that may have to wait: `attempt()` does it if it can (returning `true`), and
+ * otherwise the caller sleeps on `cells[word]` until a waker changes that word. When `waiters`
+ * is a word index, the waiter counts itself there while it sleeps so that wakers can skip the
+ * `notify` system call when nobody sleeps.
+ */
+export interface Attempt {
+  readonly cells: Int32Array;
+  readonly word: number;
+  readonly waiters: number;
+  attempt(): boolean;
+}
+
+/** Options, validated. */
+export interface CheckedWait {
+  readonly timeout: number;
+  readonly deadline: number;
+  readonly signal: AbortSignal | undefined;
+}
+
+/** No timeout, no signal: shared, so that the common call allocates nothing. */
+const FOREVER: CheckedWait = Object.freeze({
+  timeout: Infinity,
+  deadline: Infinity,
+  signal: undefined,
+});
+
+/** Validates `{ timeout, signal }` and fixes the deadline. Throws `signal.reason` if aborted. */
+export function checkWait(options: WaitOptions | undefined): CheckedWait {
+  if (options === undefined) return FOREVER;
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    throw new TypeError(`options must be an object, got ${describe(options)}`);
+  }
+  const timeout = checkTimeout(options?.timeout);
+  const signal = options?.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError(`signal must be an AbortSignal, got ${describe(signal)}`);
+  }
+  signal?.throwIfAborted();
+  return { timeout, deadline: deadlineOf(timeout), signal };
+}
+
+function timeoutError(subject: TraceSubject, what: string, timeout: number): TimeoutError {
+  if (tracing()) emit(subject, 'timeout', { timeout });
+  return new TimeoutError(`${subject.name}: ${what} timed out after ${timeout} ms`, timeout);
+}
+
+/** {@link Attempt.waiters}: announce sleepers in the low bit of the word itself. */
+export const IN_WORD = -2;
+
+/**
+ * Announces that we are about to sleep on `cells[word]`, and returns the value to sleep on.
+ *
+ * - With a counter (`waiters >= 0`) the waker notifies whenever the count is non-zero. Simple,
+ *   but a sleeper stays counted until it has actually woken up and run, and every operation in
+ *   between pays for a needless `notify` system call: fine for semaphores and events, ruinous
+ *   for a queue doing millions of operations per second.
+ * - With {@link IN_WORD} the word is a sequence number whose low bit says "someone announced
+ *   since the last wake-up". We set the bit with `Atomics.or` and sleep on the value with the
+ *   bit; the waker ({@link wakeAll}) clears it by moving the sequence on with one CAS and wakes
+ *   every sleeper, so between two sleeps at most one waker makes the system call.
+ */
+function announce(cells: Int32Array, word: number, waiters: number): number {
+  if (waiters === IN_WORD) return Atomics.or(cells, word, 1) | 1;
+  if (waiters >= 0) Atomics.add(cells, waiters, 1);
+  return Atomics.load(cells, word);
+}
+
+/**
+ * The waker's half of {@link IN_WORD}: after changing the state, if someone announced since the
+ * last wake-up, advance the sequence (clearing the bit) and wake every sleeper. Only the waker
+ * whose CAS wins notifies; the others see the bit already cleared. Everyone must be woken (not
+ * just one) because the cleared bit no longer records that others still sleep; those that find
+ * nothing to do announce again and go back to sleep.
+ */
+export function wakeAll(cells: Int32Array, word: number): void {
+  const seen = Atomics.load(cells, word);
+  if ((seen & 1) !== 0 && Atomics.compareExchange(cells, word, seen, (seen + 1) | 0) === seen) {
+    Atomics.notify(cells, word);
+  }
+}
+
+/**
+ * Blocks until `op.attempt()` succeeds. The shape of every blocking call:
+ *
+ * 1. a bounded spin of attempts (cheap when the other side is about to act);
+ * 2. announce ourselves (see {@link announce}), read the word, and attempt once more. The order
+ *    matters: a waker changes the state and then reads the announcement; we announce and then
+ *    re-check the state. With sequentially consistent atomics, either the waker sees our
+ *    announcement (and will change the word and notify, so our `expected` no longer matches),
+ *    or our attempt after announcing sees what the waker did. No wake-up can fall between;
+ * 3. sleep in `Atomics.wait`, recorded in the registry as waiting on this primitive;
+ * 4. after a wake-up, loop: attempt first, check the deadline only if it fails.
+ */
+export function blockSync(
+  subject: Waitable,
+  op: Attempt,
+  kind: WaitOp,
+  wait: CheckedWait,
+  what: string,
+): void {
+  if (spin(op.attempt)) return;
+  const { cells, word, waiters } = op;
+  const { registry, id } = subject.registryRow;
+  for (;;) {
+    const expected = announce(cells, word, waiters);
+    let outcome;
+    try {
+      if (op.attempt()) return;
+      if (wait.deadline !== Infinity && performance.now() >= wait.deadline) {
+        throw timeoutError(subject, what, wait.timeout);
+      }
+      const token = registry.beginWait(id, kind);
+      outcome = waitSync(cells, word, expected, wait.deadline);
+      registry.endWait(token);
+    } finally {
+      if (waiters >= 0) Atomics.sub(cells, waiters, 1);
+    }
+    if (outcome === 'timed-out' && op.attempt()) return;
+    if (outcome === 'timed-out') throw timeoutError(subject, what, wait.timeout);
+    if (op.attempt()) return;
+  }
+}
+
+/** The async twin of {@link blockSync}: the same steps with `Atomics.waitAsync` and a signal. */
+export async function blockAsync(
+  subject: Waitable,
+  op: Attempt,
+  kind: WaitOp,
+  wait: CheckedWait,
+  what: string,
+): Promise<void> {
+  if (spin(op.attempt)) return;
+  const { cells, word, waiters } = op;
+  const { registry, id } = subject.registryRow;
+  for (;;) {
+    const expected = announce(cells, word, waiters);
+    let outcome;
+    try {
+      if (op.attempt()) return;
+      if (wait.deadline !== Infinity && performance.now() >= wait.deadline) {
+        throw timeoutError(subject, what, wait.timeout);
+      }
+      const token = registry.beginWait(id, kind);
+      try {
+        outcome = await waitAsync(cells, word, expected, wait.deadline, wait.signal);
+      } finally {
+        registry.endWait(token);
+      }
+    } finally {
+      if (waiters >= 0) Atomics.sub(cells, waiters, 1);
+    }
+    if (outcome === 'aborted') {
+      if (tracing()) emit(subject, 'abort');
+      throw wait.signal?.reason;
+    }
+    if (op.attempt()) return;
+    if (outcome === 'timed-out') throw timeoutError(subject, what, wait.timeout);
+  }
+}
+
+export { timeoutError };

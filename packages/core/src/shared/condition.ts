@@ -1,0 +1,256 @@
+/**
+ * {@link SharedCondition}: a condition variable in shared memory.
+ *
+ * @module
+ */
+import { HandleError, LockError } from '../errors.js';
+import type { WaitOptions } from '../options.js';
+import { describe } from '../options.js';
+import { emit, tracing } from '../trace/tracer.js';
+import {
+  checkWait,
+  fromState,
+  isOpening,
+  openState,
+  stateFor,
+  timeoutError,
+  type CheckedWait,
+  type SharedNameOptions,
+} from './base.js';
+import { HEADER_WORDS, type SharedHandle } from './handle.js';
+import { SharedLock, SharedRLock } from './lock.js';
+import { SharedPrimitive } from './primitive.js';
+import { checkCanBlock, waitAsync, waitSync, type WaitOutcome } from './wait.js';
+
+/** Bumped by every notify; waiters sleep while it still has the value they read. */
+const SEQ = HEADER_WORDS;
+/** How many agents sleep on SEQ (for `waiting`, and to skip needless notifies). */
+const WAITERS = HEADER_WORDS + 1;
+const BYTES = (HEADER_WORDS + 2) * 4;
+
+/** Options of `new SharedCondition()`. */
+export type SharedConditionOptions = SharedNameOptions;
+
+/** The handle of a {@link SharedCondition}: its own state plus its lock's handle. */
+export interface SharedConditionHandle extends SharedHandle<'SharedCondition'> {
+  readonly lock: SharedHandle<'SharedLock'> | SharedHandle<'SharedRLock'>;
+}
+
+type AnySharedLock = SharedLock | SharedRLock;
+
+/**
+ * A condition variable in shared memory, like Python's `threading.Condition`: agents holding its
+ * lock `wait()` until another agent changes some shared state and calls `notify()`.
+ *
+ * `wait()` reads the notify counter *before* releasing the lock and sleeps only while the
+ * counter is unchanged, so a `notify()` made after the lock was released, however soon, is
+ * never missed. Like every condition variable (pthreads, Java, Python's own may in practice),
+ * a wait may also return without a notify (e.g. when another agent's wait is aborted): test the
+ * predicate in a loop, or use {@link waitFor}.
+ *
+ * @example
+ * ```ts
+ * const cond = new SharedCondition(new SharedLock({ name: 'items lock' }), { name: 'items' });
+ * // consumer (worker)
+ * cond.lock.acquireSync();
+ * try {
+ *   cond.waitForSync(() => count[0] > 0);
+ *   count[0]--;
+ * } finally { cond.lock.release(); }
+ * // producer (any agent)
+ * await cond.lock.runExclusive(() => { count[0]++; cond.notify(); });
+ * ```
+ */
+export class SharedCondition extends SharedPrimitive<'SharedCondition'> {
+  readonly kind = 'SharedCondition' as const;
+  /** The lock that `wait()` releases and takes again; the caller must hold it. */
+  readonly lock: AnySharedLock;
+
+  /**
+   * @param lock - a {@link SharedLock} or {@link SharedRLock}; a new SharedLock by default.
+   */
+  constructor(lock?: AnySharedLock, options?: SharedConditionOptions) {
+    if (
+      !isOpening() &&
+      lock !== undefined &&
+      !(lock instanceof SharedLock || lock instanceof SharedRLock)
+    ) {
+      throw new TypeError(
+        `SharedCondition lock must be a SharedLock or SharedRLock, got ${describe(lock)}`,
+      );
+    }
+    const state = stateFor('SharedCondition', BYTES, options);
+    super(state);
+    this.lock = state.created
+      ? (lock ?? new SharedLock({ name: `${this.name} lock` }))
+      : openingLock!;
+    if (state.created && tracing()) emit(this, 'created');
+  }
+
+  /**
+   * Rebuilds a condition (and its lock) from its `handle` in this agent.
+   *
+   * @throws HandleError when `handle` is not a SharedCondition's handle.
+   */
+  static from(handle: SharedConditionHandle): SharedCondition {
+    const state = openState(handle, 'SharedCondition');
+    const lockHandle = (handle as Partial<SharedConditionHandle>).lock;
+    if (lockHandle?.kind === 'SharedLock')
+      openingLock = SharedLock.from(lockHandle as SharedHandle<'SharedLock'>);
+    else if (lockHandle?.kind === 'SharedRLock')
+      openingLock = SharedRLock.from(lockHandle as SharedHandle<'SharedRLock'>);
+    else
+      throw new HandleError(
+        'SharedCondition.from(): handle.lock is not a SharedLock or SharedRLock handle',
+      );
+    try {
+      return fromState(state, () => new SharedCondition());
+    } finally {
+      openingLock = undefined;
+    }
+  }
+
+  override get handle(): SharedConditionHandle {
+    return { ...super.handle, lock: this.lock.handle };
+  }
+
+  /** Agents waiting now. */
+  get waiting(): number {
+    return Atomics.load(this.cells, WAITERS);
+  }
+
+  /**
+   * Releases the lock, waits for a `notify`, and takes the lock again (also on timeout or
+   * abort, before rejecting with `TimeoutError` or `signal.reason`).
+   *
+   * @throws LockError when this agent does not hold the lock.
+   */
+  async wait(options?: WaitOptions): Promise<void> {
+    const wait = checkWait(options);
+    const { seq, depth, token } = this.beforeWait();
+    let outcome: WaitOutcome;
+    try {
+      outcome = await waitAsync(this.cells, SEQ, seq, wait.deadline, wait.signal);
+    } finally {
+      this.registryRow.registry.endWait(token);
+      Atomics.sub(this.cells, WAITERS, 1);
+      await this.lock.acquire();
+      this.restore(depth);
+    }
+    this.afterWait(outcome, wait);
+  }
+
+  /** Blocking form of {@link wait}; throws `BlockingCallError` on a browser's main thread. */
+  waitSync(options?: WaitOptions): void {
+    checkCanBlock(this.name, 'waitSync', 'wait');
+    const wait = checkWait(options);
+    const { seq, depth, token } = this.beforeWait();
+    let outcome: WaitOutcome;
+    try {
+      outcome = waitSync(this.cells, SEQ, seq, wait.deadline);
+    } finally {
+      this.registryRow.registry.endWait(token);
+      Atomics.sub(this.cells, WAITERS, 1);
+      this.lock.acquireSync();
+      this.restore(depth);
+    }
+    this.afterWait(outcome, wait);
+  }
+
+  /**
+   * Waits until `predicate()` is true (checked with the lock held, before each wait), like
+   * Python's `wait_for`. The timeout covers the whole call.
+   */
+  async waitFor(predicate: () => boolean, options?: WaitOptions): Promise<void> {
+    const wait = checkWait(options);
+    while (!predicate()) {
+      const left =
+        wait.deadline === Infinity ? undefined : Math.max(0, wait.deadline - performance.now());
+      try {
+        await this.wait({
+          ...(left === undefined ? {} : { timeout: left }),
+          ...(wait.signal ? { signal: wait.signal } : {}),
+        });
+      } catch (error) {
+        if (error instanceof Error && error.name === 'TimeoutError')
+          throw timeoutError(this, 'waitFor', wait.timeout);
+        throw error;
+      }
+    }
+  }
+
+  /** Blocking form of {@link waitFor}. */
+  waitForSync(predicate: () => boolean, options?: WaitOptions): void {
+    const wait = checkWait(options);
+    while (!predicate()) {
+      const left =
+        wait.deadline === Infinity ? undefined : Math.max(0, wait.deadline - performance.now());
+      try {
+        this.waitSync(left === undefined ? {} : { timeout: left });
+      } catch (error) {
+        if (error instanceof Error && error.name === 'TimeoutError')
+          throw timeoutError(this, 'waitFor', wait.timeout);
+        throw error;
+      }
+    }
+  }
+
+  /**
+   * Wakes up to `n` waiting agents (default 1). The caller must hold the lock.
+   *
+   * @throws LockError when this agent does not hold the lock.
+   */
+  notify(n = 1): void {
+    if (typeof n !== 'number' || !(n >= 0))
+      throw new RangeError(`n must be a non-negative number, got ${describe(n)}`);
+    this.checkHeld('notify');
+    // Change the word, then wake: a waiter that read the old value and has not slept yet will
+    // find it changed and not sleep at all.
+    Atomics.add(this.cells, SEQ, 1);
+    if (tracing()) emit(this, 'notify', { n });
+    if (Atomics.load(this.cells, WAITERS) !== 0 && n > 0) Atomics.notify(this.cells, SEQ, n);
+  }
+
+  /** Wakes every waiting agent. The caller must hold the lock. */
+  notifyAll(): void {
+    this.notify(Infinity);
+  }
+
+  private checkHeld(what: string): void {
+    const me = this.lock.registryRow.registry.agentId;
+    if (!this.lock.locked || this.lock.owner !== me) {
+      throw new LockError(`${this.name}: ${what}() needs the condition's lock, held by this agent`);
+    }
+  }
+
+  /** Reads the counter, counts us in, then releases the lock (fully, for an RLock). */
+  private beforeWait(): { seq: number; depth: number; token: number } {
+    this.checkHeld('wait');
+    const seq = Atomics.load(this.cells, SEQ);
+    Atomics.add(this.cells, WAITERS, 1);
+    if (tracing()) emit(this, 'wait');
+    let depth = 1;
+    if (this.lock instanceof SharedRLock) {
+      depth = this.lock.depth;
+      for (let i = 1; i < depth; i++) this.lock.release();
+    }
+    const token = this.registryRow.registry.beginWait(this.id, 'wait');
+    this.lock.release();
+    return { seq, depth, token };
+  }
+
+  private restore(depth: number): void {
+    for (let i = 1; i < depth; i++) this.lock.tryAcquire();
+  }
+
+  private afterWait(outcome: WaitOutcome, wait: CheckedWait): void {
+    if (outcome === 'aborted') {
+      if (tracing()) emit(this, 'abort');
+      throw wait.signal?.reason;
+    }
+    if (outcome === 'timed-out') throw timeoutError(this, 'wait', wait.timeout);
+    if (tracing()) emit(this, 'wake');
+  }
+}
+
+let openingLock: AnySharedLock | undefined;

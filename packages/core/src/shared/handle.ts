@@ -1,0 +1,139 @@
+/**
+ * Handles: the structured-clonable description of a shared primitive that travels through
+ * `postMessage`, and the checks `SharedX.from(handle)` makes before trusting one.
+ *
+ * Every primitive's buffer starts with the same three words: a magic number naming its kind
+ * (so a handle whose `kind` was edited, or a buffer from another primitive, is refused), the
+ * layout version, and the primitive's id in the agent registry.
+ *
+ * @module
+ */
+import { HandleError } from '../errors.js';
+import { describe } from '../options.js';
+
+/** The kinds of shared primitive, as named in handles and trace events. */
+export type SharedKind =
+  | 'SharedLock'
+  | 'SharedRLock'
+  | 'SharedSemaphore'
+  | 'SharedCondition'
+  | 'SharedEvent'
+  | 'SharedBarrier'
+  | 'SharedQueue';
+
+/** Small numbers for the kinds, stored in buffers and in the registry. */
+export const KIND_CODES: Readonly<Record<SharedKind, number>> = Object.freeze({
+  SharedLock: 1,
+  SharedRLock: 2,
+  SharedSemaphore: 3,
+  SharedCondition: 4,
+  SharedEvent: 5,
+  SharedBarrier: 6,
+  SharedQueue: 7,
+});
+
+/** The kind for a code read back from shared memory. */
+export function kindOfCode(code: number): SharedKind | undefined {
+  for (const [kind, value] of Object.entries(KIND_CODES)) {
+    if (value === code) return kind as SharedKind;
+  }
+  return undefined;
+}
+
+/** Word 0 of every primitive buffer: 'BT' in the high half, the kind code in the low half. */
+export function magicOf(kind: SharedKind): number {
+  return (0x4254 << 16) | KIND_CODES[kind];
+}
+
+export const LAYOUT_VERSION = 1;
+/** Header words common to every primitive buffer. */
+export const MAGIC = 0;
+export const VERSION = 1;
+export const PRIMITIVE_ID = 2;
+/** First word a primitive may use for its own state. */
+export const HEADER_WORDS = 4;
+
+/**
+ * What `x.handle` holds: send it with `postMessage` and rebuild the primitive with
+ * `SharedX.from(handle)` in the receiving agent. Plain data and `SharedArrayBuffer`s only.
+ */
+export interface SharedHandle<K extends SharedKind = SharedKind> {
+  /** Which kind of primitive this is a handle of. */
+  readonly kind: K;
+  /** Layout version of the buffer. */
+  readonly version: number;
+  /** The primitive's state. */
+  readonly buffer: SharedArrayBuffer;
+  /** The agent registry the primitive reports to (see `SharedRegistry`). */
+  readonly registry: SharedArrayBuffer;
+  /** The primitive's id in that registry (0 when the registry was full). */
+  readonly id: number;
+  /** The primitive's name. */
+  readonly name: string;
+}
+
+/** Allocates a primitive buffer of `words` Int32 words (at least the header) and stamps it. */
+export function allocate(
+  kind: SharedKind,
+  bytes: number,
+): { buffer: SharedArrayBuffer; cells: Int32Array } {
+  const buffer = new SharedArrayBuffer(Math.max(bytes, HEADER_WORDS * 4));
+  const cells = new Int32Array(buffer);
+  cells[MAGIC] = magicOf(kind);
+  cells[VERSION] = LAYOUT_VERSION;
+  return { buffer, cells };
+}
+
+/**
+ * Checks that `handle` is a handle of `kind` whose buffer really belongs to that kind, and
+ * returns it typed.
+ *
+ * @throws HandleError naming what is wrong.
+ */
+export function checkHandle<K extends SharedKind>(handle: unknown, kind: K): SharedHandle<K> {
+  if (typeof handle !== 'object' || handle === null) {
+    throw new HandleError(
+      `${kind}.from() needs a ${kind} handle (x.handle), got ${describe(handle)}`,
+    );
+  }
+  const h = handle as Partial<SharedHandle>;
+  if (h.kind !== kind) {
+    const got =
+      typeof h.kind === 'string' ? `a ${h.kind} handle` : 'an object that is not a handle';
+    throw new HandleError(`${kind}.from() needs a ${kind} handle, got ${got}`);
+  }
+  if (!(h.buffer instanceof SharedArrayBuffer)) {
+    throw new HandleError(
+      `${kind}.from(): handle.buffer must be a SharedArrayBuffer, got ${describe(h.buffer)}` +
+        ((h.buffer as unknown) instanceof ArrayBuffer
+          ? ' (an ArrayBuffer is copied by postMessage, not shared)'
+          : ''),
+    );
+  }
+  if (!(h.registry instanceof SharedArrayBuffer)) {
+    throw new HandleError(
+      `${kind}.from(): handle.registry must be a SharedArrayBuffer, got ${describe(h.registry)}`,
+    );
+  }
+  if (h.buffer.byteLength < HEADER_WORDS * 4) {
+    throw new HandleError(`${kind}.from(): handle.buffer is too small to be a ${kind}`);
+  }
+  const cells = new Int32Array(h.buffer, 0, HEADER_WORDS);
+  const magic = Atomics.load(cells, MAGIC);
+  if (magic !== magicOf(kind)) {
+    const actual = magic >>> 16 === 0x4254 ? kindOfCode(magic & 0xffff) : undefined;
+    throw new HandleError(
+      `${kind}.from(): handle.buffer is not a ${kind}'s buffer` +
+        (actual ? ` (it belongs to a ${actual})` : ''),
+    );
+  }
+  if (Atomics.load(cells, VERSION) !== LAYOUT_VERSION || h.version !== LAYOUT_VERSION) {
+    throw new HandleError(
+      `${kind}.from(): handle has layout version ${h.version}, expected ${LAYOUT_VERSION}`,
+    );
+  }
+  if (typeof h.name !== 'string' || typeof h.id !== 'number') {
+    throw new HandleError(`${kind}.from(): handle.name and handle.id are missing`);
+  }
+  return h as SharedHandle<K>;
+}

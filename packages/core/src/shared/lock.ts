@@ -1,0 +1,315 @@
+/**
+ * {@link SharedLock} and {@link SharedRLock}: locks in shared memory, usable from every agent
+ * (worker or main thread) that holds them.
+ *
+ * @module
+ */
+import { LockError } from '../errors.js';
+import type { Lockable } from '../interfaces.js';
+import type { WaitOptions } from '../options.js';
+import { LockGuard } from '../sync/guard.js';
+import { emit, tracing } from '../trace/tracer.js';
+import {
+  checkWait,
+  fromState,
+  openState,
+  stateFor,
+  type SharedNameOptions,
+  type SharedState,
+  type Waitable,
+} from './base.js';
+import { HEADER_WORDS, LAYOUT_VERSION, type SharedHandle } from './handle.js';
+import { lockAsync, lockSync, tryLock, unlock } from './mutex.js';
+import type { SharedRegistry } from './registry.js';
+import { checkCanBlock } from './wait.js';
+
+const STATE = HEADER_WORDS;
+/** Agent id of the holder (0 when free): for `owner`, re-entrancy and diagnostics. */
+const OWNER = HEADER_WORDS + 1;
+/** SharedRLock: how many times the owner holds it. Only the owner reads or writes it. */
+const DEPTH = HEADER_WORDS + 2;
+const BYTES = (HEADER_WORDS + 4) * 4;
+
+const WAITED = Object.freeze({ waited: true });
+const NOT_WAITED = Object.freeze({ waited: false });
+
+/** Options of `new SharedLock()` and `new SharedRLock()`. */
+export type SharedLockOptions = SharedNameOptions;
+
+abstract class SharedLockBase<K extends 'SharedLock' | 'SharedRLock'>
+  implements Lockable, Waitable
+{
+  abstract readonly kind: K;
+  readonly id: number;
+  readonly name: string;
+  /** @internal */
+  readonly registryRow: { readonly registry: SharedRegistry; readonly id: number };
+  protected readonly cells: Int32Array;
+  private readonly buffer: SharedArrayBuffer;
+
+  protected constructor(state: SharedState) {
+    this.buffer = state.buffer;
+    this.cells = new Int32Array(state.buffer);
+    this.id = state.id;
+    this.name = state.name;
+    this.registryRow = { registry: state.registry, id: state.id };
+  }
+
+  /** Send this with `postMessage`; rebuild the lock with `from(handle)` in the other agent. */
+  get handle(): SharedHandle<K> {
+    return {
+      kind: this.kind,
+      version: LAYOUT_VERSION,
+      buffer: this.buffer,
+      registry: this.registryRow.registry.buffer,
+      id: this.id,
+      name: this.name,
+    };
+  }
+
+  /** Whether the lock is held (by any agent) now. */
+  get locked(): boolean {
+    return Atomics.load(this.cells, STATE) !== 0;
+  }
+
+  /** The registry id of the agent holding the lock (see `currentAgentId()`), or 0 when free. */
+  get owner(): number {
+    return Atomics.load(this.cells, OWNER);
+  }
+
+  /** Takes the lock if it is free now. Returns whether it was taken. */
+  abstract tryAcquire(): boolean;
+  /** Waits (asynchronously) until the lock can be taken, then takes it. */
+  abstract acquire(options?: WaitOptions): Promise<void>;
+  /** Blocks until the lock can be taken, then takes it. */
+  abstract acquireSync(options?: WaitOptions): void;
+  /** Releases the lock. */
+  abstract release(): void;
+
+  /**
+   * Acquires the lock and resolves with a guard that releases it when disposed:
+   * `using _ = await lock.lock()`.
+   */
+  async lock(options?: WaitOptions): Promise<LockGuard> {
+    await this.acquire(options);
+    return new LockGuard(this);
+  }
+
+  /** Blocking form of {@link lock}: `using _ = lock.lockSync()`. */
+  lockSync(options?: WaitOptions): LockGuard {
+    this.acquireSync(options);
+    return new LockGuard(this);
+  }
+
+  /** Runs `fn` holding the lock, releases it when `fn` settles, and resolves with its result. */
+  async runExclusive<R>(fn: () => R | PromiseLike<R>, options?: WaitOptions): Promise<Awaited<R>> {
+    if (typeof fn !== 'function')
+      throw new TypeError(`runExclusive needs a function, got ${typeof fn}`);
+    await this.acquire(options);
+    try {
+      return await fn();
+    } finally {
+      this.release();
+    }
+  }
+
+  /** Records this agent as the holder, in the lock and in the registry. */
+  protected took(waited: boolean): void {
+    const { registry, id } = this.registryRow;
+    Atomics.store(this.cells, OWNER, registry.agentId);
+    registry.setOwner(id);
+    if (tracing()) emit(this, 'acquired', waited ? WAITED : NOT_WAITED);
+  }
+
+  /** Clears the holder before the word is freed, so a new holder's record is never erased. */
+  protected freeing(): void {
+    Atomics.store(this.cells, OWNER, 0);
+    this.registryRow.registry.clearOwner(this.id);
+    if (tracing()) emit(this, 'release');
+  }
+}
+
+/**
+ * A mutual-exclusion lock in shared memory, like Python's `threading.Lock`, for every agent that
+ * holds it (workers and the main thread).
+ *
+ * - **Not owned**: any agent may release it, as in Python (the lesson's hand-off relies on
+ *   this). Releasing it when it is not held throws {@link LockError}. The last acquirer is
+ *   recorded as its owner for `snapshot()` and `findDeadlock()`.
+ * - **Not re-entrant**: an agent that acquires it twice waits for ever; `findDeadlock()` reports
+ *   that as a cycle of one.
+ * - **Not fair**: a released lock goes to whoever takes it first.
+ * - **Memory**: everything an agent wrote before `release()` is visible to the next agent after
+ *   its `acquire()`/`acquireSync()` returns (the lock word is only touched by sequentially
+ *   consistent atomics).
+ *
+ * @example
+ * ```ts
+ * // main thread
+ * const lock = new SharedLock({ name: 'counter' });
+ * const counter = new Int32Array(new SharedArrayBuffer(4));
+ * worker.postMessage({ lock: lock.handle, counter });
+ *
+ * // worker
+ * const lock = SharedLock.from(data.lock);
+ * lock.acquireSync();
+ * try { data.counter[0]++; } finally { lock.release(); }
+ *
+ * // browser main thread: only the async forms
+ * await lock.runExclusive(() => { counter[0]++; });
+ * ```
+ */
+export class SharedLock extends SharedLockBase<'SharedLock'> {
+  readonly kind = 'SharedLock' as const;
+
+  constructor(options?: SharedLockOptions) {
+    super(stateFor('SharedLock', BYTES, options));
+    if (tracing()) emit(this, 'created');
+  }
+
+  /**
+   * Rebuilds a lock from its `handle` in this agent.
+   *
+   * @throws HandleError when `handle` is not a SharedLock's handle.
+   */
+  static from(handle: SharedHandle<'SharedLock'>): SharedLock {
+    return fromState(openState(handle, 'SharedLock'), () => new SharedLock());
+  }
+
+  tryAcquire(): boolean {
+    if (!tryLock(this.cells, STATE)) return false;
+    this.took(false);
+    return true;
+  }
+
+  /**
+   * Waits until the lock is free, then takes it. Rejects with `TimeoutError` after `timeout` ms
+   * or with `signal.reason` when `signal` aborts; the lock is then not taken.
+   */
+  async acquire(options?: WaitOptions): Promise<void> {
+    const wait = checkWait(options);
+    this.took(await lockAsync(this, this.cells, STATE, wait));
+  }
+
+  /**
+   * Blocks this agent until the lock is free, then takes it. Throws `TimeoutError` after
+   * `timeout` ms, and `BlockingCallError` on a browser's main thread (use `acquire()`).
+   */
+  acquireSync(options?: WaitOptions): void {
+    checkCanBlock(this.name, 'acquireSync', 'acquire');
+    const wait = checkWait(options);
+    this.took(lockSync(this, this.cells, STATE, wait));
+  }
+
+  /**
+   * Releases the lock (any agent may).
+   *
+   * @throws LockError when the lock is not held.
+   */
+  release(): void {
+    if (Atomics.load(this.cells, STATE) === 0) {
+      throw new LockError(`${this.name}: release of an unlocked SharedLock (nobody holds it)`);
+    }
+    this.freeing();
+    if (!unlock(this.cells, STATE)) {
+      throw new LockError(`${this.name}: release of an unlocked SharedLock (nobody holds it)`);
+    }
+  }
+}
+
+/**
+ * A re-entrant lock in shared memory, like Python's `threading.RLock`: owned by the agent that
+ * acquired it, which may acquire it again and must release it as many times. Re-entrancy is per
+ * agent (a worker, or the main thread with all its async tasks), as Python's is per thread.
+ *
+ * @example
+ * ```ts
+ * const rlock = new SharedRLock({ name: 'table' });
+ * rlock.acquireSync();
+ * rlock.acquireSync(); // same agent: fine
+ * rlock.release();
+ * rlock.release();
+ * ```
+ */
+export class SharedRLock extends SharedLockBase<'SharedRLock'> {
+  readonly kind = 'SharedRLock' as const;
+
+  constructor(options?: SharedLockOptions) {
+    super(stateFor('SharedRLock', BYTES, options));
+    if (tracing()) emit(this, 'created');
+  }
+
+  /**
+   * Rebuilds a re-entrant lock from its `handle` in this agent.
+   *
+   * @throws HandleError when `handle` is not a SharedRLock's handle.
+   */
+  static from(handle: SharedHandle<'SharedRLock'>): SharedRLock {
+    return fromState(openState(handle, 'SharedRLock'), () => new SharedRLock());
+  }
+
+  /** How many times this agent holds the lock now (0 when another agent, or nobody, does). */
+  get depth(): number {
+    return this.mine() ? (this.cells[DEPTH] ?? 0) : 0;
+  }
+
+  private mine(): boolean {
+    return Atomics.load(this.cells, OWNER) === this.registryRow.registry.agentId;
+  }
+
+  /** Only the owner ever writes DEPTH, so plain reads and writes of it are race-free. */
+  private again(): void {
+    this.cells[DEPTH] = (this.cells[DEPTH] ?? 0) + 1;
+    if (tracing()) emit(this, 'acquired', NOT_WAITED);
+  }
+
+  protected override took(waited: boolean): void {
+    this.cells[DEPTH] = 1;
+    super.took(waited);
+  }
+
+  tryAcquire(): boolean {
+    if (this.mine()) {
+      this.again();
+      return true;
+    }
+    if (!tryLock(this.cells, STATE)) return false;
+    this.took(false);
+    return true;
+  }
+
+  /** Takes the lock, waiting asynchronously if another agent holds it; see {@link SharedLock.acquire}. */
+  async acquire(options?: WaitOptions): Promise<void> {
+    const wait = checkWait(options);
+    if (this.mine()) return this.again();
+    this.took(await lockAsync(this, this.cells, STATE, wait));
+  }
+
+  /** Takes the lock, blocking if another agent holds it; see {@link SharedLock.acquireSync}. */
+  acquireSync(options?: WaitOptions): void {
+    const wait = checkWait(options);
+    if (this.mine()) return this.again();
+    checkCanBlock(this.name, 'acquireSync', 'acquire');
+    this.took(lockSync(this, this.cells, STATE, wait));
+  }
+
+  /**
+   * Releases one level; the lock is freed when the owner has released it as often as it
+   * acquired it.
+   *
+   * @throws LockError when this agent does not hold the lock.
+   */
+  release(): void {
+    if (!this.mine() || Atomics.load(this.cells, STATE) === 0) {
+      throw new LockError(`${this.name}: release of a SharedRLock this agent does not hold`);
+    }
+    const depth = (this.cells[DEPTH] ?? 1) - 1;
+    this.cells[DEPTH] = depth;
+    if (depth > 0) {
+      if (tracing()) emit(this, 'release');
+      return;
+    }
+    this.freeing();
+    unlock(this.cells, STATE);
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * The futex mutex both shared locks are built on ("mutex 2" of Ulrich Drepper's *Futexes Are
+ * Tricky*). One word, three states:
+ *
+ * - `0` free;
+ * - `1` held, and nobody sleeps on it;
+ * - `2` held, and someone may sleep on it.
+ *
+ * Taking a free lock is one compare-and-swap 0 -> 1. A waiter swaps in 2 (`exchange`): if the
+ * old value was 0 the lock was free and is now ours (in state 2, which costs at most one
+ * needless notify later); otherwise it sleeps while the word is still 2. Releasing swaps in 0
+ * and calls `Atomics.notify` only when the old value was 2, so an uncontended lock never makes
+ * a system call. A release always changes the word before notifying, so a waiter that read 2
+ * and is about to sleep wakes at once (`'not-equal'`) instead of missing the release.
+ *
+ * Fairness: none, as with Python's Lock or a pthread mutex. A woken waiter competes with agents
+ * that arrive meanwhile; in exchange, the lock is never idle while someone wants it.
+ *
+ * @module
+ */
+import { emit, tracing } from '../trace/tracer.js';
+import type { CheckedWait, Waitable } from './base.js';
+import { timeoutError } from './base.js';
+import { SPIN, waitAsync, waitSync } from './wait.js';
+
+export const FREE = 0;
+export const HELD = 1;
+export const CONTENDED = 2;
+
+/** Takes the lock at `word` if it is free. */
+export function tryLock(cells: Int32Array, word: number): boolean {
+  return Atomics.compareExchange(cells, word, FREE, HELD) === FREE;
+}
+
+/** The bounded spin before sleeping: a lock is often released within a few hundred ns. */
+function spinLock(cells: Int32Array, word: number): boolean {
+  for (let i = 0; i < SPIN; i++) {
+    if (Atomics.load(cells, word) === FREE && tryLock(cells, word)) return true;
+  }
+  return false;
+}
+
+/** Blocks until the lock at `word` is ours. Returns whether it had to wait. */
+export function lockSync(
+  subject: Waitable,
+  cells: Int32Array,
+  word: number,
+  wait: CheckedWait,
+): boolean {
+  if (tryLock(cells, word) || spinLock(cells, word)) return false;
+  if (tracing()) emit(subject, 'acquire');
+  const { registry, id } = subject.registryRow;
+  for (;;) {
+    if (Atomics.exchange(cells, word, CONTENDED) === FREE) return true;
+    if (wait.deadline !== Infinity && performance.now() >= wait.deadline) {
+      throw timeoutError(subject, 'acquire', wait.timeout);
+    }
+    const token = registry.beginWait(id, 'acquire');
+    waitSync(cells, word, CONTENDED, wait.deadline);
+    registry.endWait(token);
+  }
+}
+
+/** The async twin of {@link lockSync}. */
+export async function lockAsync(
+  subject: Waitable,
+  cells: Int32Array,
+  word: number,
+  wait: CheckedWait,
+): Promise<boolean> {
+  if (tryLock(cells, word) || spinLock(cells, word)) return false;
+  if (tracing()) emit(subject, 'acquire');
+  const { registry, id } = subject.registryRow;
+  for (;;) {
+    if (Atomics.exchange(cells, word, CONTENDED) === FREE) return true;
+    if (wait.deadline !== Infinity && performance.now() >= wait.deadline) {
+      throw timeoutError(subject, 'acquire', wait.timeout);
+    }
+    const token = registry.beginWait(id, 'acquire');
+    let outcome;
+    try {
+      outcome = await waitAsync(cells, word, CONTENDED, wait.deadline, wait.signal);
+    } finally {
+      registry.endWait(token);
+    }
+    if (outcome === 'aborted') {
+      // Our word may be left at 2 with nobody asleep: that costs the next release one
+      // needless notify, never a lost wake-up.
+      if (tracing()) emit(subject, 'abort');
+      throw wait.signal?.reason;
+    }
+  }
+}
+
+/**
+ * Frees the lock at `word`. Returns `false` (and changes nothing) when it was not held.
+ */
+export function unlock(cells: Int32Array, word: number): boolean {
+  const before = Atomics.exchange(cells, word, FREE);
+  // Wake one sleeper: it will swap in 2 again, so that further sleepers are not forgotten.
+  if (before === CONTENDED) Atomics.notify(cells, word, 1);
+  return before !== FREE;
+}

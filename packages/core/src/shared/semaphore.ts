@@ -1,0 +1,180 @@
+/**
+ * {@link SharedSemaphore}: a counting semaphore in shared memory.
+ *
+ * @module
+ */
+import type { Lockable } from '../interfaces.js';
+import { checkNonNegativeInteger, describe, type WaitOptions } from '../options.js';
+import { LockGuard } from '../sync/guard.js';
+import { emit, tracing } from '../trace/tracer.js';
+import {
+  blockAsync,
+  blockSync,
+  checkWait,
+  fromState,
+  isOpening,
+  openState,
+  stateFor,
+  type Attempt,
+  type SharedNameOptions,
+} from './base.js';
+import { HEADER_WORDS, type SharedHandle } from './handle.js';
+import { SharedPrimitive } from './primitive.js';
+import { checkCanBlock } from './wait.js';
+
+/** Permits available now; waiters sleep on this word while it is 0. */
+const VALUE = HEADER_WORDS;
+/** How many agents sleep on VALUE: `release` skips the notify system call when 0. */
+const WAITERS = HEADER_WORDS + 1;
+const BYTES = (HEADER_WORDS + 2) * 4;
+const MAX_PERMITS = 0x7fffffff;
+
+/** Options of `new SharedSemaphore()`. */
+export type SharedSemaphoreOptions = SharedNameOptions;
+
+/**
+ * A counting semaphore in shared memory, like Python's `threading.Semaphore`: `acquire` takes a
+ * permit, waiting while there is none; `release` gives one back. Not fair: a released permit
+ * goes to whoever takes it first.
+ *
+ * Everything an agent did before `release()` is visible to an agent whose `acquire()` took that
+ * permit.
+ *
+ * @example
+ * ```ts
+ * const slots = new SharedSemaphore(3, { name: 'db connections' });
+ * worker.postMessage(slots.handle);
+ * // in the worker
+ * const slots = SharedSemaphore.from(handle);
+ * slots.acquireSync({ timeout: 1000 });
+ * try { query(); } finally { slots.release(); }
+ * ```
+ */
+export class SharedSemaphore extends SharedPrimitive<'SharedSemaphore'> implements Lockable {
+  readonly kind = 'SharedSemaphore' as const;
+  private readonly taking: Attempt;
+
+  /**
+   * @param value - initial number of permits, a non-negative integer below 2^31.
+   * @throws RangeError / TypeError naming `value`.
+   */
+  constructor(value = 1, options?: SharedSemaphoreOptions) {
+    if (!isOpening()) {
+      checkNonNegativeInteger('value', value);
+      if (value > MAX_PERMITS)
+        throw new RangeError(`value must be at most ${MAX_PERMITS}, got ${value}`);
+    }
+    const state = stateFor('SharedSemaphore', BYTES, options);
+    super(state);
+    if (state.created) {
+      Atomics.store(this.cells, VALUE, value);
+      if (tracing()) emit(this, 'created', { value });
+    }
+    const cells = this.cells;
+    this.taking = { cells, word: VALUE, waiters: WAITERS, attempt: () => take(cells) };
+  }
+
+  /**
+   * Rebuilds a semaphore from its `handle` in this agent.
+   *
+   * @throws HandleError when `handle` is not a SharedSemaphore's handle.
+   */
+  static from(handle: SharedHandle<'SharedSemaphore'>): SharedSemaphore {
+    return fromState(openState(handle, 'SharedSemaphore'), () => new SharedSemaphore());
+  }
+
+  /** Permits available now. */
+  get value(): number {
+    return Atomics.load(this.cells, VALUE);
+  }
+
+  /** Whether no permit is available now (`Lockable.locked`). */
+  get locked(): boolean {
+    return this.value === 0;
+  }
+
+  /** Takes a permit if one is available now. */
+  tryAcquire(): boolean {
+    const ok = take(this.cells);
+    if (ok && tracing()) emit(this, 'acquired', { waited: false });
+    return ok;
+  }
+
+  /**
+   * Waits until a permit is available, then takes it. Rejects with `TimeoutError` after
+   * `timeout` ms or with `signal.reason`; no permit is then taken.
+   */
+  async acquire(options?: WaitOptions): Promise<void> {
+    const wait = checkWait(options);
+    if (take(this.cells)) return this.traceAcquired(false);
+    if (tracing()) emit(this, 'acquire');
+    await blockAsync(this, this.taking, 'acquire', wait, 'acquire');
+    this.traceAcquired(true);
+  }
+
+  /** Blocking form of {@link acquire}; throws `BlockingCallError` on a browser's main thread. */
+  acquireSync(options?: WaitOptions): void {
+    checkCanBlock(this.name, 'acquireSync', 'acquire');
+    const wait = checkWait(options);
+    if (take(this.cells)) return this.traceAcquired(false);
+    if (tracing()) emit(this, 'acquire');
+    blockSync(this, this.taking, 'acquire', wait, 'acquire');
+    this.traceAcquired(true);
+  }
+
+  /**
+   * Gives back `n` permits (default 1), waking up to `n` waiters.
+   *
+   * @throws RangeError when `n` is not a positive integer or the count would pass 2^31 - 1.
+   */
+  release(n = 1): void {
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) {
+      throw new RangeError(`n must be a positive integer, got ${describe(n)}`);
+    }
+    let value = Atomics.load(this.cells, VALUE);
+    for (;;) {
+      if (value + n > MAX_PERMITS) {
+        throw new RangeError(`${this.name}: release(${n}) would pass ${MAX_PERMITS} permits`);
+      }
+      const seen = Atomics.compareExchange(this.cells, VALUE, value, value + n);
+      if (seen === value) break;
+      value = seen;
+    }
+    if (tracing()) emit(this, 'release', { value: value + n });
+    // The count changed before we look at WAITERS: see blockSync for why nobody is missed.
+    if (Atomics.load(this.cells, WAITERS) !== 0) Atomics.notify(this.cells, VALUE, n);
+  }
+
+  /** Acquires a permit and resolves with a guard that releases it when disposed. */
+  async lock(options?: WaitOptions): Promise<LockGuard> {
+    await this.acquire(options);
+    return new LockGuard(this);
+  }
+
+  /** Runs `fn` holding a permit and releases it when `fn` settles. */
+  async runExclusive<R>(fn: () => R | PromiseLike<R>, options?: WaitOptions): Promise<Awaited<R>> {
+    if (typeof fn !== 'function')
+      throw new TypeError(`runExclusive needs a function, got ${typeof fn}`);
+    await this.acquire(options);
+    try {
+      return await fn();
+    } finally {
+      this.release();
+    }
+  }
+
+  private traceAcquired(waited: boolean): void {
+    if (tracing()) emit(this, 'acquired', { waited });
+  }
+}
+
+/** Takes one permit with a CAS loop (never below zero). */
+function take(cells: Int32Array): boolean {
+  let value = Atomics.load(cells, VALUE);
+  while (value > 0) {
+    const seen = Atomics.compareExchange(cells, VALUE, value, value - 1);
+    if (seen === value) return true;
+    value = seen;
+  }
+  return false;
+}

@@ -1,0 +1,227 @@
+/**
+ * Waiting on a word of shared memory, blocking (`Atomics.wait`) or async (`Atomics.waitAsync`,
+ * with a timer-polling fallback where a browser lacks it), plus the checks every shared
+ * primitive makes before it waits.
+ *
+ * Rules every shared primitive follows, so that no wake-up is ever lost:
+ *
+ * 1. **Change, then notify.** A waker always changes the word the waiters sleep on (a sequence
+ *    number, a lock state, a permit count) *before* `Atomics.notify`. A waiter passes the value
+ *    it last saw as `expected`, so a wake-up that lands between its check and its wait turns
+ *    into an immediate `'not-equal'` instead of a lost wake-up. The polling fallback relies on
+ *    the same rule: it sees the change even though nobody notifies it.
+ * 2. **Retry before giving up.** After any wake-up a waiter retries its operation first and
+ *    checks its deadline only when the retry fails, so a waiter woken just as its timeout
+ *    expires still takes the permit or item it was woken for.
+ * 3. **Aborted async waits flush themselves.** `Atomics.waitAsync` cannot be cancelled: an
+ *    aborted waiter would stay in the word's wait list and could swallow a later
+ *    `notify(word, 1)` meant for a live waiter. On abort we therefore `notify` every waiter of
+ *    that word, which removes our own stale entry at once; the others wake spuriously, re-check
+ *    and wait again (every waiting loop tolerates spurious wake-ups).
+ *
+ * @module
+ */
+import { BlockingCallError } from '../errors.js';
+
+/** How one wait step ended. `'not-equal'`: the word had already changed. */
+export type WaitOutcome = 'ok' | 'not-equal' | 'timed-out' | 'aborted';
+
+/** Monotonic milliseconds, for deadlines local to this agent. */
+export function now(): number {
+  return performance.now();
+}
+
+/** The absolute deadline of a call that may wait `timeout` ms (already validated). */
+export function deadlineOf(timeout: number): number {
+  return timeout === Infinity ? Infinity : now() + timeout;
+}
+
+/** Milliseconds left before `deadline` (never negative; `Infinity` for no deadline). */
+export function remaining(deadline: number): number {
+  return deadline === Infinity ? Infinity : Math.max(0, deadline - now());
+}
+
+/** Throws a clear error when shared memory is not available (a page not cross-origin isolated). */
+export function requireSharedMemory(): void {
+  if (typeof SharedArrayBuffer === 'undefined' || typeof Atomics === 'undefined') {
+    throw new TypeError(
+      'SharedArrayBuffer is not available here: in a browser the page must be cross-origin ' +
+        'isolated (Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: ' +
+        'require-corp)',
+    );
+  }
+}
+
+let blockingAllowed: boolean | undefined;
+
+/**
+ * Whether this agent may block in `Atomics.wait`. A browser's main thread may not: the call
+ * throws a `TypeError` there before it even compares the value, so one probe with a value that
+ * cannot match tells us, without ever blocking.
+ */
+export function canBlock(): boolean {
+  if (blockingAllowed === undefined) {
+    try {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+      blockingAllowed = true;
+    } catch {
+      blockingAllowed = false;
+    }
+  }
+  return blockingAllowed;
+}
+
+/**
+ * Throws {@link BlockingCallError} when a blocking call such as `acquireSync` is made where
+ * blocking is not allowed, naming the async form to use instead.
+ */
+export function checkCanBlock(name: string, call: string, asyncCall: string): void {
+  if (!canBlock()) {
+    throw new BlockingCallError(
+      `${name}: ${call}() would block, and this agent (a browser's main thread) cannot block; ` +
+        `use await ${asyncCall}() instead`,
+    );
+  }
+}
+
+/**
+ * Blocks until `cells[index]` is notified or differs from `expected`, or until `deadline`.
+ * Only for agents that {@link canBlock}.
+ */
+export function waitSync(
+  cells: Int32Array,
+  index: number,
+  expected: number,
+  deadline: number,
+): WaitOutcome {
+  return Atomics.wait(cells, index, expected, remaining(deadline));
+}
+
+type WaitAsyncResult =
+  | { async: false; value: 'not-equal' | 'timed-out' }
+  | { async: true; value: Promise<'ok' | 'timed-out'> };
+type WaitAsyncFn = (
+  cells: Int32Array,
+  index: number,
+  expected: number,
+  timeout?: number,
+) => WaitAsyncResult;
+
+const nativeWaitAsync = (Atomics as unknown as { waitAsync?: WaitAsyncFn }).waitAsync;
+let waitAsyncImpl: WaitAsyncFn | undefined =
+  typeof nativeWaitAsync === 'function' ? nativeWaitAsync.bind(Atomics) : undefined;
+
+/**
+ * For tests: use the polling fallback even where `Atomics.waitAsync` exists (`false`), or go
+ * back to the native one (`true`). Returns whether the native one is available.
+ *
+ * @internal
+ */
+export function useNativeWaitAsync(native: boolean): boolean {
+  const available = typeof nativeWaitAsync === 'function';
+  waitAsyncImpl = native && available ? nativeWaitAsync.bind(Atomics) : undefined;
+  return available;
+}
+
+/**
+ * Waits without blocking until `cells[index]` is notified or differs from `expected`, until
+ * `deadline`, or until `signal` aborts (`'aborted'`).
+ */
+export function waitAsync(
+  cells: Int32Array,
+  index: number,
+  expected: number,
+  deadline: number,
+  signal: AbortSignal | undefined,
+): Promise<WaitOutcome> {
+  if (signal?.aborted) return Promise.resolve('aborted');
+  const wait = waitAsyncImpl;
+  if (wait === undefined) return pollWait(cells, index, expected, deadline, signal);
+  const result = wait(cells, index, expected, remaining(deadline));
+  if (!result.async) return Promise.resolve(result.value);
+  keepAlive(1);
+  return new Promise<WaitOutcome>((resolve) => {
+    const onAbort = (): void => {
+      // Rule 3: flush our own (uncancellable) entry from the wait list; see the module comment.
+      Atomics.notify(cells, index);
+      settle('aborted');
+    };
+    let settled = false;
+    const settle = (outcome: WaitOutcome): void => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      keepAlive(-1);
+      resolve(outcome);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    void result.value.then(settle);
+  });
+}
+
+let pendingWaits = 0;
+let keepAliveTimer: ReturnType<typeof setInterval> | undefined;
+
+/**
+ * Node does not count a pending `Atomics.waitAsync` as work: a worker (or the main thread)
+ * whose only task awaits one would exit mid-wait. While any async wait is pending we therefore
+ * hold a long, idle interval timer, which keeps the event loop alive and costs nothing.
+ */
+function keepAlive(delta: number): void {
+  pendingWaits += delta;
+  if (pendingWaits > 0 && keepAliveTimer === undefined) {
+    keepAliveTimer = setInterval(() => {}, 1 << 30);
+  } else if (pendingWaits === 0 && keepAliveTimer !== undefined) {
+    clearInterval(keepAliveTimer);
+    keepAliveTimer = undefined;
+  }
+}
+
+/**
+ * The fallback where `Atomics.waitAsync` is missing: re-read the word on a timer that backs off
+ * from 0 to 16 ms. Not a busy wait (the agent sleeps between reads), and no wake-up can be
+ * missed because every waker changes the word before notifying (rule 1).
+ */
+async function pollWait(
+  cells: Int32Array,
+  index: number,
+  expected: number,
+  deadline: number,
+  signal: AbortSignal | undefined,
+): Promise<WaitOutcome> {
+  let delay = 0;
+  for (;;) {
+    if (Atomics.load(cells, index) !== expected) return 'ok';
+    if (signal?.aborted) return 'aborted';
+    const left = remaining(deadline);
+    if (left <= 0) return 'timed-out';
+    await sleep(Math.min(delay, left), signal);
+    delay = delay === 0 ? 1 : Math.min(delay * 2, 16);
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * Attempts of the bounded spin a waiter makes before it sleeps in a real wait (about 10-20 us).
+ * Sleeping and being woken cost the sleeper tens of microseconds and the waker a system call;
+ * the other side is often about to act, so a short spin saves both. It is bounded so that a
+ * waiter never burns a core the other side may need: after it, the waiter really sleeps.
+ */
+export const SPIN = 1024;
+
+/** Re-tries `attempt` up to {@link SPIN} times; returns whether it succeeded. */
+export function spin(attempt: () => boolean): boolean {
+  for (let i = 0; i < SPIN; i++) if (attempt()) return true;
+  return false;
+}

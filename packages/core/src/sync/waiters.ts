@@ -1,0 +1,240 @@
+/**
+ * The waiting room every in-thread primitive uses: an intrusive doubly linked FIFO list of
+ * {@link Waiter}s, and {@link park}, which puts a caller in it with its timeout and signal.
+ *
+ * The rules that make "a waiter that gives up leaves no trace" true:
+ *
+ * 1. A primitive serves a waiter by *unlinking it first* ({@link WaiterList.shift}), then
+ *    disarming its timer and abort listener ({@link disarm}), then handing it the permit or item
+ *    (synchronously: the waiter owns it from that moment) and finally scheduling its resumption
+ *    with `resumeWaiter`. All of that happens in one synchronous step, so nothing can run between
+ *    "chosen" and "owns it".
+ * 2. A timeout or an abort only acts on a waiter that is still linked. A served waiter is no
+ *    longer linked, so a timer or an abort that fires in the same tick as the release or put
+ *    finds nothing to do: the grant wins and the promise resolves.
+ * 3. A waiter that gives up is unlinked in O(1), so the next release or put goes to a waiter that
+ *    still wants it; no wake-up is spent on a caller that has left.
+ *
+ * Every operation here is O(1): no `Array.shift`, no scan of the list.
+ *
+ * @module
+ */
+import { TimeoutError } from '../errors.js';
+import { checkTimeout, describe, type WaitOptions } from '../options.js';
+import { currentAgent, emit, tracing, type TraceSubject } from '../trace/tracer.js';
+
+/** Called instead of rejecting when a waiter times out or is aborted (it is already unlinked). */
+export type GiveUp<T> = (waiter: Waiter<T>, reason: unknown) => void;
+
+function ignore(): void {}
+
+/**
+ * One parked caller. Kept small (the contended path allocates one per wait): what only a
+ * waiter with a timeout or a signal needs lives in its {@link Watch}.
+ */
+export class Waiter<T> {
+  prev: Waiter<T> | undefined = undefined;
+  next: Waiter<T> | undefined = undefined;
+  /** The list it is in, or `undefined` once served or given up. */
+  list: WaiterList<T> | undefined = undefined;
+  resolve: (value: T) => void = ignore;
+  reject: (reason: unknown) => void = ignore;
+  /** What the waiter brings: a putter's value, a barrier party's arrival index. */
+  item: unknown = undefined;
+  /** The agent that started waiting (only recorded while tracing). */
+  agent: string | undefined = undefined;
+  /** Its timeout and abort signal, if it has either. */
+  watch: Watch<T> | undefined = undefined;
+}
+
+/** The timeout and abort signal of a {@link Waiter}, and what to do when either fires. */
+export class Watch<T> {
+  timer: unknown = undefined;
+  signal: AbortSignal | undefined = undefined;
+  onAbort: (() => void) | undefined = undefined;
+  constructor(
+    readonly waiter: Waiter<T>,
+    /** The primitive it waits on, for the timeout message and trace events. */
+    readonly subject: TraceSubject,
+    /** What it waits to do (`'acquire'`, `'get'`, ...), for the timeout message. */
+    readonly what: string,
+    readonly timeout: number,
+    readonly giveUp: GiveUp<T> | undefined,
+  ) {}
+}
+
+/** An intrusive doubly linked FIFO list of waiters: push at the tail, shift from the head. */
+export class WaiterList<T> {
+  private head: Waiter<T> | undefined = undefined;
+  private tail: Waiter<T> | undefined = undefined;
+  /** Number of waiters in the list. */
+  length = 0;
+
+  /** The newest waiter, if any. */
+  get last(): Waiter<T> | undefined {
+    return this.tail;
+  }
+
+  /** Appends `waiter` (not in any list) at the tail. */
+  push(waiter: Waiter<T>): void {
+    waiter.list = this;
+    waiter.prev = this.tail;
+    waiter.next = undefined;
+    if (this.tail === undefined) this.head = waiter;
+    else this.tail.next = waiter;
+    this.tail = waiter;
+    this.length++;
+  }
+
+  /** Unlinks and returns the oldest waiter, or `undefined` when the list is empty. */
+  shift(): Waiter<T> | undefined {
+    const waiter = this.head;
+    if (waiter !== undefined) this.remove(waiter);
+    return waiter;
+  }
+
+  /** Unlinks `waiter`, which must be in this list. O(1). */
+  remove(waiter: Waiter<T>): void {
+    const { prev, next } = waiter;
+    if (prev === undefined) this.head = next;
+    else prev.next = next;
+    if (next === undefined) this.tail = prev;
+    else next.prev = prev;
+    waiter.prev = waiter.next = waiter.list = undefined;
+    this.length--;
+  }
+}
+
+/** Stops a waiter's timer and abort listener; call it once the waiter is unlinked. */
+export function disarm(waiter: Waiter<unknown>): void {
+  const watch = waiter.watch;
+  if (watch === undefined) return;
+  waiter.watch = undefined;
+  if (watch.timer !== undefined) clearTimeout(watch.timer as Parameters<typeof clearTimeout>[0]);
+  if (watch.onAbort !== undefined) watch.signal?.removeEventListener('abort', watch.onAbort);
+}
+
+/** A resolved promise shared by every call that completes at once: no allocation per call. */
+export const RESOLVED: Promise<void> = Promise.resolve();
+
+/**
+ * Checks the options of a waiting call. Returns a rejected promise when they are bad or the
+ * signal has already aborted (the call must then do nothing), otherwise `undefined`.
+ */
+export function refuse(options: WaitOptions): Promise<never> | undefined {
+  if (typeof options !== 'object' || options === null) {
+    return Promise.reject(new TypeError(`options must be an object, got ${describe(options)}`));
+  }
+  try {
+    checkTimeout(options.timeout);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  const signal = options.signal;
+  if (signal !== undefined) {
+    if (
+      typeof signal !== 'object' ||
+      signal === null ||
+      typeof signal.aborted !== 'boolean' ||
+      typeof signal.addEventListener !== 'function'
+    ) {
+      return Promise.reject(
+        new TypeError(`signal must be an AbortSignal, got ${describe(signal)}`),
+      );
+    }
+    if (signal.aborted) return Promise.reject(signal.reason);
+  }
+  return undefined;
+}
+
+/**
+ * The detail of a trace event that starts a wait: `extra` plus the wait's finite `timeout`, so
+ * that a wait-for graph can tell a bounded wait from one that may last for ever. Call it only
+ * while `tracing()`: it allocates.
+ */
+export function waitDetail(
+  options: WaitOptions | undefined,
+  extra?: Record<string, unknown>,
+): Record<string, unknown> | undefined {
+  const timeout = options?.timeout;
+  if (timeout === undefined || timeout === Infinity) return extra;
+  return { ...extra, timeout };
+}
+
+/** The error a waiter gets when its timeout expires. */
+export function timeoutError(subject: TraceSubject, what: string, timeout: number): TimeoutError {
+  return new TimeoutError(`${subject.name}: ${what} timed out after ${timeout} ms`, timeout);
+}
+
+function expire(watch: Watch<unknown>): void {
+  watch.timer = undefined;
+  leave(watch, timeoutError(watch.subject, watch.what, watch.timeout), 'timeout');
+}
+
+/** Takes a still-waiting waiter out of its list and rejects it (or calls its give-up hook). */
+function leave(watch: Watch<unknown>, reason: unknown, kind: 'timeout' | 'abort'): void {
+  const waiter = watch.waiter;
+  const list = waiter.list;
+  // Already served (rule 2 above): the permit or item is the waiter's, nothing to undo.
+  if (list === undefined) return;
+  list.remove(waiter);
+  disarm(waiter);
+  emit(watch.subject, kind, undefined, waiter.agent);
+  if (watch.giveUp !== undefined) watch.giveUp(waiter, reason);
+  else waiter.reject(reason);
+}
+
+/**
+ * Parks the caller in `list` until a primitive serves it (and resolves its promise), its
+ * timeout expires (rejects with `TimeoutError`) or its signal aborts (rejects with the
+ * signal's reason). `options` must have passed {@link refuse}. A `timeout` of 0 rejects at once:
+ * the caller wanted the operation only if it could be done now.
+ *
+ * @param item - stored on the waiter, e.g. the value a putter wants to put.
+ * @param giveUp - replaces the plain rejection on timeout or abort (the waiter is already out
+ *   of the list), e.g. a condition re-acquires its lock first.
+ */
+export function park<T>(
+  list: WaiterList<T>,
+  subject: TraceSubject,
+  what: string,
+  options: WaitOptions | undefined,
+  item?: unknown,
+  giveUp?: GiveUp<T>,
+): Promise<T> {
+  const timeout = options?.timeout ?? Infinity;
+  if (timeout === 0) {
+    emit(subject, 'timeout');
+    return Promise.reject(timeoutError(subject, what, 0));
+  }
+  const waiter = new Waiter<T>();
+  waiter.item = item;
+  const promise = new Promise<T>((resolve, reject) => {
+    waiter.resolve = resolve;
+    waiter.reject = reject;
+  });
+  if (tracing()) waiter.agent = currentAgent();
+  list.push(waiter);
+  const signal = options?.signal;
+  if (timeout !== Infinity || signal !== undefined) {
+    const watch = new Watch<T>(waiter, subject, what, timeout, giveUp);
+    waiter.watch = watch;
+    if (timeout !== Infinity) watch.timer = setTimeout(expire, timeout, watch);
+    if (signal !== undefined) {
+      watch.signal = signal;
+      watch.onAbort = () => leave(watch as Watch<unknown>, signal.reason, 'abort');
+      signal.addEventListener('abort', watch.onAbort, { once: true });
+    }
+  }
+  return promise;
+}
+
+/**
+ * Unlinks the oldest waiter of `list` and disarms it; the caller then hands it what it waited
+ * for. Returns `undefined` when nobody waits.
+ */
+export function serveNext<T>(list: WaiterList<T>): Waiter<T> | undefined {
+  const waiter = list.shift();
+  if (waiter !== undefined) disarm(waiter as Waiter<unknown>);
+  return waiter;
+}

@@ -1,0 +1,257 @@
+// Worker stages run the BUILT package (dist/): a worker loads dist/pipeline/worker.js, which a
+// test run from src/ could not start. The types still come from src/.
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import type * as Core from '../../src/index.js';
+
+const core = (await import(new URL('../../dist/index.js', import.meta.url).href)) as typeof Core;
+const { liveWorkers } = (await import(
+  new URL('../../dist/pipeline/spawn.js', import.meta.url).href
+)) as { liveWorkers(): number };
+const { pipeline, map, filter, flatMap, PipelineError } = core;
+
+const stages = new URL('./fixtures/stages.mjs', import.meta.url);
+const from = (name: string): Core.StageModule => ({ module: stages, export: name });
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+// Every test's pipeline has settled before the test ends: no worker may be left alive.
+afterEach(() => expect(liveWorkers()).toBe(0));
+
+/** One pipeline definition; only the placement changes. */
+function definition(placement: Core.Placement, ordered: boolean) {
+  return pipeline<number, number>({
+    source: range(60),
+    stages: [
+      map<number, number>(from('jitter'), { placement, concurrency: 2, ordered }),
+      filter<number>(from('isOdd'), { placement, concurrency: 2, ordered }),
+      flatMap<number, number>(from('twice'), { placement, ordered }),
+      map<number, number>(from('default'), { name: 'square', placement, ordered }),
+    ],
+    capacity: 4,
+  });
+}
+
+describe('pipeline: worker stages', () => {
+  it('gives the same multiset of results in workers as in-thread', async () => {
+    const inThread = await definition('thread', false).run();
+    const inWorkers = await definition('worker', false).run();
+    const sorted = (xs: readonly number[]) => [...xs].sort((a, b) => a - b);
+    expect(inThread.items).toHaveLength(60);
+    expect(sorted(inWorkers.items)).toEqual(sorted(inThread.items));
+    expect(inWorkers.stats.map((s) => [s.name, s.placement, s.itemsIn, s.itemsOut])).toEqual([
+      ['source', 'thread', 0, 60],
+      ['map#1', 'worker', 60, 60],
+      ['filter#2', 'worker', 60, 30],
+      ['flatMap#3', 'worker', 30, 60],
+      ['square', 'worker', 60, 60],
+      ['sink', 'thread', 60, 0],
+    ]);
+  });
+
+  it('keeps input order in an ordered worker stage', async () => {
+    const inThread = await definition('thread', true).run();
+    const inWorkers = await definition('worker', true).run();
+    const expected = range(60)
+      .map((x) => x + 1000)
+      .filter((x) => x % 2 === 1)
+      .flatMap((x) => [x * x, x * x]);
+    expect(inThread.items).toEqual(expected);
+    expect(inWorkers.items).toEqual(expected);
+  });
+
+  it('runs several workers on one queue, and async stage functions', async () => {
+    const { items } = await pipeline<number, string>({
+      source: range(40),
+      stages: [
+        map(from('whoAmI'), { name: 'who', placement: 'worker', concurrency: 2 }),
+        map(from('later'), { placement: 'worker' }),
+      ],
+    }).run();
+    expect(items).toHaveLength(40);
+    const workers = new Set(items.map((s) => s.split(':')[1]));
+    expect([...workers].every((w) => w === '0' || w === '1')).toBe(true);
+    const values = items.map((s) => Number(s.split(':')[2])).sort((a, b) => a - b);
+    expect(values).toEqual(range(40));
+  });
+
+  it('runs a stage given as source text', async () => {
+    const { items } = await pipeline<number, number>({
+      source: [1, 2, 3],
+      stages: [
+        map(
+          { source: 'export const triple = (x) => x * 3;', export: 'triple' },
+          { placement: 'worker' },
+        ),
+      ],
+    }).run();
+    expect(items).toEqual([3, 6, 9]);
+    const inThread = await pipeline<number, number>({
+      source: [1, 2, 3],
+      stages: [map({ source: 'export default (x) => x * 3;' })],
+    }).run();
+    expect(inThread.items).toEqual([3, 6, 9]);
+  });
+
+  it('carries numbers through float64 queues', async () => {
+    const { items } = await pipeline<number, number>({
+      source: [0.5, 1.5, -2],
+      stages: [map(from('default'), { placement: 'worker', codec: 'float64' })],
+      codec: 'float64',
+    }).run();
+    expect(items).toEqual([0.25, 2.25, 4]);
+  });
+});
+
+describe('pipeline: worker stages stop cleanly', () => {
+  it('an error in a worker names the stage, keeps the cause and leaves no worker', async () => {
+    for (const ordered of [false, true]) {
+      const error = await pipeline({
+        source: range(100),
+        stages: [
+          map(from('jitter'), { placement: 'worker', concurrency: 2, ordered }),
+          map<number, number>((x) => x - 1000, { name: 'back' }),
+          map(from('failAt13'), { name: 'unlucky', placement: 'worker', concurrency: 2, ordered }),
+        ],
+        capacity: 2,
+      })
+        .run()
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PipelineError);
+      expect((error as Core.PipelineError).stage).toBe('unlucky');
+      expect((error as Error).cause).toBeInstanceOf(Error);
+      expect(((error as Error).cause as Error).message).toBe('unlucky 13');
+      expect(liveWorkers()).toBe(0);
+    }
+  });
+
+  it('an abort stops a runaway worker by terminating it', async () => {
+    const controller = new AbortController();
+    const reason = new Error('enough');
+    const running = pipeline({
+      source: range(20),
+      stages: [map(from('hangAt5'), { placement: 'worker', concurrency: 2 })],
+      sink: (x: number) => {
+        if (x === 4) controller.abort(reason);
+      },
+    }).run({ signal: controller.signal });
+    await expect(running).rejects.toBe(reason);
+    expect(liveWorkers()).toBe(0);
+  });
+
+  it('an error in-thread stops the workers too', async () => {
+    const error = await pipeline({
+      source: range(50),
+      stages: [map(from('default'), { placement: 'worker', concurrency: 2 })],
+      sink: (x: number) => {
+        if (x === 49) throw new TypeError('sink says no');
+      },
+    })
+      .run()
+      .catch((e: unknown) => e);
+    expect((error as Core.PipelineError).stage).toBe('sink');
+    expect(liveWorkers()).toBe(0);
+  });
+
+  it('a module that does not export a function fails the run before any item moves', async () => {
+    let pulled = 0;
+    const error = await pipeline({
+      source: function* () {
+        pulled++;
+        yield 1;
+      },
+      stages: [map(from('notAFunction'), { name: 'bad', placement: 'worker', concurrency: 2 })],
+    })
+      .run()
+      .catch((e: unknown) => e);
+    expect((error as Core.PipelineError).stage).toBe('bad');
+    expect(String((error as Error).cause)).toMatch(/export 'notAFunction' .* must be a function/);
+    expect(pulled).toBe(0);
+  });
+
+  it('says what is missing where SharedArrayBuffer is not available', async () => {
+    const global = globalThis as { SharedArrayBuffer?: unknown };
+    const saved = global.SharedArrayBuffer;
+    delete global.SharedArrayBuffer; // as on a page without cross-origin isolation
+    let error: unknown;
+    try {
+      error = await pipeline({
+        source: [1],
+        stages: [map(from('default'), { name: 'square', placement: 'worker' })],
+      })
+        .run()
+        .catch((e: unknown) => e);
+    } finally {
+      global.SharedArrayBuffer = saved;
+    }
+    expect((error as Core.PipelineError).stage).toBe('square');
+    expect(String((error as Error).cause)).toMatch(/need SharedArrayBuffer.*cross-origin/);
+  });
+
+  it('a value the codec cannot carry fails the stage that put it', async () => {
+    const error = await pipeline({
+      source: [1, 2],
+      stages: [
+        map(() => 'not a number', { name: 'words', codec: 'float64' }),
+        map(from('default'), { placement: 'worker' }),
+      ],
+    })
+      .run()
+      .catch((e: unknown) => e);
+    expect((error as Core.PipelineError).stage).toBe('words');
+    expect((error as Error).cause).toBeInstanceOf(core.CodecError);
+  });
+
+  it('an error or an abort at any point leaves no worker behind', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.nat(59), fc.boolean(), fc.boolean(), async (at, abort, ordered) => {
+        const controller = new AbortController();
+        const reason = new Error('abort');
+        const error = await pipeline({
+          source: range(60),
+          stages: [
+            map(from('jitter'), { placement: 'worker', concurrency: 2, ordered }),
+            map(from('default'), { name: 'square', placement: 'worker', ordered }),
+          ],
+          sink: () => {
+            if (--at >= 0) return;
+            if (abort) controller.abort(reason);
+            else throw new Error('sink fails');
+          },
+          capacity: 3,
+        })
+          .run({ signal: controller.signal })
+          .catch((e: unknown) => e);
+        if (abort) expect(error).toBe(reason);
+        else expect((error as Core.PipelineError).stage).toBe('sink');
+        expect(liveWorkers()).toBe(0);
+      }),
+      { numRuns: 8 },
+    );
+  });
+});
+
+describe('pipeline: worker stages and backpressure', () => {
+  it('a slow sink bounds the lead of the source over it', async () => {
+    let produced = 0;
+    let consumed = 0;
+    let lead = 0;
+    await pipeline({
+      source: function* () {
+        for (let i = 0; i < 120; i++) {
+          produced++;
+          yield i;
+        }
+      },
+      stages: [map(from('default'), { placement: 'worker', concurrency: 2 })],
+      sink: async () => {
+        consumed++;
+        lead = Math.max(lead, produced - consumed);
+        await new Promise((resolve) => setImmediate(resolve));
+      },
+      capacity: 4,
+    }).run();
+    expect(consumed).toBe(120);
+    // The source's item in hand, its queue (4), one per worker (2), the stage's queue (4).
+    expect(lead).toBeLessThanOrEqual(1 + 4 + 2 + 4);
+  });
+});

@@ -1,0 +1,130 @@
+// Bad input to the shared primitives: every case is a clear typed error, and nothing is left
+// half-made.
+import { describe, expect, it } from 'vitest';
+import {
+  HandleError,
+  SharedBarrier,
+  SharedCondition,
+  SharedEvent,
+  SharedLock,
+  SharedQueue,
+  SharedRegistry,
+  SharedSemaphore,
+  registerAgent,
+} from '../../src/index.js';
+
+describe('constructor arguments', () => {
+  it.each([
+    [0, RangeError, /capacity must be a positive safe integer, got 0/],
+    [-1, RangeError, /capacity must be a positive safe integer, got -1/],
+    [NaN, RangeError, /capacity must be a positive safe integer, got NaN/],
+    [1.5, RangeError, /capacity/],
+    [2 ** 40, RangeError, /capacity must be at most 16777216, got 1099511627776/],
+    ['8', TypeError, /capacity must be a number/],
+  ])('SharedQueue capacity %s', (capacity, type, message) => {
+    expect(() => new SharedQueue({ capacity: capacity as number, codec: 'float64' })).toThrow(type);
+    expect(() => new SharedQueue({ capacity: capacity as number, codec: 'float64' })).toThrow(
+      message,
+    );
+  });
+
+  it('SharedQueue codec, slotSize and options', () => {
+    expect(() => new SharedQueue({ capacity: 4, codec: 'float32' as never })).toThrow(
+      /codec must be one of 'float64'/,
+    );
+    expect(() => new SharedQueue({ capacity: 4, codec: 'utf8', slotSize: 0 })).toThrow(
+      /slotSize must be a positive/,
+    );
+    expect(() => new SharedQueue({ capacity: 4, codec: 'utf8', slotSize: 2 ** 25 })).toThrow(
+      /slotSize must be at most/,
+    );
+    expect(() => new SharedQueue({ capacity: 4, codec: 'float64', slotSize: 16 })).toThrow(
+      /slotSize must be 8/,
+    );
+    expect(() => new SharedQueue({ capacity: 2 ** 24, codec: 'utf8', slotSize: 1024 })).toThrow(
+      /at most 1073741824 bytes/,
+    );
+    expect(() => new SharedQueue(undefined as never)).toThrow(TypeError);
+    expect(() => new SharedQueue({ capacity: 4, codec: 'json', name: 5 as never })).toThrow(
+      /name must be a string/,
+    );
+  });
+
+  it('permits, parties, timeouts, signals, n', async () => {
+    expect(() => new SharedSemaphore(-1)).toThrow(
+      /value must be a non-negative safe integer, got -1/,
+    );
+    expect(() => new SharedSemaphore(NaN)).toThrow(RangeError);
+    expect(() => new SharedSemaphore(2 ** 40)).toThrow(/value must be at most/);
+    expect(() => new SharedBarrier(0)).toThrow(/parties must be a positive safe integer/);
+    const lock = new SharedLock();
+    await expect(lock.acquire({ timeout: -1 })).rejects.toThrow(/timeout must be a non-negative/);
+    expect(() => lock.acquireSync({ timeout: NaN })).toThrow(RangeError);
+    await expect(lock.acquire({ signal: 'soon' as never })).rejects.toThrow(
+      /signal must be an AbortSignal/,
+    );
+    const queue = new SharedQueue({ capacity: 2, codec: 'int32' });
+    await expect(queue.getMany(0)).rejects.toThrow(/max must be a positive/);
+    expect(() => queue.close({ immediate: 'yes' as never })).toThrow(/immediate must be a boolean/);
+    expect(() => new SharedCondition({} as never)).toThrow(
+      /lock must be a SharedLock or SharedRLock/,
+    );
+    expect(() => registerAgent('')).toThrow(TypeError);
+    expect(() => SharedRegistry.create({ maxAgents: 0 })).toThrow(/maxAgents must be an integer/);
+  });
+});
+
+describe('handles', () => {
+  it('refuses a handle of another kind of primitive', () => {
+    const queue = new SharedQueue({ capacity: 2, codec: 'float64' });
+    const lock = new SharedLock({ name: 'L' });
+    expect(() => SharedLock.from(queue.handle as never)).toThrow(HandleError);
+    expect(() => SharedLock.from(queue.handle as never)).toThrow(
+      /needs a SharedLock handle, got a SharedQueue handle/,
+    );
+    expect(() => SharedQueue.from(lock.handle as never)).toThrow(/got a SharedLock handle/);
+    expect(() => SharedEvent.from(new SharedSemaphore().handle as never)).toThrow(HandleError);
+    // A handle whose kind was edited: the buffer still says what it is.
+    expect(() => SharedEvent.from({ ...lock.handle, kind: 'SharedEvent' } as never)).toThrow(
+      /not a SharedEvent's buffer \(it belongs to a SharedLock\)/,
+    );
+  });
+
+  it('refuses a handle whose buffer is not a SharedArrayBuffer, and non-handles', () => {
+    const lock = new SharedLock();
+    expect(() => SharedLock.from({ ...lock.handle, buffer: new ArrayBuffer(64) as never })).toThrow(
+      /handle.buffer must be a SharedArrayBuffer.*copied by postMessage/,
+    );
+    expect(() => SharedLock.from({ ...lock.handle, registry: {} as never })).toThrow(
+      /handle.registry must be a SharedArrayBuffer/,
+    );
+    expect(() => SharedLock.from(null as never)).toThrow(
+      /needs a SharedLock handle \(x.handle\), got null/,
+    );
+    expect(() => SharedLock.from({ kind: 'SharedLock' } as never)).toThrow(HandleError);
+    expect(() => SharedLock.from({ ...lock.handle, buffer: new SharedArrayBuffer(64) })).toThrow(
+      /not a SharedLock's buffer/,
+    );
+    expect(() => SharedRegistry.from(new SharedArrayBuffer(128))).toThrow(/not a registry/);
+  });
+
+  it('rebuilds each kind from its handle, sharing state', async () => {
+    const event = new SharedEvent();
+    SharedEvent.from(event.handle).set();
+    expect(event.isSet).toBe(true);
+    const semaphore = new SharedSemaphore(2);
+    expect(SharedSemaphore.from(semaphore.handle).value).toBe(2);
+    const queue = new SharedQueue<string>({ capacity: 3, codec: 'binary', name: 'shared' });
+    const copy = SharedQueue.from<string>(queue.handle);
+    expect(copy.name).toBe('shared');
+    expect(copy.capacity).toBe(3);
+    await copy.put('x');
+    expect(await queue.get()).toBe('x');
+    const condition = new SharedCondition();
+    const again = SharedCondition.from(condition.handle);
+    expect(again.lock.name).toBe(condition.lock.name);
+    expect(SharedBarrier.from(new SharedBarrier(4).handle).parties).toBe(4);
+    // Handles are structured-clonable.
+    expect(() => structuredClone(queue.handle)).not.toThrow();
+  });
+});

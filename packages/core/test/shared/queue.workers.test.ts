@@ -1,0 +1,130 @@
+// SharedQueue across real worker_threads: exactly once, per-producer order, close semantics,
+// and gets that time out or are aborted under contention.
+import { afterEach, describe, expect, it } from 'vitest';
+import { SharedQueue } from '../../src/index.js';
+import { nextMessage, startWorker, terminateAll } from './workers.js';
+
+afterEach(terminateAll);
+
+interface Taken {
+  values: Float64Array;
+  gaveUp: number;
+}
+
+/** Runs producers and consumers on one queue, closes it when the producers are done. */
+async function pass(options: {
+  producers: number;
+  consumers: number;
+  items: number;
+  capacity: number;
+  batch: number;
+  mode: 'batch' | 'single' | 'flaky';
+}): Promise<Taken[]> {
+  const queue = new SharedQueue<number>({
+    capacity: options.capacity,
+    codec: 'float64',
+    name: 'items',
+  });
+  const perProducer = options.items / options.producers;
+  const consumers = Array.from({ length: options.consumers }, (_, id) =>
+    startWorker('queue-consumer', { queue: queue.handle, id, mode: options.mode }),
+  );
+  const results = consumers.map((worker) => nextMessage<Taken>(worker));
+  const producers = Array.from({ length: options.producers }, (_, id) =>
+    startWorker('queue-producer', {
+      queue: queue.handle,
+      id,
+      count: perProducer,
+      batch: options.batch,
+    }),
+  );
+  await Promise.all(producers.map((worker) => nextMessage(worker)));
+  queue.close();
+  const taken = await Promise.all(results);
+  expect(queue.size).toBe(0);
+  return taken;
+}
+
+/** Every item exactly once, and each consumer saw each producer's items in increasing order. */
+function check(taken: Taken[], producers: number, items: number): void {
+  const perProducer = items / producers;
+  const counts = new Uint8Array(items);
+  let total = 0;
+  for (const { values } of taken) {
+    const last = new Float64Array(producers).fill(-1);
+    for (const value of values) {
+      const producer = Math.floor(value / 1e7);
+      const index = value - producer * 1e7;
+      if (!(producer >= 0 && producer < producers && index >= 0 && index < perProducer)) {
+        throw new Error(`unexpected item ${value}`);
+      }
+      if (index <= last[producer]!) {
+        throw new Error(
+          `producer ${producer}'s item ${index} came after its item ${last[producer]}`,
+        );
+      }
+      last[producer] = index;
+      const slot = producer * perProducer + index;
+      if (counts[slot] !== 0) throw new Error(`item ${value} taken twice`);
+      counts[slot] = 1;
+      total++;
+    }
+  }
+  const missing = counts.indexOf(0);
+  if (missing !== -1) {
+    const producer = Math.floor(missing / perProducer);
+    throw new Error(`item ${producer * 1e7 + (missing % perProducer)} was never taken`);
+  }
+  expect(total).toBe(items);
+}
+
+describe('SharedQueue between worker_threads', () => {
+  it('passes 1,000,000 items from 4 producers to 4 consumers through capacity 64 (batches): exactly once, in order per producer', async () => {
+    const taken = await pass({
+      producers: 4,
+      consumers: 4,
+      items: 1_000_000,
+      capacity: 64,
+      batch: 32,
+      mode: 'batch',
+    });
+    check(taken, 4, 1_000_000);
+  });
+
+  it('passes 200,000 items one put and one get at a time, exactly once and in order per producer', async () => {
+    const taken = await pass({
+      producers: 4,
+      consumers: 4,
+      items: 200_000,
+      capacity: 64,
+      batch: 1,
+      mode: 'single',
+    });
+    check(taken, 4, 200_000);
+  });
+
+  it('loses and doubles nothing when gets keep timing out and being aborted under contention', async () => {
+    const taken = await pass({
+      producers: 2,
+      consumers: 4,
+      items: 40_000,
+      capacity: 8,
+      batch: 1,
+      mode: 'flaky',
+    });
+    check(taken, 2, 40_000);
+    // The scenario must really have exercised giving up.
+    expect(taken.reduce((sum, t) => sum + t.gaveUp, 0)).toBeGreaterThan(0);
+  });
+
+  it('wakes a consumer blocked in getSync when the main thread closes the queue', async () => {
+    const queue = new SharedQueue<number>({ capacity: 4, codec: 'float64' });
+    const consumer = startWorker('queue-consumer', { queue: queue.handle, id: 0, mode: 'single' });
+    const result = nextMessage<Taken>(consumer);
+    await queue.put(7);
+    await queue.put(8);
+    queue.close();
+    const { values } = await result;
+    expect([...values]).toEqual([7, 8]);
+  });
+});

@@ -1,0 +1,51 @@
+// Helpers for the worker_threads suites: start fixture workers, wait for their messages, and
+// terminate every one of them after each test.
+import { Worker } from 'node:worker_threads';
+import { sharedRegistry } from '../../src/index.js';
+
+const started = new Set<Worker>();
+
+/** Starts `fixtures/<name>.mjs` with `data` as its workerData. */
+export function startWorker(name: string, data: unknown): Worker {
+  const worker = new Worker(new URL(`./fixtures/${name}.mjs`, import.meta.url), {
+    workerData: data,
+  });
+  started.add(worker);
+  // Agents of a worker that exits (or is terminated) are marked exited in the registry, so a
+  // test's stuck workers do not show up in the next test's deadlock reports.
+  sharedRegistry().watchWorker(worker);
+  worker.once('exit', () => started.delete(worker));
+  return worker;
+}
+
+/** Resolves with the worker's next message; rejects if it errors or exits first. */
+export function nextMessage<T = unknown>(worker: Worker): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const cleanup = (): void => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    };
+    const onMessage = (message: T): void => {
+      cleanup();
+      resolve(message);
+    };
+    const onError = (error: Error): void => {
+      cleanup();
+      reject(error);
+    };
+    const onExit = (code: number): void => {
+      cleanup();
+      reject(new Error(`worker exited with code ${code} before sending a message`));
+    };
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+  });
+}
+
+/** Terminates every worker still running (call in afterEach). */
+export async function terminateAll(): Promise<void> {
+  await Promise.all([...started].map((worker) => worker.terminate()));
+  started.clear();
+}

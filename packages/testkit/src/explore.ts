@@ -1,0 +1,428 @@
+/**
+ * Schedule exploration: run an async scenario built on the in-thread primitives under many
+ * interleavings, stop at the first run that fails (throws, or deadlocks), and print the seed and
+ * the schedule that {@link replay} follows to reproduce it exactly.
+ *
+ * How it controls the order: while a run is on, the explorer is core's `Scheduler`, so every
+ * waiter a primitive wakes (a lock handed over, an item delivered) becomes a *ready*
+ * continuation instead of resuming at once; so does every `task()` start and every
+ * `await checkpoint()`. The explorer lets the microtasks that are already queued run, then picks
+ * one ready continuation (by the strategy, or the schedule being replayed), resumes it, and
+ * repeats. When nothing is ready, no timer is pending and the scenario has not finished, no
+ * interleaving can ever finish it: that run deadlocked.
+ *
+ * A scenario must build its primitives and state afresh on each call, and must not depend on
+ * anything else nondeterministic (timers, I/O, `Math.random`), or replays may differ.
+ *
+ * @module
+ */
+import { setScheduler, type Scheduler, type TraceEvent } from '@baton/core';
+import { formatWaitFor } from './explain.js';
+import { subscribe } from './hub.js';
+import {
+  closeScope,
+  currentScope,
+  openScope,
+  outsideScope,
+  runInScope,
+  scopesTracked,
+  type Scope,
+} from './scope.js';
+import {
+  parseSchedule,
+  pctChooser,
+  randomChooser,
+  replayChooser,
+  runSeed,
+  ScheduleMismatch,
+  type Chooser,
+  type Ready,
+} from './strategy.js';
+import { currentTask, observeTasks, runNamed, setTaskStarter } from './task.js';
+import { WaitForTracker } from './wait-for.js';
+
+/** A scenario: builds fresh state, starts tasks with `task()`, throws if the outcome is wrong. */
+export type Scenario = () => unknown;
+
+/** Options of {@link explore}. */
+export interface ExploreOptions {
+  /** How many interleavings to try (default 1000). */
+  runs?: number;
+  /** Seed of the first run (default: a random one, printed on failure). */
+  seed?: number;
+  /** `'pct'` (default) or `'random'`. */
+  strategy?: 'random' | 'pct';
+  /** PCT's bug depth: how many ordering constraints a bug may need (default 3). */
+  depth?: number;
+  /** Steps after which a run counts as a livelock (default 10 000). */
+  maxSteps?: number;
+}
+
+/** What a successful exploration did. */
+export interface ExploreReport {
+  readonly runs: number;
+  readonly seed: number;
+  /** The most steps any run took. */
+  readonly longest: number;
+}
+
+/** How one run ended. */
+interface Outcome {
+  readonly failure?: 'error' | 'deadlock' | 'livelock';
+  readonly error?: unknown;
+  readonly explanation?: string;
+  /** For a deadlock: the scenario itself returned, leaving its tasks blocked. */
+  readonly leftBehind?: boolean;
+  readonly choices: readonly number[];
+  readonly steps: readonly string[];
+}
+
+/**
+ * A run failed; `schedule` reproduces it with {@link replay}.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await explore(scenario);
+ * } catch (error) {
+ *   if (error instanceof ExplorationError) await replay(scenario, error.schedule); // fails the same way
+ * }
+ * ```
+ */
+export class ExplorationError extends Error {
+  /** `'error'`: the scenario threw; `'deadlock'`: nothing could go on; `'livelock'`: too many steps. */
+  readonly failure: 'error' | 'deadlock' | 'livelock';
+  /** The schedule of the failing run, for {@link replay}. */
+  readonly schedule: string;
+  /** The seed of the exploration (undefined when replaying). */
+  readonly seed: number | undefined;
+  /** The failing run's number, from 1. */
+  readonly run: number | undefined;
+  /** The steps taken, as `agent: what` lines. */
+  readonly steps: readonly string[];
+  constructor(outcome: Outcome, header: string, seed?: number, run?: number) {
+    const schedule = outcome.choices.join('.');
+    const failure = outcome.failure ?? 'error';
+    const shown = outcome.steps.length > 40 ? outcome.steps.slice(-40) : outcome.steps;
+    const skipped = outcome.steps.length - shown.length;
+    super(
+      [
+        header,
+        describeFailure(outcome),
+        `schedule: ${JSON.stringify(schedule)}`,
+        `steps:${skipped > 0 ? ` (first ${skipped} not shown)` : ''}`,
+        ...shown.map((line, i) => `  ${skipped + i + 1}. ${line}`),
+        `replay it with: replay(scenario, ${JSON.stringify(schedule)})`,
+      ].join('\n'),
+      outcome.error === undefined ? undefined : { cause: outcome.error },
+    );
+    this.name = 'ExplorationError';
+    this.failure = failure;
+    this.schedule = schedule;
+    this.seed = seed;
+    this.run = run;
+    this.steps = outcome.steps;
+  }
+}
+
+function describeFailure(outcome: Outcome): string {
+  switch (outcome.failure) {
+    case 'deadlock':
+      return outcome.leftBehind === true
+        ? `deadlock: the scenario returned, leaving tasks blocked for ever\n${outcome.explanation ?? ''}`
+        : `deadlock: nothing is ready, no timer is pending, and the scenario has not finished\n${outcome.explanation ?? ''}`;
+    case 'livelock':
+      return `livelock: still running after ${outcome.steps.length} steps`;
+    default: {
+      const error = outcome.error;
+      return `failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
+    }
+  }
+}
+
+let running = false;
+let ready: ((agent: string, resume: () => void, what: string) => void) | undefined;
+let runScope: Scope | undefined;
+
+/**
+ * Whether the caller belongs to the run in progress. Tasks left blocked by an earlier run (a
+ * deadlock is abandoned, not undone) may still wake up, through a timer say; they must not
+ * leak into the current run's choices, so they just go on.
+ */
+function inCurrentRun(): boolean {
+  return !scopesTracked || (runScope !== undefined && currentScope() === runScope);
+}
+
+/**
+ * A point where the explorer may switch to another task. Outside {@link explore} it just yields
+ * to the microtask queue.
+ *
+ * @example
+ * ```ts
+ * const v = counter;
+ * await checkpoint(); // another increment may run here: a lost update
+ * counter = v + 1;
+ * ```
+ */
+export function checkpoint(): Promise<void> {
+  const add = ready;
+  if (add === undefined || !inCurrentRun()) return Promise.resolve();
+  return new Promise((resolve) =>
+    add(currentTask() ?? 'main', resolve, 'goes on after checkpoint()'),
+  );
+}
+
+/**
+ * Runs `scenario` under `runs` interleavings and throws an {@link ExplorationError} (with the
+ * seed, the schedule and the steps) at the first one that throws or deadlocks.
+ *
+ * @example
+ * ```ts
+ * await explore(async () => {
+ *   let n = 0;
+ *   const inc = async () => { const v = n; await checkpoint(); n = v + 1; };
+ *   await Promise.all([task('A', inc), task('B', inc)]);
+ *   if (n !== 2) throw new Error(`lost update: n = ${n}`);
+ * }, { seed: 1 });
+ * // ExplorationError: run 1 of 1000 failed (strategy pct, seed 1)
+ * // failed: Error: lost update: n = 1
+ * // schedule: "0.1.0.1" ...
+ * ```
+ */
+export async function explore(
+  scenario: Scenario,
+  options: ExploreOptions = {},
+): Promise<ExploreReport> {
+  if (typeof scenario !== 'function') {
+    throw new TypeError(`explore: scenario must be a function, got ${typeof scenario}`);
+  }
+  const runs = options.runs ?? 1000;
+  const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const strategy = options.strategy ?? 'pct';
+  const depth = options.depth ?? 3;
+  const maxSteps = options.maxSteps ?? 10_000;
+  if (!Number.isSafeInteger(runs) || runs < 1) {
+    throw new RangeError(`explore: runs must be a positive integer, got ${String(runs)}`);
+  }
+  if (!Number.isSafeInteger(seed)) {
+    throw new RangeError(`explore: seed must be an integer, got ${String(seed)}`);
+  }
+  if (strategy !== 'random' && strategy !== 'pct') {
+    throw new RangeError(`explore: strategy must be 'random' or 'pct', got ${String(strategy)}`);
+  }
+  if (!Number.isSafeInteger(depth) || depth < 1) {
+    throw new RangeError(`explore: depth must be a positive integer, got ${String(depth)}`);
+  }
+  if (!Number.isSafeInteger(maxSteps) || maxSteps < 1) {
+    throw new RangeError(`explore: maxSteps must be a positive integer, got ${String(maxSteps)}`);
+  }
+  let longest = 0;
+  for (let run = 0; run < runs; run++) {
+    const s = runSeed(seed, run);
+    const chooser =
+      strategy === 'random' ? randomChooser(s) : pctChooser(s, depth, Math.max(longest, 8));
+    let outcome = await execute(scenario, chooser, maxSteps, false);
+    longest = Math.max(longest, outcome.choices.length);
+    if (outcome.failure !== undefined) {
+      outcome = await withSites(scenario, outcome);
+      throw new ExplorationError(
+        outcome,
+        `explore: run ${run + 1} of ${runs} failed (strategy ${strategy}, seed ${seed})`,
+        seed,
+        run + 1,
+      );
+    }
+  }
+  return { runs, seed, longest };
+}
+
+/**
+ * Runs `scenario` once, following `schedule` (from an {@link ExplorationError}), and throws the
+ * same failure again, or resolves if the run passes. Throws a plain `Error` if the scenario no
+ * longer fits the schedule (it changed since the schedule was recorded).
+ *
+ * @example
+ * ```ts
+ * await replay(scenario, '0.1.0.1'); // ExplorationError: replay of schedule "0.1.0.1" failed ...
+ * ```
+ */
+export async function replay(scenario: Scenario, schedule: string): Promise<void> {
+  if (typeof scenario !== 'function') {
+    throw new TypeError(`replay: scenario must be a function, got ${typeof scenario}`);
+  }
+  const choices = parseSchedule(schedule);
+  const outcome = await execute(scenario, replayChooser(choices), choices.length + 1, true);
+  if (outcome.error instanceof ScheduleMismatch) {
+    throw new Error(
+      `replay: the scenario no longer follows the schedule: ${outcome.error.message}`,
+    );
+  }
+  if (outcome.failure !== undefined) {
+    throw new ExplorationError(outcome, `replay of schedule ${JSON.stringify(schedule)} failed`);
+  }
+  if (outcome.choices.length !== choices.length) {
+    throw new Error(
+      `replay: the scenario finished after ${outcome.choices.length} of the schedule's ${choices.length} steps`,
+    );
+  }
+}
+
+/**
+ * Runs a deadlocked schedule once more with stacks on, so the explanation shows where each lock
+ * was taken and each wait began (capturing stacks on every run would slow exploration down).
+ */
+async function withSites(scenario: Scenario, outcome: Outcome): Promise<Outcome> {
+  if (outcome.failure !== 'deadlock') return outcome;
+  const again = await execute(
+    scenario,
+    replayChooser(outcome.choices),
+    outcome.choices.length + 1,
+    true,
+  );
+  const same = again.failure === 'deadlock' && again.steps.join('\n') === outcome.steps.join('\n');
+  if (same) return again;
+  return {
+    ...outcome,
+    explanation: `${outcome.explanation ?? ''}\n(run again to find source locations, it went differently: the scenario is not deterministic)`,
+  };
+}
+
+interface Pending extends Ready {
+  readonly resume: () => void;
+  readonly what: string;
+}
+
+/** One run under `choose`. */
+async function execute(
+  scenario: Scenario,
+  choose: Chooser,
+  maxSteps: number,
+  stacks: boolean,
+): Promise<Outcome> {
+  if (running)
+    throw new Error('explore: another exploration is running; explorations cannot overlap');
+  running = true;
+  const pending: Pending[] = [];
+  const choices: number[] = [];
+  const steps: string[] = [];
+  const tracker = new WaitForTracker();
+  // The agent a primitive just served: the waiter whose resumption it hands to the scheduler.
+  const served = new Map<string, string>();
+  const scope = openScope();
+  runScope = scope;
+  // Primitives of this run: wake-ups of older ones (from abandoned runs) are not ours to order.
+  const mine = new Map<string, number>();
+  /** How a step names a primitive: unnamed ones by creation order, which replays keep. */
+  const label = (subject: { kind: string; id: number; name: string }): string => {
+    if (subject.name !== `${subject.kind}#${subject.id}`) return `${subject.kind} ${subject.name}`;
+    return `${subject.kind} (unnamed, #${mine.get(`${subject.kind}#${subject.id}`) ?? '?'} created)`;
+  };
+  const scheduler: Scheduler = {
+    resume(resume, subject) {
+      if (!mine.has(`${subject.kind}#${subject.id}`)) {
+        resume();
+        return;
+      }
+      const agent = served.get(`${subject.kind}#${subject.id}`) ?? 'main';
+      pending.push({ agent, resume, what: `resumes from ${label(subject)}` });
+    },
+  };
+  const previousScheduler = setScheduler(scheduler);
+  const previousStarter = setTaskStarter((name, start) => {
+    if (inCurrentRun()) pending.push({ agent: name, resume: start, what: 'starts' });
+    else start();
+  });
+  ready = (agent, resume, what) => pending.push({ agent, resume, what });
+  const stopTasks = observeTasks({
+    started: (name) => {
+      if (inCurrentRun()) tracker.started(name);
+    },
+    finished: (name) => {
+      if (inCurrentRun()) tracker.finished(name);
+    },
+  });
+  const stopTrace = subscribe({
+    stacks,
+    event(e: TraceEvent) {
+      if (e.kind === 'created' && inCurrentRun()) mine.set(`${e.primitive}#${e.id}`, mine.size + 1);
+      if (!mine.has(`${e.primitive}#${e.id}`)) return;
+      tracker.event(e);
+      if (e.kind === 'acquired' || e.kind === 'get' || e.kind === 'put' || e.kind === 'wake') {
+        served.set(`${e.primitive}#${e.id}`, e.agent);
+      }
+    },
+  });
+  let settled = false;
+  let error: unknown;
+  let failed = false;
+  try {
+    runInScope(scope, () => runNamed('main', scenario)).then(
+      () => {
+        settled = true;
+      },
+      (e: unknown) => {
+        settled = true;
+        failed = true;
+        error = e;
+      },
+    );
+    for (;;) {
+      await idle(pending, scope.timers);
+      if (failed) return { failure: 'error', error, choices, steps };
+      if (pending.length === 0) {
+        if (settled && tracker.alive.size === 0) return { choices, steps };
+        return {
+          failure: 'deadlock',
+          explanation: formatWaitFor(tracker.graph()),
+          leftBehind: settled,
+          choices,
+          steps,
+        };
+      }
+      if (choices.length >= maxSteps) return { failure: 'livelock', choices, steps };
+      let index: number;
+      try {
+        index = choose(pending, choices.length);
+      } catch (e) {
+        return { failure: 'error', error: e, choices, steps };
+      }
+      const [next] = pending.splice(index, 1);
+      if (next === undefined)
+        throw new Error(`explore: strategy chose ${index} of ${pending.length}`);
+      choices.push(index);
+      steps.push(`${next.agent} ${next.what}`);
+      runInScope(scope, next.resume);
+    }
+  } finally {
+    ready = undefined;
+    runScope = undefined;
+    stopTrace();
+    stopTasks();
+    setTaskStarter(previousStarter);
+    setScheduler(previousScheduler);
+    closeScope(scope);
+    running = false;
+  }
+}
+
+/**
+ * Lets every queued microtask run, then waits while nothing is ready but a timer set by the
+ * scenario is still pending (it may make something ready).
+ */
+async function idle(pending: readonly Pending[], timers: ReadonlySet<number>): Promise<void> {
+  await macrotask();
+  while (pending.length === 0 && timers.size > 0) {
+    await outsideScope(() => new Promise<void>((resolve) => setTimeout(resolve, 1)));
+    await macrotask();
+  }
+}
+
+function macrotask(): Promise<void> {
+  return outsideScope(
+    () =>
+      new Promise<void>((resolve) => {
+        if (typeof setImmediate === 'function') setImmediate(resolve);
+        else setTimeout(resolve, 0);
+      }),
+  );
+}

@@ -1,0 +1,91 @@
+import { SharedLock, SharedQueue, sharedRegistry, snapshot } from '@baton/core';
+import { Worker } from 'node:worker_threads';
+import { describe, expect, it } from 'vitest';
+import { DeadlockError, withDeadlockTimeout } from '../src/index.js';
+import { normalise, rejection } from './normalise.js';
+
+describe('deadlock across workers', () => {
+  it('names both workers and both locks', async () => {
+    const producerLock = new SharedLock({ name: 'producer_lock' });
+    const consumerLock = new SharedLock({ name: 'consumer_lock' });
+    const ready = new SharedArrayBuffer(4);
+    const url = new URL('./fixtures/lock-worker.mjs', import.meta.url);
+    const workers: Worker[] = [];
+    try {
+      const error = await rejection(
+        withDeadlockTimeout(async () => {
+          const start = (name: string, first: unknown, second: unknown) => {
+            const worker = new Worker(url, { workerData: { name, first, second, ready } });
+            sharedRegistry().watchWorker(worker);
+            workers.push(worker);
+            return new Promise((resolve, reject) => {
+              worker.once('exit', resolve);
+              worker.once('error', reject);
+            });
+          };
+          await Promise.all([
+            start('producer', producerLock.handle, consumerLock.handle),
+            start('consumer', consumerLock.handle, producerLock.handle),
+          ]);
+        }, 30_000),
+      );
+      expect(error).toBeInstanceOf(DeadlockError);
+      const deadlock = error as DeadlockError;
+      expect(deadlock.reason).toBe('shared');
+      expect([...(deadlock.cycle ?? [])].sort()).toEqual(['consumer', 'producer']);
+      expect(deadlock.message).toMatch(
+        /^deadlock: workers wait for each other in the shared registry \(found before the 30\.0 s timeout\)\nacross workers \(shared registry\):\n {2}cycle:\n/,
+      );
+      expect(normalise(deadlock.message)).toContain(
+        'producer waits for SharedLock consumer_lock since <t>, held by consumer since <t>',
+      );
+      expect(normalise(deadlock.message)).toContain(
+        'consumer waits for SharedLock producer_lock since <t>, held by producer since <t>',
+      );
+    } finally {
+      await Promise.all(workers.map((worker) => worker.terminate()));
+    }
+  });
+
+  it("adds the workers' waits to a timeout when there is no cycle", async () => {
+    const gate = new SharedLock({ name: 'gate' });
+    gate.acquireSync();
+    const url = new URL('./fixtures/acquire-worker.mjs', import.meta.url);
+    const worker = new Worker(url, { workerData: { name: 'late worker', lock: gate.handle } });
+    sharedRegistry().watchWorker(worker);
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    try {
+      // Start the clock only once the worker is blocked, however slowly it starts.
+      while (!snapshot().agents.some((a) => a.name === 'late worker' && a.state === 'waiting')) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const error = await rejection(withDeadlockTimeout(() => exited, 100));
+      expect((error as DeadlockError).reason).toBe('timeout');
+      expect(normalise(error.message)).toMatch(
+        /^stalled: not finished within <t>\n[^]*across workers \(shared registry\):\n {2}blocked:\n {4}late worker waits for SharedLock gate since <t>, held by \S+ since <t>/,
+      );
+    } finally {
+      gate.release();
+      await worker.terminate();
+    }
+  });
+
+  it('explains a worker waiting on an empty shared queue', async () => {
+    const jobs = new SharedQueue<number>({ capacity: 4, codec: 'int32', name: 'jobs' });
+    const url = new URL('./fixtures/get-worker.mjs', import.meta.url);
+    const worker = new Worker(url, { workerData: { name: 'consumer', queue: jobs.handle } });
+    sharedRegistry().watchWorker(worker);
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    try {
+      while (!snapshot().agents.some((a) => a.name === 'consumer' && a.state === 'waiting')) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const error = await rejection(withDeadlockTimeout(() => exited, 100));
+      expect(normalise(error.message)).toContain(
+        'across workers (shared registry):\n  blocked:\n    SharedQueue jobs is empty; consumer waits for not-empty since <t>',
+      );
+    } finally {
+      await worker.terminate();
+    }
+  });
+});
