@@ -1,4 +1,4 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Locator, type Page } from '@playwright/test';
 import { EXAMPLES } from '../../apps/playground/src/examples.js';
 import { encodeFragment } from '../../apps/playground/src/share.js';
 import { DEFAULT_SETTINGS } from '../../apps/playground/src/settings.js';
@@ -12,10 +12,9 @@ async function openWith(
   producer: string,
   consumer: string,
   language: 'js' | 'ts' = 'js',
+  settings = DEFAULT_SETTINGS,
 ) {
-  await page.goto(
-    `/${encodeFragment({ producer, consumer, language, settings: DEFAULT_SETTINGS })}`,
-  );
+  await page.goto(`/${encodeFragment({ producer, consumer, language, settings })}`);
   await expect(page.getByTestId('run-state')).toHaveText('idle');
 }
 
@@ -24,6 +23,12 @@ async function run(page: Page) {
   const verdict = page.getByTestId('verdict');
   await expect(verdict).toBeVisible({ timeout: VERDICT_TIMEOUT });
   return verdict;
+}
+
+/** Checks the verdict's kind; on a mismatch the failure shows the whole verdict. */
+async function expectVerdict(verdict: Locator, kind: string) {
+  const actual = await verdict.getAttribute('data-kind');
+  expect(actual, `verdict: ${await verdict.innerText()}`).toBe(kind);
 }
 
 /** The text of a CodeMirror pane, line by line. */
@@ -54,7 +59,7 @@ for (const example of EXAMPLES) {
     await page.getByRole('combobox', { name: 'Example' }).selectOption(example.id);
     expect(await paneText(page, 'Producer code')).toBe(example.producer);
     const verdict = await run(page);
-    await expect(verdict).toHaveAttribute('data-kind', example.expect);
+    await expectVerdict(verdict, example.expect);
     const text = (await verdict.textContent()) ?? '';
     if (example.expect === 'ok') {
       expect(text).toContain('consumed once and in order');
@@ -82,7 +87,7 @@ test('a lock-order deadlock between two workers is explained as a cycle', async 
     "lock('b').acquire();\nsleep(100);\nlock('a').acquire();",
   );
   const verdict = await run(page);
-  await expect(verdict).toHaveAttribute('data-kind', 'deadlock');
+  await expectVerdict(verdict, 'deadlock');
   await expect(verdict.getByTestId('deadlock')).toContainText(
     'producer 1 waits for b, held by consumer 1, which waits for a, held by producer 1.',
   );
@@ -99,11 +104,28 @@ test('a worker that fails holding a lock is named, and so is the worker it left 
     "sleep(50);\nlock('l').acquire();",
   );
   const verdict = await run(page);
-  await expect(verdict).toHaveAttribute('data-kind', 'failed');
+  await expectVerdict(verdict, 'failed');
   await expect(verdict.getByTestId('errors')).toContainText('producer 1: Error: gave up (line 2');
   await expect(verdict.getByTestId('deadlock')).toContainText(
     'consumer 1 waits for l, held by producer 1, which has failed without releasing it.',
   );
+});
+
+test('an event wakes blocking and async waiters, and a lock works from async code', async ({
+  page,
+}) => {
+  await openWith(
+    page,
+    "sleep(100);\nconst l = lock('l');\nawait l.acquireAsync();\nl.release();\nevent('go').set();",
+    "const go = event('go');\nif (index === 1) go.wait();\nelse await go.waitAsync();\nlog(name, 'went');",
+    'js',
+    { ...DEFAULT_SETTINGS, consumers: 2 },
+  );
+  const verdict = await run(page);
+  await expectVerdict(verdict, 'ok');
+  await expect(page.getByTestId('console')).toContainText('consumer 1 went');
+  await expect(page.getByTestId('console')).toContainText('consumer 2 went');
+  await expect(page.getByTestId('locks')).toContainText('event go');
 });
 
 test('Stop ends code stuck in while (true) {} within a second', async ({ page }) => {
@@ -133,7 +155,7 @@ test('Stop ends code stuck in while (true) {} within a second', async ({ page })
   // The page is free again: another run starts and finishes.
   await page.getByRole('combobox', { name: 'Example' }).selectOption('bounded-queue');
   const verdict = await run(page);
-  await expect(verdict).toHaveAttribute('data-kind', 'ok');
+  await expectVerdict(verdict, 'ok');
 });
 
 test('keyboard: Ctrl+Enter runs and Escape stops', async ({ page }) => {
@@ -149,8 +171,11 @@ test('a syntax error is reported with its worker and line, and marked in the gut
   page,
 }) => {
   await openWith(page, 'const a = 1;\nconst b = 2;\nlet c = (;\n', 'log("fine");');
+  // Marked as you type (here: as loaded), before anything runs.
+  await expect(page.locator('.cm-lint-marker-error')).toHaveCount(1);
+  await expect(page.getByTestId('run-state')).toHaveText('idle');
   const verdict = await run(page);
-  await expect(verdict).toHaveAttribute('data-kind', 'failed');
+  await expectVerdict(verdict, 'failed');
   await expect(verdict.getByTestId('errors')).toContainText('producer 1');
   await expect(verdict.getByTestId('errors')).toContainText('syntax error');
   await expect(verdict.getByTestId('errors')).toContainText('line 3');
@@ -165,7 +190,7 @@ test('a runtime error in TypeScript is reported with its line', async ({ page })
     'ts',
   );
   const verdict = await run(page);
-  await expect(verdict).toHaveAttribute('data-kind', 'failed');
+  await expectVerdict(verdict, 'failed');
   await expect(verdict.getByTestId('errors')).toContainText('consumer 1');
   await expect(verdict.getByTestId('errors')).toContainText('TypeError');
   await expect(verdict.getByTestId('errors')).toContainText('line 3');
@@ -216,7 +241,7 @@ test('nothing from a link is inserted as HTML, and logged markup stays text', as
   await openWith(page, `// ${markup}\nlog('${markup}');`, `// ${markup}`);
   expect(await paneText(page, 'Producer code')).toContain(markup);
   const verdict = await run(page);
-  await expect(verdict).toHaveAttribute('data-kind', 'ok');
+  await expectVerdict(verdict, 'ok');
   await expect(page.getByTestId('console')).toContainText(markup);
   expect(await page.locator('img').count()).toBe(0);
   expect(await page.evaluate(() => (window as { pwned?: number }).pwned)).toBeUndefined();
@@ -243,7 +268,7 @@ for (const viewport of [
     await page.goto('/');
     await page.getByRole('combobox', { name: 'Example' }).selectOption('many');
     const verdict = await run(page);
-    await expect(verdict).toHaveAttribute('data-kind', 'ok');
+    await expectVerdict(verdict, 'ok');
     const overflow = await page.evaluate(
       () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
     );
@@ -260,7 +285,7 @@ test('a finished run, with its timing from page load to first result', async ({
   await page.goto('/');
   await page.getByRole('combobox', { name: 'Example' }).selectOption('locks-twice');
   const verdict = await run(page);
-  await expect(verdict).toHaveAttribute('data-kind', 'deadlock');
+  await expectVerdict(verdict, 'deadlock');
   await expect(page.getByTestId('lane')).toHaveCount(2);
   const path = testInfo.outputPath('finished-run.png');
   await page.screenshot({ path, fullPage: true });

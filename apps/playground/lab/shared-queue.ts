@@ -79,6 +79,7 @@ async function run(): Promise<Report> {
       toPage: toPage.handle,
       items: ITEMS,
       recordCount: RECORDS,
+      toPageCount: TO_PAGE,
     });
     const pageGot: number[] = [];
     for await (const value of toPage) pageGot.push(value);

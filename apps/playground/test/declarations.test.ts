@@ -7,7 +7,7 @@ describe('scanDeclarations', () => {
     const d = scanDeclarations(
       {
         producer: `const p = lock('producer_lock');\nconst c = lock("consumer_lock", { locked: true });\nconst s = semaphore('slots', settings.capacity);`,
-        consumer: `lock('consumer_lock', { locked: true }); event('stop'); cell('message'); semaphore('items', 0);`,
+        consumer: `lock('consumer_lock', { locked: true }); event('stop'); cell('message'); semaphore('items', 0); semaphore('one');`,
       },
       { ...DEFAULT_SETTINGS, capacity: 4 },
     );
@@ -18,6 +18,7 @@ describe('scanDeclarations', () => {
     expect(d.semaphores).toEqual([
       { name: 'slots', value: 4 },
       { name: 'items', value: 0 },
+      { name: 'one', value: 1 },
     ]);
     expect(d.events).toEqual(['stop']);
     expect(d.cells).toEqual(['message']);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { GAP_PATIENCE_MS, RunModel } from '../src/runtime/model.js';
 import type { EventBody, WorkerEvent } from '../src/runtime/protocol.js';
 import { workerSpecs } from '../src/runtime/run.js';
-import { countNames, snapshot } from '../src/runtime/snapshot.js';
+import { snapshot } from '../src/runtime/snapshot.js';
 import { isStuck } from '../src/runtime/verdict.js';
 import { DEFAULT_SETTINGS } from '../src/settings.js';
 
@@ -91,7 +91,14 @@ describe('RunModel', () => {
       ['running', ''],
     ]);
     expect(model.queue).toEqual({ size: 0, peak: 1, capacity: 2 });
+    expect(model.queueHistory).toEqual([
+      [3, 1],
+      [4, 0],
+    ]);
     expect(model.semaphores.get('s')).toMatchObject({ value: 0, holders: [0] });
+    expect(snapshot(model, 10).semaphores).toEqual([
+      { name: 's', value: 0, initial: 1, waiters: [] },
+    ]);
     expect(model.events.get('stop')).toBe(true);
     expect(model.produced).toEqual([{ item: [0, 0], value: '7', worker: 0 }]);
     expect(model.consumed).toEqual([{ item: [0, 0], value: '7', worker: 1 }]);
@@ -136,13 +143,6 @@ describe('RunModel', () => {
     expect(isStuck(model.graph())).toBe(true);
     model.stopLive(10, 'blocked');
     expect(model.lanes[0]?.state).toBe('blocked');
-  });
-
-  it('counts repeated holders of a semaphore', () => {
-    expect(countNames(['producer 1', 'consumer 1', 'producer 1'])).toEqual([
-      'producer 1 x2',
-      'consumer 1',
-    ]);
   });
 
   it('records failures with their line, and knows when every worker has finished', () => {

@@ -7,7 +7,6 @@
  * @module
  */
 import { getTracer, setTracer, type TraceEvent, type Tracer } from '@baton/core';
-import { HandoffFixer } from './handoff.js';
 import { currentTask } from './task.js';
 
 /** Receives every trace event while subscribed. */
@@ -19,14 +18,12 @@ export interface TraceListener {
 
 const listeners = new Set<TraceListener>();
 let previous: Tracer | undefined;
-const handoff = new HandoffFixer();
 
 const hub: Tracer = {
   event(event) {
-    const fixed = handoff.fix(event);
     for (const listener of listeners) {
       try {
-        listener.event(fixed);
+        listener.event(event);
       } catch {
         // One broken listener must not blind the others, nor break the primitive.
       }

@@ -99,7 +99,8 @@ describe('stall explanations with real primitives', () => {
   });
 
   it('puts a woken condition waiter, not its notifier, in the queue for the lock', async () => {
-    // Condition.notify() queues for the lock on the waiter's behalf from the notifier's call.
+    // Condition.notify() queues for the lock on the waiter's behalf from the notifier's call;
+    // core names the waiter as the agent of that lock wait.
     const error = await rejection(
       withDeadlockTimeout(async () => {
         const m = new Lock({ name: 'm' });

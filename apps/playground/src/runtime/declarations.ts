@@ -37,7 +37,8 @@ const LOCK = new RegExp(
   String.raw`\block\(${NAME}\s*(?:,\s*\{\s*locked\s*:\s*(true|false)\s*\}\s*)?\)`,
   'g',
 );
-const SEMAPHORE = new RegExp(String.raw`\bsemaphore\(${NAME}\s*,\s*([^)]*?)\s*\)`, 'g');
+// The initial value is optional and defaults to 1, as in Python's `Semaphore()`.
+const SEMAPHORE = new RegExp(String.raw`\bsemaphore\(${NAME}\s*(?:,\s*([^)]*?)\s*)?\)`, 'g');
 const EVENT = new RegExp(String.raw`\bevent\(${NAME}\s*\)`, 'g');
 const CELL = new RegExp(String.raw`\bcell\(${NAME}\s*\)`, 'g');
 
@@ -91,7 +92,7 @@ export function scanDeclarations(
     }
     for (const match of source.matchAll(SEMAPHORE)) {
       const name = match[2] ?? '';
-      const value = semaphoreValue(match[3] ?? '', settings);
+      const value = match[3] === undefined ? 1 : semaphoreValue(match[3], settings);
       const line = lineAt(source, match.index);
       if (value === undefined || !Number.isSafeInteger(value) || value < 0) {
         throw new DeclarationError(

@@ -83,6 +83,8 @@ export class RunModel {
   readonly semaphores = new Map<string, { value: number; initial: number; holders: number[] }>();
   readonly events = new Map<string, boolean>();
   readonly queue: { size: number; peak: number; readonly capacity: number };
+  /** The queue's fill over time: `[t, size]` after each put and get (at most `SEGMENT_LIMIT`). */
+  readonly queueHistory: [t: number, size: number][] = [];
   readonly console: ConsoleLine[] = [];
   droppedLines = 0;
   readonly produced: ItemRecord[] = [];
@@ -226,6 +228,7 @@ export class RunModel {
         this.#resume(lane, worker, event.t);
         if (event.to === 'queue') {
           this.queue.size++;
+          this.#fill(event.t);
           this.queue.peak = Math.max(
             this.queue.peak,
             Math.min(this.queue.size, this.queue.capacity),
@@ -239,7 +242,10 @@ export class RunModel {
         // Not clamped at 0: a get numbers itself after it took the item, and so may come before
         // the put's number (the putter numbers its put only after the put returned). The count
         // is exact again once both events are applied.
-        if (event.from === 'queue') this.queue.size--;
+        if (event.from === 'queue') {
+          this.queue.size--;
+          this.#fill(event.t);
+        }
         if (event.item !== null) {
           this.consumed.push(
             event.times === undefined
@@ -297,6 +303,15 @@ export class RunModel {
     });
     if (lane.segments.length > SEGMENT_LIMIT)
       lane.segments.splice(0, lane.segments.length - SEGMENT_LIMIT);
+  }
+
+  #fill(t: number): void {
+    const size = Math.min(Math.max(this.queue.size, 0), this.queue.capacity);
+    const last = this.queueHistory.at(-1);
+    // Several changes within the same millisecond draw as one step.
+    if (last !== undefined && t - last[0] < 1) last[1] = size;
+    else this.queueHistory.push([t, size]);
+    if (this.queueHistory.length > SEGMENT_LIMIT) this.queueHistory.splice(0, 1000);
   }
 
   #line(line: Omit<ConsoleLine, 'n'>): void {

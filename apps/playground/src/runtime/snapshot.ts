@@ -23,6 +23,8 @@ export interface RunView {
   readonly now: number;
   readonly lanes: readonly LaneView[];
   readonly queue: { readonly size: number; readonly peak: number; readonly capacity: number };
+  /** `[t, size]` steps of the queue's fill. */
+  readonly queueHistory: readonly (readonly [number, number])[];
   readonly locks: readonly {
     readonly name: string;
     readonly holder: string | null;
@@ -32,9 +34,13 @@ export interface RunView {
     readonly name: string;
     readonly value: number;
     readonly initial: number;
-    readonly holders: readonly string[];
+    readonly waiters: readonly string[];
   }[];
-  readonly events: readonly { readonly name: string; readonly set: boolean }[];
+  readonly events: readonly {
+    readonly name: string;
+    readonly set: boolean;
+    readonly waiters: readonly string[];
+  }[];
   /** The console's last lines (the view shows at most {@link CONSOLE_VIEW} of them). */
   readonly console: readonly ConsoleLine[];
   readonly droppedLines: number;
@@ -57,13 +63,6 @@ export function laneStatus(state: LaneState, label: string): string {
   }
 }
 
-/** `['producer 1', 'producer 1', 'consumer 1']` -> `['producer 1 x2', 'consumer 1']`. */
-export function countNames(names: readonly string[]): string[] {
-  const counts = new Map<string, number>();
-  for (const n of names) counts.set(n, (counts.get(n) ?? 0) + 1);
-  return [...counts].map(([n, count]) => (count > 1 ? `${n} x${count}` : n));
-}
-
 export function snapshot(model: RunModel, now: number): RunView {
   const name = (id: number | 'setup' | null): string | null =>
     id === null
@@ -71,6 +70,14 @@ export function snapshot(model: RunModel, now: number): RunView {
       : id === 'setup'
         ? 'setup'
         : (model.lanes[id]?.worker.name ?? `worker ${id}`);
+  // A counting semaphore has no holders worth naming (any worker may release a permit it never
+  // took), so the view lists who waits for it, as it does for events.
+  const waitingOn = (kind: 'semaphore' | 'event', target: string): string[] =>
+    model.lanes
+      .filter(
+        (l) => l.state === 'blocked' && l.waitingFor?.kind === kind && l.waitingFor.name === target,
+      )
+      .map((l) => l.worker.name);
   return {
     now,
     lanes: model.lanes.map((lane) => ({
@@ -92,6 +99,7 @@ export function snapshot(model: RunModel, now: number): RunView {
       peak: model.queue.peak,
       capacity: model.queue.capacity,
     },
+    queueHistory: model.queueHistory,
     locks: [...model.locks].map(([lockName, lock]) => ({
       name: lockName,
       holder: name(lock.holder),
@@ -101,9 +109,13 @@ export function snapshot(model: RunModel, now: number): RunView {
       name: semName,
       value: s.value,
       initial: s.initial,
-      holders: countNames(s.holders.map((w) => name(w) ?? '')),
+      waiters: waitingOn('semaphore', semName),
     })),
-    events: [...model.events].map(([eventName, set]) => ({ name: eventName, set })),
+    events: [...model.events].map(([eventName, set]) => ({
+      name: eventName,
+      set,
+      waiters: waitingOn('event', eventName),
+    })),
     console: model.console.slice(-CONSOLE_VIEW),
     droppedLines: model.droppedLines + Math.max(0, model.console.length - CONSOLE_VIEW),
     produced: model.produced.length,

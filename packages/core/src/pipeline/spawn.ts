@@ -48,7 +48,10 @@ function spawnNode(name: string): WorkerPort {
   if (threads === undefined) {
     throw new TypeError('worker stages need Node 20.16 or later (process.getBuiltinModule)');
   }
-  const worker = new threads.Worker(new URL('./worker.js', import.meta.url), { name });
+  // `@vite-ignore`: Vite would otherwise emit this file as a raw asset (imports unresolved)
+  // for a browser build that never takes this branch.
+  const workerUrl = new URL(/* @vite-ignore */ './worker.js', import.meta.url);
+  const worker = new threads.Worker(workerUrl, { name });
   alive++;
   const exited = new Promise<void>((resolve) =>
     worker.on('exit', () => {

@@ -50,8 +50,9 @@ export class SharedEvent extends SharedPrimitive<'SharedEvent'> {
   private readonly waiting: Attempt;
 
   constructor(options?: SharedEventOptions) {
-    super(stateFor('SharedEvent', BYTES, options));
-    if (tracing()) emit(this, 'created');
+    const state = stateFor('SharedEvent', BYTES, options);
+    super(state);
+    if (state.created && tracing()) emit(this, 'created');
     const cells = this.cells;
     this.waiting = {
       cells,

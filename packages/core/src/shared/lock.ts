@@ -9,18 +9,10 @@ import type { Lockable } from '../interfaces.js';
 import type { WaitOptions } from '../options.js';
 import { LockGuard } from '../sync/guard.js';
 import { emit, tracing } from '../trace/tracer.js';
-import {
-  checkWait,
-  fromState,
-  openState,
-  stateFor,
-  type SharedNameOptions,
-  type SharedState,
-  type Waitable,
-} from './base.js';
-import { HEADER_WORDS, LAYOUT_VERSION, type SharedHandle } from './handle.js';
+import { checkWait, fromState, openState, stateFor, type SharedNameOptions } from './base.js';
+import { HEADER_WORDS, type SharedHandle } from './handle.js';
 import { lockAsync, lockSync, tryLock, unlock } from './mutex.js';
-import type { SharedRegistry } from './registry.js';
+import { SharedPrimitive } from './primitive.js';
 import { checkCanBlock } from './wait.js';
 
 const STATE = HEADER_WORDS;
@@ -37,36 +29,9 @@ const NOT_WAITED = Object.freeze({ waited: false });
 export type SharedLockOptions = SharedNameOptions;
 
 abstract class SharedLockBase<K extends 'SharedLock' | 'SharedRLock'>
-  implements Lockable, Waitable
+  extends SharedPrimitive<K>
+  implements Lockable
 {
-  abstract readonly kind: K;
-  readonly id: number;
-  readonly name: string;
-  /** @internal */
-  readonly registryRow: { readonly registry: SharedRegistry; readonly id: number };
-  protected readonly cells: Int32Array;
-  private readonly buffer: SharedArrayBuffer;
-
-  protected constructor(state: SharedState) {
-    this.buffer = state.buffer;
-    this.cells = new Int32Array(state.buffer);
-    this.id = state.id;
-    this.name = state.name;
-    this.registryRow = { registry: state.registry, id: state.id };
-  }
-
-  /** Send this with `postMessage`; rebuild the lock with `from(handle)` in the other agent. */
-  get handle(): SharedHandle<K> {
-    return {
-      kind: this.kind,
-      version: LAYOUT_VERSION,
-      buffer: this.buffer,
-      registry: this.registryRow.registry.buffer,
-      id: this.id,
-      name: this.name,
-    };
-  }
-
   /** Whether the lock is held (by any agent) now. */
   get locked(): boolean {
     return Atomics.load(this.cells, STATE) !== 0;
@@ -163,8 +128,9 @@ export class SharedLock extends SharedLockBase<'SharedLock'> {
   readonly kind = 'SharedLock' as const;
 
   constructor(options?: SharedLockOptions) {
-    super(stateFor('SharedLock', BYTES, options));
-    if (tracing()) emit(this, 'created');
+    const state = stateFor('SharedLock', BYTES, options);
+    super(state);
+    if (state.created && tracing()) emit(this, 'created');
   }
 
   /**
@@ -235,8 +201,9 @@ export class SharedRLock extends SharedLockBase<'SharedRLock'> {
   readonly kind = 'SharedRLock' as const;
 
   constructor(options?: SharedLockOptions) {
-    super(stateFor('SharedRLock', BYTES, options));
-    if (tracing()) emit(this, 'created');
+    const state = stateFor('SharedRLock', BYTES, options);
+    super(state);
+    if (state.created && tracing()) emit(this, 'created');
   }
 
   /**

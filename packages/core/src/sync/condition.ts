@@ -6,7 +6,7 @@
 import { LockError, TimeoutError } from '../errors.js';
 import type { Lockable } from '../interfaces.js';
 import { checkTimeout, describe, type WaitOptions } from '../options.js';
-import { emit, newId, tracing } from '../trace/tracer.js';
+import { actAs, emit, newId, tracing } from '../trace/tracer.js';
 import { exclusive } from './guard.js';
 import { Lock } from './lock.js';
 import { checkOptions, subjectName, type NameOptions } from './subject.js';
@@ -211,7 +211,7 @@ export class Condition implements Lockable {
       if (waiter === undefined) break;
       emit(this, 'wake', undefined, waiter.agent);
       // Queue for the lock now, in notify order; the lock's release resumes the waiter.
-      this.lock.acquire().then(waiter.resolve, waiter.reject);
+      this.reacquire(waiter).then(waiter.resolve, waiter.reject);
     }
   }
 
@@ -222,14 +222,31 @@ export class Condition implements Lockable {
 
   /** A waiter that timed out or was aborted takes the lock back before it rejects. */
   private readonly giveUp = (waiter: Waiter<void>, reason: unknown): void => {
-    // Its wait is over; the lock acquire that follows is the waiter's own (a tracer attributes
-    // the lock's next 'acquire' to the agent of this 'wake', as for a notified waiter).
+    // Its wait is over; it takes the lock back (as itself) before it rejects.
     emit(this, 'wake', undefined, waiter.agent);
-    this.lock.acquire().then(
+    this.reacquire(waiter).then(
       () => waiter.reject(reason),
       (error: unknown) => waiter.reject(error),
     );
   };
+
+  /**
+   * Starts taking the lock back for `waiter`. This runs inside someone else's call (the
+   * notifier's `notify()`, a timer, an abort listener), so while tracing, the lock's events for
+   * this wait (`acquire` now, `acquired` when it is handed over) are made to name the waiter's
+   * agent, recorded when it began to wait, rather than the caller's.
+   */
+  private reacquire(waiter: Waiter<void>): Promise<void> {
+    const previous = waiter.agent === undefined ? undefined : actAs(waiter.agent);
+    try {
+      return this.lock.acquire();
+    } catch (error) {
+      // A foreign Lockable that throws instead of rejecting must not strand the waiter.
+      return Promise.reject(error);
+    } finally {
+      if (waiter.agent !== undefined) actAs(previous);
+    }
+  }
 
   /** The waiter parked last (used only to undo a park when releasing the lock failed). */
   private get lastWaiter(): Waiter<void> | undefined {

@@ -87,9 +87,39 @@ export function tracing(): boolean {
   return current !== undefined;
 }
 
+/**
+ * The agent a primitive is acting for, set only for the span of a synchronous call made on
+ * another task's behalf (see {@link actAs}); `undefined` the rest of the time.
+ */
+let acting: string | undefined;
+
+/**
+ * @internal Makes `agent` the current agent for trace events until the next call, and returns
+ * the previous override so the caller can restore it in a `finally`:
+ *
+ * ```ts
+ * const previous = actAs(waiter.agent);
+ * try { promise = lock.acquire(); } finally { actAs(previous); }
+ * ```
+ *
+ * A primitive that starts a wait for another task (a `Condition` re-taking its lock for the
+ * waiter that `notify()` woke) uses it so that the events of that wait (`acquire`, and the
+ * `acquired` that a later release reports with the waiter's recorded agent) name the waiter,
+ * not the task whose call happens to run the code. Only synchronous work is covered: the
+ * override is gone once the caller restores it. Events emitted under it carry no stack (the one
+ * at hand is the caller's). Callers set it only while tracing, so tracing off costs nothing.
+ */
+export function actAs(agent: string | undefined): string | undefined {
+  const previous = acting;
+  acting = agent;
+  return previous;
+}
+
 /** The current agent's name as the tracer sees it (`'main'` without a tracer or a name). */
 export function currentAgent(): string {
-  return current?.agent?.() ?? 'main';
+  const tracer = current;
+  if (tracer === undefined) return 'main';
+  return acting ?? tracer.agent?.() ?? 'main';
 }
 
 let nextId = 1;
@@ -126,9 +156,10 @@ export function emit(
     primitive: subject.kind,
     id: subject.id,
     name: subject.name,
-    agent: agent ?? tracer.agent?.() ?? 'main',
+    agent: agent ?? acting ?? tracer.agent?.() ?? 'main',
     time: performance.now(),
-    ...(tracer.stacks ? { stack: cleanStack(new Error().stack) } : {}),
+    // While acting for another agent the stack is the caller's, not that agent's: leave it out.
+    ...(tracer.stacks && acting === undefined ? { stack: cleanStack(new Error().stack) } : {}),
     ...(detail ? { detail } : {}),
   };
   try {

@@ -155,9 +155,71 @@ describe('trace events', () => {
       'Lock:release:w',
       'Condition:timeout:w',
       'Condition:wake:w',
-      // The lock was free, so it is taken at once, in the timer's context (agent 'main'); a
-      // tracer that follows 'wake' (the testkit's) attributes this acquire to 'w'.
-      'Lock:acquired:main',
+      // The lock was free, so it is taken at once from the timer, but on behalf of 'w'.
+      'Lock:acquired:w',
     ]);
+  });
+
+  it("a notified waiter re-takes the lock under its own agent, not the notifier's", async () => {
+    record();
+    const cond = new Condition(new Lock({ name: 'l' }));
+    await cond.acquire();
+    agent = 'w1';
+    const first = cond.wait();
+    agent = 'main';
+    await cond.acquire();
+    agent = 'w2';
+    const second = cond.wait();
+    agent = 'n';
+    await cond.acquire();
+    cond.notifyAll();
+    cond.release();
+    await first;
+    agent = 'w1';
+    cond.release();
+    await second;
+    agent = 'w2';
+    cond.release();
+    const from = events.findIndex((e) => e.primitive === 'Condition' && e.kind === 'notify');
+    expect(events.slice(from).map((e) => `${e.primitive}:${e.kind}:${e.agent}`)).toEqual([
+      'Condition:notify:n',
+      'Condition:wake:w1',
+      'Lock:acquire:w1',
+      'Condition:wake:w2',
+      'Lock:acquire:w2',
+      'Lock:release:n',
+      'Lock:acquired:w1',
+      'Lock:release:w1',
+      'Lock:acquired:w2',
+      'Lock:release:w2',
+    ]);
+    // The override lasts only for the re-acquire: later events name their caller again.
+    agent = 'main';
+    cond.lock.tryAcquire();
+    expect(events.at(-1)?.agent).toBe('main');
+    cond.release();
+  });
+
+  it('an aborted condition waiter re-takes a held lock under its own agent', async () => {
+    record();
+    const cond = new Condition(new Lock({ name: 'l' }));
+    await cond.acquire();
+    agent = 'w';
+    const c = new AbortController();
+    const waiting = cond.wait({ signal: c.signal });
+    agent = 'holder';
+    await cond.acquire();
+    c.abort(new Error('stop'));
+    cond.release();
+    await expect(waiting).rejects.toThrow('stop');
+    const from = events.findIndex((e) => e.primitive === 'Condition' && e.kind === 'abort');
+    expect(events.slice(from).map((e) => `${e.primitive}:${e.kind}:${e.agent}`)).toEqual([
+      'Condition:abort:w',
+      'Condition:wake:w',
+      'Lock:acquire:w',
+      'Lock:release:holder',
+      'Lock:acquired:w',
+    ]);
+    cond.release();
   });
 });
