@@ -7,9 +7,10 @@
 
 /** Base class of every error Baton throws on purpose. */
 export class BatonError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
+  // Each class names itself on its prototype: `new.target.name` would give the mangled name
+  // ('B') once a bundler minifies class names.
+  static {
+    this.prototype.name = 'BatonError';
   }
 }
 
@@ -18,6 +19,9 @@ export class BatonError extends Error {
  * The call left no trace: no permit taken, no item put or taken.
  */
 export class TimeoutError extends BatonError {
+  static {
+    this.prototype.name = 'TimeoutError';
+  }
   /** The timeout that expired, in milliseconds. */
   readonly timeout: number;
   constructor(message: string, timeout: number) {
@@ -30,22 +34,46 @@ export class TimeoutError extends BatonError {
  * The queue (or pipeline) was closed: a `put` after `close()`, or a `get` once a closed queue
  * is drained. Python 3.13 calls this `ShutDown`.
  */
-export class ClosedError extends BatonError {}
+export class ClosedError extends BatonError {
+  static {
+    this.prototype.name = 'ClosedError';
+  }
+}
 
 /** A lock was used wrongly: released while not held, or released by an agent that does not own it. */
-export class LockError extends BatonError {}
+export class LockError extends BatonError {
+  static {
+    this.prototype.name = 'LockError';
+  }
+}
 
 /** A {@link Barrier} was broken (aborted, reset, or a waiter timed out) while a party waited. */
-export class BrokenBarrierError extends BatonError {}
+export class BrokenBarrierError extends BatonError {
+  static {
+    this.prototype.name = 'BrokenBarrierError';
+  }
+}
 
 /** A value could not be encoded for, or decoded from, a shared-memory slot. Nothing was written. */
-export class CodecError extends BatonError {}
+export class CodecError extends BatonError {
+  static {
+    this.prototype.name = 'CodecError';
+  }
+}
 
 /**
  * A blocking call (`acquireSync`, `putSync`, `getSync`, ...) was made where blocking is not
  * allowed, such as a browser's main thread. The message names the async form to use instead.
  */
-export class BlockingCallError extends BatonError {}
+export class BlockingCallError extends BatonError {
+  static {
+    this.prototype.name = 'BlockingCallError';
+  }
+}
 
 /** A handle passed to `SharedX.from(handle)` is not a handle of that kind of primitive. */
-export class HandleError extends BatonError {}
+export class HandleError extends BatonError {
+  static {
+    this.prototype.name = 'HandleError';
+  }
+}

@@ -22,6 +22,7 @@ import {
 } from './scope.js';
 import {
   findSharedDeadlock,
+  SharedStall,
   sharedBaseline,
   sharedGraph,
   sharedRegistryAvailable,
@@ -31,8 +32,9 @@ import { WaitForTracker, type WaitForGraph } from './wait-for.js';
 
 /**
  * Why a watched function was declared stuck: `'quiescence'` (every task blocked, no timer
- * pending), `'shared'` (a cycle or an abandoned lock among workers, read from the shared
- * registry), or `'timeout'`.
+ * pending, and every worker in the shared registry blocked in a wait without a timeout),
+ * `'shared'` (a cycle or an abandoned lock among workers, read from the shared registry, that
+ * no wait's timeout will break), or `'timeout'`.
  */
 export type DeadlockReason = 'timeout' | 'quiescence' | 'shared';
 
@@ -49,6 +51,9 @@ export type DeadlockReason = 'timeout' | 'quiescence' | 'shared';
  * ```
  */
 export class DeadlockError extends BatonError {
+  static {
+    this.prototype.name = 'DeadlockError';
+  }
   /** See {@link DeadlockReason}. */
   readonly reason: DeadlockReason;
   /** The in-thread wait-for graph when it was declared stuck. */
@@ -72,7 +77,9 @@ export interface DeadlockTimeoutOptions {
   ms: number;
   /**
    * Fail as soon as every task started with `task()` is blocked on a primitive and no timer set
-   * inside is pending, instead of waiting out `ms`. Default: on where Node's `async_hooks` exist.
+   * inside is pending (and, when workers use shared primitives, every worker is blocked in a
+   * wait without a timeout), instead of waiting out `ms`. Default: on where Node's
+   * `async_hooks` exist.
    */
   quiescence?: boolean;
   /** Capture where each lock was acquired and each wait began (default `true`). */
@@ -139,6 +146,8 @@ class Watch {
   readonly #stacks: boolean;
   readonly #shared: boolean;
   #checking = false;
+  /** Trace events seen in the scope: any of them may have woken a worker. */
+  #events = 0;
   #fail: ((error: DeadlockError) => void) | undefined;
 
   constructor(options: DeadlockTimeoutOptions) {
@@ -165,7 +174,9 @@ class Watch {
     const stopTrace = subscribe({
       stacks: this.#stacks,
       event: (e) => {
-        if (inScope()) tracker.event(e);
+        if (!inScope()) return;
+        tracker.event(e);
+        this.#events++;
       },
     });
     const stopOrder = this.#lockOrder
@@ -187,9 +198,21 @@ class Watch {
       timer = outsideScope(() => setTimeout(() => this.#stop('timeout'), this.#ms));
       if (this.#shared) {
         const baseline = sharedBaseline();
+        const stall = new SharedStall(baseline);
+        let events = this.#events;
         poll = outsideScope(() =>
           setInterval(() => {
-            if (findSharedDeadlock(baseline) !== undefined) this.#stop('shared');
+            if (findSharedDeadlock(baseline) !== undefined) {
+              this.#stop('shared');
+            } else if (this.#quiescence && this.#tasksIdle() && events === this.#events) {
+              // Every worker blocked, none with a timeout, no cycle, for a while: only this
+              // thread could wake them, and its tasks are blocked too (or there are none), with
+              // no timer pending and no event since the last read.
+              if (stall.settled()) this.#stop('quiescence', true);
+            } else {
+              stall.reset();
+            }
+            events = this.#events;
           }, SHARED_POLL),
         );
       }
@@ -234,12 +257,18 @@ class Watch {
     );
   }
 
-  #stop(reason: DeadlockReason): void {
+  /** No task of the watch can move by itself: none alive, or all blocked; no timer pending. */
+  #tasksIdle(): boolean {
+    const tracker = this.#tracker;
+    return this.#scope.timers.size === 0 && (tracker.alive.size === 0 || tracker.quiescent());
+  }
+
+  #stop(reason: DeadlockReason, acrossWorkers = false): void {
     const fail = this.#fail;
     if (fail === undefined) return;
     const graph = this.#tracker.graph();
     const shared = this.#shared ? sharedGraph() : undefined;
-    const parts = [headline(reason, graph.cycle ?? shared?.cycle, this.#ms)];
+    const parts = [headline(reason, graph.cycle ?? shared?.cycle, this.#ms, acrossWorkers)];
     if (graph.waiting.length > 0 || graph.alive.size > 0 || shared === undefined) {
       parts.push(formatWaitFor(graph));
     }
@@ -253,10 +282,18 @@ class Watch {
   }
 }
 
-function headline(reason: DeadlockReason, cycle: unknown, ms: number): string {
+function headline(
+  reason: DeadlockReason,
+  cycle: unknown,
+  ms: number,
+  acrossWorkers: boolean,
+): string {
   const kind = cycle !== undefined ? 'deadlock' : 'stalled';
   switch (reason) {
     case 'quiescence':
+      if (acrossWorkers) {
+        return `${kind}: every task and every worker is blocked, no wait has a timeout and no timer is pending (found before the ${duration(ms)} timeout)`;
+      }
       return `${kind}: every task is blocked and no timer is pending (found before the ${duration(ms)} timeout)`;
     case 'shared':
       return `${kind}: workers wait for each other in the shared registry (found before the ${duration(ms)} timeout)`;

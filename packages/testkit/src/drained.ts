@@ -21,7 +21,16 @@ export interface DrainedOptions {
   consumers?: Readonly<Record<string, PromiseLike<unknown>>> | readonly PromiseLike<unknown>[];
 }
 
-/** Why the queue is not drained, or `undefined` when it is. Lets pending callbacks run first. */
+/**
+ * Why the queue is not drained, or `undefined` when it is. Lets pending callbacks run first.
+ *
+ * @example
+ * ```ts
+ * const problem = await checkDrained(queue, { consumers: [consumer] });
+ * // e.g. 'expected queue jobs drained: it was not closed; consumer 0 has not finished'
+ * if (problem !== undefined) console.log(problem);
+ * ```
+ */
 export async function checkDrained(
   queue: DrainableQueue,
   options: DrainedOptions = {},

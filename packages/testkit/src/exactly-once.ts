@@ -14,7 +14,10 @@ export interface ExactlyOnceReport<T> {
   readonly lost: readonly T[];
   /** Index in `expected` of each lost item. */
   readonly lostAt: readonly number[];
-  /** Items consumed more than once, each with every index at which it was consumed. */
+  /**
+   * Items consumed more times than expected (more than once, for an item expected once), each
+   * with every index at which it was consumed.
+   */
   readonly duplicated: readonly { readonly item: T; readonly at: readonly number[] }[];
   /** Consumed items that were never expected, with the index at which each was consumed. */
   readonly unexpected: readonly { readonly item: T; readonly at: number }[];
@@ -24,12 +27,15 @@ export interface ExactlyOnceReport<T> {
 
 /**
  * Compares what was consumed with what was expected, ignoring order. Items are compared with
- * `SameValueZero` (like `Map` keys), or by `key(item)` when given.
+ * `SameValueZero` (like `Map` keys), or by `key(item)` when given. `expected` is a multiset: an
+ * item expected twice must be consumed twice (a third time is a duplicate, a single time loses
+ * one).
  *
  * @example
  * ```ts
  * const report = checkExactlyOnce([1, 2, 3], [1, 3, 3]);
  * // report.lost = [2], report.duplicated = [{ item: 3, at: [1, 2] }]
+ * checkExactlyOnce([4, 4, 5], [4, 5, 4]).ok; // true: 4 was expected twice
  * ```
  */
 export function checkExactlyOnce<T>(
@@ -37,11 +43,14 @@ export function checkExactlyOnce<T>(
   consumed: Iterable<T>,
   key: (item: T) => unknown = (item) => item,
 ): ExactlyOnceReport<T> {
-  const wanted = new Map<unknown, { item: T; at: number }>();
+  // Every expected occurrence of each key, with its index in `expected`.
+  const wanted = new Map<unknown, { item: T; at: number }[]>();
   let e = 0;
   for (const item of expected) {
     const k = key(item);
-    if (!wanted.has(k)) wanted.set(k, { item, at: e });
+    const occurrences = wanted.get(k);
+    if (occurrences === undefined) wanted.set(k, [{ item, at: e }]);
+    else occurrences.push({ item, at: e });
     e++;
   }
   const seen = new Map<unknown, { item: T; at: number[] }>();
@@ -55,8 +64,17 @@ export function checkExactlyOnce<T>(
     else entry.at.push(index);
     index++;
   }
-  const missing = [...wanted].filter(([k]) => !seen.has(k)).map(([, entry]) => entry);
-  const duplicated = [...seen.values()].filter((entry) => entry.at.length > 1);
+  // An expected occurrence is lost when its key was consumed fewer times than expected: the
+  // consumptions match the first occurrences, so the later ones are the lost ones.
+  const missing: { item: T; at: number }[] = [];
+  for (const [k, occurrences] of wanted) {
+    const times = seen.get(k)?.at.length ?? 0;
+    missing.push(...occurrences.slice(times));
+  }
+  missing.sort((a, b) => a.at - b.at);
+  const duplicated = [...seen].flatMap(([k, entry]) =>
+    entry.at.length > Math.max(wanted.get(k)?.length ?? 0, 1) ? [entry] : [],
+  );
   return {
     lost: missing.map((m) => m.item),
     lostAt: missing.map((m) => m.at),

@@ -52,7 +52,16 @@ export function formatWaitFor(graph: WaitForGraph): string {
   return lines.join('\n');
 }
 
-/** One sentence about one waiter. */
+/**
+ * One sentence about one waiter, as {@link formatWaitFor} writes it.
+ *
+ * @example
+ * ```ts
+ * const graph = tracker.graph();
+ * for (const { waiter, on } of graph.waiting) console.log(describeWait(graph, waiter, on));
+ * // consumer waits for Lock m since 12 ms, held by producer since 15 ms
+ * ```
+ */
 export function describeWait(graph: WaitForGraph, waiter: Waiter, on: PrimitiveState): string {
   const since = `since ${duration(graph.at - waiter.since)}${at(waiter.site)}`;
   const title = `${on.primitive} ${on.name}`;

@@ -18,7 +18,8 @@ import {
 export interface HappensBeforeOptions<V> {
   /**
    * Pair events by this key (e.g. the item): each `after` event must follow a `before` event
-   * with the same key ("put x happens before get x"). Without it, every `before` event must
+   * with the same key ("put x happens before get x"), one to one (a value put twice may be got
+   * twice, not three times). Without it, every `before` event must
    * come before every `after` event ("all puts before close").
    */
   key?: (event: RecordedEvent<V>) => unknown;
@@ -44,14 +45,25 @@ export function checkHappensBefore<V>(
     if (lateBefore === undefined) return undefined;
     return `expected every ${b} before every ${a}; ${describe(firstAfter)} came before ${describe(lateBefore)}`;
   }
-  const seen = new Map<unknown, RecordedEvent<V>>();
+  // Pair them one to one: the n-th `after` event with a key needs n earlier `before` events
+  // with that key (a value put twice may be got twice, but not three times).
+  const unpaired = new Map<unknown, number>();
   for (const e of events) {
-    if (isBefore(e) && !seen.has(key(e))) seen.set(key(e), e);
+    if (isBefore(e)) unpaired.set(key(e), (unpaired.get(key(e)) ?? 0) + 1);
     if (!isAfter(e)) continue;
-    if (seen.has(key(e))) continue;
+    const left = unpaired.get(key(e)) ?? 0;
+    if (left > 0) {
+      unpaired.set(key(e), left - 1);
+      continue;
+    }
     const late = events.find((x) => x.seq > e.seq && isBefore(x) && key(x) === key(e));
+    const earlier = events.some((x) => x.seq < e.seq && isBefore(x) && key(x) === key(e));
     const why =
-      late === undefined ? `there is no ${b} for ${show(key(e))}` : `${describe(late)} came later`;
+      late !== undefined
+        ? `${describe(late)} came later`
+        : earlier
+          ? `each earlier ${b} for ${show(key(e))} already has its ${a}`
+          : `there is no ${b} for ${show(key(e))}`;
     return `expected each ${a} to follow its ${b}; ${describe(e)} has no earlier ${b} (${why})`;
   }
   return undefined;

@@ -75,7 +75,7 @@ export class LockOrderChecker {
     if (e.kind === 'acquired') {
       // Handed over inside another task's release(): the waiter's own acquire() is the site.
       const asked = this.#asked.get(`${e.agent}|${key}`);
-      if (asked !== undefined && e.detail?.['waited'] === true) site = asked;
+      if (e.detail?.['waited'] === true) site = asked; // never the releaser's stack
       this.#asked.delete(`${e.agent}|${key}`);
     }
     if (e.kind === 'acquire' || e.kind === 'acquired') {
@@ -178,6 +178,9 @@ function at(site: string | undefined, label = 'at'): string {
  * ```
  */
 export class LockOrderError extends BatonError {
+  static {
+    this.prototype.name = 'LockOrderError';
+  }
   readonly inversions: readonly LockOrderInversion[];
   constructor(inversions: readonly LockOrderInversion[]) {
     super(inversions.map(formatInversion).join('\n'));

@@ -86,27 +86,155 @@ export function checkPerProducerOrder<T>(
   consumed: Iterable<T>,
   key: Key<T> = identity,
 ): string | undefined {
-  const owner = new Map<unknown, { producer: string; index: number }>();
+  // Every occurrence of each key: a producer may put the same value twice (the lesson's random
+  // messages), and then which occurrence a consumed item is must be worked out.
+  const owners = new Map<unknown, Occurrence[]>();
+  let repeated = false;
   for (const [producer, items] of Object.entries(produced)) {
     items.forEach((item, index) => {
       const k = key(item);
-      if (!owner.has(k)) owner.set(k, { producer, index });
+      const occurrences = owners.get(k);
+      if (occurrences === undefined) owners.set(k, [{ producer, index }]);
+      else {
+        occurrences.push({ producer, index });
+        repeated = true;
+      }
     });
   }
+  const items = [...consumed];
+  const keys = items.map(key);
+  // Greedy pass: each consumed item takes, among the occurrences left, one that keeps its
+  // producer in order and skips the fewest of that producer's items. Exact when no value
+  // repeats; items no producer put, or consumed more often than put, are ignored here.
+  const left = new Map([...owners].map(([k, list]) => [k, [...list]]));
   const last = new Map<string, { index: number; at: number; item: T }>();
-  let at = 0;
-  for (const item of consumed) {
-    const mine = owner.get(key(item));
-    if (mine !== undefined) {
-      const before = last.get(mine.producer);
-      if (before !== undefined && before.index > mine.index) {
-        return `expected each producer's items in the order it put them; ${mine.producer}'s ${show(item)} (put ${ordinal(mine.index)}) was consumed at ${at}, after its ${show(before.item)} (put ${ordinal(before.index)}, consumed at ${before.at})`;
+  let problem: string | undefined;
+  for (let at = 0; at < items.length && problem === undefined; at++) {
+    const item = items[at] as T;
+    const candidates = left.get(keys[at]);
+    if (candidates === undefined || candidates.length === 0) continue;
+    let pick = -1;
+    let gap = Infinity;
+    candidates.forEach((c, i) => {
+      const g = c.index - (last.get(c.producer)?.index ?? -1);
+      if (g > 0 && g < gap) {
+        gap = g;
+        pick = i;
       }
-      last.set(mine.producer, { index: mine.index, at, item });
+    });
+    if (pick === -1) {
+      const mine = candidates[0] as Occurrence;
+      const before = last.get(mine.producer) as { index: number; at: number; item: T };
+      problem = `expected each producer's items in the order it put them; ${mine.producer}'s ${show(item)} (put ${ordinal(mine.index)}) was consumed at ${at}, after its ${show(before.item)} (put ${ordinal(before.index)}, consumed at ${before.at})`;
+      break;
     }
-    at++;
+    const [mine] = candidates.splice(pick, 1) as [Occurrence];
+    last.set(mine.producer, { index: mine.index, at, item });
   }
-  return undefined;
+  if (problem === undefined || !repeated) return problem;
+  // With repeated values the greedy choice may have been wrong: search every assignment.
+  const found = orderedAssignmentExists(produced, keys, key);
+  if (found === true) return undefined;
+  if (found === false) return problem;
+  return `${problem} (values repeat across producers too often to rule out another pairing of the repeated values within ${SEARCH_BUDGET} steps: give items unique keys, e.g. with \`key\`)`;
+}
+
+interface Occurrence {
+  readonly producer: string;
+  readonly index: number;
+}
+
+/** How many branch points {@link orderedAssignmentExists} may try before it gives up. */
+const SEARCH_BUDGET = 20_000;
+
+/**
+ * Whether the consumed `keys` can be matched to the producers' items so that each producer's
+ * matched items are in increasing order (skipping lost items, ignoring unknown or extra ones).
+ * Taking a producer's earliest matching item is always best for that producer, so the only
+ * choice is which producer; failed states are remembered. `undefined` when the search gave up
+ * after {@link SEARCH_BUDGET} branch points.
+ */
+function orderedAssignmentExists<T>(
+  produced: Sequences<T>,
+  keys: readonly unknown[],
+  key: Key<T>,
+): boolean | undefined {
+  const lists = Object.values(produced).map((items) => {
+    const byKey = new Map<unknown, number[]>();
+    items.forEach((item, index) => {
+      const k = key(item);
+      const at = byKey.get(k);
+      if (at === undefined) byKey.set(k, [index]);
+      else at.push(index);
+    });
+    return byKey;
+  });
+  const made = new Map<unknown, number>();
+  for (const byKey of lists)
+    for (const [k, at] of byKey) made.set(k, (made.get(k) ?? 0) + at.length);
+  const seen = new Map<unknown, number>();
+  const skip = keys.map((k) => {
+    const times = (seen.get(k) ?? 0) + 1;
+    seen.set(k, times);
+    return times > (made.get(k) ?? 0);
+  });
+  /** The first index >= from of key k in producer i, or -1. */
+  const next = (i: number, k: unknown, from: number): number => {
+    const at = (lists[i] as Map<unknown, number[]>).get(k);
+    if (at === undefined) return -1;
+    let lo = 0;
+    let hi = at.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((at[mid] as number) < from) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < at.length ? (at[lo] as number) : -1;
+  };
+  const choicesAt = (at: number, positions: readonly number[]): [number, number][] => {
+    const choices: [number, number][] = [];
+    for (let i = 0; i < lists.length; i++) {
+      const j = next(i, keys[at], positions[i] as number);
+      if (j !== -1) choices.push([i, j]);
+    }
+    return choices;
+  };
+  // Depth-first, with an explicit stack of branch points (inputs can be long).
+  const failed = new Set<string>();
+  const stack: { at: number; positions: number[]; choices: [number, number][]; tried: number }[] =
+    [];
+  let positions = lists.map(() => 0);
+  let at = 0;
+  let budget = SEARCH_BUDGET;
+  for (;;) {
+    let choices: [number, number][];
+    for (;;) {
+      while (at < keys.length && skip[at] === true) at++;
+      if (at === keys.length) return true;
+      choices = choicesAt(at, positions);
+      if (choices.length !== 1) break;
+      const [i, j] = choices[0] as [number, number];
+      positions[i] = j + 1; // a forced move
+      at++;
+    }
+    if (choices.length > 1 && !failed.has(`${at}|${positions.join(',')}`)) {
+      if (--budget < 0) return undefined;
+      stack.push({ at, positions: [...positions], choices, tried: 0 });
+    }
+    for (;;) {
+      const top = stack[stack.length - 1];
+      if (top === undefined) return false;
+      const choice = top.choices[top.tried++];
+      if (choice !== undefined) {
+        positions = [...top.positions];
+        positions[choice[0]] = choice[1] + 1;
+        at = top.at + 1;
+        break;
+      }
+      failed.add(`${top.at}|${top.positions.join(',')}`);
+      stack.pop();
+    }
+  }
 }
 
 /**
@@ -148,32 +276,56 @@ export function checkInterleaving<T>(
     const kb = key(b);
     return ka === kb || Object.is(ka, kb);
   };
-  const search = (at: number, positions: number[]): boolean => {
-    if (at > deepest.at) deepest = { at, positions: [...positions] };
-    if (at === all.length) return positions.every((p, i) => p === named[i]?.[1].length);
-    const id = positions.join(',');
-    if (failed.has(id)) return false;
+  // Depth-first over positions in each sequence, with an explicit stack of the points where
+  // more than one sequence could supply the item (merged logs can be long): a forced move does
+  // not grow the stack. Failed branch points are remembered.
+  const choicesAt = (at: number, positions: readonly number[]): number[] => {
     const item = all[at] as T;
+    const choices: number[] = [];
     for (let i = 0; i < named.length; i++) {
       const seq = named[i]?.[1] ?? [];
       const p = positions[i] ?? 0;
-      if (p < seq.length && same(seq[p] as T, item)) {
-        positions[i] = p + 1;
-        const ok = search(at + 1, positions);
-        positions[i] = p;
-        if (ok) return true;
+      if (p < seq.length && same(seq[p] as T, item)) choices.push(i);
+    }
+    return choices;
+  };
+  const search = (): boolean => {
+    const stack: { at: number; positions: number[]; choices: number[]; tried: number }[] = [];
+    let positions = named.map(() => 0);
+    let at = 0;
+    for (;;) {
+      let choices: number[] = [];
+      for (;;) {
+        if (at > deepest.at) deepest = { at, positions: [...positions] };
+        if (at === all.length) {
+          if (positions.every((p, i) => p === named[i]?.[1].length)) return true;
+          break;
+        }
+        choices = choicesAt(at, positions);
+        if (choices.length !== 1) break;
+        const only = choices[0] as number;
+        positions[only] = (positions[only] as number) + 1; // a forced move
+        at++;
+      }
+      if (choices.length > 1 && !failed.has(positions.join(','))) {
+        stack.push({ at, positions: [...positions], choices, tried: 0 });
+      }
+      for (;;) {
+        const top = stack[stack.length - 1];
+        if (top === undefined) return false;
+        const choice = top.choices[top.tried++];
+        if (choice !== undefined) {
+          positions = [...top.positions];
+          positions[choice] = (positions[choice] as number) + 1;
+          at = top.at + 1;
+          break;
+        }
+        failed.add(top.positions.join(','));
+        stack.pop();
       }
     }
-    failed.add(id);
-    return false;
   };
-  if (
-    search(
-      0,
-      named.map(() => 0),
-    )
-  )
-    return undefined;
+  if (search()) return undefined;
   const next = named
     .map(([name, seq], i) => {
       const p = deepest.positions[i] ?? 0;

@@ -8,6 +8,7 @@
  * @module
  */
 import {
+  currentAgentId,
   findDeadlock,
   snapshot as readSnapshot,
   type Deadlock,
@@ -22,12 +23,99 @@ import { findCycle, partners } from './wait-for.js';
  */
 export const sharedRegistryAvailable: boolean = typeof SharedArrayBuffer === 'function';
 
-/** A definite cross-worker deadlock (a cycle or an abandoned lock) found now, if any. */
+/**
+ * A definite cross-worker deadlock (a cycle or an abandoned lock) found now, if any. One that
+ * a wait's own timeout will break (core's `Deadlock.deadline` is set) is not definite: the
+ * program may handle that timeout, so it is left to run, and shown if `ms` runs out.
+ */
 export function findSharedDeadlock(ignore: ReadonlySet<string>): Deadlock | undefined {
   if (!sharedRegistryAvailable) return undefined;
   const found = safely(findDeadlock);
-  if (found === undefined || found.kind === 'all-blocked') return undefined;
+  if (found === undefined || found.kind === 'all-blocked' || found.deadline !== undefined) {
+    return undefined;
+  }
   return ignore.has(signature(found)) ? undefined : found;
+}
+
+/**
+ * Every agent in the shared registry other than this thread is blocked, none of them in a
+ * wait with a timeout, and no cycle or abandoned lock explains it (core's `'all-blocked'`).
+ * On its own this proves nothing (this thread may still put, release or set), so the watch
+ * acts on it only when its own tasks are quiescent too: then nobody can ever act.
+ */
+export function findSharedStall(ignore: ReadonlySet<string>): Deadlock | undefined {
+  if (!sharedRegistryAvailable) return undefined;
+  const found = safely(findDeadlock);
+  if (found?.kind !== 'all-blocked' || found.deadline !== undefined) return undefined;
+  return ignore.has(signature(found)) ? undefined : found;
+}
+
+/**
+ * How long (ms) a stall across workers must stay exactly the same, with this thread idle all
+ * along, before a watch believes it. A worker woken by a `put` or `release` shows its old wait
+ * in the registry until its thread actually runs, which on a loaded machine can take a while:
+ * the grace keeps that moment from passing for a stall.
+ */
+export const SHARED_STALL_GRACE = 250;
+
+/**
+ * Confirms a stall across workers ({@link findSharedStall} and
+ * {@link sharedAllowsQuiescence}) over time: {@link SharedStall.settled} is `true` once the same
+ * waits (same agents, primitives and start times) have been seen for {@link SHARED_STALL_GRACE}
+ * ms, on at least three reads, with nothing in between calling {@link SharedStall.reset}.
+ */
+export class SharedStall {
+  readonly #ignore: ReadonlySet<string>;
+  #key: string | undefined;
+  #since = 0;
+  #reads = 0;
+
+  constructor(ignore: ReadonlySet<string>) {
+    this.#ignore = ignore;
+  }
+
+  /** Reads the registry once; `true` when the stall has held long enough to report. */
+  settled(now: number = performance.now()): boolean {
+    const found = findSharedStall(this.#ignore);
+    const key = found !== undefined && sharedAllowsQuiescence() ? stallKey(found) : undefined;
+    if (key === undefined || key !== this.#key) {
+      this.#key = key;
+      this.#since = now;
+      this.#reads = 1;
+      return false;
+    }
+    this.#reads++;
+    return this.#reads >= 3 && now - this.#since >= SHARED_STALL_GRACE;
+  }
+
+  /** Something may have changed (this thread ran, or a timer was pending): start over. */
+  reset(): void {
+    this.#key = undefined;
+  }
+}
+
+function stallKey(stall: Deadlock): string {
+  return stall.agents
+    .map((a) => `${a.id}:${a.waitingOn?.primitive.id}:${a.waitingOn?.op}:${a.waitingOn?.since}`)
+    .sort()
+    .join(',');
+}
+
+/**
+ * Whether the shared registry lets this thread's tasks count as quiescent: `false` while
+ * another live agent is running (it may still put, release or set) or while any agent, this
+ * thread included, is in a shared wait with a timeout (it will run again by itself: shared
+ * waits time out inside `Atomics.wait`/`waitAsync`, not in a timer the watch could count).
+ * `true` when no agent but this thread is in the registry.
+ */
+export function sharedAllowsQuiescence(): boolean {
+  if (!sharedRegistryAvailable) return true;
+  const snapshot = safely(readSnapshot);
+  const live = snapshot?.agents.filter((a) => a.state !== 'exited') ?? [];
+  if (live.length === 0) return true;
+  // Agents exist only once this thread made or opened a shared primitive, so it is registered.
+  const self = safely(currentAgentId);
+  return live.every((a) => a.wakesAt === undefined && (a.id === self || a.state === 'waiting'));
 }
 
 /** Deadlocks already present when a watch starts (left over by earlier tests): not ours. */
@@ -78,6 +166,7 @@ export function sharedGraph(
       agent: agent.name,
       since: wait.since,
       ...(purpose ? { for: purpose } : {}),
+      ...(wait.timeout !== undefined ? { timeout: wait.timeout } : {}),
     };
     on.waiters.push(waiter);
     waiting.push({ waiter, on });

@@ -47,7 +47,17 @@ function loadStorage(): Storage | undefined {
 /** Whether task names follow `await` (true in Node; false where `AsyncLocalStorage` is missing). */
 export const namesFollowAwait: boolean = storage !== undefined;
 
-/** The name of the task the caller runs in, or `undefined` outside any {@link task}. */
+/**
+ * The name of the task the caller runs in, or `undefined` outside any {@link task}.
+ *
+ * @example
+ * ```ts
+ * await task('producer', async () => {
+ *   await queue.put(1);
+ *   currentTask(); // 'producer' (after the await too, where namesFollowAwait is true)
+ * });
+ * ```
+ */
 export function currentTask(): string | undefined {
   return storage?.getStore() ?? syncName;
 }

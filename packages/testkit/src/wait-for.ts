@@ -101,6 +101,12 @@ const KEEP_WAITING_ON = new Set(['acquire', 'wait']);
  */
 export class WaitForTracker {
   readonly #primitives = new Map<string, PrimitiveState>();
+  /**
+   * Where each agent last began waiting on a condition. A condition re-takes its lock for the
+   * waiter inside someone else's call (a notify, a timer), so core's events for that lock carry
+   * no stack: the waiter's `wait()` call is where it asked for the lock back.
+   */
+  readonly #conditionSites = new Map<string, string>();
   readonly #alive = new Map<string, number>();
   readonly #finished = new Set<string>();
   /** Called after each event that may leave every task blocked. */
@@ -116,15 +122,20 @@ export class WaitForTracker {
       if (typeof size === 'number') state.size = size;
       if (typeof capacity === 'number') state.capacity = capacity;
     }
+    if (e.kind === 'wait' && e.primitive.endsWith('Condition') && site !== undefined) {
+      this.#conditionSites.set(e.agent, site);
+    }
     switch (e.kind) {
       case 'acquire':
       case 'wait': {
         const purpose = e.detail?.['for'];
         const timeout = e.detail?.['timeout'];
+        const asked =
+          site ?? (e.kind === 'acquire' ? this.#conditionSites.get(e.agent) : undefined);
         state.waiters.push({
           agent: e.agent,
           since: e.time,
-          ...(site === undefined ? {} : { site }),
+          ...(asked === undefined ? {} : { site: asked }),
           ...(typeof purpose === 'string' ? { for: purpose } : {}),
           ...(typeof timeout === 'number' && Number.isFinite(timeout) ? { timeout } : {}),
         });
@@ -132,8 +143,16 @@ export class WaitForTracker {
       }
       case 'acquired': {
         // A waiter is handed the lock inside someone else's release(), whose stack that event
-        // carries: the waiter's own acquire() is where it asked, so that is the site to show.
-        const asked = removeWaiter(state, e.agent)?.site ?? site;
+        // carries: the waiter's own acquire() is where it asked, so that is the site to show,
+        // and the releaser's stack never is (even when the waiter's site is unknown).
+        const waiter = removeWaiter(state, e.agent);
+        const asked =
+          waiter !== undefined
+            ? waiter.site
+            : e.detail?.['waited'] === true
+              ? undefined
+              : (site ?? this.#conditionSites.get(e.agent));
+        this.#conditionSites.delete(e.agent);
         state.holders.push({ agent: e.agent, since: e.time, ...(asked ? { site: asked } : {}) });
         break;
       }

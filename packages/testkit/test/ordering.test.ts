@@ -8,6 +8,8 @@ import {
   assertInterleaving,
   assertPerProducerOrder,
   checkExactlyOnce,
+  checkInterleaving,
+  checkPerProducerOrder,
   recorder,
   task,
 } from '../src/index.js';
@@ -42,6 +44,22 @@ describe('exactly once', () => {
     );
     expect(() => expect([1, 1]).toConsumeExactlyOnce([1, 2])).toThrowErrorMatchingInlineSnapshot(
       `[Error: expected every item exactly once: lost 1 (first: 2, expected at 1, never consumed); duplicated 1 (first: 1, consumed at 0 and 1)]`,
+    );
+  });
+
+  it('treats expected items as a multiset: a value expected twice must come twice', () => {
+    // The lesson's messages are random numbers, so the same value may be sent twice.
+    expect(checkExactlyOnce([4, 17, 4], [17, 4, 4]).ok).toBe(true);
+    expect([4, 4, 17]).toConsumeExactlyOnce([4, 17, 4]);
+    const once = checkExactlyOnce([4, 17, 4], [4, 17]);
+    expect(once.lost).toEqual([4]);
+    expect(once.lostAt).toEqual([2]);
+    expect(once.duplicated).toEqual([]);
+    const thrice = checkExactlyOnce([4, 17, 4], [4, 4, 17, 4]);
+    expect(thrice.lost).toEqual([]);
+    expect(thrice.duplicated).toEqual([{ item: 4, at: [0, 1, 3] }]);
+    expect(failure(() => assertExactlyOnce([4, 17, 4], [4, 17]))).toMatchInlineSnapshot(
+      `"expected every item exactly once: lost 1 (first: 4, expected at 2, never consumed)"`,
     );
   });
 
@@ -97,6 +115,22 @@ describe('per-producer order', () => {
     ).toThrowErrorMatchingInlineSnapshot(
       `[Error: expected each producer's items in the order it put them; p2's "b1" (put 1st) was consumed at 1, after its "b2" (put 2nd, consumed at 0)]`,
     );
+  });
+});
+
+describe('per-producer order with repeated values', () => {
+  it('accepts a producer that puts the same value twice, consumed in order', () => {
+    // p1 sends 4 twice (random messages repeat); the second 4 is p1's third item, not its first.
+    const repeated = { p1: [4, 17, 4], p2: [4, 9] };
+    expect(() => assertPerProducerOrder(repeated, [4, 17, 4, 4, 9])).not.toThrow();
+    expect([4, 4, 9, 17, 4]).toPreservePerProducerOrder(repeated);
+    // 17 came before both 4s, so one 4 (whichever) overtook it.
+    expect(failure(() => assertPerProducerOrder({ p1: [4, 17, 4] }, [17, 4, 4]))).toMatch(
+      /^expected each producer's items in the order it put them; p1's 4 \(put 1st\) was consumed at 2/,
+    );
+    // Values shared by producers: p2's 4 is taken by the first 4, then p1's order still holds.
+    expect(() => assertPerProducerOrder({ p1: [4, 5], p2: [4] }, [4, 5, 4])).not.toThrow();
+    expect(() => assertPerProducerOrder({ p1: [4, 5], p2: [4] }, [5, 4, 4])).toThrow(/p1's/);
   });
 });
 
@@ -183,6 +217,20 @@ describe('recorder and happens-before', () => {
     );
   });
 
+  it('pairs keyed events one to one, so a repeated value needs as many before-events', () => {
+    const log = recorder<number>();
+    log.record('put', 4);
+    log.record('put', 4);
+    log.record('get', 4);
+    log.record('get', 4);
+    const key = (e: { value: number }) => e.value;
+    expect(log).toSatisfyHappensBefore('put', 'get', { key });
+    log.record('get', 4);
+    expect(failure(() => assertHappensBefore(log, 'put', 'get', { key }))).toMatchInlineSnapshot(
+      `"expected each "get" to follow its "put"; "get" 4 by main (event 4) has no earlier "put" (each earlier "put" for 4 already has its "get")"`,
+    );
+  });
+
   it('checks every before-event against every after-event when not keyed', () => {
     const log = recorder<string>();
     log.record('put', 'x');
@@ -224,5 +272,20 @@ describe('capacity', () => {
       `"expected never more than 2 in flight; 3 were after "start" 3 by main (event 2): main (1), main (2), main (3)"`,
     );
     expect(() => assertCapacity(log, { enter: 'start', exit: 'end', max: -1 })).toThrow(RangeError);
+  });
+});
+
+describe('long logs', () => {
+  it('checks an interleaving and per-producer order of 40 000 items without deep recursion', () => {
+    const a = Array.from({ length: 20_000 }, (_, i) => `a${i}`);
+    const b = Array.from({ length: 20_000 }, (_, i) => `b${i}`);
+    const merged = a.flatMap((x, i) => [x, b[i] as string]);
+    expect(checkInterleaving(merged, { a, b })).toBeUndefined();
+    expect(checkPerProducerOrder({ a, b }, merged)).toBeUndefined();
+    const swapped = [...merged];
+    [swapped[30_000], swapped[30_002]] = [swapped[30_002] as string, swapped[30_000] as string];
+    expect(checkInterleaving(swapped, { a, b })).toMatch(
+      /^expected an interleaving of a and b; item 30000 is "a15001"/,
+    );
   });
 });

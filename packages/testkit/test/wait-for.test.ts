@@ -1,4 +1,6 @@
 import { Barrier, Condition, Event, Lock, Queue, Semaphore, type TraceEvent } from '@baton/core';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { WaitForTracker, formatWaitFor, task, withDeadlockTimeout } from '../src/index.js';
 import { normalise, rejection } from './normalise.js';
@@ -100,7 +102,7 @@ describe('stall explanations with real primitives', () => {
 
   it('puts a woken condition waiter, not its notifier, in the queue for the lock', async () => {
     // Condition.notify() queues for the lock on the waiter's behalf from the notifier's call;
-    // core names the waiter as the agent of that lock wait.
+    // core names the waiter as the agent of that lock wait, which began at its items.wait().
     const error = await rejection(
       withDeadlockTimeout(async () => {
         const m = new Lock({ name: 'm' });
@@ -124,9 +126,42 @@ describe('stall explanations with real primitives', () => {
     expect(normalise(error.message)).toMatchInlineSnapshot(`
       "stalled: every task is blocked and no timer is pending (found before the <t> timeout)
       blocked:
-        consumer waits for Lock m since <t>, held by producer since <t> (acquired at test/wait-for.test.ts:<line>)
+        consumer waits for Lock m since <t> (at test/wait-for.test.ts:<line>), held by producer since <t> (acquired at test/wait-for.test.ts:<line>)
         producer waits for Event never to be set since <t> (at test/wait-for.test.ts:<line>); nobody has set it yet"
     `);
+  });
+
+  it("names where a notified waiter asked for its lock back, not the notifier's release", async () => {
+    // The consumer gets m back inside the producer's release(): that line is not where the
+    // consumer asked for m; its items.wait() is.
+    const error = await rejection(
+      withDeadlockTimeout(async () => {
+        const m = new Lock({ name: 'm' });
+        const items = new Condition(m, { name: 'items' });
+        const never = new Event({ name: 'never' });
+        await Promise.all([
+          task('consumer', async () => {
+            await m.acquire();
+            await items.wait(); // <- consumer asks for m back here
+            await never.wait(); // forgets to release m first
+          }),
+          task('producer', async () => {
+            await m.acquire();
+            items.notify();
+            m.release(); // <- producer hands m over here
+            await m.acquire();
+          }),
+        ]);
+      }, 60_000),
+    );
+    const source = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n');
+    const lineOf = (marker: string): number => source.findIndex((l) => l.includes(marker)) + 1;
+    expect(error.message).toMatch(
+      new RegExp(
+        `held by consumer since [^(]*\\(acquired at test/wait-for\\.test\\.ts:${lineOf('<- consumer asks')}:`,
+      ),
+    );
+    expect(error.message).not.toContain(`wait-for.test.ts:${lineOf('<- producer hands')}:`);
   });
 
   it('names an empty queue whose producer is still running elsewhere', async () => {

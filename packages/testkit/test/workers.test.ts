@@ -1,8 +1,20 @@
 import { SharedLock, SharedQueue, sharedRegistry, snapshot } from '@baton/core';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { DeadlockError, withDeadlockTimeout } from '../src/index.js';
+import { DeadlockError, task, withDeadlockTimeout } from '../src/index.js';
 import { normalise, rejection } from './normalise.js';
+
+/** Starts `fixtures/<fixture>.mjs`, watched by the registry; resolves with its first message. */
+function start(fixture: string, workerData: unknown, workers: Worker[]): Promise<unknown> {
+  const worker = new Worker(new URL(`./fixtures/${fixture}.mjs`, import.meta.url), { workerData });
+  sharedRegistry().watchWorker(worker);
+  workers.push(worker);
+  return new Promise((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`${fixture} exited with code ${code}`)));
+  });
+}
 
 describe('deadlock across workers', () => {
   it('names both workers and both locks', async () => {
@@ -88,4 +100,66 @@ describe('deadlock across workers', () => {
       await worker.terminate();
     }
   });
+
+  // `ms` is 10 minutes and the test's own limit 60 s: only the quiescence path can pass these.
+  it('fails at once when every worker waits without a timeout and nothing can wake it', async () => {
+    const orders = new SharedQueue<number>({ capacity: 4, codec: 'int32', name: 'orders' });
+    const workers: Worker[] = [];
+    try {
+      const error = await rejection(
+        withDeadlockTimeout(
+          () => start('timed-get-worker', { name: 'cook', queue: orders.handle }, workers),
+          600_000,
+        ),
+      );
+      expect(error).toBeInstanceOf(DeadlockError);
+      const stall = error as DeadlockError;
+      expect(stall.reason).toBe('quiescence');
+      expect(stall.cycle).toBeUndefined();
+      expect(normalise(stall.message)).toMatch(
+        /^stalled: every task and every worker is blocked, no wait has a timeout and no timer is pending \(found before the <t> timeout\)\n[^]*across workers \(shared registry\):\n {2}blocked:\n {4}SharedQueue orders is empty; cook waits for not-empty since <t>/,
+      );
+    } finally {
+      await Promise.all(workers.map((worker) => worker.terminate()));
+    }
+  }, 60_000);
+
+  it('leaves a worker whose wait has a timeout to that timeout', async () => {
+    const orders = new SharedQueue<number>({ capacity: 4, codec: 'int32', name: 'late orders' });
+    const workers: Worker[] = [];
+    try {
+      const outcome = await withDeadlockTimeout(
+        () =>
+          start('timed-get-worker', { name: 'cook', queue: orders.handle, timeout: 300 }, workers),
+        600_000,
+      );
+      expect(outcome).toEqual({ timedOut: 300 });
+    } finally {
+      await Promise.all(workers.map((worker) => worker.terminate()));
+    }
+  }, 60_000);
+
+  it('does not fail while a task of the watch will still feed the blocked worker', async () => {
+    const orders = new SharedQueue<number>({ capacity: 4, codec: 'int32', name: 'fed orders' });
+    const workers: Worker[] = [];
+    try {
+      const outcome = await withDeadlockTimeout(async () => {
+        const served = start('timed-get-worker', { name: 'cook', queue: orders.handle }, workers);
+        await task('waiter', async () => {
+          // Wait until the cook is blocked, then feed it after a timer: while that timer is
+          // pending the watch is not quiescent, although every worker is blocked (a watch that
+          // ignored the timer would report the stall after SHARED_STALL_GRACE, 250 ms).
+          while (!snapshot().agents.some((a) => a.name === 'cook' && a.state === 'waiting')) {
+            await new Promise((resolve) => setTimeout(resolve, 10));
+          }
+          await new Promise((resolve) => setTimeout(resolve, 1_000));
+          await orders.put(7);
+        });
+        return served;
+      }, 600_000);
+      expect(outcome).toEqual({ item: 7 });
+    } finally {
+      await Promise.all(workers.map((worker) => worker.terminate()));
+    }
+  }, 60_000);
 });

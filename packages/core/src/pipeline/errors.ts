@@ -20,6 +20,9 @@ import { BatonError } from '../errors.js';
  * ```
  */
 export class PipelineError extends BatonError {
+  static {
+    this.prototype.name = 'PipelineError';
+  }
   /** Name of the part that failed. */
   readonly stage: string;
   constructor(stage: string, cause: unknown) {

@@ -22,6 +22,13 @@ export const DEFAULT_CAPACITY = 16;
 /**
  * A pipeline ready to run: built by {@link pipeline}. Each `run()` makes fresh queues (and
  * workers), so a pipeline over a re-iterable source may run more than once.
+ *
+ * @example
+ * ```ts
+ * const doubled = pipeline<number, number>({ source: [1, 2, 3], stages: [map((x: number) => 2 * x)] });
+ * const first = await doubled.run(); // first.items: [2, 4, 6]
+ * const again = await doubled.run({ signal: AbortSignal.timeout(1000) }); // an array re-iterates
+ * ```
  */
 export class Pipeline<T, R> {
   /** `'Pipeline'`, the kind in trace events. */

@@ -74,12 +74,14 @@ class Run implements RunContext {
   }
 
   fail(part: string, error: unknown): void {
+    if (this.failure !== undefined) return; // only the first failure (or abort) counts
     this.stop(new PipelineError(part, error));
     if (tracing()) emit(this.subject, 'broken', { stage: part, error: String(error) });
   }
 
   /** The caller's signal aborted: stop, and reject `run()` with its reason. */
   abort(reason: unknown): void {
+    if (this.failure !== undefined) return;
     this.stop(reason);
     if (tracing()) emit(this.subject, 'abort', { reason: String(reason) });
   }

@@ -6,7 +6,8 @@
  * finish. Ordered (and concurrency > 1), one feeder takes items in input order and starts `fn`
  * on each, and one emitter puts their results in the same order; between them a queue of
  * pending results (capacity `concurrency - 1`, plus the one the emitter awaits) bounds the work
- * in flight, so a slow item holds back at most `concurrency - 1` finished ones.
+ * in flight, so a slow item holds back at most `concurrency - 1` finished ones. A call that
+ * fails stops the pipeline as soon as it fails, without waiting for its turn to be emitted.
  *
  * @module
  */
@@ -190,7 +191,12 @@ function runOrdered(
         const box = { outcome };
         if (!pending.tryPut(box) && !(await putWaiting(pending, box, scratch))) return;
         const context = contexts[seq % stage.concurrency] as StageContext;
-        const work = compute(stage, item, context).then(settle);
+        const work = compute(stage, item, context).then((outcome) => {
+          // Report a failure now, not when the emitter reaches it: an earlier item may be slow
+          // (or wait for the stop signal), and the first error must stop every part at once.
+          if (!outcome.ok && !run.stopping) run.fail(stage.name, outcome.error);
+          settle(outcome);
+        });
         run.track(work);
       }
     } finally {

@@ -108,7 +108,7 @@ export class SharedBarrier extends SharedPrimitive<'SharedBarrier'> {
     const arrival = this.arrive();
     if (arrival.done) return arrival.index;
     let outcome: WaitOutcome;
-    const token = this.registryRow.registry.beginWait(this.id, 'wait');
+    const token = this.registryRow.registry.beginWait(this.id, 'wait', wait);
     try {
       do {
         outcome = await waitAsync(
@@ -136,7 +136,7 @@ export class SharedBarrier extends SharedPrimitive<'SharedBarrier'> {
     const arrival = this.arrive();
     if (arrival.done) return arrival.index;
     let outcome: WaitOutcome;
-    const token = this.registryRow.registry.beginWait(this.id, 'wait');
+    const token = this.registryRow.registry.beginWait(this.id, 'wait', wait);
     try {
       do {
         outcome = waitSync(this.cells, GENERATION, arrival.generation, wait.deadline);

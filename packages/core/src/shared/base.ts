@@ -222,7 +222,7 @@ export function blockSync(
       if (wait.deadline !== Infinity && performance.now() >= wait.deadline) {
         throw timeoutError(subject, what, wait.timeout);
       }
-      const token = registry.beginWait(id, kind);
+      const token = registry.beginWait(id, kind, wait);
       outcome = waitSync(cells, word, expected, wait.deadline);
       registry.endWait(token);
     } finally {
@@ -253,7 +253,7 @@ export async function blockAsync(
       if (wait.deadline !== Infinity && performance.now() >= wait.deadline) {
         throw timeoutError(subject, what, wait.timeout);
       }
-      const token = registry.beginWait(id, kind);
+      const token = registry.beginWait(id, kind, wait);
       try {
         outcome = await waitAsync(cells, word, expected, wait.deadline, wait.signal);
       } finally {

@@ -127,7 +127,7 @@ export class SharedCondition extends SharedPrimitive<'SharedCondition'> {
    */
   async wait(options?: WaitOptions): Promise<void> {
     const wait = checkWait(options);
-    const { seq, depth, token } = this.beforeWait();
+    const { seq, depth, token } = this.beforeWait(wait);
     let outcome: WaitOutcome;
     try {
       outcome = await waitAsync(this.cells, SEQ, seq, wait.deadline, wait.signal);
@@ -144,7 +144,7 @@ export class SharedCondition extends SharedPrimitive<'SharedCondition'> {
   waitSync(options?: WaitOptions): void {
     checkCanBlock(this.name, 'waitSync', 'wait');
     const wait = checkWait(options);
-    const { seq, depth, token } = this.beforeWait();
+    const { seq, depth, token } = this.beforeWait(wait);
     let outcome: WaitOutcome;
     try {
       outcome = waitSync(this.cells, SEQ, seq, wait.deadline);
@@ -224,7 +224,7 @@ export class SharedCondition extends SharedPrimitive<'SharedCondition'> {
   }
 
   /** Reads the counter, counts us in, then releases the lock (fully, for an RLock). */
-  private beforeWait(): { seq: number; depth: number; token: number } {
+  private beforeWait(wait: CheckedWait): { seq: number; depth: number; token: number } {
     this.checkHeld('wait');
     const seq = Atomics.load(this.cells, SEQ);
     Atomics.add(this.cells, WAITERS, 1);
@@ -234,7 +234,7 @@ export class SharedCondition extends SharedPrimitive<'SharedCondition'> {
       depth = this.lock.depth;
       for (let i = 1; i < depth; i++) this.lock.release();
     }
-    const token = this.registryRow.registry.beginWait(this.id, 'wait');
+    const token = this.registryRow.registry.beginWait(this.id, 'wait', wait);
     this.lock.release();
     return { seq, depth, token };
   }

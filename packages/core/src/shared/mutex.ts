@@ -55,7 +55,7 @@ export function lockSync(
     if (wait.deadline !== Infinity && performance.now() >= wait.deadline) {
       throw timeoutError(subject, 'acquire', wait.timeout);
     }
-    const token = registry.beginWait(id, 'acquire');
+    const token = registry.beginWait(id, 'acquire', wait);
     waitSync(cells, word, CONTENDED, wait.deadline);
     registry.endWait(token);
   }
@@ -76,7 +76,7 @@ export async function lockAsync(
     if (wait.deadline !== Infinity && performance.now() >= wait.deadline) {
       throw timeoutError(subject, 'acquire', wait.timeout);
     }
-    const token = registry.beginWait(id, 'acquire');
+    const token = registry.beginWait(id, 'acquire', wait);
     let outcome;
     try {
       outcome = await waitAsync(cells, word, CONTENDED, wait.deadline, wait.signal);

@@ -8,16 +8,21 @@
  *
  * ```
  * header   MAGIC VERSION maxAgents maxPrimitives nextAgent nextPrimitive tokenA tokenB (16 words)
- * agents   [state thread waitingOn op] x maxAgents          state: 0 free, 1 alive, 2 exited
+ * agents   [state thread waitingOn op seq reserved x3] x maxAgents   state: 0 free, 1 alive, 2 exited
  * prims    [kind owner depth reserved] x maxPrimitives      owner: agent id holding a lock, or 0
- * times    agentSince[maxAgents], ownerSince[maxPrimitives] (Date.now() ms)
+ * times    agentSince[maxAgents], ownerSince[maxPrimitives] (Date.now() ms),
+ *          then per agent [deadline timeout wakesAt] (Date.now() ms / ms; Infinity: none)
  * names    [length, utf8 bytes...] 64 bytes each, agents then primitives
  * ```
  *
  * Ordering: a slot's name and kind are written before its `state`/`kind` word is stored (with
- * `Atomics.store`), and readers load that word first, so nobody reads a half-written row. The
- * `since` times are written before the `waitingOn`/`owner` word they belong to. Everything here
- * is diagnostic: a reader racing with a writer may see a state one step old, never a wrong one.
+ * `Atomics.store`), and readers load that word first, so nobody reads a half-written row. An
+ * agent's wait record (`waitingOn`, `op`, `since`, `deadline`, `timeout`, `wakesAt`) is one
+ * unit: only the agent itself writes it, under a sequence lock (the `seq` word is odd while it
+ * writes), and a reader retries until it reads the same even `seq` before and after, so it never
+ * pairs one wait's primitive with another wait's deadline. That matters because the deadline
+ * decides whether "every agent is blocked" is a deadlock. Everything here is diagnostic: a
+ * reader racing with a writer may see a state one step old, never a wrong one.
  *
  * @module
  */
@@ -25,10 +30,10 @@ import { HandleError } from '../errors.js';
 import { describe } from '../options.js';
 import { defaultAgentName, threadId } from './agent.js';
 import { kindOfCode, KIND_CODES, type SharedKind } from './handle.js';
-import { requireSharedMemory } from './wait.js';
+import { remaining, requireSharedMemory } from './wait.js';
 
 const REGISTRY_MAGIC = 0x42545247; // 'BTRG'
-const REGISTRY_VERSION = 1;
+const REGISTRY_VERSION = 2;
 const H_MAGIC = 0;
 const H_VERSION = 1;
 const H_MAX_AGENTS = 2;
@@ -38,11 +43,20 @@ const H_NEXT_PRIM = 5;
 const H_TOKEN_A = 6;
 const H_TOKEN_B = 7;
 const HEADER = 16;
-const AGENT_WORDS = 4;
+const AGENT_WORDS = 8;
 const A_STATE = 0;
 const A_THREAD = 1;
 const A_WAITING_ON = 2;
 const A_OP = 3;
+/** Sequence lock of the wait record: odd while its owner writes it. */
+const A_SEQ = 4;
+/** Float64 times per agent after `agentSince` and `ownerSince`: deadline, timeout, wakesAt. */
+const AGENT_TIMES = 3;
+const T_DEADLINE = 0;
+const T_TIMEOUT = 1;
+const T_WAKES_AT = 2;
+/** Read attempts before a reader takes a record its writer seems stuck in (a killed thread). */
+const SEQ_RETRIES = 64;
 const PRIM_WORDS = 4;
 const P_KIND = 0;
 const P_OWNER = 1;
@@ -54,6 +68,17 @@ const EXITED = 2;
 /** What an agent waits for on a primitive. */
 export type WaitOp = 'acquire' | 'wait' | 'put' | 'get';
 const OPS: readonly WaitOp[] = ['acquire', 'wait', 'put', 'get'];
+
+/**
+ * How long a wait may last, as the shared primitives check it: `timeout` in ms as given
+ * (`Infinity` for none) and the `performance.now()` deadline derived from it.
+ *
+ * @internal
+ */
+export interface WaitBound {
+  readonly timeout: number;
+  readonly deadline: number;
+}
 
 /** Options of {@link SharedRegistry.create}. */
 export interface SharedRegistryOptions {
@@ -96,16 +121,35 @@ export interface AgentSnapshot {
     readonly op: WaitOp;
     /** `Date.now()` ms when it started waiting. */
     readonly since: number;
+    /**
+     * The `timeout` option (ms) of this wait, or `undefined` when it has none and so can only
+     * end when another agent acts (or its `AbortSignal` aborts: signals are not recorded).
+     */
+    readonly timeout: number | undefined;
+    /** `Date.now()` ms when this wait times out, or `undefined` without a timeout. */
+    readonly deadline: number | undefined;
   };
+  /**
+   * When `state` is `'waiting'`: the earliest `Date.now()` ms at which any of this agent's
+   * ongoing waits times out (an agent's async tasks may wait on several primitives at once, and
+   * `waitingOn` shows only the most recent), or `undefined` when none of them has a timeout.
+   * An agent with `wakesAt` set will run again by itself, so it is not stuck for ever.
+   */
+  readonly wakesAt?: number;
   /** Locks it holds. */
   readonly holds: readonly PrimitiveSnapshot[];
 }
 
-/** An edge of the wait-for graph: `from` waits for `lock`, held by `to`. */
+/**
+ * An edge of the wait-for graph: `from` waits for `lock`, held by `to`. `timeout` is the
+ * `timeout` option (ms) of `from`'s wait, or `undefined` when the wait has none: an edge with a
+ * timeout disappears by itself.
+ */
 export interface WaitForEdge {
   readonly from: number;
   readonly to: number;
   readonly lock: number;
+  readonly timeout: number | undefined;
 }
 
 /** The wait-for graph at one moment. */
@@ -131,6 +175,14 @@ export interface Deadlock {
   readonly agents: readonly AgentSnapshot[];
   /** The primitives they wait on. */
   readonly primitives: readonly PrimitiveSnapshot[];
+  /**
+   * `undefined` when no wait involved has a timeout: nothing will change unless some agent
+   * outside it acts. Otherwise the earliest `Date.now()` ms at which an involved agent's wait
+   * times out (see {@link AgentSnapshot.wakesAt}): the cycle or the wait for an abandoned lock
+   * is real now, but will be broken then, so it is flagged rather than final. (`'all-blocked'`
+   * is never reported with a deadline: see {@link SharedRegistry.findDeadlock}.)
+   */
+  readonly deadline: number | undefined;
   /** A sentence naming every agent and primitive involved. */
   readonly message: string;
   /** The graph it was found in. */
@@ -174,7 +226,14 @@ export class SharedRegistry {
   private readonly primBase: number;
   private self = 0;
   /** This agent's waits going on now, oldest first (several async tasks may wait at once). */
-  private readonly waits: { token: number; primitive: number; op: number; since: number }[] = [];
+  private readonly waits: {
+    token: number;
+    primitive: number;
+    op: number;
+    since: number;
+    timeout: number;
+    deadline: number;
+  }[] = [];
   private lastToken = 0;
 
   private constructor(buffer: SharedArrayBuffer) {
@@ -184,9 +243,10 @@ export class SharedRegistry {
     this.maxPrimitives = this.cells[H_MAX_PRIMS] ?? 0;
     this.primBase = HEADER + this.maxAgents * AGENT_WORDS;
     const timesOffset = align8((this.primBase + this.maxPrimitives * PRIM_WORDS) * 4);
-    const timeCount = this.maxAgents + this.maxPrimitives;
+    const timeCount = timesOf(this.maxAgents, this.maxPrimitives);
+    const nameCount = this.maxAgents + this.maxPrimitives;
     this.times = new Float64Array(buffer, timesOffset, timeCount);
-    this.names = new Uint8Array(buffer, timesOffset + timeCount * 8, timeCount * NAME_BYTES);
+    this.names = new Uint8Array(buffer, timesOffset + timeCount * 8, nameCount * NAME_BYTES);
   }
 
   /** Makes a new, empty registry. */
@@ -196,7 +256,7 @@ export class SharedRegistry {
     const maxPrimitives = rows('maxPrimitives', options?.maxPrimitives ?? 4096);
     const words = HEADER + maxAgents * AGENT_WORDS + maxPrimitives * PRIM_WORDS;
     const count = maxAgents + maxPrimitives;
-    const bytes = align8(words * 4) + count * 8 + count * NAME_BYTES;
+    const bytes = align8(words * 4) + timesOf(maxAgents, maxPrimitives) * 8 + count * NAME_BYTES;
     const buffer = new SharedArrayBuffer(bytes);
     const cells = new Int32Array(buffer);
     cells[H_VERSION] = REGISTRY_VERSION;
@@ -227,6 +287,12 @@ export class SharedRegistry {
     const cells = new Int32Array(buffer, 0, Math.min(HEADER, buffer.byteLength >> 2));
     if (cells.length < HEADER || Atomics.load(cells, H_MAGIC) !== REGISTRY_MAGIC) {
       throw new HandleError('SharedRegistry.from(): the buffer is not a registry');
+    }
+    if (cells[H_VERSION] !== REGISTRY_VERSION) {
+      throw new HandleError(
+        `SharedRegistry.from(): the registry has layout version ${cells[H_VERSION]}, this copy of ` +
+          `@baton/core reads version ${REGISTRY_VERSION} (two versions of the package are loaded)`,
+      );
     }
     const token = `${cells[H_TOKEN_A]}:${cells[H_TOKEN_B]}`;
     let registry = known.get(token);
@@ -297,17 +363,25 @@ export class SharedRegistry {
   }
 
   /**
-   * Records that this agent starts waiting on `primitive` to `op`. Several async tasks of one
-   * agent may wait at once: the row shows the most recent wait still going on.
+   * Records that this agent starts waiting on `primitive` to `op`, until `bound` (the wait's
+   * checked `{ timeout, deadline }`; omitted: no timeout). Every blocking or async wait of every
+   * shared primitive calls it, passing its bound, so that a reader can tell a wait that will end
+   * by itself from one that needs another agent. Several async tasks of one agent may wait at
+   * once: the row shows the most recent wait still going on, and the earliest deadline of all.
    *
    * @returns a token for {@link endWait}.
    * @internal
    */
-  beginWait(primitive: number, op: WaitOp): number {
+  beginWait(primitive: number, op: WaitOp, bound?: WaitBound): number {
     const id = this.agentId;
     if (id > this.maxAgents || primitive === 0) return 0;
     const token = ++this.lastToken;
-    this.waits.push({ token, primitive, op: OPS.indexOf(op), since: Date.now() });
+    const since = Date.now();
+    const timeout = bound?.timeout ?? Infinity;
+    // The primitives' deadlines are performance.now() based (monotonic, but local to this
+    // agent: each worker has its own time origin); other agents read Date.now() based times.
+    const deadline = timeout === Infinity ? Infinity : since + remaining(bound!.deadline);
+    this.waits.push({ token, primitive, op: OPS.indexOf(op), since, timeout, deadline });
     this.showWait();
     return token;
   }
@@ -321,18 +395,34 @@ export class SharedRegistry {
     this.showWait();
   }
 
-  /** Writes the most recent ongoing wait (or none) into this agent's row. */
+  /** Writes the most recent ongoing wait (or none) into this agent's row, as one unit. */
   private showWait(): void {
     const row = HEADER + (this.self - 1) * AGENT_WORDS;
     const wait = this.waits[this.waits.length - 1];
+    const times = this.agentTimes(this.self);
+    // Sequence lock: odd while we write. Only this agent writes its record, so a plain
+    // load + store pair suffices; the stores are seq-cst, so a reader that loads the same even
+    // value before and after its (plain) reads of the times saw none of our writes in between.
+    const seq = Atomics.load(this.cells, row + A_SEQ);
+    Atomics.store(this.cells, row + A_SEQ, (seq + 1) | 0);
     if (wait === undefined) {
       Atomics.store(this.cells, row + A_WAITING_ON, 0);
-      return;
+    } else {
+      let wakesAt = Infinity;
+      for (const w of this.waits) wakesAt = Math.min(wakesAt, w.deadline);
+      this.times[this.self - 1] = wait.since;
+      this.times[times + T_DEADLINE] = wait.deadline;
+      this.times[times + T_TIMEOUT] = wait.timeout;
+      this.times[times + T_WAKES_AT] = wakesAt;
+      Atomics.store(this.cells, row + A_OP, wait.op);
+      Atomics.store(this.cells, row + A_WAITING_ON, wait.primitive);
     }
-    // The time and op first, then the primitive: a reader that sees the primitive sees both.
-    this.times[this.self - 1] = wait.since;
-    Atomics.store(this.cells, row + A_OP, wait.op);
-    Atomics.store(this.cells, row + A_WAITING_ON, wait.primitive);
+    Atomics.store(this.cells, row + A_SEQ, (seq + 2) | 0);
+  }
+
+  /** Index in `times` of agent `id`'s [deadline timeout wakesAt]. */
+  private agentTimes(id: number): number {
+    return this.maxAgents + this.maxPrimitives + (id - 1) * AGENT_TIMES;
   }
 
   /**
@@ -381,28 +471,22 @@ export class SharedRegistry {
     const time = Date.now();
     const agentCount = Math.min(Atomics.load(this.cells, H_NEXT_AGENT), this.maxAgents);
     const primCount = Math.min(Atomics.load(this.cells, H_NEXT_PRIM), this.maxPrimitives);
-    const rawAgents: {
+    const rawAgents: ({
       id: number;
       name: string;
       thread: number;
       state: number;
-      waitingOn: number;
-      op: number;
-      since: number;
-    }[] = [];
+    } & WaitRecord)[] = [];
     for (let id = 1; id <= agentCount; id++) {
       const row = HEADER + (id - 1) * AGENT_WORDS;
       const state = Atomics.load(this.cells, row + A_STATE);
       if (state === 0) continue;
-      const waitingOn = Atomics.load(this.cells, row + A_WAITING_ON);
       rawAgents.push({
         id,
         name: this.readName(id - 1),
         thread: Atomics.load(this.cells, row + A_THREAD),
         state,
-        waitingOn,
-        op: Atomics.load(this.cells, row + A_OP),
-        since: this.times[id - 1] ?? 0,
+        ...this.readWait(id),
       });
     }
     const agentById = new Map(rawAgents.map((a) => [a.id, a]));
@@ -430,20 +514,35 @@ export class SharedRegistry {
     const agents: AgentSnapshot[] = rawAgents.map((a) => {
       const primitive =
         a.state === ALIVE && a.waitingOn !== 0 ? primById.get(a.waitingOn) : undefined;
+      const waitingOn = primitive && {
+        primitive,
+        op: OPS[a.op] ?? 'wait',
+        since: a.since,
+        timeout: finite(a.timeout),
+        deadline: finite(a.deadline),
+      };
+      const wakesAt = finite(a.wakesAt);
       return {
         id: a.id,
         name: a.name,
         thread: a.thread,
         state: a.state === EXITED ? 'exited' : primitive ? 'waiting' : 'running',
-        ...(primitive ? { waitingOn: { primitive, op: OPS[a.op] ?? 'wait', since: a.since } } : {}),
+        ...(waitingOn ? { waitingOn } : {}),
+        ...(waitingOn && wakesAt !== undefined ? { wakesAt } : {}),
         holds: primitives.filter((p) => p.owner?.id === a.id),
       };
     });
     const edges: WaitForEdge[] = [];
     for (const agent of agents) {
-      const owner = agent.waitingOn?.primitive.owner;
-      if (owner !== undefined)
-        edges.push({ from: agent.id, to: owner.id, lock: agent.waitingOn!.primitive.id });
+      const wait = agent.waitingOn;
+      const owner = wait?.primitive.owner;
+      if (wait !== undefined && owner !== undefined)
+        edges.push({
+          from: agent.id,
+          to: owner.id,
+          lock: wait.primitive.id,
+          timeout: wait.timeout,
+        });
     }
     return { time, agents, primitives, edges };
   }
@@ -455,16 +554,34 @@ export class SharedRegistry {
    * blocked, but it is not counted as able to unblock the others either (unless one of them
    * waits for a lock the caller holds). Returns `undefined` when none is found.
    *
+   * Timeouts (see {@link AgentSnapshot.wakesAt}):
+   *
+   * - `'all-blocked'` is reported only when no blocked agent has a wait with a timeout. If one
+   *   has, that agent will run again by itself (and may then unblock the others), so "every
+   *   agent is blocked" is not a deadlock, not yet: `undefined` is returned.
+   * - A `'cycle'` or `'abandoned'` wait is reported even when some waits involved have a
+   *   timeout, with {@link Deadlock.deadline} set to the earliest of them. Such a circular wait
+   *   really exists now (a lock-order bug that only the timeout breaks), so hiding it would hide
+   *   the bug; but it is not final, and callers that must not fail a program whose timeouts
+   *   handle it (the testkit's watch) check `deadline === undefined`.
+   * - A finding with no timeout involved is preferred over one with: if the only cycles found
+   *   will time out, an abandoned lock or an all-blocked state with no timeout is reported first.
+   *
+   * Waits that can only end through an `AbortSignal` count as waits without a timeout (the
+   * registry does not see signals). Pass `timeout` rather than `AbortSignal.timeout(ms)` to
+   * waits that are meant to end by themselves.
+   *
    * @example
    * ```ts
    * const deadlock = findDeadlock();
    * // "deadlock: producer waits to acquire SharedLock consumer_lock, held by consumer for 1.2 s;
    * //  consumer waits to acquire SharedLock producer_lock, held by producer for 1.2 s"
-   * if (deadlock) throw new Error(deadlock.message);
+   * if (deadlock && deadlock.deadline === undefined) throw new Error(deadlock.message);
    * ```
    */
   findDeadlock(): Deadlock | undefined {
     const snapshot = this.snapshot();
+    const found: Deadlock[] = [];
     const byId = new Map(snapshot.agents.map((a) => [a.id, a]));
     const next = new Map(snapshot.edges.map((e) => [e.from, e.to]));
     // Each agent waits on one thing at most, so the graph is functional: walk from every
@@ -486,27 +603,33 @@ export class SharedRegistry {
       }
       for (const id of path) done.add(id);
     }
-    if (cycles.length > 0) {
-      const agents = cycles.flat();
-      return {
+    // Cycles nobody's timeout will break are reported apart from those that will be broken.
+    const final = cycles.filter((cycle) => deadlineOf(cycle) === undefined);
+    const broken = cycles.filter((cycle) => deadlineOf(cycle) !== undefined);
+    for (const group of [final, broken]) {
+      if (group.length === 0) continue;
+      const agents = group.flat();
+      found.push({
         kind: 'cycle',
-        cycles,
+        cycles: group,
         agents,
         primitives: agents.map((a) => a.waitingOn!.primitive),
-        message: `deadlock: ${agents.map((a) => describeWait(a, snapshot.time)).join('; ')}`,
+        deadline: deadlineOf(agents),
+        message: `deadlock: ${describeAll(agents, snapshot.time)}`,
         snapshot,
-      };
+      });
     }
     const stuck = snapshot.agents.filter((a) => a.waitingOn?.primitive.abandoned === true);
     if (stuck.length > 0) {
-      return {
+      found.push({
         kind: 'abandoned',
         cycles: [],
         agents: stuck,
         primitives: stuck.map((a) => a.waitingOn!.primitive),
-        message: `deadlock: ${stuck.map((a) => describeWait(a, snapshot.time)).join('; ')}`,
+        deadline: deadlineOf(stuck),
+        message: `deadlock: ${describeAll(stuck, snapshot.time)}`,
         snapshot,
-      };
+      });
     }
     const self = this.self;
     const others = snapshot.agents.filter((a) => a.state !== 'exited' && a.id !== self);
@@ -514,17 +637,48 @@ export class SharedRegistry {
     const waitsForCaller = blocked.some(
       (a) => a.waitingOn?.primitive.owner?.id === self && self !== 0,
     );
-    if (others.length > 0 && blocked.length === others.length && !waitsForCaller) {
-      return {
+    if (
+      others.length > 0 &&
+      blocked.length === others.length &&
+      !waitsForCaller &&
+      deadlineOf(blocked) === undefined
+    ) {
+      found.push({
         kind: 'all-blocked',
         cycles: [],
         agents: blocked,
         primitives: [...new Set(blocked.map((a) => a.waitingOn!.primitive))],
-        message: `every agent is blocked: ${blocked.map((a) => describeWait(a, snapshot.time)).join('; ')}`,
+        deadline: undefined,
+        message: `every agent is blocked: ${describeAll(blocked, snapshot.time)}`,
         snapshot,
-      };
+      });
     }
-    return undefined;
+    return found.find((d) => d.deadline === undefined) ?? found[0];
+  }
+
+  /**
+   * Agent `id`'s wait record, read under its sequence lock (see the module comment): retried
+   * while the writer is mid-write, so the primitive, op and times all belong to one wait.
+   */
+  private readWait(id: number): WaitRecord {
+    const row = HEADER + (id - 1) * AGENT_WORDS;
+    const times = this.agentTimes(id);
+    let record: WaitRecord | undefined;
+    for (let attempt = 0; ; attempt++) {
+      const before = Atomics.load(this.cells, row + A_SEQ);
+      record = {
+        waitingOn: Atomics.load(this.cells, row + A_WAITING_ON),
+        op: Atomics.load(this.cells, row + A_OP),
+        since: this.times[id - 1] ?? 0,
+        deadline: this.times[times + T_DEADLINE] ?? Infinity,
+        timeout: this.times[times + T_TIMEOUT] ?? Infinity,
+        wakesAt: this.times[times + T_WAKES_AT] ?? Infinity,
+      };
+      const settled = (before & 1) === 0 && Atomics.load(this.cells, row + A_SEQ) === before;
+      // A writer cannot block mid-write; only a thread killed mid-write leaves `seq` odd for
+      // good, and then the record is one step old at worst (diagnostic data, never unsafe).
+      if (settled || attempt >= SEQ_RETRIES) return record;
+    }
   }
 
   private writeName(row: number, name: string): void {
@@ -547,18 +701,56 @@ export class SharedRegistry {
   }
 }
 
+/** The earliest time one of `agents` runs again by itself (a wait times out), if any. */
+function deadlineOf(agents: readonly AgentSnapshot[]): number | undefined {
+  let earliest: number | undefined;
+  for (const agent of agents) {
+    const at = agent.wakesAt;
+    if (at !== undefined && (earliest === undefined || at < earliest)) earliest = at;
+  }
+  return earliest;
+}
+
+function describeAll(agents: readonly AgentSnapshot[], time: number): string {
+  return agents.map((a) => describeWait(a, time)).join('; ');
+}
+
 function describeWait(agent: AgentSnapshot, time: number): string {
   const wait = agent.waitingOn;
   if (wait === undefined) return `${agent.name} is running`;
   const p = wait.primitive;
   const what = `${agent.name} (agent ${agent.id}) waits to ${wait.op} ${p.kind} ${p.name}`;
-  if (p.owner === undefined) return `${what} for ${seconds(time - wait.since)}`;
+  const ends =
+    wait.deadline === undefined
+      ? ''
+      : ` (times out in ${seconds(wait.deadline - time)}, after ${wait.timeout} ms)`;
+  if (p.owner === undefined) return `${what} for ${seconds(time - wait.since)}${ends}`;
   const held = `held by ${p.owner.name} (agent ${p.owner.id}) for ${seconds(time - (p.ownerSince ?? time))}`;
-  return `${what}, ${held}${p.abandoned ? ', which has exited: the lock is abandoned' : ''}`;
+  return `${what}, ${held}${p.abandoned ? ', which has exited: the lock is abandoned' : ''}${ends}`;
 }
 
 function seconds(ms: number): string {
   return `${(Math.max(0, ms) / 1000).toFixed(1)} s`;
+}
+
+/** An agent's wait record as stored (times `Infinity` when absent). */
+interface WaitRecord {
+  waitingOn: number;
+  op: number;
+  since: number;
+  deadline: number;
+  timeout: number;
+  wakesAt: number;
+}
+
+/** How many float64 times a registry of this size keeps. */
+function timesOf(maxAgents: number, maxPrimitives: number): number {
+  return maxAgents + maxPrimitives + maxAgents * AGENT_TIMES;
+}
+
+/** `value`, or `undefined` for `Infinity` (no timeout). */
+function finite(value: number): number | undefined {
+  return Number.isFinite(value) ? value : undefined;
 }
 
 function align8(bytes: number): number {

@@ -22,7 +22,21 @@ export interface Scheduler {
 
 let current: Scheduler | undefined;
 
-/** Installs (or with `undefined` removes) the scheduler and returns the previous one. */
+/**
+ * Installs (or with `undefined` removes) the scheduler and returns the previous one.
+ *
+ * @example
+ * ```ts
+ * // Resume woken waiters in reverse order of waking, one macrotask later.
+ * const woken: (() => void)[] = [];
+ * const previous = setScheduler({
+ *   resume(resume) {
+ *     if (woken.push(resume) === 1) setImmediate(() => woken.splice(0).reverse().forEach((r) => r()));
+ *   },
+ * });
+ * try { await scenario(); } finally { setScheduler(previous); }
+ * ```
+ */
 export function setScheduler(scheduler: Scheduler | undefined): Scheduler | undefined {
   const previous = current;
   current = scheduler;

@@ -297,6 +297,32 @@ describe('pipeline: errors and abort', () => {
     );
   });
 
+  it('an ordered stage fails at once, not when the failed item would be emitted', async () => {
+    // Item 0 ends only when the pipeline stops; item 1 fails. Waiting for item 0's turn before
+    // reporting item 1's error would never end.
+    const error = await pipeline<number>({
+      source: [0, 1, 2, 3],
+      stages: [
+        map(
+          async (x: number, { signal }: StageContext) => {
+            if (x === 1) throw new RangeError('item 1 fails');
+            await new Promise((resolve) => signal.addEventListener('abort', resolve));
+            return x;
+          },
+          { name: 'slow', concurrency: 2, ordered: true },
+        ),
+      ],
+    })
+      .run()
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(error).toBeInstanceOf(PipelineError);
+    expect((error as PipelineError).stage).toBe('slow');
+    expect((error as PipelineError).cause).toEqual(new RangeError('item 1 fails'));
+  }, 20_000);
+
   it('an abort at any point stops everything and rejects with the reason', async () => {
     await fc.assert(
       fc.asyncProperty(

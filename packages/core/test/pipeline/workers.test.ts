@@ -138,6 +138,26 @@ describe('pipeline: worker stages stop cleanly', () => {
     expect(liveWorkers()).toBe(0);
   });
 
+  it('an abort while workers start is reported as the abort, not as a stage failure', async () => {
+    const events: Core.TraceEvent[] = [];
+    const previous = core.setTracer({ event: (e) => events.push(e) });
+    const controller = new AbortController();
+    const reason = new Error('stop early');
+    try {
+      const running = pipeline({
+        source: range(20),
+        stages: [map(from('jitter'), { name: 'starting', placement: 'worker', concurrency: 2 })],
+      }).run({ signal: controller.signal });
+      controller.abort(reason); // the workers are still loading their module
+      await expect(running).rejects.toBe(reason);
+    } finally {
+      core.setTracer(previous);
+    }
+    const ends = events.filter((e) => e.primitive === 'Pipeline' && /abort|broken/.test(e.kind));
+    expect(ends.map((e) => e.kind)).toEqual(['abort']);
+    expect(liveWorkers()).toBe(0);
+  });
+
   it('an error in-thread stops the workers too', async () => {
     const error = await pipeline({
       source: range(50),

@@ -128,6 +128,8 @@ describe('deadlock reports', () => {
     await Promise.all([nextMessage(producer), nextMessage(consumer)]);
     const deadlock: Deadlock = await eventually(() => findDeadlock());
     expect(deadlock.kind).toBe('cycle');
+    // No wait in it has a timeout: final, not flagged.
+    expect(deadlock.deadline).toBeUndefined();
     expect(deadlock.cycles).toHaveLength(1);
     expect(deadlock.agents.map((a) => a.name).sort()).toEqual(['consumer', 'producer']);
     expect(deadlock.primitives.map((p) => p.name).sort()).toEqual([

@@ -42,7 +42,6 @@ const cases: Case[] = [
     name: 'Condition.wait',
     async setup() {
       const cond = new Condition();
-      await cond.acquire();
       return {
         wait: async (o) => {
           await cond.acquire();
