@@ -5,8 +5,9 @@
  *
  * How it controls the order: while a run is on, the explorer is core's `Scheduler`, so every
  * waiter a primitive wakes (a lock handed over, an item delivered) becomes a *ready*
- * continuation instead of resuming at once; so does every `task()` start and every
- * `await checkpoint()`. The explorer lets the microtasks that are already queued run, then picks
+ * continuation instead of resuming at once; so does every waiting call that completes at once
+ * (an uncontended `acquire`, a `put` with room, a `get` that finds an item: it takes what it asked
+ * for at once, only its continuation waits), every `task()` start and every `await checkpoint()`. The explorer lets the microtasks that are already queued run, then picks
  * one ready continuation (by the strategy, or the schedule being replayed), resumes it, and
  * repeats. When nothing is ready, no timer is pending and the scenario has not finished, no
  * interleaving can ever finish it: that run deadlocked.
@@ -154,8 +155,9 @@ function inCurrentRun(): boolean {
 }
 
 /**
- * A point where the explorer may switch to another task. Outside {@link explore} it just yields
- * to the microtask queue.
+ * A point where the explorer may switch to another task, for code that awaits no primitive (every
+ * waiting call of an in-thread primitive is a switch point already). Outside {@link explore} it
+ * just yields to the microtask queue.
  *
  * @example
  * ```ts
@@ -325,6 +327,20 @@ async function execute(
       }
       const agent = served.get(`${subject.kind}#${subject.id}`) ?? 'main';
       pending.push({ agent, resume, what: `resumes from ${label(subject)}` });
+    },
+    // A call that completed at once (an uncontended acquire, a put with room, a get with an
+    // item) is a switch point too: the caller owns what it asked for, but its code goes on
+    // only when chosen, so a read-modify-write around an `await` on a primitive can be split.
+    yield(resume, subject) {
+      if (!mine.has(`${subject.kind}#${subject.id}`)) {
+        resume();
+        return;
+      }
+      pending.push({
+        agent: currentTask() ?? 'main',
+        resume,
+        what: `goes on past ${label(subject)} (did not wait)`,
+      });
     },
   };
   const previousScheduler = setScheduler(scheduler);

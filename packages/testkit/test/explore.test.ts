@@ -37,6 +37,80 @@ async function counter(): Promise<void> {
   if (n !== 2) throw new Error(`lost update: n = ${n}, expected 2`);
 }
 
+/**
+ * The lesson's deadlock with no `checkpoint()`: an acquire that succeeds at once is a switch
+ * point of its own, so B can take b between A's two acquires.
+ */
+async function twoLocksBare(): Promise<void> {
+  const a = new Lock({ name: 'a' });
+  const b = new Lock({ name: 'b' });
+  await Promise.all([
+    task('A', async () => {
+      await a.acquire();
+      await b.acquire();
+      b.release();
+      a.release();
+    }),
+    task('B', async () => {
+      await b.acquire();
+      await a.acquire();
+      a.release();
+      b.release();
+    }),
+  ]);
+}
+
+/**
+ * A read-modify-write across an uncontended acquire, with no `checkpoint()`: a semaphore of 2
+ * lets both tasks in, so the increment is not protected and one update can be lost.
+ */
+async function semaphoreCounter(): Promise<void> {
+  let n = 0;
+  const sem = new Semaphore(2, { name: 'two' });
+  const increment = async (): Promise<void> => {
+    const v = n;
+    await sem.acquire();
+    n = v + 1;
+    sem.release();
+  };
+  await Promise.all([task('A', increment), task('B', increment)]);
+  if (n !== 2) throw new Error(`lost update: n = ${n}, expected 2`);
+}
+
+/** The same race across a `get` that finds an item at once. */
+async function queueCounter(): Promise<void> {
+  let n = 0;
+  const tickets = new Queue<number>({ name: 'tickets' });
+  await tickets.put(1);
+  await tickets.put(2);
+  const increment = async (): Promise<void> => {
+    const v = n;
+    await tickets.get();
+    n = v + 1;
+  };
+  await Promise.all([task('A', increment), task('B', increment)]);
+  if (n !== 2) throw new Error(`lost update: n = ${n}, expected 2`);
+}
+
+/**
+ * The semaphore counter done right: a semaphore of 1 makes the read-modify-write atomic, even
+ * with a switch point (a `put` with room) between the read and the write.
+ */
+async function guardedCounter(): Promise<void> {
+  let n = 0;
+  const sem = new Semaphore(1, { name: 'one' });
+  const log = new Queue<number>({ name: 'log' });
+  const increment = async (): Promise<void> => {
+    await sem.acquire();
+    const v = n;
+    await log.put(v);
+    n = v + 1;
+    sem.release();
+  };
+  await Promise.all([task('A', increment), task('B', increment), task('C', increment)]);
+  if (n !== 3) throw new Error(`lost update: n = ${n}, expected 3`);
+}
+
 /** The same counter with a lock: correct under every interleaving. */
 async function lockedCounter(): Promise<void> {
   let n = 0;
@@ -74,6 +148,37 @@ describe.each(['random', 'pct'] as const)('explore with %s', (strategy) => {
     expect(again.message.split('\n').slice(1)).toEqual(found.message.split('\n').slice(1));
   });
 
+  it('finds the two-lock deadlock without any checkpoint()', async () => {
+    const found = (await rejection(explore(twoLocksBare, { strategy }))) as ExplorationError;
+    expect(found.failure).toBe('deadlock');
+    expect(found.message).toContain('A waits for Lock b');
+    expect(found.message).toContain('B waits for Lock a');
+    const again = (await rejection(replay(twoLocksBare, found.schedule))) as ExplorationError;
+    expect(again.steps).toEqual(found.steps);
+  });
+
+  it.each([
+    ['Semaphore.acquire', semaphoreCounter],
+    ['Queue.get', queueCounter],
+  ])(
+    'finds a lost update across an uncontended %s without checkpoint(), and replays it',
+    async (_, scenario) => {
+      const found = (await rejection(explore(scenario, { strategy }))) as ExplorationError;
+      expect(found).toBeInstanceOf(ExplorationError);
+      expect(found.failure).toBe('error');
+      expect(found.message).toContain('lost update: n = 1, expected 2');
+      expect(found.steps.some((step) => step.endsWith('(did not wait)'))).toBe(true);
+      const again = (await rejection(replay(scenario, found.schedule))) as ExplorationError;
+      expect(again.message.split('\n').slice(1)).toEqual(found.message.split('\n').slice(1));
+    },
+  );
+
+  it('passes the semaphore counter guarded by a semaphore of 1 under every run', async () => {
+    const report = await explore(guardedCounter, { strategy, runs: 200, seed: 9 });
+    // Three starts, three acquires (one at once, two after waiting) and three puts.
+    expect(report.longest).toBe(9);
+  });
+
   it('passes a correct scenario under every run', async () => {
     const report = await explore(lockedCounter, { strategy, runs: 200, seed: 7 });
     expect(report.runs).toBe(200);
@@ -104,13 +209,15 @@ describe('explore', () => {
         B waits for Lock a since <t> (at test/explore.test.ts:<line>), held by A since <t> (acquired at test/explore.test.ts:<line>)
         A waits for Lock b since <t> (at test/explore.test.ts:<line>), held by B since <t> (acquired at test/explore.test.ts:<line>)
         and so back to B
-      schedule: "0.0.1.0"
+      schedule: "0.0.1.1.0.0"
       steps:
         1. A starts
         2. B starts
-        3. B goes on after checkpoint()
-        4. A goes on after checkpoint()
-      replay it with: replay(scenario, "0.0.1.0")"
+        3. B goes on past Lock b (did not wait)
+        4. B goes on after checkpoint()
+        5. A goes on past Lock a (did not wait)
+        6. A goes on after checkpoint()
+      replay it with: replay(scenario, "0.0.1.1.0.0")"
     `);
   });
 
@@ -164,35 +271,43 @@ describe('explore', () => {
     expect(error.message).toContain('waiter waits for Semaphore ready');
   });
 
-  it('finds a condition checked with if instead of while, and replays it', async () => {
-    const scenario = async () => {
-      const items: number[] = [];
-      const notEmpty = new Condition(undefined, { name: 'not_empty' });
-      const consume = async () => {
-        await notEmpty.acquire();
-        try {
-          if (items.length === 0) await notEmpty.wait(); // the bug: `while` is needed
-          if (items.shift() === undefined) throw new Error('took from an empty list');
-        } finally {
-          notEmpty.release();
-        }
+  it.each([
+    ['with', true],
+    ['without', false],
+  ])(
+    'finds a condition checked with if instead of while (%s checkpoint()), and replays it',
+    async (_, pause) => {
+      const scenario = async () => {
+        const items: number[] = [];
+        const notEmpty = new Condition(undefined, { name: 'not_empty' });
+        const consume = async () => {
+          await notEmpty.acquire();
+          try {
+            if (items.length === 0) await notEmpty.wait(); // the bug: `while` is needed
+            if (items.shift() === undefined) throw new Error('took from an empty list');
+          } finally {
+            notEmpty.release();
+          }
+        };
+        const produce = async () => {
+          for (const x of [1, 2]) {
+            await notEmpty.runExclusive(async () => {
+              // Another consumer may queue for the lock here; without the checkpoint, the
+              // switch point is the uncontended acquire of runExclusive.
+              if (pause) await checkpoint();
+              items.push(x);
+              notEmpty.notify();
+            });
+          }
+        };
+        await Promise.all([task('c1', consume), task('c2', consume), task('producer', produce)]);
       };
-      const produce = async () => {
-        for (const x of [1, 2]) {
-          await notEmpty.runExclusive(async () => {
-            await checkpoint(); // another consumer may queue for the lock here
-            items.push(x);
-            notEmpty.notify();
-          });
-        }
-      };
-      await Promise.all([task('c1', consume), task('c2', consume), task('producer', produce)]);
-    };
-    const found = (await rejection(explore(scenario))) as ExplorationError;
-    expect(found.message).toContain('failed: Error: took from an empty list');
-    const again = (await rejection(replay(scenario, found.schedule))) as ExplorationError;
-    expect(again.steps).toEqual(found.steps);
-  });
+      const found = (await rejection(explore(scenario))) as ExplorationError;
+      expect(found.message).toContain('failed: Error: took from an empty list');
+      const again = (await rejection(replay(scenario, found.schedule))) as ExplorationError;
+      expect(again.steps).toEqual(found.steps);
+    },
+  );
 
   it('waits for a timer the scenario set instead of calling it a deadlock', async () => {
     await explore(

@@ -7,18 +7,10 @@
 import { ClosedError } from '../errors.js';
 import { EMPTY, type CloseOptions, type QueueLike, type TryGetResult } from '../interfaces.js';
 import { checkPositiveInteger, describe, type WaitOptions } from '../options.js';
-import { resumeWaiter } from '../trace/scheduler.js';
+import { completed, completedWith, resumeWaiter } from '../trace/scheduler.js';
 import { emit, newId, tracing } from '../trace/tracer.js';
 import { checkOptions, subjectName, type NameOptions } from '../sync/subject.js';
-import {
-  park,
-  refuse,
-  RESOLVED,
-  serveNext,
-  waitDetail,
-  WaiterList,
-  type Waiter,
-} from '../sync/waiters.js';
+import { park, refuse, serveNext, waitDetail, WaiterList, type Waiter } from '../sync/waiters.js';
 import { RingStore, type Store } from './store.js';
 
 /** Options of `new Queue()` and `new LifoQueue()`. */
@@ -127,7 +119,8 @@ export class Queue<T> implements QueueLike<T> {
     }
     if (this.isClosed) return Promise.reject(this.closedError('put'));
     try {
-      if (this.offer(value)) return RESOLVED;
+      // In now; under a scheduler (schedule exploration) the caller still yields here.
+      if (this.offer(value)) return completed(this);
     } catch (error) {
       return Promise.reject(error); // a PriorityQueue's compare threw: the value is not in
     }
@@ -157,7 +150,7 @@ export class Queue<T> implements QueueLike<T> {
     }
     if (this.store.length > 0) {
       try {
-        return Promise.resolve(this.takeNow());
+        return completedWith(this, this.takeNow());
       } catch (error) {
         return Promise.reject(error); // a PriorityQueue's compare threw: nothing was taken
       }
@@ -231,7 +224,7 @@ export class Queue<T> implements QueueLike<T> {
       const refused = refuse(options);
       if (refused !== undefined) return refused;
     }
-    if (this.unfinished === 0) return RESOLVED;
+    if (this.unfinished === 0) return completed(this);
     if (tracing()) emit(this, 'wait', waitDetail(options));
     return park(this.joiners, this, 'join', options);
   }

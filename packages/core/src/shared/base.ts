@@ -15,7 +15,14 @@ import {
   type SharedKind,
 } from './handle.js';
 import { joinRegistry, sharedRegistry, type SharedRegistry, type WaitOp } from './registry.js';
-import { deadlineOf, requireSharedMemory, spin, waitAsync, waitSync } from './wait.js';
+import {
+  deadlineOf,
+  requireSharedMemory,
+  spin,
+  waitAsync,
+  waitSync,
+  type SpinBudget,
+} from './wait.js';
 
 /** Options every shared primitive's constructor accepts. */
 export interface SharedNameOptions {
@@ -120,6 +127,8 @@ export interface Attempt {
   readonly cells: Int32Array;
   readonly word: number;
   readonly waiters: number;
+  /** Adaptive length of the spin before sleeping; a fixed `SPIN` (wait.ts) when absent. */
+  readonly spin?: SpinBudget;
   attempt(): boolean;
 }
 
@@ -195,7 +204,8 @@ export function wakeAll(cells: Int32Array, word: number): void {
 /**
  * Blocks until `op.attempt()` succeeds. The shape of every blocking call:
  *
- * 1. a bounded spin of attempts (cheap when the other side is about to act);
+ * 1. a bounded spin of attempts (cheap when the other side is about to act; see
+ *    {@link SpinBudget} for how long);
  * 2. announce ourselves (see {@link announce}), read the word, and attempt once more. The order
  *    matters: a waker changes the state and then reads the announcement; we announce and then
  *    re-check the state. With sequentially consistent atomics, either the waker sees our
@@ -211,7 +221,7 @@ export function blockSync(
   wait: CheckedWait,
   what: string,
 ): void {
-  if (spin(op.attempt)) return;
+  if (spin(op.attempt, op.spin)) return;
   const { cells, word, waiters } = op;
   const { registry, id } = subject.registryRow;
   for (;;) {
@@ -223,8 +233,13 @@ export function blockSync(
         throw timeoutError(subject, what, wait.timeout);
       }
       const token = registry.beginWait(id, kind, wait);
-      outcome = waitSync(cells, word, expected, wait.deadline);
-      registry.endWait(token);
+      try {
+        outcome = waitSync(cells, word, expected, wait.deadline);
+      } finally {
+        // However the wait ends (even if Atomics.wait throws), its registry record ends with
+        // it: a stale record would show this agent waiting forever and mislead findDeadlock().
+        registry.endWait(token);
+      }
     } finally {
       if (waiters >= 0) Atomics.sub(cells, waiters, 1);
     }
@@ -242,7 +257,7 @@ export async function blockAsync(
   wait: CheckedWait,
   what: string,
 ): Promise<void> {
-  if (spin(op.attempt)) return;
+  if (spin(op.attempt, op.spin)) return;
   const { cells, word, waiters } = op;
   const { registry, id } = subject.registryRow;
   for (;;) {

@@ -34,14 +34,14 @@ import { HandleError } from '../errors.js';
 import { HEADER_WORDS, type SharedHandle } from './handle.js';
 import { SharedPrimitive } from './primitive.js';
 import { CLOSED, MAX_CAPACITY, Ring } from './ring.js';
-import { checkCanBlock } from './wait.js';
+import { checkCanBlock, SpinBudget } from './wait.js';
 
 // ---- Layout (Int32 word indices) ----
 const CAPACITY = HEADER_WORDS;
 const SLOT_SIZE = HEADER_WORDS + 1;
 const LANE = HEADER_WORDS + 2;
-/** 1 after `close({ immediate: true })`: gets fail at once even if items are left. */
-const IMMEDIATE = HEADER_WORDS + 3;
+// Word HEADER_WORDS + 3 is unused: `close({ immediate: true })` marks the ring's head instead
+// (see Ring.closeGets), which costs gets no extra load.
 /**
  * Sequence words consumers / producers sleep on, named for the predicate as in CPython's
  * queue.py. Their low bit says "someone announced they will sleep" ({@link IN_WORD}): a producer
@@ -171,6 +171,9 @@ export class SharedQueue<T = unknown>
   private readonly bytes: Uint8Array;
   private readonly lengths: number;
   private readonly scratch: Uint8Array;
+  /** How long this agent's puts / gets spin before sleeping (see {@link SpinBudget}). */
+  private readonly putSpin = new SpinBudget();
+  private readonly getSpin = new SpinBudget();
 
   /**
    * @throws RangeError / TypeError naming `capacity`, `slotSize` or `codec` when invalid.
@@ -304,7 +307,6 @@ export class SharedQueue<T = unknown>
 
   /** Number of items in the queue now. */
   get size(): number {
-    if (Atomics.load(this.cells, IMMEDIATE) !== 0) return 0;
     return this.ring.size;
   }
 
@@ -478,17 +480,12 @@ export class SharedQueue<T = unknown>
     if (typeof immediate !== 'boolean') {
       throw new TypeError(`immediate must be a boolean, got ${describe(immediate)}`);
     }
-    // Order: the IMMEDIATE flag first, so no get that sees the close mark can still return an
-    // item; then the mark bit in tail (puts fail from here on); then wake every sleeper by
-    // changing both sequence words (rule 1 of wait.ts).
-    if (immediate) Atomics.store(this.cells, IMMEDIATE, 1);
+    // Order: the mark bit in tail first (puts fail from here on); with `immediate`, then the
+    // mark bit in head (gets fail from here on, dropping what is left, including items whose
+    // producers are still writing them; see Ring.closeGets); then wake every sleeper by changing
+    // both sequence words (rule 1 of wait.ts).
     const first = this.ring.close();
-    if (immediate) {
-      // Drop what is left (items whose producers are mid-write are dropped by the flag).
-      for (let index = this.ring.claimGet(); index >= 0; index = this.ring.claimGet()) {
-        this.ring.commitGet(index);
-      }
-    }
+    if (immediate) this.ring.closeGets();
     if (tracing() && (first || immediate)) emit(this, 'close', { immediate, size: this.size });
     // +2 changes the words (so sleepers' `expected` no longer matches) and keeps the low bit.
     Atomics.add(this.cells, NOT_EMPTY, 2);
@@ -596,6 +593,7 @@ export class SharedQueue<T = unknown>
       cells: this.cells,
       word: NOT_FULL,
       waiters: IN_WORD,
+      spin: this.putSpin,
       attempt: () => {
         const index = this.ring.claimPut();
         if (index === CLOSED) throw this.closedError('put');
@@ -610,7 +608,6 @@ export class SharedQueue<T = unknown>
 
   /** Takes one item: the raw value, {@link EMPTY_TAKE} or {@link CLOSED_TAKE}. */
   private take(): unknown {
-    if (Atomics.load(this.cells, IMMEDIATE) !== 0) return CLOSED_TAKE;
     const index = this.ring.claimGet();
     if (index < 0) return index === CLOSED ? CLOSED_TAKE : EMPTY_TAKE;
     const raw = this.read(index);
@@ -631,6 +628,7 @@ export class SharedQueue<T = unknown>
       cells: this.cells,
       word: NOT_EMPTY,
       waiters: IN_WORD,
+      spin: this.getSpin,
       attempt: () => {
         const raw = this.take();
         if (raw === EMPTY_TAKE) return false;
@@ -642,7 +640,6 @@ export class SharedQueue<T = unknown>
 
   /** Takes up to `max` items into `out`; returns how many, and throws when closed and drained. */
   private takeMany(max: number, out: T[]): number {
-    if (Atomics.load(this.cells, IMMEDIATE) !== 0) throw this.closedError('get');
     const count = this.ring.claimGetMany(Math.min(max, this.capacity));
     if (count === CLOSED) throw this.closedError('get');
     if (count === 0) return 0;
@@ -677,6 +674,7 @@ export class SharedQueue<T = unknown>
       cells: this.cells,
       word: NOT_EMPTY,
       waiters: IN_WORD,
+      spin: this.getSpin,
       attempt: () => this.takeMany(max, out) > 0,
     };
   }
@@ -758,6 +756,7 @@ export class SharedQueue<T = unknown>
       cells: this.cells,
       word: NOT_FULL,
       waiters: IN_WORD,
+      spin: this.putSpin,
       attempt: () => {
         const next = this.putBatch(batch, done());
         setDone(next);

@@ -10,7 +10,8 @@
  * two above every index. Between them sits `markBit` (also a power of two above every index,
  * `oneLap = 2 * markBit`): set in `tail`, it means "closed" (crossbeam's disconnect bit), so
  * closing and claiming a slot are decided by the same compare-and-swap, and no put can slip in
- * after `close()` returned.
+ * after `close()` returned. Set in `head` too ({@link Ring.closeGets}), it means "closed, and
+ * drop the rest": no get can slip in either.
  *
  * Every slot has a *stamp* saying whose turn it is:
  *
@@ -31,7 +32,9 @@
  * sequentially consistent and order the plain accesses around them).
  * If instead `stamp + oneLap == tail + 1`, the slot still holds the item of the previous lap:
  * the ring is full if `head` is exactly one lap behind `tail`, otherwise a consumer is in the
- * middle of taking it and we retry.
+ * middle of taking it ("busy"). Crossbeam spins until that consumer frees the slot; we report
+ * full in both cases (see {@link Ring.claimPut}), so that a consumer stopped mid-get cannot make
+ * producers spin for ever.
  *
  * ## Get (claim, read, commit)
  *
@@ -88,6 +91,15 @@ export class Ring {
   private readonly lapMask: number;
   /** Position claimed by the last successful claim (an agent is single-threaded, see header). */
   private claimed = 0;
+  /**
+   * Guesses of `tail` / `head`: the positions after this agent's last claims. They are only
+   * ever *guesses*: a claim that uses one still reads the slot's stamp and moves `tail`/`head`
+   * with a CAS that succeeds only if the guess is the real value (see {@link claimPut}). With a
+   * single producer or consumer the guess is always right, which saves an `Atomics.load` (a
+   * call, not an inlined instruction, in V8) per item.
+   */
+  private nextPut = 0;
+  private nextGet = 0;
 
   constructor(cells: Int32Array, layout: RingLayout, capacity: number) {
     this.cells = cells;
@@ -124,23 +136,59 @@ export class Ring {
    */
   claimPut(): number {
     const { cells, stamps, stride } = this;
-    let tail = Atomics.load(cells, this.tail);
+    // Fast path, on the guess. Positions never move backwards (short of a 2^32 wrap), and a
+    // stamp still equal to `guess` says that no producer has claimed position `guess` yet; the
+    // guess having been a real value of `tail` once, `tail` is still `guess` when we read the
+    // stamp, exactly as if we had just loaded it. The CAS below checks that it still is (and
+    // fails on a closed tail, whose mark bit the guess never has). Any other case, including
+    // "full", is decided after loading `tail` itself, as in crossbeam.
+    let tail = this.nextPut;
+    const guessed = tail & this.indexMask;
+    let stamp = Atomics.load(cells, stamps + guessed * stride);
+    // Whether `stamp` (read before `tail`) may stand for a read after it: see below.
+    let known = false;
+    if (stamp === tail) {
+      const next = this.next(tail);
+      const seen = Atomics.compareExchange(cells, this.tail, tail, next);
+      if (seen === tail) {
+        this.claimed = tail;
+        this.nextPut = next;
+        return guessed;
+      }
+      tail = seen;
+    } else {
+      const guess = tail;
+      tail = Atomics.load(cells, this.tail);
+      // If `tail` is still the guess, no producer claimed position `guess` between the two
+      // reads, and consumers only ever move that slot on towards "free for `guess`": the stamp
+      // we read answers the question the loop asks (free? or still last lap's item?) as of the
+      // moment we read it. Saves one load per failed attempt (a full ring's spin is made of
+      // them).
+      known = tail === guess;
+    }
     for (;;) {
       if ((tail & this.markBit) !== 0) return CLOSED;
       const index = tail & this.indexMask;
-      const stamp = Atomics.load(cells, stamps + index * stride);
+      if (!known) stamp = Atomics.load(cells, stamps + index * stride);
+      known = false;
       if (stamp === tail) {
-        const seen = Atomics.compareExchange(cells, this.tail, tail, this.next(tail));
+        const next = this.next(tail);
+        const seen = Atomics.compareExchange(cells, this.tail, tail, next);
         if (seen === tail) {
           this.claimed = tail;
+          this.nextPut = next;
           return index;
         }
         tail = seen; // another producer won this slot: try the next one
       } else if (((stamp + this.oneLap) | 0) === ((tail + 1) | 0)) {
-        // The slot still holds last lap's item. Full if head is a whole lap behind.
-        const head = Atomics.load(cells, this.head);
-        if (((head + this.oneLap) | 0) === tail) return FULL;
-        tail = Atomics.load(cells, this.tail); // a consumer is taking it right now
+        // The slot still holds last lap's item (so `tail` was not stale: no producer can have
+        // claimed this position). Either the ring is full (head a whole lap behind), or a
+        // consumer has claimed the item and not yet freed the slot ("busy"). Crossbeam spins on
+        // busy; we report full, as claimGet reports a slot being written as empty: that
+        // consumer wakes sleeping producers when it frees the slot, and one that never does (a
+        // worker terminated mid-get) must not make tryPut, or a put with a timeout, spin for
+        // ever. (So no need to read head at all.)
+        return FULL;
       } else {
         tail = Atomics.load(cells, this.tail); // we read a stale tail: reload
       }
@@ -174,16 +222,15 @@ export class Ring {
       if (count === 0) {
         const index = tail & this.indexMask;
         const stamp = Atomics.load(cells, stamps + index * stride);
-        if (((stamp + this.oneLap) | 0) === ((tail + 1) | 0)) {
-          const head = Atomics.load(cells, this.head);
-          if (((head + this.oneLap) | 0) === tail) return 0;
-        }
+        // Full, or busy: see claimPut.
+        if (((stamp + this.oneLap) | 0) === ((tail + 1) | 0)) return 0;
         tail = Atomics.load(cells, this.tail);
         continue;
       }
       const seen = Atomics.compareExchange(cells, this.tail, tail, position);
       if (seen === tail) {
         this.claimed = tail;
+        this.nextPut = position;
         return count;
       }
       tail = seen;
@@ -227,14 +274,41 @@ export class Ring {
    */
   claimGet(): number {
     const { cells, stamps, stride } = this;
-    let head = Atomics.load(cells, this.head);
+    // Fast path on the guess, as in claimPut: a stamp saying "full for position `guess`" means
+    // no consumer has claimed `guess` yet, so `head` is still `guess`; the CAS checks it is.
+    let head = this.nextGet;
+    const guessed = head & this.indexMask;
+    let stamp = Atomics.load(cells, stamps + guessed * stride);
+    let known = false;
+    if (stamp === ((head + 1) | 0)) {
+      const next = this.next(head);
+      const seen = Atomics.compareExchange(cells, this.head, head, next);
+      if (seen === head) {
+        this.claimed = head;
+        this.nextGet = next;
+        return guessed;
+      }
+      head = seen;
+    } else {
+      // As in claimPut: if `head` is still the guess, the stamp read before it serves. It said
+      // "not published" then; the tail we load after it tells empty (no producer has claimed
+      // the position) from busy (claimed, not yet published), either of which was true while
+      // this call ran. Saves one load per failed attempt (an empty ring's spin).
+      const guess = head;
+      head = Atomics.load(cells, this.head);
+      known = head === guess;
+    }
     for (;;) {
+      if ((head & this.markBit) !== 0) return CLOSED; // closeGets(): the rest is dropped
       const index = head & this.indexMask;
-      const stamp = Atomics.load(cells, stamps + index * stride);
+      if (!known) stamp = Atomics.load(cells, stamps + index * stride);
+      known = false;
       if (stamp === ((head + 1) | 0)) {
-        const seen = Atomics.compareExchange(cells, this.head, head, this.next(head));
+        const next = this.next(head);
+        const seen = Atomics.compareExchange(cells, this.head, head, next);
         if (seen === head) {
           this.claimed = head;
+          this.nextGet = next;
           return index;
         }
         head = seen;
@@ -261,6 +335,7 @@ export class Ring {
     const { cells, stamps, stride } = this;
     let head = Atomics.load(cells, this.head);
     for (;;) {
+      if ((head & this.markBit) !== 0) return CLOSED; // closeGets(): the rest is dropped
       let position = head;
       let count = 0;
       while (
@@ -283,6 +358,7 @@ export class Ring {
       const seen = Atomics.compareExchange(cells, this.head, head, position);
       if (seen === head) {
         this.claimed = head;
+        this.nextGet = position;
         return count;
       }
       head = seen;
@@ -293,6 +369,19 @@ export class Ring {
   close(): boolean {
     const before = Atomics.or(this.cells, this.tail, this.markBit);
     return (before & this.markBit) === 0;
+  }
+
+  /**
+   * Sets the mark bit on `head` too, for `close({ immediate: true })`: every later claim for a
+   * get returns {@link CLOSED}, even with items left (and items whose producers are still
+   * writing them), so what is left is dropped where it lies. The mark is decided by the same
+   * CAS as a claim: a consumer's CAS on `head` either came first (it took its item before the
+   * close) or fails on the mark. Call after {@link close}: with both marks set no claim of
+   * either kind can succeed again. Gets need no extra load for this on their fast path (a
+   * guess never has the mark, so the CAS fails and the loop sees it).
+   */
+  closeGets(): void {
+    Atomics.or(this.cells, this.head, this.markBit);
   }
 
   /** Whether `close()` was called. */
@@ -308,6 +397,7 @@ export class Ring {
       const head = Atomics.load(cells, this.head);
       // Only trust the pair if tail did not move while we read head.
       if (Atomics.load(cells, this.tail) !== tail) continue;
+      if ((head & this.markBit) !== 0) return 0; // closeGets(): what is left was dropped
       const hix = head & this.indexMask;
       const tix = tail & this.indexMask;
       if (hix < tix) return tix - hix;

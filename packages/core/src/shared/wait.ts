@@ -220,8 +220,37 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
  */
 export const SPIN = 1024;
 
-/** Re-tries `attempt` up to {@link SPIN} times; returns whether it succeeded. */
-export function spin(attempt: () => boolean): boolean {
-  for (let i = 0; i < SPIN; i++) if (attempt()) return true;
+/** The shortest spin an adaptive {@link SpinBudget} shrinks to. */
+export const MIN_SPIN = 32;
+
+/**
+ * An adaptive spin length, one per direction of a busy primitive in each agent (a queue keeps
+ * one for its puts and one for its gets). A spin only pays while the other side runs on another
+ * core at the same moment. On an oversubscribed machine it usually does not (it waits for the
+ * core we are burning), so every spin that ends in a sleep halves the budget (down to
+ * {@link MIN_SPIN}) and every spin that succeeds doubles it (up to {@link SPIN}). Only how long
+ * we spin changes; the announce / re-check / sleep protocol after it is the same.
+ */
+export class SpinBudget {
+  limit = SPIN;
+}
+
+/**
+ * Re-tries `attempt` up to {@link SPIN} times, or `budget.limit` times and then adapts the
+ * budget; returns whether it succeeded.
+ */
+export function spin(attempt: () => boolean, budget?: SpinBudget): boolean {
+  if (budget === undefined) {
+    for (let i = 0; i < SPIN; i++) if (attempt()) return true;
+    return false;
+  }
+  const limit = budget.limit;
+  for (let i = 0; i < limit; i++) {
+    if (attempt()) {
+      if (limit < SPIN) budget.limit = limit * 2;
+      return true;
+    }
+  }
+  if (limit > MIN_SPIN) budget.limit = limit >> 1;
   return false;
 }

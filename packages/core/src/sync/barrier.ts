@@ -5,7 +5,7 @@
  */
 import { BrokenBarrierError } from '../errors.js';
 import { checkPositiveInteger, describe, type WaitOptions } from '../options.js';
-import { resumeWaiter } from '../trace/scheduler.js';
+import { completedWith, resumeWaiter } from '../trace/scheduler.js';
 import { emit, newId, tracing } from '../trace/tracer.js';
 import { checkOptions, subjectName, type NameOptions } from './subject.js';
 import {
@@ -134,7 +134,8 @@ export class Barrier {
     for (let w = serveNext(this.waiters); w !== undefined; w = serveNext(this.waiters)) {
       this.release(w);
     }
-    return Promise.resolve(index);
+    // The last party goes on at once, after the others are released (a scheduling point too).
+    return completedWith(this, index);
   }
 
   private release(waiter: Waiter<number>): void {

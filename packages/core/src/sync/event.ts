@@ -4,10 +4,10 @@
  * @module
  */
 import type { WaitOptions } from '../options.js';
-import { resumeWaiter } from '../trace/scheduler.js';
+import { completed, resumeWaiter } from '../trace/scheduler.js';
 import { emit, newId, tracing } from '../trace/tracer.js';
 import { checkOptions, subjectName, type NameOptions } from './subject.js';
-import { park, refuse, RESOLVED, serveNext, waitDetail, WaiterList } from './waiters.js';
+import { park, refuse, serveNext, waitDetail, WaiterList } from './waiters.js';
 
 /** Options of `new Event()`. */
 export type EventOptions = NameOptions;
@@ -77,7 +77,7 @@ export class Event {
       const refused = refuse(options);
       if (refused !== undefined) return refused;
     }
-    if (this.flag) return RESOLVED;
+    if (this.flag) return completed(this);
     if (tracing()) emit(this, 'wait', waitDetail(options));
     return park(this.waiters, this, 'wait', options);
   }

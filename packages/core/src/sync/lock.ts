@@ -6,11 +6,11 @@
 import { LockError } from '../errors.js';
 import type { Lockable } from '../interfaces.js';
 import type { WaitOptions } from '../options.js';
-import { resumeWaiter } from '../trace/scheduler.js';
+import { completed, resumeWaiter } from '../trace/scheduler.js';
 import { emit, newId, tracing } from '../trace/tracer.js';
 import { exclusive, guard, type LockGuard } from './guard.js';
 import { checkOptions, subjectName, type NameOptions } from './subject.js';
-import { park, refuse, RESOLVED, serveNext, waitDetail, WaiterList } from './waiters.js';
+import { park, refuse, serveNext, waitDetail, WaiterList } from './waiters.js';
 
 /** Trace details, shared so that reporting them allocates nothing. */
 export const WAITED = Object.freeze({ waited: true });
@@ -80,7 +80,8 @@ export class Lock implements Lockable {
     if (!this.held) {
       this.held = true;
       emit(this, 'acquired', NOT_WAITED);
-      return RESOLVED;
+      // Taken now; under a scheduler (schedule exploration) the caller still yields here.
+      return completed(this);
     }
     if (tracing()) emit(this, 'acquire', waitDetail(options));
     return park(this.waiters, this, 'acquire', options);

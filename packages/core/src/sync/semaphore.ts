@@ -6,12 +6,12 @@
  */
 import type { Lockable } from '../interfaces.js';
 import { checkNonNegativeInteger, checkPositiveInteger, type WaitOptions } from '../options.js';
-import { resumeWaiter } from '../trace/scheduler.js';
+import { completed, resumeWaiter } from '../trace/scheduler.js';
 import { emit, newId, tracing } from '../trace/tracer.js';
 import { exclusive, guard, type LockGuard } from './guard.js';
 import { NOT_WAITED, WAITED } from './lock.js';
 import { checkOptions, subjectName, type NameOptions } from './subject.js';
-import { park, refuse, RESOLVED, serveNext, waitDetail, WaiterList } from './waiters.js';
+import { park, refuse, serveNext, waitDetail, WaiterList } from './waiters.js';
 
 /** Options of `new Semaphore()` and `new BoundedSemaphore()`. */
 export type SemaphoreOptions = NameOptions;
@@ -83,7 +83,8 @@ export class Semaphore implements Lockable {
     if (this.permits > 0) {
       this.permits--;
       emit(this, 'acquired', NOT_WAITED);
-      return RESOLVED;
+      // Taken now; under a scheduler (schedule exploration) the caller still yields here.
+      return completed(this);
     }
     if (tracing()) emit(this, 'acquire', waitDetail(options));
     return park(this.waiters, this, 'acquire', options);

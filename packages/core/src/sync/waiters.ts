@@ -114,9 +114,6 @@ export function disarm(waiter: Waiter<unknown>): void {
   if (watch.onAbort !== undefined) watch.signal?.removeEventListener('abort', watch.onAbort);
 }
 
-/** A resolved promise shared by every call that completes at once: no allocation per call. */
-export const RESOLVED: Promise<void> = Promise.resolve();
-
 /**
  * Checks the options of a waiting call. Returns a rejected promise when they are bad or the
  * signal has already aborted (the call must then do nothing), otherwise `undefined`.

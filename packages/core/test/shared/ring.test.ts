@@ -85,3 +85,99 @@ describe('Ring across the 32-bit wrap', () => {
     expect(ring.claimGet()).toBe(CLOSED);
   });
 });
+
+describe('Ring claims from several agents', () => {
+  /**
+   * Two Ring objects over the same words stand for two agents: each keeps its own guesses of
+   * head and tail (the positions after its own last claims), which go stale whenever the other
+   * one claims. Random single and batch operations from either must behave exactly like a
+   * bounded FIFO model: full and empty exactly when the model is, items in order, none lost.
+   */
+  it.each([
+    [1, 0],
+    [3, 0],
+    [4, (2 ** 31 - 40) | 0],
+    [7, (2 ** 31 - 160) | 0],
+  ])('capacity %i starting at position %i matches a FIFO model', (capacity, start) => {
+    let mark = 1;
+    while (mark < capacity + 1) mark *= 2;
+    const aligned = start & ~(mark * 2 - 1);
+    const first = ringAt(capacity, aligned, 2);
+    const values = first.values;
+    const cells = (first.ring as unknown as { cells: Int32Array }).cells;
+    const rings = [
+      first.ring,
+      new Ring(cells, { head: 0, tail: 1, stamps: 2, stride: 2 }, capacity),
+    ];
+    let seed = 12345 + capacity;
+    const random = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const model: number[] = [];
+    let next = 0;
+    for (let step = 0; step < 5_000; step++) {
+      const ring = rings[random(2)]!;
+      const op = random(4);
+      if (op === 0) {
+        const index = ring.claimPut();
+        if (model.length === capacity) {
+          expect(index).toBe(FULL);
+        } else {
+          expect(index).toBeGreaterThanOrEqual(0);
+          values[index] = next;
+          model.push(next++);
+          ring.commitPut(index);
+        }
+      } else if (op === 1) {
+        const count = ring.claimPutMany(1 + random(capacity));
+        expect(count).toBe(Math.min(count, capacity - model.length));
+        if (model.length === capacity) expect(count).toBe(0);
+        else expect(count).toBeGreaterThan(0);
+        for (let i = 0; i < count; i++) {
+          values[ring.indexAt(i)] = next;
+          model.push(next++);
+        }
+        ring.commitPutMany(count);
+      } else if (op === 2) {
+        const index = ring.claimGet();
+        if (model.length === 0) {
+          expect(index).toBe(FULL); // EMPTY_RING has the same value
+        } else {
+          expect(values[index]).toBe(model.shift());
+          ring.commitGet(index);
+        }
+      } else {
+        const max = 1 + random(capacity);
+        const count = ring.claimGetMany(max);
+        expect(count).toBe(Math.min(max, model.length));
+        for (let i = 0; i < count; i++) expect(values[ring.indexAt(i)]).toBe(model.shift());
+        ring.commitGetMany(count);
+      }
+      expect(ring.size).toBe(model.length);
+    }
+    expect(next).toBeGreaterThan(1_000);
+    rings[1]!.close();
+    expect(rings[0]!.claimPut()).toBe(CLOSED);
+    expect(rings[1]!.claimPutMany(1)).toBe(CLOSED);
+  });
+});
+
+describe('Ring.closeGets (close with immediate)', () => {
+  it('drops what is left, including an item still being written when it closed', () => {
+    const { ring, values } = ringAt(3, (2 ** 31 - 8) | 0, 2);
+    const first = ring.claimPut();
+    values[first] = 1;
+    ring.commitPut(first);
+    const writing = ring.claimPut(); // claimed before the close, published after it
+    expect(ring.close()).toBe(true);
+    ring.closeGets();
+    values[writing] = 2;
+    ring.commitPut(writing);
+    expect(ring.claimGet()).toBe(CLOSED);
+    expect(ring.claimGetMany(3)).toBe(CLOSED);
+    expect(ring.claimPut()).toBe(CLOSED);
+    expect(ring.size).toBe(0);
+    expect(ring.closed).toBe(true);
+  });
+});

@@ -107,3 +107,146 @@ describe('resumption through the scheduler', () => {
     expect([e.state, b.state, c.state]).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
   });
 });
+
+/** Also holds calls that completed at once (`yield`), apart from woken waiters. */
+class YieldingScheduler extends HoldingScheduler {
+  yielded: { resume: () => void; subject: TraceSubject }[] = [];
+  yield(resume: () => void, subject: TraceSubject): void {
+    this.yielded.push({ resume, subject });
+  }
+  runYielded(): void {
+    const yielded = this.yielded;
+    this.yielded = [];
+    for (const { resume } of yielded) resume();
+  }
+}
+
+function installYielding(): YieldingScheduler {
+  const scheduler = new YieldingScheduler();
+  previous = setScheduler(scheduler);
+  return scheduler;
+}
+
+describe('calls that complete at once, under a scheduler with yield', () => {
+  it('Lock: the lock is taken at once, but the caller goes on only when the scheduler says', async () => {
+    const lock = new Lock({ name: 'l' });
+    const scheduler = installYielding();
+    const first = track(lock.acquire());
+    expect(lock.locked).toBe(true);
+    expect(lock.tryAcquire()).toBe(false);
+    await flush();
+    expect(first.state).toBe('pending');
+    expect(scheduler.yielded.map((y) => y.subject.name)).toEqual(['l']);
+    expect(scheduler.held).toEqual([]);
+    scheduler.runYielded();
+    await flush();
+    expect(first.state).toBe('fulfilled');
+  });
+
+  it('Semaphore: permits are counted at once; FIFO waiters still resume through resume', async () => {
+    const sem = new Semaphore(2, { name: 's' });
+    const scheduler = installYielding();
+    const a = track(sem.acquire());
+    const b = track(sem.acquire());
+    const c = track(sem.acquire());
+    expect(sem.value).toBe(0);
+    expect(sem.waiting).toBe(1);
+    expect(scheduler.yielded).toHaveLength(2);
+    sem.release();
+    expect(sem.value).toBe(0); // the permit went straight to c
+    expect(scheduler.held).toHaveLength(1);
+    await flush();
+    expect([a.state, b.state, c.state]).toEqual(['pending', 'pending', 'pending']);
+    scheduler.runNewestFirst();
+    scheduler.runYielded();
+    await flush();
+    expect([a.state, b.state, c.state]).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+  });
+
+  it('Queue: put and get take effect at once; get resolves with its item when resumed', async () => {
+    const queue = new Queue<number>({ capacity: 2, name: 'q' });
+    const scheduler = installYielding();
+    const put1 = track(queue.put(1));
+    const put2 = track(queue.put(2));
+    expect(queue.size).toBe(2);
+    const got = track(queue.get());
+    expect(queue.size).toBe(1);
+    queue.taskDone();
+    const joined = track(queue.join()); // one item is still unfinished: this one waits
+    const rest = track(queue.get());
+    queue.taskDone();
+    expect(scheduler.held.map((h) => h.subject.name)).toEqual(['q']); // the joiner
+    const again = track(queue.join()); // nothing unfinished: completes at once
+    expect(scheduler.yielded.map((y) => y.subject.name)).toEqual(['q', 'q', 'q', 'q', 'q']);
+    await flush();
+    expect([put1.state, put2.state, got.state, rest.state, again.state]).toEqual([
+      'pending',
+      'pending',
+      'pending',
+      'pending',
+      'pending',
+    ]);
+    scheduler.runYielded();
+    scheduler.runNewestFirst();
+    await flush();
+    expect([put1.state, put2.state, joined.state, again.state]).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+    ]);
+    expect([got.value, rest.value]).toEqual([1, 2]);
+  });
+
+  it('Event (set), Barrier (last party) and Condition.acquire yield as well', async () => {
+    const event = new Event({ name: 'e' });
+    const barrier = new Barrier(2, { name: 'b' });
+    const cond = new Condition(undefined, { name: 'c' });
+    event.set();
+    const scheduler = installYielding();
+    const e = track(event.wait());
+    const first = track(barrier.wait()); // waits
+    const last = track(barrier.wait()); // completes the round at once
+    const c = track(cond.acquire());
+    expect(cond.locked).toBe(true);
+    expect(scheduler.yielded.map((y) => y.subject.kind)).toEqual(['Event', 'Barrier', 'Lock']);
+    expect(scheduler.held.map((h) => h.subject.kind)).toEqual(['Barrier']);
+    await flush();
+    expect([e.state, first.state, last.state, c.state]).toEqual([
+      'pending',
+      'pending',
+      'pending',
+      'pending',
+    ]);
+    scheduler.runYielded();
+    scheduler.runNewestFirst();
+    await flush();
+    expect([e.state, first.value, last.value, c.state]).toEqual(['fulfilled', 0, 1, 'fulfilled']);
+  });
+
+  it('a scheduler without yield leaves calls that complete at once as they were', async () => {
+    const lock = new Lock();
+    const queue = new Queue<string>();
+    const scheduler = install();
+    const acquired = track(lock.acquire());
+    await queue.put('x');
+    const got = track(queue.get());
+    await flush();
+    expect(acquired.state).toBe('fulfilled');
+    expect(got.value).toBe('x');
+    expect(scheduler.held).toEqual([]);
+  });
+
+  it('without a scheduler, calls that complete at once share one resolved promise', () => {
+    const lock = new Lock();
+    const sem = new Semaphore(2);
+    const event = new Event();
+    event.set();
+    const queue = new Queue<number>();
+    const first = lock.acquire();
+    expect(sem.acquire()).toBe(first);
+    expect(event.wait()).toBe(first);
+    expect(queue.put(1)).toBe(first);
+    expect(queue.join()).not.toBe(first); // one item unfinished: this one waits
+  });
+});
