@@ -11,13 +11,24 @@ export class Reporter {
   readonly #sequence: Int32Array;
   readonly #startedAt: number;
   readonly #post: (events: WorkerEvent[]) => void;
+  readonly #clock: () => number;
   #batch: WorkerEvent[] = [];
   #lastFlush = 0;
 
-  constructor(sequence: Int32Array, startedAt: number, post: (events: WorkerEvent[]) => void) {
+  /**
+   * @param clock - the page's clock in milliseconds (`timeOrigin + now()`); tests pass a fixed
+   *   one so that batching does not depend on how fast the machine runs them.
+   */
+  constructor(
+    sequence: Int32Array,
+    startedAt: number,
+    post: (events: WorkerEvent[]) => void,
+    clock: () => number = () => performance.timeOrigin + performance.now(),
+  ) {
     this.#sequence = sequence;
     this.#startedAt = startedAt;
     this.#post = post;
+    this.#clock = clock;
   }
 
   /** Draws the next number from the run's shared counter. */
@@ -27,7 +38,7 @@ export class Reporter {
 
   /** Milliseconds since the run started, on the page's clock. */
   now(): number {
-    return performance.timeOrigin + performance.now() - this.#startedAt;
+    return this.#clock() - this.#startedAt;
   }
 
   /** Records `body` with a number drawn now (or `seq`, drawn earlier). */
