@@ -59,6 +59,15 @@ export class CodecError extends BatonError {
   static {
     this.prototype.name = 'CodecError';
   }
+  /**
+   * For an item that could not be decoded on its way out of a `SharedQueue`: a copy of its
+   * bytes, so that the item is not lost. `undefined` for encoding errors (nothing was written).
+   */
+  readonly bytes?: Uint8Array;
+  constructor(message: string, options?: ErrorOptions & { bytes?: Uint8Array }) {
+    super(message, options);
+    if (options?.bytes !== undefined) this.bytes = options.bytes;
+  }
 }
 
 /**

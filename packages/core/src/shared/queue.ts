@@ -132,6 +132,12 @@ function laneOf(codec: Codec<unknown>): number {
  * - **Memory**: everything a producer did before `put` is visible to the consumer after the
  *   `get` that returns the item.
  * - **Batches**: `putMany` / `getMany` move many items per claim, for throughput.
+ * - **Undecodable items are never lost**: a get whose item the codec cannot decode throws a
+ *   `CodecError` whose `bytes` property holds a copy of the item's bytes (and whose `cause` is
+ *   the codec's error). A batch get behaves as that many single gets: `getMany` returns the
+ *   items before the undecodable one; this queue object keeps the items it already took out of
+ *   the ring after them, and its next gets deliver them in order (the undecodable one first, as
+ *   that `CodecError`), before taking anything else from the ring.
  *
  * The ring is crossbeam-channel's bounded array (see `ring.ts`); sleeping uses one sequence
  * word per predicate (`not_empty`, `not_full`) and only calls `Atomics.notify` when someone
@@ -171,6 +177,13 @@ export class SharedQueue<T = unknown>
   private readonly bytes: Uint8Array;
   private readonly lengths: number;
   private readonly scratch: Uint8Array;
+  /**
+   * Items a batch get took out of the ring but did not return because an item before them
+   * failed to decode (see {@link getMany}); every get of this object delivers them first, in
+   * order. `null` when empty, so the fast path costs one load.
+   */
+  private carry: Carried<T>[] | null = null;
+  private carryAt = 0;
   /** How long this agent's puts / gets spin before sleeping (see {@link SpinBudget}). */
   private readonly putSpin = new SpinBudget();
   private readonly getSpin = new SpinBudget();
@@ -402,7 +415,9 @@ export class SharedQueue<T = unknown>
   /**
    * Removes the oldest item if there is one now.
    *
-   * @throws ClosedError when the queue is closed and drained.
+   * @throws CodecError when the item cannot be decoded: the item is out of the queue, and the
+   *   error's `bytes` property holds a copy of its bytes (`cause`: the codec's error);
+   *   ClosedError when the queue is closed and drained.
    */
   tryGet(): TryGetResult<T> {
     const result = this.take();
@@ -412,7 +427,9 @@ export class SharedQueue<T = unknown>
 
   /**
    * Waits for an item, then removes and returns the oldest. Rejects with `ClosedError` once
-   * the queue is closed and drained, `TimeoutError` after `timeout` ms, or `signal.reason`.
+   * the queue is closed and drained, `TimeoutError` after `timeout` ms, or `signal.reason`;
+   * with `CodecError` when the item cannot be decoded (see {@link tryGet}: the item's bytes are
+   * in the error's `bytes` property).
    */
   async get(options?: WaitOptions): Promise<T> {
     const wait = checkWait(options);
@@ -449,6 +466,24 @@ export class SharedQueue<T = unknown>
   /**
    * Waits until at least one item is there, then removes and returns up to `max` items (those
    * present now), oldest first. Rejects with `ClosedError` once closed and drained.
+   *
+   * Decode failures lose nothing and reorder nothing: a batch behaves as that many single gets.
+   * When an item of the batch cannot be decoded, `getMany` returns the items before it; this
+   * queue object keeps the undecodable item and the ones after it (already out of the ring,
+   * so other consumers cannot take them), and its next get (`get`, `getMany`, `tryGet`, ...)
+   * rejects with a `CodecError` for the undecodable item, whose `bytes` property holds a copy of
+   * its bytes and whose `cause` is the codec's error; the gets after that return the kept items
+   * before anything new. When the first item of the batch is the undecodable one, this call
+   * rejects with that `CodecError` itself. Kept items are delivered even after
+   * `close({ immediate: true })`: they were already taken.
+   *
+   * @example
+   * ```ts
+   * // The codec cannot decode item 'c' of the batch a, b, c, d:
+   * await queue.getMany(10); // ['a', 'b']
+   * await queue.getMany(10); // rejects: CodecError, error.bytes holds c's bytes
+   * await queue.getMany(10); // ['d'], then whatever the queue holds on later calls
+   * ```
    */
   async getMany(max: number, options?: WaitOptions): Promise<T[]> {
     checkPositiveInteger('max', max);
@@ -557,19 +592,84 @@ export class SharedQueue<T = unknown>
     }
   }
 
+  /** Decodes a value `take()` returned (bytes, or a {@link Carried} item). */
   private decode(raw: unknown): T {
     if (this.lane !== BYTES_LANE) return raw as T;
+    if (raw instanceof Carried) return (raw as Carried<T>).unwrap();
     try {
       return this.codec.decode(raw as Uint8Array);
     } catch (error) {
-      if (error instanceof CodecError) throw error;
-      throw new CodecError(
-        `${this.name}: codec '${this.codec.name}' failed to decode: ${(error as Error)?.message}`,
-        {
-          cause: error,
-        },
-      );
+      throw this.decodeError(raw as Uint8Array, error);
     }
+  }
+
+  /** The error for an item that cannot be decoded: it carries the item's bytes, so none is lost. */
+  private decodeError(bytes: Uint8Array, error: unknown): CodecError {
+    const message = error instanceof Error ? error.message : String(error);
+    const failure = new CodecError(
+      `${this.name}: codec '${this.codec.name}' failed to decode a ${bytes.length}-byte item ` +
+        `(its bytes are in error.bytes): ${message}`,
+      { cause: error, bytes },
+    );
+    return failure;
+  }
+
+  /** Delivers the oldest kept item (only called when `carry` is not null). */
+  private popCarried(): Carried<T> {
+    const carry = this.carry!;
+    const item = carry[this.carryAt++]!;
+    if (this.carryAt === carry.length) {
+      this.carry = null;
+      this.carryAt = 0;
+    }
+    return item;
+  }
+
+  /**
+   * Delivers kept items into `out`: up to `max`, stopping before an undecodable one, whose
+   * `CodecError` is thrown when it is the first.
+   */
+  private takeCarried(max: number, out: T[]): number {
+    out.push(this.popCarried().unwrap());
+    let count = 1;
+    while (count < max && this.carry !== null && this.carry[this.carryAt]!.error === undefined) {
+      out.push(this.popCarried().unwrap());
+      count++;
+    }
+    return count;
+  }
+
+  /**
+   * Decodes a batch's bytes from item `from` on (its slots are already freed), catching each
+   * failure: the items before the first failure go to `out`; that item and the rest are kept
+   * for the next gets. Returns how many went to `out`; throws the failure when none did.
+   */
+  private decodeBatch(raws: Uint8Array[], out: T[]): number {
+    const count = raws.length;
+    const codec = this.codec;
+    for (let i = 0; i < count; i++) {
+      let value: T;
+      try {
+        value = codec.decode(raws[i]!);
+      } catch (error) {
+        const kept: Carried<T>[] = [new Carried<T>(undefined, this.decodeError(raws[i]!, error))];
+        for (let k = i + 1; k < count; k++) {
+          try {
+            kept.push(new Carried<T>(codec.decode(raws[k]!), undefined));
+          } catch (later) {
+            kept.push(new Carried<T>(undefined, this.decodeError(raws[k]!, later)));
+          }
+        }
+        // carry is null here: takeMany serves it before claiming, and nothing runs in between.
+        this.carry = kept;
+        this.carryAt = 0;
+        if (i > 0) return i;
+        // The first item failed: throw its error now (the rest stay kept).
+        return this.takeCarried(1, out);
+      }
+      out.push(value);
+    }
+    return count;
   }
 
   /** After items were published: wake sleeping consumers (only if any announced). */
@@ -608,6 +708,7 @@ export class SharedQueue<T = unknown>
 
   /** Takes one item: the raw value, {@link EMPTY_TAKE} or {@link CLOSED_TAKE}. */
   private take(): unknown {
+    if (this.carry !== null) return this.popCarried();
     const index = this.ring.claimGet();
     if (index < 0) return index === CLOSED ? CLOSED_TAKE : EMPTY_TAKE;
     const raw = this.read(index);
@@ -640,20 +741,22 @@ export class SharedQueue<T = unknown>
 
   /** Takes up to `max` items into `out`; returns how many, and throws when closed and drained. */
   private takeMany(max: number, out: T[]): number {
+    if (this.carry !== null) return this.takeCarried(max, out);
     const count = this.ring.claimGetMany(Math.min(max, this.capacity));
     if (count === CLOSED) throw this.closedError('get');
     if (count === 0) return 0;
     let index = this.ring.indexAt(0);
     const capacity = this.capacity;
     if (this.lane === BYTES_LANE) {
-      const raws: unknown[] = [];
+      const raws: Uint8Array[] = [];
       for (let i = 0; i < count; i++, index = index + 1 === capacity ? 0 : index + 1) {
-        raws.push(this.read(index));
+        raws.push(this.read(index) as Uint8Array);
       }
+      // Free the slots before decoding (a codec may be slow); from here on the items exist only
+      // in `raws`, so decodeBatch hands every one of them to the caller or keeps it.
       this.ring.commitGetMany(count);
       this.getDone(count);
-      for (const raw of raws) out.push(this.decode(raw));
-      return count;
+      return this.decodeBatch(raws, out);
     }
     // Number lanes: read straight into `out` (a typed lane needs no decoding).
     const lane = (this.lane === FLOAT64_LANE ? this.f64 : this.i32) as ArrayLike<number>;
@@ -795,6 +898,22 @@ interface Batch<T> {
   readonly count: number;
   readonly bytes: Uint8Array;
   readonly offsets: Int32Array;
+}
+
+/**
+ * An item a batch get took out of the ring and kept: its value, or the `CodecError` (carrying
+ * its bytes) that delivering it throws.
+ */
+class Carried<T> {
+  constructor(
+    readonly value: T | undefined,
+    readonly error: CodecError | undefined,
+  ) {}
+
+  unwrap(): T {
+    if (this.error !== undefined) throw this.error;
+    return this.value as T;
+  }
 }
 
 const EMPTY_BYTES = new Uint8Array(0);
