@@ -1,6 +1,5 @@
 // @vitest-environment happy-dom
-import { flushSync, mount, unmount, type Component } from 'svelte';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import Console from '../src/components/Console.svelte';
 import VerdictView from '../src/components/Verdict.svelte';
 import { RunModel } from '../src/runtime/model.js';
@@ -8,19 +7,7 @@ import { workerSpecs } from '../src/runtime/run.js';
 import { snapshot } from '../src/runtime/snapshot.js';
 import { account, decide, explainDeadlock, type ItemRecord } from '../src/runtime/verdict.js';
 import { DEFAULT_SETTINGS } from '../src/settings.js';
-
-const mounted: ReturnType<typeof mount>[] = [];
-function render<P extends Record<string, unknown>>(component: Component<P>, props: P) {
-  const target = document.createElement('div');
-  document.body.append(target);
-  mounted.push(mount(component, { target, props }));
-  flushSync();
-  return target;
-}
-afterEach(() => {
-  for (const component of mounted.splice(0)) void unmount(component);
-  document.body.innerHTML = '';
-});
+import { render } from './render.js';
 
 const itemName = (r: ItemRecord) => `item ${r.item[1] + 1}`;
 

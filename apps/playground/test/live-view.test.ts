@@ -1,6 +1,5 @@
 // @vitest-environment happy-dom
-import { flushSync, mount, unmount, type Component } from 'svelte';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import Resources from '../src/components/Resources.svelte';
 import Timeline from '../src/components/Timeline.svelte';
 import { RunModel } from '../src/runtime/model.js';
@@ -8,19 +7,7 @@ import type { Declarations, EventBody, Settings } from '../src/runtime/protocol.
 import { workerSpecs } from '../src/runtime/run.js';
 import { snapshot, type RunView } from '../src/runtime/snapshot.js';
 import { DEFAULT_SETTINGS } from '../src/settings.js';
-
-const mounted: ReturnType<typeof mount>[] = [];
-function render<P extends Record<string, unknown>>(component: Component<P>, props: P) {
-  const target = document.createElement('div');
-  document.body.append(target);
-  mounted.push(mount(component, { target, props }));
-  flushSync();
-  return target;
-}
-afterEach(() => {
-  for (const component of mounted.splice(0)) void unmount(component);
-  document.body.innerHTML = '';
-});
+import { render, unmountAll } from './render.js';
 
 /**
  * A run's model fed with worker events the way `Run` feeds it: numbered from one counter, in
@@ -138,7 +125,7 @@ describe('Timeline', () => {
     run.send(0, { kind: 'put', item: [0, 1], value: '2', to: 'queue' });
     run.send(1, { kind: 'get', item: [0, 1], value: '2', from: 'queue' });
     run.send(1, { kind: 'block', on: { kind: 'queue', name: 'queue', for: 'not_empty' } });
-    for (const component of mounted.splice(0)) void unmount(component);
+    unmountAll();
     el = renderTimeline(run.view());
     expect(laneRows(el)).toEqual([
       { name: 'producer 1', state: 'running', status: 'running' },

@@ -1,28 +1,19 @@
 // @vitest-environment happy-dom
-import { flushSync, mount, unmount } from 'svelte';
-import { afterEach, describe, expect, it } from 'vitest';
+import { flushSync } from 'svelte';
+import { describe, expect, it } from 'vitest';
 import type { Settings } from '../src/runtime/protocol.js';
 import { checkSettings, DEFAULT_SETTINGS, SETTING_FIELDS } from '../src/settings.js';
+import { render } from './render.js';
 import SettingsFormHost from './SettingsFormHost.svelte';
-
-const mounted: ReturnType<typeof mount>[] = [];
-afterEach(() => {
-  for (const component of mounted.splice(0)) void unmount(component);
-  document.body.innerHTML = '';
-});
 
 /** Mounts the form bound to a `$state`, as App.svelte's `bind:settings` does. */
 function renderForm(initial: Settings = DEFAULT_SETTINGS, disabled = false) {
   const state = { settings: initial };
-  const target = document.createElement('div');
-  document.body.append(target);
-  mounted.push(
-    mount(SettingsFormHost, {
-      target,
-      props: { initial, disabled, onsettings: (value: Settings) => (state.settings = value) },
-    }),
-  );
-  flushSync();
+  const target = render(SettingsFormHost, {
+    initial,
+    disabled,
+    onsettings: (value: Settings) => (state.settings = value),
+  });
   return { target, state };
 }
 
