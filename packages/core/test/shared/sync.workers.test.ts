@@ -9,20 +9,9 @@ import {
   snapshot,
   type Deadlock,
 } from '../../src/index.js';
-import { nextMessage, startWorker, terminateAll } from './workers.js';
+import { eventually, nextMessage, startWorker, terminateAll } from './workers.js';
 
 afterEach(terminateAll);
-
-/** Polls `find` (a hang guard, not a speed assertion) until it returns something. */
-async function eventually<T>(find: () => T | undefined, guardMs = 20_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const found = find();
-    if (found !== undefined) return found;
-    if (Date.now() - start > guardMs) throw new Error('gave up waiting');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('SharedLock between worker_threads', () => {
   it('keeps a plain counter exact: 4 workers x 250,000 increments under acquireSync', async () => {

@@ -14,20 +14,9 @@ import {
   type AgentSnapshot,
   type WaitOp,
 } from '../../src/index.js';
-import { nextMessage, startWorker, terminateAll } from './workers.js';
+import { eventually, nextMessage, startWorker, terminateAll } from './workers.js';
 
 afterEach(terminateAll);
-
-/** Polls `find` (a hang guard, not a speed assertion) until it returns something. */
-async function eventually<T>(find: () => T | undefined, guardMs = 20_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const found = find();
-    if (found !== undefined) return found;
-    if (Date.now() - start > guardMs) throw new Error('gave up waiting');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 /** The agent called `name` once the registry shows it waiting on `primitive`. */
 function waitingAgent(name: string, primitive: string): Promise<AgentSnapshot> {

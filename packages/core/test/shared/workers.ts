@@ -49,3 +49,14 @@ export async function terminateAll(): Promise<void> {
   await Promise.all([...started].map((worker) => worker.terminate()));
   started.clear();
 }
+
+/** Polls `find` (a hang guard, not a speed assertion) until it returns something. */
+export async function eventually<T>(find: () => T | undefined, guardMs = 20_000): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    const found = find();
+    if (found !== undefined) return found;
+    if (Date.now() - start > guardMs) throw new Error('gave up waiting');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
