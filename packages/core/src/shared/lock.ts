@@ -7,7 +7,7 @@
 import { LockError } from '../errors.js';
 import type { Lockable } from '../interfaces.js';
 import type { WaitOptions } from '../options.js';
-import { LockGuard } from '../sync/guard.js';
+import { exclusive, guard, LockGuard } from '../sync/guard.js';
 import { emit, tracing } from '../trace/tracer.js';
 import { checkWait, fromState, openState, stateFor, type SharedNameOptions } from './base.js';
 import { HEADER_WORDS, type SharedHandle } from './handle.js';
@@ -55,9 +55,8 @@ abstract class SharedLockBase<K extends 'SharedLock' | 'SharedRLock'>
    * Acquires the lock and resolves with a guard that releases it when disposed:
    * `using _ = await lock.lock()`.
    */
-  async lock(options?: WaitOptions): Promise<LockGuard> {
-    await this.acquire(options);
-    return new LockGuard(this);
+  lock(options?: WaitOptions): Promise<LockGuard> {
+    return guard(this, options);
   }
 
   /** Blocking form of {@link lock}: `using _ = lock.lockSync()`. */
@@ -67,15 +66,8 @@ abstract class SharedLockBase<K extends 'SharedLock' | 'SharedRLock'>
   }
 
   /** Runs `fn` holding the lock, releases it when `fn` settles, and resolves with its result. */
-  async runExclusive<R>(fn: () => R | PromiseLike<R>, options?: WaitOptions): Promise<Awaited<R>> {
-    if (typeof fn !== 'function')
-      throw new TypeError(`runExclusive needs a function, got ${typeof fn}`);
-    await this.acquire(options);
-    try {
-      return await fn();
-    } finally {
-      this.release();
-    }
+  runExclusive<R>(fn: () => R | PromiseLike<R>, options?: WaitOptions): Promise<Awaited<R>> {
+    return exclusive(this, fn, options);
   }
 
   /** Records this agent as the holder, in the lock and in the registry. */

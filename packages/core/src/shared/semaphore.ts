@@ -5,7 +5,7 @@
  */
 import type { Lockable } from '../interfaces.js';
 import { checkNonNegativeInteger, describe, type WaitOptions } from '../options.js';
-import { LockGuard } from '../sync/guard.js';
+import { exclusive, guard, LockGuard } from '../sync/guard.js';
 import { emit, tracing } from '../trace/tracer.js';
 import {
   blockAsync,
@@ -146,21 +146,13 @@ export class SharedSemaphore extends SharedPrimitive<'SharedSemaphore'> implemen
   }
 
   /** Acquires a permit and resolves with a guard that releases it when disposed. */
-  async lock(options?: WaitOptions): Promise<LockGuard> {
-    await this.acquire(options);
-    return new LockGuard(this);
+  lock(options?: WaitOptions): Promise<LockGuard> {
+    return guard(this, options);
   }
 
   /** Runs `fn` holding a permit and releases it when `fn` settles. */
-  async runExclusive<R>(fn: () => R | PromiseLike<R>, options?: WaitOptions): Promise<Awaited<R>> {
-    if (typeof fn !== 'function')
-      throw new TypeError(`runExclusive needs a function, got ${typeof fn}`);
-    await this.acquire(options);
-    try {
-      return await fn();
-    } finally {
-      this.release();
-    }
+  runExclusive<R>(fn: () => R | PromiseLike<R>, options?: WaitOptions): Promise<Awaited<R>> {
+    return exclusive(this, fn, options);
   }
 
   private traceAcquired(waited: boolean): void {
