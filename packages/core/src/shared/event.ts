@@ -19,18 +19,29 @@ import { HEADER_WORDS, type SharedHandle } from './handle.js';
 import { SharedPrimitive } from './primitive.js';
 import { checkCanBlock } from './wait.js';
 
-/** 1 when set, 0 when clear; waiters sleep on it while it is 0. */
+/** 1 when set, 0 when clear. */
 const FLAG = HEADER_WORDS;
-/** How many agents sleep on FLAG: `set` skips the notify system call when 0. */
+/** How many agents sleep on GENERATION: `set` skips the notify system call when 0. */
 const WAITERS = HEADER_WORDS + 1;
-const BYTES = (HEADER_WORDS + 2) * 4;
+/**
+ * Bumped by every `set()` that raises the flag; waiters sleep on this word, not on FLAG. A
+ * waiter reads it before it checks the flag and returns once it has moved on, whatever the flag
+ * says by then: so a `set()` immediately followed by `clear()` still releases every agent that
+ * was waiting at the set (CPython issue 13502), where a waiter that re-checked only the flag
+ * would find it clear and sleep again.
+ */
+const GENERATION = HEADER_WORDS + 2;
+/** @internal The size of an event's buffer, checked by `from(handle)`. */
+export const EVENT_BYTES = (HEADER_WORDS + 3) * 4;
+const BYTES = EVENT_BYTES;
 
 /** Options of `new SharedEvent()`. */
 export type SharedEventOptions = SharedNameOptions;
 
 /**
  * A flag in shared memory, initially clear, like Python's `threading.Event`: `wait()` returns
- * once it is set; `set()` wakes every waiter; `clear()` makes later waits wait again.
+ * once it is set; `set()` wakes every waiter; `clear()` makes later waits wait again. As in
+ * Python, a waiter present at a `set()` returns even if `clear()` follows before it runs.
  *
  * Everything an agent did before `set()` is visible to a waiter after its `wait()` returns.
  *
@@ -47,18 +58,26 @@ export type SharedEventOptions = SharedNameOptions;
  */
 export class SharedEvent extends SharedPrimitive<'SharedEvent'> {
   readonly kind = 'SharedEvent' as const;
-  private readonly waiting: Attempt;
 
   constructor(options?: SharedEventOptions) {
     const state = stateFor('SharedEvent', BYTES, options);
     super(state);
     if (state.created && tracing()) emit(this, 'created');
+  }
+
+  /**
+   * What a wait that starts now waits for: the flag set, or the generation moved on from the
+   * one read here (a set that a clear has already undone still counts).
+   */
+  private waitingFrom(): Attempt {
     const cells = this.cells;
-    this.waiting = {
+    const generation = Atomics.load(cells, GENERATION);
+    return {
       cells,
-      word: FLAG,
+      word: GENERATION,
       waiters: WAITERS,
-      attempt: () => Atomics.load(cells, FLAG) === 1,
+      attempt: () =>
+        Atomics.load(cells, FLAG) === 1 || Atomics.load(cells, GENERATION) !== generation,
     };
   }
 
@@ -76,13 +95,28 @@ export class SharedEvent extends SharedPrimitive<'SharedEvent'> {
     return Atomics.load(this.cells, FLAG) === 1;
   }
 
-  /** Sets the flag and wakes every waiter. */
+  /**
+   * How many times the flag has gone up (wrapping at 2^32). Waiters use it to tell that a set
+   * happened while they waited even if the flag was cleared again since.
+   */
+  get generation(): number {
+    return Atomics.load(this.cells, GENERATION);
+  }
+
+  /**
+   * Sets the flag and wakes every waiter, including those that will only run after a `clear()`
+   * that follows at once: each waiter present at the set returns from its wait.
+   */
   set(): void {
-    Atomics.store(this.cells, FLAG, 1);
+    // Only the set that raises the flag moves the generation: a set of a set flag has nobody
+    // to wake (a waiter present then returned, or returns, on the flag itself).
+    if (Atomics.compareExchange(this.cells, FLAG, 0, 1) === 0) {
+      Atomics.add(this.cells, GENERATION, 1);
+    }
     if (tracing()) emit(this, 'set');
-    // The flag changed before we look at WAITERS, so a waiter that counted itself after this
-    // load sees the flag in its own re-check (see blockSync).
-    if (Atomics.load(this.cells, WAITERS) !== 0) Atomics.notify(this.cells, FLAG);
+    // The generation changed before we look at WAITERS, so a waiter that counted itself after
+    // this load sees the change in its own re-check (see blockSync).
+    if (Atomics.load(this.cells, WAITERS) !== 0) Atomics.notify(this.cells, GENERATION);
   }
 
   /** Clears the flag; later `wait()` calls wait for the next `set()`. */
@@ -97,9 +131,10 @@ export class SharedEvent extends SharedPrimitive<'SharedEvent'> {
    */
   async wait(options?: WaitOptions): Promise<void> {
     const wait = checkWait(options);
+    const waiting = this.waitingFrom();
     if (this.isSet) return;
     if (tracing()) emit(this, 'wait');
-    await blockAsync(this, this.waiting, 'wait', wait, 'wait');
+    await blockAsync(this, waiting, 'wait', wait, 'wait');
     if (tracing()) emit(this, 'wake');
   }
 
@@ -107,9 +142,10 @@ export class SharedEvent extends SharedPrimitive<'SharedEvent'> {
   waitSync(options?: WaitOptions): void {
     checkCanBlock(this.name, 'waitSync', 'wait');
     const wait = checkWait(options);
+    const waiting = this.waitingFrom();
     if (this.isSet) return;
     if (tracing()) emit(this, 'wait');
-    blockSync(this, this.waiting, 'wait', wait, 'wait');
+    blockSync(this, waiting, 'wait', wait, 'wait');
     if (tracing()) emit(this, 'wake');
   }
 }
