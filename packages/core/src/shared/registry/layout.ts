@@ -1,0 +1,77 @@
+/**
+ * The registry's memory layout (Int32 words, then float64 times, then 64-byte names):
+ *
+ * ```
+ * header   MAGIC VERSION maxAgents maxPrimitives nextAgent nextPrimitive tokenA tokenB (16 words)
+ * agents   [state thread waitingOn op seq reserved x3] x maxAgents   state: 0 free, 1 alive, 2 exited
+ * prims    [kind owner depth reserved] x maxPrimitives      owner: agent id holding a lock, or 0
+ * times    agentSince[maxAgents], ownerSince[maxPrimitives] (Date.now() ms),
+ *          then per agent [deadline timeout wakesAt] (Date.now() ms / ms; Infinity: none)
+ * names    [length, utf8 bytes...] 64 bytes each, agents then primitives
+ * ```
+ *
+ * Only the table (`table.ts`) reads and writes these words; the constants live here so that the
+ * layout is described once, in one place.
+ *
+ * @module
+ */
+import { describe } from '../../options.js';
+
+export const REGISTRY_MAGIC = 0x42545247; // 'BTRG'
+export const REGISTRY_VERSION = 2;
+export const H_MAGIC = 0;
+export const H_VERSION = 1;
+export const H_MAX_AGENTS = 2;
+export const H_MAX_PRIMS = 3;
+export const H_NEXT_AGENT = 4;
+export const H_NEXT_PRIM = 5;
+export const H_TOKEN_A = 6;
+export const H_TOKEN_B = 7;
+export const HEADER = 16;
+export const AGENT_WORDS = 8;
+export const A_STATE = 0;
+export const A_THREAD = 1;
+export const A_WAITING_ON = 2;
+export const A_OP = 3;
+/** Sequence lock of the wait record: odd while its owner writes it. */
+export const A_SEQ = 4;
+/** Float64 times per agent after `agentSince` and `ownerSince`: deadline, timeout, wakesAt. */
+export const AGENT_TIMES = 3;
+export const T_DEADLINE = 0;
+export const T_TIMEOUT = 1;
+export const T_WAKES_AT = 2;
+/** Read attempts before a reader takes a record its writer seems stuck in (a killed thread). */
+export const SEQ_RETRIES = 64;
+export const PRIM_WORDS = 4;
+export const P_KIND = 0;
+export const P_OWNER = 1;
+export const NAME_BYTES = 64;
+
+export const ALIVE = 1;
+export const EXITED = 2;
+
+/** What an agent waits for on a primitive. */
+export type WaitOp = 'acquire' | 'wait' | 'put' | 'get';
+/** The ops by their stored code. */
+export const OPS: readonly WaitOp[] = ['acquire', 'wait', 'put', 'get'];
+
+/** How many float64 times a registry of this size keeps. */
+export function timesOf(maxAgents: number, maxPrimitives: number): number {
+  return maxAgents + maxPrimitives + maxAgents * AGENT_TIMES;
+}
+
+/** `value`, or `undefined` for `Infinity` (no timeout). */
+export function finite(value: number): number | undefined {
+  return Number.isFinite(value) ? value : undefined;
+}
+
+export function align8(bytes: number): number {
+  return (bytes + 7) & ~7;
+}
+
+export function rows(field: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > 1 << 16) {
+    throw new RangeError(`${field} must be an integer from 1 to 65536, got ${describe(value)}`);
+  }
+  return value;
+}

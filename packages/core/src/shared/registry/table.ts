@@ -1,0 +1,545 @@
+/**
+ * The agent registry's shared table: a table in shared memory where every agent (the main
+ * thread, each worker) has a slot saying who it is and what it waits on, and every shared
+ * primitive has a slot saying what it is and, for locks, which agent holds it. Any agent can read
+ * the whole table to build the wait-for graph and name a deadlock, without asking the (possibly
+ * blocked) others. The layout is described in `layout.ts`.
+ *
+ * Ordering: a slot's name and kind are written before its `state`/`kind` word is stored (with
+ * `Atomics.store`), and readers load that word first, so nobody reads a half-written row. An
+ * agent's wait record (`waitingOn`, `op`, `since`, `deadline`, `timeout`, `wakesAt`) is one
+ * unit: only the agent itself writes it, under a sequence lock (the `seq` word is odd while it
+ * writes), and a reader retries until it reads the same even `seq` before and after, so it never
+ * pairs one wait's primitive with another wait's deadline. That matters because the deadline
+ * decides whether "every agent is blocked" is a deadlock. Everything here is diagnostic: a
+ * reader racing with a writer may see a state one step old, never a wrong one.
+ *
+ * @module
+ */
+import { HandleError } from '../../errors.js';
+import { describe } from '../../options.js';
+import { defaultAgentName, threadId } from '../agent.js';
+import { kindOfCode, KIND_CODES, type SharedKind } from '../handle.js';
+import { remaining, requireSharedMemory } from '../wait.js';
+import { findDeadlockIn } from './analysis.js';
+import { currentAgentName } from './identity.js';
+import {
+  AGENT_TIMES,
+  AGENT_WORDS,
+  align8,
+  ALIVE,
+  A_OP,
+  A_SEQ,
+  A_STATE,
+  A_THREAD,
+  A_WAITING_ON,
+  EXITED,
+  finite,
+  HEADER,
+  H_MAGIC,
+  H_MAX_AGENTS,
+  H_MAX_PRIMS,
+  H_NEXT_AGENT,
+  H_NEXT_PRIM,
+  H_TOKEN_A,
+  H_TOKEN_B,
+  H_VERSION,
+  NAME_BYTES,
+  OPS,
+  PRIM_WORDS,
+  P_KIND,
+  P_OWNER,
+  REGISTRY_MAGIC,
+  REGISTRY_VERSION,
+  rows,
+  SEQ_RETRIES,
+  timesOf,
+  T_DEADLINE,
+  T_TIMEOUT,
+  T_WAKES_AT,
+  type WaitOp,
+} from './layout.js';
+import type {
+  AgentSnapshot,
+  Deadlock,
+  PrimitiveSnapshot,
+  WaitForEdge,
+  WaitForSnapshot,
+} from './snapshot.js';
+
+/**
+ * How long a wait may last, as the shared primitives check it: `timeout` in ms as given
+ * (`Infinity` for none) and the `performance.now()` deadline derived from it.
+ *
+ * @internal
+ */
+export interface WaitBound {
+  readonly timeout: number;
+  readonly deadline: number;
+}
+
+/** Options of {@link SharedRegistry.create}. */
+export interface SharedRegistryOptions {
+  /** Rows for agents (default 256). Agents beyond it work but are not shown in snapshots. */
+  maxAgents?: number;
+  /** Rows for primitives (default 4096). Primitives beyond it work but are not shown. */
+  maxPrimitives?: number;
+}
+
+/** The structured-clonable handle of a registry. */
+export interface SharedRegistryHandle {
+  readonly kind: 'SharedRegistry';
+  readonly buffer: SharedArrayBuffer;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** The registry instances this agent knows, by the token stored in their buffer. */
+const known = new Map<string, SharedRegistry>();
+
+/**
+ * The shared table of agents and primitives behind `snapshot()` and `findDeadlock()`.
+ *
+ * Every shared primitive belongs to a registry, and its handle carries the registry's buffer,
+ * so a worker joins the registry simply by rebuilding a primitive with `SharedX.from(handle)`.
+ * Most programs never touch this class: the first shared primitive an agent creates makes a
+ * default registry, and the first handle a worker receives makes that worker use the sender's.
+ *
+ * @example
+ * ```ts
+ * // main thread
+ * const a = new SharedLock({ name: 'producer_lock' });
+ * const worker = new Worker(url, { workerData: a.handle });
+ * sharedRegistry().watchWorker(worker); // Node: report its locks as abandoned when it exits
+ * const deadlock = findDeadlock();
+ * if (deadlock) console.log(deadlock.message);
+ * ```
+ */
+export class SharedRegistry {
+  /** The registry's memory; pass {@link SharedRegistry.handle} to share it on its own. */
+  readonly buffer: SharedArrayBuffer;
+  private readonly cells: Int32Array;
+  private readonly times: Float64Array;
+  private readonly names: Uint8Array;
+  private readonly maxAgents: number;
+  private readonly maxPrimitives: number;
+  private readonly primBase: number;
+  private self = 0;
+  /** This agent's waits going on now, oldest first (several async tasks may wait at once). */
+  private readonly waits: {
+    token: number;
+    primitive: number;
+    op: number;
+    since: number;
+    timeout: number;
+    deadline: number;
+  }[] = [];
+  private lastToken = 0;
+
+  private constructor(buffer: SharedArrayBuffer) {
+    this.buffer = buffer;
+    this.cells = new Int32Array(buffer);
+    this.maxAgents = this.cells[H_MAX_AGENTS] ?? 0;
+    this.maxPrimitives = this.cells[H_MAX_PRIMS] ?? 0;
+    this.primBase = HEADER + this.maxAgents * AGENT_WORDS;
+    const timesOffset = align8((this.primBase + this.maxPrimitives * PRIM_WORDS) * 4);
+    const timeCount = timesOf(this.maxAgents, this.maxPrimitives);
+    const nameCount = this.maxAgents + this.maxPrimitives;
+    this.times = new Float64Array(buffer, timesOffset, timeCount);
+    this.names = new Uint8Array(buffer, timesOffset + timeCount * 8, nameCount * NAME_BYTES);
+  }
+
+  /** Makes a new, empty registry. */
+  static create(options?: SharedRegistryOptions): SharedRegistry {
+    requireSharedMemory();
+    const maxAgents = rows('maxAgents', options?.maxAgents ?? 256);
+    const maxPrimitives = rows('maxPrimitives', options?.maxPrimitives ?? 4096);
+    const words = HEADER + maxAgents * AGENT_WORDS + maxPrimitives * PRIM_WORDS;
+    const count = maxAgents + maxPrimitives;
+    const bytes = align8(words * 4) + timesOf(maxAgents, maxPrimitives) * 8 + count * NAME_BYTES;
+    const buffer = new SharedArrayBuffer(bytes);
+    const cells = new Int32Array(buffer);
+    cells[H_VERSION] = REGISTRY_VERSION;
+    cells[H_MAX_AGENTS] = maxAgents;
+    cells[H_MAX_PRIMS] = maxPrimitives;
+    cells[H_TOKEN_A] = (Math.random() * 0x7fffffff) | 0;
+    cells[H_TOKEN_B] = (Date.now() % 0x7fffffff) | 0;
+    Atomics.store(cells, H_MAGIC, REGISTRY_MAGIC);
+    return SharedRegistry.from(buffer);
+  }
+
+  /**
+   * This agent's view of the registry in `handle` (or its buffer). The same registry received
+   * twice gives the same instance, so this agent keeps one identity in it.
+   *
+   * @throws HandleError when it is not a registry's buffer.
+   */
+  static from(handle: SharedRegistryHandle | SharedArrayBuffer): SharedRegistry {
+    const buffer =
+      handle instanceof SharedArrayBuffer
+        ? handle
+        : (handle as Partial<SharedRegistryHandle>)?.buffer;
+    if (!(buffer instanceof SharedArrayBuffer)) {
+      throw new HandleError(
+        `SharedRegistry.from() needs a registry handle or its SharedArrayBuffer, got ${describe(handle)}`,
+      );
+    }
+    const cells = new Int32Array(buffer, 0, Math.min(HEADER, buffer.byteLength >> 2));
+    if (cells.length < HEADER || Atomics.load(cells, H_MAGIC) !== REGISTRY_MAGIC) {
+      throw new HandleError('SharedRegistry.from(): the buffer is not a registry');
+    }
+    if (cells[H_VERSION] !== REGISTRY_VERSION) {
+      throw new HandleError(
+        `SharedRegistry.from(): the registry has layout version ${cells[H_VERSION]}, this copy of ` +
+          `@baton/core reads version ${REGISTRY_VERSION} (two versions of the package are loaded)`,
+      );
+    }
+    const token = `${cells[H_TOKEN_A]}:${cells[H_TOKEN_B]}`;
+    let registry = known.get(token);
+    if (registry === undefined) {
+      registry = new SharedRegistry(buffer);
+      known.set(token, registry);
+    }
+    return registry;
+  }
+
+  /** Every registry this agent has opened or created. @internal */
+  static opened(): Iterable<SharedRegistry> {
+    return known.values();
+  }
+
+  /** A structured-clonable handle; `SharedRegistry.from(handle)` in another agent. */
+  get handle(): SharedRegistryHandle {
+    return { kind: 'SharedRegistry', buffer: this.buffer };
+  }
+
+  /**
+   * This agent's id in the registry, registering it (with the name given to
+   * {@link registerAgent}, or a default such as `'main'` or `'worker 3'`) on first use.
+   */
+  get agentId(): number {
+    if (this.self === 0) {
+      const id = Atomics.add(this.cells, H_NEXT_AGENT, 1) + 1;
+      this.self = id;
+      if (id <= this.maxAgents) {
+        const row = HEADER + (id - 1) * AGENT_WORDS;
+        this.writeName(id - 1, currentAgentName() ?? defaultAgentName(id));
+        Atomics.store(this.cells, row + A_THREAD, threadId());
+        // Published last: readers skip rows whose state is still 0.
+        Atomics.store(this.cells, row + A_STATE, ALIVE);
+      }
+    }
+    return this.self;
+  }
+
+  /** Renames this agent's row (used by {@link registerAgent}). */
+  rename(name: string): void {
+    const id = this.agentId;
+    if (id <= this.maxAgents) this.writeName(id - 1, name);
+  }
+
+  /**
+   * Records a new primitive and returns its id (0 when the table is full: the primitive still
+   * works, it is just not shown in snapshots).
+   *
+   * @internal
+   */
+  addPrimitive(kind: SharedKind, name: string | undefined): { id: number; name: string } {
+    const id = Atomics.add(this.cells, H_NEXT_PRIM, 1) + 1;
+    const named = name ?? `${kind}#${id}`;
+    if (id > this.maxPrimitives) return { id: 0, name: named };
+    this.writeName(this.maxAgents + id - 1, named);
+    // Published last: snapshots skip rows whose kind is still 0.
+    Atomics.store(this.cells, this.primBase + (id - 1) * PRIM_WORDS + P_KIND, KIND_CODES[kind]);
+    return { id, name: named };
+  }
+
+  /** Records that this agent now holds lock `primitive`. @internal */
+  setOwner(primitive: number): void {
+    if (primitive === 0 || primitive > this.maxPrimitives) return;
+    this.times[this.maxAgents + primitive - 1] = Date.now();
+    Atomics.store(this.cells, this.primBase + (primitive - 1) * PRIM_WORDS + P_OWNER, this.agentId);
+  }
+
+  /** Records that lock `primitive` is free. @internal */
+  clearOwner(primitive: number): void {
+    if (primitive === 0 || primitive > this.maxPrimitives) return;
+    Atomics.store(this.cells, this.primBase + (primitive - 1) * PRIM_WORDS + P_OWNER, 0);
+  }
+
+  /**
+   * Records that this agent starts waiting on `primitive` to `op`, until `bound` (the wait's
+   * checked `{ timeout, deadline }`; omitted: no timeout). Every blocking or async wait of every
+   * shared primitive calls it, passing its bound, so that a reader can tell a wait that will end
+   * by itself from one that needs another agent. Several async tasks of one agent may wait at
+   * once: the row shows the most recent wait still going on, and the earliest deadline of all.
+   *
+   * @returns a token for {@link endWait}.
+   * @internal
+   */
+  beginWait(primitive: number, op: WaitOp, bound?: WaitBound): number {
+    const id = this.agentId;
+    if (id > this.maxAgents || primitive === 0) return 0;
+    const token = ++this.lastToken;
+    const since = Date.now();
+    const timeout = bound?.timeout ?? Infinity;
+    // The primitives' deadlines are performance.now() based (monotonic, but local to this
+    // agent: each worker has its own time origin); other agents read Date.now() based times.
+    const deadline = timeout === Infinity ? Infinity : since + remaining(bound!.deadline);
+    this.waits.push({ token, primitive, op: OPS.indexOf(op), since, timeout, deadline });
+    this.showWait();
+    return token;
+  }
+
+  /** Records that the wait `token` (from {@link beginWait}) is over. @internal */
+  endWait(token: number): void {
+    if (token === 0) return;
+    const at = this.waits.findIndex((w) => w.token === token);
+    if (at === -1) return;
+    this.waits.splice(at, 1);
+    this.showWait();
+  }
+
+  /** Writes the most recent ongoing wait (or none) into this agent's row, as one unit. */
+  private showWait(): void {
+    const row = HEADER + (this.self - 1) * AGENT_WORDS;
+    const wait = this.waits[this.waits.length - 1];
+    const times = this.agentTimes(this.self);
+    // Sequence lock: odd while we write. Only this agent writes its record, so a plain
+    // load + store pair suffices; the stores are seq-cst, so a reader that loads the same even
+    // value before and after its (plain) reads of the times saw none of our writes in between.
+    const seq = Atomics.load(this.cells, row + A_SEQ);
+    Atomics.store(this.cells, row + A_SEQ, (seq + 1) | 0);
+    if (wait === undefined) {
+      Atomics.store(this.cells, row + A_WAITING_ON, 0);
+    } else {
+      let wakesAt = Infinity;
+      for (const w of this.waits) wakesAt = Math.min(wakesAt, w.deadline);
+      this.times[this.self - 1] = wait.since;
+      this.times[times + T_DEADLINE] = wait.deadline;
+      this.times[times + T_TIMEOUT] = wait.timeout;
+      this.times[times + T_WAKES_AT] = wakesAt;
+      Atomics.store(this.cells, row + A_OP, wait.op);
+      Atomics.store(this.cells, row + A_WAITING_ON, wait.primitive);
+    }
+    Atomics.store(this.cells, row + A_SEQ, (seq + 2) | 0);
+  }
+
+  /** Index in `times` of agent `id`'s [deadline timeout wakesAt]. */
+  private agentTimes(id: number): number {
+    return this.maxAgents + this.maxPrimitives + (id - 1) * AGENT_TIMES;
+  }
+
+  /**
+   * Marks agent `id` as exited: it waits on nothing any more, and locks it still holds are
+   * reported as abandoned. Call it when you terminate a worker (or use {@link watchWorker}).
+   */
+  agentExited(id: number): void {
+    if (!Number.isSafeInteger(id) || id < 1 || id > this.maxAgents) return;
+    const row = HEADER + (id - 1) * AGENT_WORDS;
+    if (Atomics.load(this.cells, row + A_STATE) === 0) return;
+    Atomics.store(this.cells, row + A_WAITING_ON, 0);
+    Atomics.store(this.cells, row + A_STATE, EXITED);
+  }
+
+  /**
+   * Node: marks every agent of `worker`'s thread as exited when the worker exits (also when it
+   * is terminated), so that locks it held are reported as abandoned. Returns a function that
+   * stops watching. In a browser, call {@link agentExited} when you terminate a worker.
+   */
+  watchWorker(worker: {
+    threadId: number;
+    once(event: 'exit', listener: () => void): unknown;
+  }): () => void {
+    const thread = worker.threadId;
+    let active = true;
+    worker.once('exit', () => {
+      if (active) this.threadExited(thread);
+    });
+    return () => {
+      active = false;
+    };
+  }
+
+  /** Marks every agent running on Node thread `thread` as exited. */
+  threadExited(thread: number): void {
+    const count = Math.min(Atomics.load(this.cells, H_NEXT_AGENT), this.maxAgents);
+    for (let id = 1; id <= count; id++) {
+      if (Atomics.load(this.cells, HEADER + (id - 1) * AGENT_WORDS + A_THREAD) === thread) {
+        this.agentExited(id);
+      }
+    }
+  }
+
+  /** The wait-for graph now: every agent, what it waits on, and who holds each lock. */
+  snapshot(): WaitForSnapshot {
+    const time = Date.now();
+    const agentCount = Math.min(Atomics.load(this.cells, H_NEXT_AGENT), this.maxAgents);
+    const primCount = Math.min(Atomics.load(this.cells, H_NEXT_PRIM), this.maxPrimitives);
+    const rawAgents: ({
+      id: number;
+      name: string;
+      thread: number;
+      state: number;
+    } & WaitRecord)[] = [];
+    for (let id = 1; id <= agentCount; id++) {
+      const row = HEADER + (id - 1) * AGENT_WORDS;
+      const state = Atomics.load(this.cells, row + A_STATE);
+      if (state === 0) continue;
+      rawAgents.push({
+        id,
+        name: this.readName(id - 1),
+        thread: Atomics.load(this.cells, row + A_THREAD),
+        state,
+        ...this.readWait(id),
+      });
+    }
+    const agentById = new Map(rawAgents.map((a) => [a.id, a]));
+    const primitives: PrimitiveSnapshot[] = [];
+    for (let id = 1; id <= primCount; id++) {
+      const row = this.primBase + (id - 1) * PRIM_WORDS;
+      const kind = kindOfCode(Atomics.load(this.cells, row + P_KIND));
+      if (kind === undefined) continue;
+      const ownerId = Atomics.load(this.cells, row + P_OWNER);
+      const owner = ownerId === 0 ? undefined : agentById.get(ownerId);
+      primitives.push({
+        id,
+        kind,
+        name: this.readName(this.maxAgents + id - 1),
+        ...(ownerId !== 0
+          ? {
+              owner: { id: ownerId, name: owner?.name ?? `agent ${ownerId}` },
+              ownerSince: this.times[this.maxAgents + id - 1] ?? 0,
+            }
+          : {}),
+        abandoned: owner?.state === EXITED,
+      });
+    }
+    const primById = new Map(primitives.map((p) => [p.id, p]));
+    const agents: AgentSnapshot[] = rawAgents.map((a) => {
+      const primitive =
+        a.state === ALIVE && a.waitingOn !== 0 ? primById.get(a.waitingOn) : undefined;
+      const waitingOn = primitive && {
+        primitive,
+        op: OPS[a.op] ?? 'wait',
+        since: a.since,
+        timeout: finite(a.timeout),
+        deadline: finite(a.deadline),
+      };
+      const wakesAt = finite(a.wakesAt);
+      return {
+        id: a.id,
+        name: a.name,
+        thread: a.thread,
+        state: a.state === EXITED ? 'exited' : primitive ? 'waiting' : 'running',
+        ...(waitingOn ? { waitingOn } : {}),
+        ...(waitingOn && wakesAt !== undefined ? { wakesAt } : {}),
+        holds: primitives.filter((p) => p.owner?.id === a.id),
+      };
+    });
+    const edges: WaitForEdge[] = [];
+    for (const agent of agents) {
+      const wait = agent.waitingOn;
+      const owner = wait?.primitive.owner;
+      if (wait !== undefined && owner !== undefined)
+        edges.push({
+          from: agent.id,
+          to: owner.id,
+          lock: wait.primitive.id,
+          timeout: wait.timeout,
+        });
+    }
+    return { time, agents, primitives, edges };
+  }
+
+  /**
+   * Looks for a deadlock in the wait-for graph: agents waiting for locks held by each other
+   * (or by themselves), an agent waiting for a lock whose holder exited, or every agent other
+   * than the caller waiting. The caller counts as an observer: it is running, so it is not
+   * blocked, but it is not counted as able to unblock the others either (unless one of them
+   * waits for a lock the caller holds). Returns `undefined` when none is found.
+   *
+   * Timeouts (see {@link AgentSnapshot.wakesAt}):
+   *
+   * - `'all-blocked'` is reported only when no blocked agent has a wait with a timeout. If one
+   *   has, that agent will run again by itself (and may then unblock the others), so "every
+   *   agent is blocked" is not a deadlock, not yet: `undefined` is returned.
+   * - A `'cycle'` or `'abandoned'` wait is reported even when some waits involved have a
+   *   timeout, with {@link Deadlock.deadline} set to the earliest of them. Such a circular wait
+   *   really exists now (a lock-order bug that only the timeout breaks), so hiding it would hide
+   *   the bug; but it is not final, and callers that must not fail a program whose timeouts
+   *   handle it (the testkit's watch) check `deadline === undefined`.
+   * - A finding with no timeout involved is preferred over one with: if the only cycles found
+   *   will time out, an abandoned lock or an all-blocked state with no timeout is reported first.
+   *
+   * Waits that can only end through an `AbortSignal` count as waits without a timeout (the
+   * registry does not see signals). Pass `timeout` rather than `AbortSignal.timeout(ms)` to
+   * waits that are meant to end by themselves.
+   *
+   * @example
+   * ```ts
+   * const deadlock = findDeadlock();
+   * // "deadlock: producer waits to acquire SharedLock consumer_lock, held by consumer for 1.2 s;
+   * //  consumer waits to acquire SharedLock producer_lock, held by producer for 1.2 s"
+   * if (deadlock && deadlock.deadline === undefined) throw new Error(deadlock.message);
+   * ```
+   */
+  findDeadlock(): Deadlock | undefined {
+    return findDeadlockIn(this.snapshot(), this.self);
+  }
+
+  /**
+   * Agent `id`'s wait record, read under its sequence lock (see the module comment): retried
+   * while the writer is mid-write, so the primitive, op and times all belong to one wait.
+   */
+  private readWait(id: number): WaitRecord {
+    const row = HEADER + (id - 1) * AGENT_WORDS;
+    const times = this.agentTimes(id);
+    let record: WaitRecord | undefined;
+    for (let attempt = 0; ; attempt++) {
+      const before = Atomics.load(this.cells, row + A_SEQ);
+      record = {
+        waitingOn: Atomics.load(this.cells, row + A_WAITING_ON),
+        op: Atomics.load(this.cells, row + A_OP),
+        since: this.times[id - 1] ?? 0,
+        deadline: this.times[times + T_DEADLINE] ?? Infinity,
+        timeout: this.times[times + T_TIMEOUT] ?? Infinity,
+        wakesAt: this.times[times + T_WAKES_AT] ?? Infinity,
+      };
+      const settled = (before & 1) === 0 && Atomics.load(this.cells, row + A_SEQ) === before;
+      // A writer cannot block mid-write; only a thread killed mid-write leaves `seq` odd for
+      // good, and then the record is one step old at worst (diagnostic data, never unsafe).
+      if (settled || attempt >= SEQ_RETRIES) return record;
+    }
+  }
+
+  private writeName(row: number, name: string): void {
+    const start = row * NAME_BYTES;
+    const target = this.names.subarray(start + 1, start + NAME_BYTES);
+    // encodeInto refuses shared memory in some browsers: encode into a private buffer first.
+    const bytes = encoder.encode(name).subarray(0, NAME_BYTES - 1);
+    let length = bytes.length;
+    // Never cut a UTF-8 sequence in half.
+    while (length > 0 && length < bytes.length && ((bytes[length] ?? 0) & 0xc0) === 0x80) length--;
+    target.set(bytes.subarray(0, length));
+    this.names[start] = length;
+  }
+
+  private readName(row: number): string {
+    const start = row * NAME_BYTES;
+    const length = Math.min(this.names[start] ?? 0, NAME_BYTES - 1);
+    // TextDecoder refuses views of shared memory: slice() copies into a private buffer.
+    return decoder.decode(this.names.slice(start + 1, start + 1 + length));
+  }
+}
+
+/** An agent's wait record as stored (times `Infinity` when absent). */
+interface WaitRecord {
+  waitingOn: number;
+  op: number;
+  since: number;
+  deadline: number;
+  timeout: number;
+  wakesAt: number;
+}
