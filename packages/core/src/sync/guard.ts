@@ -4,6 +4,8 @@
  *
  * @module
  */
+// First: defines Symbol.dispose where the runtime lacks it, and its types where `lib` lacks them.
+import '../dispose.js';
 import type { Lockable } from '../interfaces.js';
 import type { WaitOptions } from '../options.js';
 
