@@ -344,6 +344,26 @@ export class SharedRegistry {
   }
 
   /**
+   * Whether agent `id` is known to have exited (see {@link agentExited}); `false` for a live
+   * agent and for an id this registry cannot tell about (0, or past the table). One atomic
+   * load: the shared primitives call it to repair what a dead agent left (an abandoned lock, a
+   * barrier party that will never return). @internal
+   */
+  hasExited(id: number): boolean {
+    if (!Number.isSafeInteger(id) || id < 1 || id > this.maxAgents) return false;
+    return Atomics.load(this.cells, HEADER + (id - 1) * AGENT_WORDS + A_STATE) === EXITED;
+  }
+
+  /** The name of agent `id` as registered (`agent <id>` when unknown). @internal */
+  agentName(id: number): string {
+    if (!Number.isSafeInteger(id) || id < 1 || id > this.maxAgents) return `agent ${id}`;
+    if (Atomics.load(this.cells, HEADER + (id - 1) * AGENT_WORDS + A_STATE) === 0) {
+      return `agent ${id}`;
+    }
+    return this.readName(id - 1);
+  }
+
+  /**
    * Node: marks every agent of `worker`'s thread as exited when the worker exits (also when it
    * is terminated), so that locks it held are reported as abandoned. Returns a function that
    * stops watching. In a browser, call {@link agentExited} when you terminate a worker.
