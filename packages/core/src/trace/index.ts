@@ -9,3 +9,4 @@ export {
 } from './tracer.js';
 export { setScheduler, type Scheduler } from './scheduler.js';
 export type { TraceSubject } from './tracer.js';
+export { HOOKS_KEY, type BatonHooksV1 } from './hooks.js';

@@ -7,10 +7,12 @@
  * *when* the caller's code continues. That holds for a waiter woken later ({@link resumeWaiter})
  * and for a call that completes at once ({@link completed}, {@link completedWith}): both are
  * scheduling points. Without a scheduler, both resume through their promise as usual, and the
- * fast path costs one `undefined` check and allocates nothing.
+ * fast path costs one property load and one `undefined` check and allocates nothing. The
+ * scheduler lives in the hooks shared by every copy of core (see `hooks.ts`).
  *
  * @module
  */
+import { hooks } from './hooks.js';
 import type { TraceSubject } from './tracer.js';
 
 /** Decides when woken waiters, and calls that completed at once, go on. */
@@ -29,8 +31,6 @@ export interface Scheduler {
    */
   yield?(resume: () => void, subject: TraceSubject): void;
 }
-
-let current: Scheduler | undefined;
 
 /** A resolved promise shared by every call that completes at once: no allocation per call. */
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -51,15 +51,16 @@ const RESOLVED: Promise<void> = Promise.resolve();
  * ```
  */
 export function setScheduler(scheduler: Scheduler | undefined): Scheduler | undefined {
-  const previous = current;
-  current = scheduler;
+  const previous = hooks.scheduler;
+  hooks.scheduler = scheduler;
   return previous;
 }
 
 /** Runs `wake` now, or hands it to the installed scheduler. Used by every in-thread primitive. */
 export function resumeWaiter(subject: TraceSubject, wake: () => void): void {
-  if (current === undefined) wake();
-  else current.resume(wake, subject);
+  const scheduler = hooks.scheduler;
+  if (scheduler === undefined) wake();
+  else scheduler.resume(wake, subject);
 }
 
 /**
@@ -69,12 +70,14 @@ export function resumeWaiter(subject: TraceSubject, wake: () => void): void {
  */
 export function completed(subject: TraceSubject): Promise<void> {
   // The only cost without a scheduler: this check. Everything else is out of line.
-  return current === undefined ? RESOLVED : yieldTo(current, subject, undefined);
+  const scheduler = hooks.scheduler;
+  return scheduler === undefined ? RESOLVED : yieldTo(scheduler, subject, undefined);
 }
 
 /** {@link completed} for a call that resolves with `value` (a `get`, a barrier's index). */
 export function completedWith<T>(subject: TraceSubject, value: T): Promise<T> {
-  return current === undefined ? Promise.resolve(value) : yieldTo(current, subject, value);
+  const scheduler = hooks.scheduler;
+  return scheduler === undefined ? Promise.resolve(value) : yieldTo(scheduler, subject, value);
 }
 
 function yieldTo<T>(scheduler: Scheduler, subject: TraceSubject, value: T): Promise<T> {

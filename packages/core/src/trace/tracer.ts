@@ -1,11 +1,15 @@
 /**
  * Tracing: every primitive reports what happens to it to the current {@link Tracer}, if any.
  *
- * Off by default. When no tracer is set, a primitive pays one comparison per operation
- * (`if (tracer === undefined)`) and allocates nothing.
+ * Off by default. When no tracer is set, a primitive pays one property load and one comparison
+ * per operation (`hooks.tracer === undefined`) and allocates nothing. The tracer lives in the
+ * hooks object shared by every copy of core (see `hooks.ts`), so a harness that installs it
+ * through one copy sees the primitives of all of them.
  *
  * @module
  */
+
+import { hooks } from './hooks.js';
 
 /** What happened to a primitive. */
 export type TraceKind =
@@ -58,8 +62,6 @@ export interface Tracer {
   stacks?: boolean;
 }
 
-let current: Tracer | undefined;
-
 /**
  * Installs `tracer` for every primitive in this agent (or removes it with `undefined`) and
  * returns the previous one, so callers can restore it.
@@ -72,26 +74,20 @@ let current: Tracer | undefined;
  * ```
  */
 export function setTracer(tracer: Tracer | undefined): Tracer | undefined {
-  const previous = current;
-  current = tracer;
+  const previous = hooks.tracer;
+  hooks.tracer = tracer;
   return previous;
 }
 
 /** The tracer installed now, if any. */
 export function getTracer(): Tracer | undefined {
-  return current;
+  return hooks.tracer;
 }
 
 /** Whether a tracer is installed; primitives test this before building an event. */
 export function tracing(): boolean {
-  return current !== undefined;
+  return hooks.tracer !== undefined;
 }
-
-/**
- * The agent a primitive is acting for, set only for the span of a synchronous call made on
- * another task's behalf (see {@link actAs}); `undefined` the rest of the time.
- */
-let acting: string | undefined;
 
 /**
  * @internal Makes `agent` the current agent for trace events until the next call, and returns
@@ -110,23 +106,22 @@ let acting: string | undefined;
  * at hand is the caller's). Callers set it only while tracing, so tracing off costs nothing.
  */
 export function actAs(agent: string | undefined): string | undefined {
-  const previous = acting;
-  acting = agent;
+  // The override lives in the shared hooks (see hooks.ts), `undefined` the rest of the time.
+  const previous = hooks.acting;
+  hooks.acting = agent;
   return previous;
 }
 
 /** The current agent's name as the tracer sees it (`'main'` without a tracer or a name). */
 export function currentAgent(): string {
-  const tracer = current;
+  const tracer = hooks.tracer;
   if (tracer === undefined) return 'main';
-  return acting ?? tracer.agent?.() ?? 'main';
+  return hooks.acting ?? tracer.agent?.() ?? 'main';
 }
 
-let nextId = 1;
-
-/** A fresh id for a primitive. */
+/** A fresh id for a primitive, unique among every copy of core in this agent. */
 export function newId(): number {
-  return nextId++;
+  return hooks.nextId++;
 }
 
 /** Identity of a traced primitive. */
@@ -149,8 +144,9 @@ export function emit(
   detail?: Readonly<Record<string, unknown>>,
   agent?: string,
 ): void {
-  const tracer = current;
+  const tracer = hooks.tracer;
   if (tracer === undefined) return;
+  const acting = hooks.acting;
   const event: TraceEvent = {
     kind,
     primitive: subject.kind,
