@@ -1,0 +1,215 @@
+import { ClosedError, CodecError, TimeoutError } from '@baton/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Delivery, RedisQueue } from '../src/index.js';
+import { open, redisUrl, uniqueName } from './helpers.js';
+
+const opened: RedisQueue<unknown>[] = [];
+async function queue<T>(
+  options: Partial<Parameters<typeof open<T>>[0]> = {},
+): Promise<RedisQueue<T>> {
+  const q = await open<T>({ name: uniqueName('q'), ...options });
+  opened.push(q as RedisQueue<unknown>);
+  return q;
+}
+
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((q) => q.destroy()));
+});
+
+describe('RedisQueue: put, get, taskDone, join', () => {
+  it('passes items in order and acknowledges them', async () => {
+    const q = await queue<number>({ capacity: 8 });
+    for (const n of [1, 2, 3]) await q.put(n);
+    expect((await q.stats()).length).toBe(3);
+    const got: number[] = [];
+    for (let i = 0; i < 3; i++) got.push(await q.get());
+    expect(got).toEqual([1, 2, 3]);
+    expect((await q.stats()).pending).toBe(3);
+    for (const n of got) expect(await q.taskDone(n)).toBe(true);
+    await q.join();
+    const stats = await q.stats();
+    expect(stats).toMatchObject({ length: 0, pending: 0, put: 3, acked: 3 });
+  });
+
+  it('carries values through core codecs', async () => {
+    const json = await queue<{ a: number[] }>();
+    await json.put({ a: [1, 2] });
+    expect(await json.get()).toEqual({ a: [1, 2] });
+    const f64 = await queue<number>({ codec: 'float64' });
+    await f64.put(Math.PI);
+    expect(await f64.get()).toBe(Math.PI);
+    const utf8 = await queue<string>({ codec: 'utf8' });
+    await utf8.put('héllo ✓');
+    expect(await utf8.get()).toBe('héllo ✓');
+  });
+
+  it('receive() shows the delivery; taskDone takes the Delivery', async () => {
+    const q = await queue<string>({ codec: 'utf8' });
+    await q.put('x');
+    const d = await q.receive();
+    expect(d).toBeInstanceOf(Delivery);
+    expect(d).toMatchObject({ value: 'x', deliveries: 1, redelivered: false });
+    expect(await q.taskDone(d)).toBe(true);
+    await expect(q.taskDone(d)).rejects.toThrow(RangeError);
+  });
+
+  it('a second process (connection) shares the queue; join waits for every ack', async () => {
+    const name = uniqueName('shared');
+    const a = await queue<number>({ name, capacity: 4 });
+    const b = await queue<number>({ name });
+    expect(b.capacity).toBe(4);
+    await a.put(10);
+    let joined = false;
+    const join = a.join().then(() => (joined = true));
+    const item = await b.receive();
+    expect(item.value).toBe(10);
+    expect(joined).toBe(false);
+    await b.taskDone(item);
+    await join;
+    expect(joined).toBe(true);
+  });
+
+  it('put waits while capacity items are unacknowledged', async () => {
+    const q = await queue<number>({ capacity: 2 });
+    await q.put(1);
+    await q.put(2);
+    await expect(q.put(3, { timeout: 50 })).rejects.toBeInstanceOf(TimeoutError);
+    // Getting is not enough: room comes back with the acknowledgement.
+    const first = await q.receive();
+    await expect(q.put(3, { timeout: 50 })).rejects.toBeInstanceOf(TimeoutError);
+    const put = q.put(3);
+    await q.taskDone(first);
+    await put;
+    expect((await q.stats()).put).toBe(3);
+  });
+});
+
+describe('RedisQueue: timeouts, abort, close', () => {
+  it('get times out or aborts, leaving no trace', async () => {
+    const q = await queue<number>();
+    await expect(q.get({ timeout: 30 })).rejects.toBeInstanceOf(TimeoutError);
+    const controller = new AbortController();
+    const reason = new Error('stop');
+    const got = q.get({ signal: controller.signal });
+    controller.abort(reason);
+    await expect(got).rejects.toBe(reason);
+    await expect(q.get({ signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    // An item put now reaches the next get, not an abandoned one.
+    await q.put(5);
+    expect(await q.get()).toBe(5);
+  });
+
+  it('close() ends a get blocked in another process; put then throws ClosedError', async () => {
+    const name = uniqueName('close');
+    const a = await queue<number>({ name, pollInterval: 60_000 });
+    const b = await queue<number>({ name, pollInterval: 60_000 });
+    const blocked = b.get();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await a.close();
+    // pollInterval is a minute, so only CLIENT UNBLOCK can end the read in time.
+    await expect(blocked).rejects.toBeInstanceOf(ClosedError);
+    await expect(a.put(1)).rejects.toBeInstanceOf(ClosedError);
+    await expect(b.put(1)).rejects.toBeInstanceOf(ClosedError);
+    expect(b.closed).toBe(true);
+  });
+
+  it('close() drains: items left are still got, then ClosedError; for await ends', async () => {
+    const name = uniqueName('drain');
+    const a = await queue<number>({ name });
+    const b = await queue<number>({ name });
+    for (const n of [1, 2, 3]) await a.put(n);
+    await a.close();
+    expect(() => a.tryPut(4)).toThrow(ClosedError);
+    const seen: number[] = [];
+    for await (const n of b) seen.push(n);
+    expect(seen).toEqual([1, 2, 3]);
+    expect(await a.stats()).toMatchObject({ length: 0, closed: 'drain', acked: 3 });
+    await expect(b.get()).rejects.toBeInstanceOf(ClosedError);
+  });
+
+  it('close({ immediate: true }) drops what is left and ends gets at once', async () => {
+    const name = uniqueName('immediate');
+    const a = await queue<number>({ name });
+    const b = await queue<number>({ name });
+    for (const n of [1, 2, 3]) await a.put(n);
+    await a.close({ immediate: true });
+    await expect(b.get()).rejects.toBeInstanceOf(ClosedError);
+    expect(await a.stats()).toMatchObject({ length: 0, closed: 'immediate', dropped: 3 });
+    await a.join();
+    // A later drain close does not reopen the drained items.
+    await b.close();
+    expect((await b.stats()).closed).toBe('immediate');
+  });
+
+  it('a get waiting on a closed queue ends once the last pending item is acknowledged', async () => {
+    const name = uniqueName('last');
+    const a = await queue<number>({ name, pollInterval: 60_000 });
+    const b = await queue<number>({ name, pollInterval: 60_000 });
+    await a.put(1);
+    const item = await a.receive();
+    await a.close();
+    const waiting = b.get();
+    // The item is pending with `a`: b must wait (it could be reclaimed if a died).
+    const early = await Promise.race([
+      waiting.then(
+        () => 'got',
+        () => 'ended',
+      ),
+      new Promise((resolve) => setTimeout(() => resolve('waiting'), 100)),
+    ]);
+    expect(early).toBe('waiting');
+    await a.taskDone(item);
+    await expect(waiting).rejects.toBeInstanceOf(ClosedError);
+  });
+});
+
+describe('RedisQueue: bad input', () => {
+  it('refuses bad options with typed errors naming them', async () => {
+    const redis = redisUrl();
+    await expect(RedisQueue.open({ name: '' })).rejects.toThrow(/name must be a non-empty/);
+    await expect(RedisQueue.open({ name: 'x', redis, capacity: 0 })).rejects.toThrow(RangeError);
+    await expect(RedisQueue.open({ name: 'x', redis, capacity: 1.5 })).rejects.toThrow(
+      /capacity must be a positive safe integer, got 1.5/,
+    );
+    await expect(
+      RedisQueue.open({ name: 'x', redis, codec: 'yaml' as unknown as 'json' }),
+    ).rejects.toThrow(/codec must be one of/);
+    await expect(RedisQueue.open({ name: 'x', redis, claimIdle: -1 })).rejects.toThrow(/claimIdle/);
+    await expect(
+      RedisQueue.open({ name: 'x', redis, maxDeliveries: 'many' as unknown as number }),
+    ).rejects.toThrow(TypeError);
+  });
+
+  it('refuses a capacity other than the existing queue’s', async () => {
+    const name = uniqueName('cap');
+    await queue<number>({ name, capacity: 3 });
+    await expect(open({ name, capacity: 5 })).rejects.toThrow(
+      /capacity 5 differs from the capacity 3/,
+    );
+  });
+
+  it('refuses bad wait options, unencodable values and unknown acks; nothing is put', async () => {
+    const q = await queue<number>({ codec: 'int32' });
+    await expect(q.put(1, { timeout: -1 })).rejects.toThrow(RangeError);
+    await expect(q.get({ timeout: 'soon' as unknown as number })).rejects.toThrow(TypeError);
+    const utf8 = await queue<string>({ codec: 'utf8' });
+    await expect(utf8.put(42 as unknown as string)).rejects.toBeInstanceOf(CodecError);
+    await expect(utf8.taskDone('never got')).rejects.toThrow(/no delivery of it is outstanding/);
+    await expect(q.close({ immediate: 'yes' as unknown as boolean })).rejects.toThrow(TypeError);
+    expect((await utf8.stats()).put).toBe(0);
+  });
+
+  it('an undecodable item goes to the dead-letter stream with a CodecError', async () => {
+    const name = uniqueName('garbage');
+    const text = await queue<string>({ name, codec: 'utf8' });
+    const json = await queue<unknown>({ name, codec: 'json' });
+    await text.put('{not json');
+    const error = await json.get().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CodecError);
+    expect((error as CodecError).bytes).toBeDefined();
+    const dead = await json.deadLetters();
+    expect(dead).toHaveLength(1);
+    expect(dead[0]?.reason).toMatch(/^undecodable/);
+    expect((await json.stats()).length).toBe(0);
+  });
+});
