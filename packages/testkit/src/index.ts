@@ -8,6 +8,19 @@
  */
 export { AssertionError } from './assertion.js';
 export {
+  historyRecorder,
+  parseHistory,
+  readHistories,
+  checkHistory,
+  assertHistory,
+  describeHistory,
+  type HistoryEvent,
+  type HistoryOp,
+  type HistoryRecorder,
+  type HistoryDelivery,
+  type HistoryReport,
+} from './history.js';
+export {
   checkExactlyOnce,
   assertExactlyOnce,
   describeExactlyOnce,
