@@ -30,12 +30,15 @@ import {
   type Scope,
 } from './scope.js';
 import {
+  formatSchedule,
+  NATURAL,
   parseSchedule,
   pctChooser,
   randomChooser,
   replayChooser,
   runSeed,
   ScheduleMismatch,
+  type Choice,
   type Chooser,
   type Ready,
 } from './strategy.js';
@@ -74,7 +77,8 @@ interface Outcome {
   readonly explanation?: string;
   /** For a deadlock: the scenario itself returned, leaving its tasks blocked. */
   readonly leftBehind?: boolean;
-  readonly choices: readonly number[];
+  /** The decisions taken, or `undefined` for the natural run (nothing was steered). */
+  readonly choices: readonly Choice[] | undefined;
   readonly steps: readonly string[];
 }
 
@@ -93,16 +97,16 @@ interface Outcome {
 export class ExplorationError extends Error {
   /** `'error'`: the scenario threw; `'deadlock'`: nothing could go on; `'livelock'`: too many steps. */
   readonly failure: 'error' | 'deadlock' | 'livelock';
-  /** The schedule of the failing run, for {@link replay}. */
+  /** The schedule of the failing run, for {@link replay} (`"natural"` for the plain run). */
   readonly schedule: string;
   /** The seed of the exploration (undefined when replaying). */
   readonly seed: number | undefined;
-  /** The failing run's number, from 1. */
+  /** The failing run's number, from 1 (run 1 is the natural schedule). */
   readonly run: number | undefined;
   /** The steps taken, as `agent: what` lines. */
   readonly steps: readonly string[];
   constructor(outcome: Outcome, header: string, seed?: number, run?: number) {
-    const schedule = outcome.choices.join('.');
+    const schedule = outcome.choices === undefined ? NATURAL : formatSchedule(outcome.choices);
     const failure = outcome.failure ?? 'error';
     const shown = outcome.steps.length > 40 ? outcome.steps.slice(-40) : outcome.steps;
     const skipped = outcome.steps.length - shown.length;
@@ -110,7 +114,7 @@ export class ExplorationError extends Error {
       [
         header,
         describeFailure(outcome),
-        `schedule: ${JSON.stringify(schedule)}`,
+        `schedule: ${JSON.stringify(schedule)}${outcome.choices === undefined ? ' (the plain run: every continuation went on as soon as it could)' : ''}`,
         `steps:${skipped > 0 ? ` (first ${skipped} not shown)` : ''}`,
         ...shown.map((line, i) => `  ${skipped + i + 1}. ${line}`),
         `replay it with: replay(scenario, ${JSON.stringify(schedule)})`,
@@ -140,6 +144,9 @@ function describeFailure(outcome: Outcome): string {
     }
   }
 }
+
+/** Steps after which a run counts as a livelock, unless the options say otherwise. */
+const DEFAULT_MAX_STEPS = 10_000;
 
 let running = false;
 let ready: ((agent: string, resume: () => void, what: string) => void) | undefined;
@@ -202,7 +209,7 @@ export async function explore(
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
   const strategy = options.strategy ?? 'pct';
   const depth = options.depth ?? 3;
-  const maxSteps = options.maxSteps ?? 10_000;
+  const maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS;
   if (!Number.isSafeInteger(runs) || runs < 1) {
     throw new RangeError(`explore: runs must be a positive integer, got ${String(runs)}`);
   }
@@ -220,16 +227,23 @@ export async function explore(
   }
   let longest = 0;
   for (let run = 0; run < runs; run++) {
+    // Run 1 is the natural schedule, so explore() never misses what a plain run shows.
     const s = runSeed(seed, run);
     const chooser =
-      strategy === 'random' ? randomChooser(s) : pctChooser(s, depth, Math.max(longest, 8));
+      run === 0
+        ? undefined
+        : strategy === 'random'
+          ? randomChooser(s)
+          : pctChooser(s, depth, Math.max(longest, 8));
     let outcome = await execute(scenario, chooser, maxSteps, false);
-    longest = Math.max(longest, outcome.choices.length);
+    longest = Math.max(longest, outcome.choices?.length ?? outcome.steps.length);
     if (outcome.failure !== undefined) {
       outcome = await withSites(scenario, outcome);
+      const which =
+        run === 0 ? `run 1 of ${runs} (the natural schedule)` : `run ${run + 1} of ${runs}`;
       throw new ExplorationError(
         outcome,
-        `explore: run ${run + 1} of ${runs} failed (strategy ${strategy}, seed ${seed})`,
+        `explore: ${which} failed (strategy ${strategy}, seed ${seed})`,
         seed,
         run + 1,
       );
@@ -253,7 +267,10 @@ export async function replay(scenario: Scenario, schedule: string): Promise<void
     throw new TypeError(`replay: scenario must be a function, got ${typeof scenario}`);
   }
   const choices = parseSchedule(schedule);
-  const outcome = await execute(scenario, replayChooser(choices), choices.length + 1, true);
+  const outcome =
+    choices === undefined
+      ? await execute(scenario, undefined, DEFAULT_MAX_STEPS, true)
+      : await execute(scenario, replayChooser(choices), choices.length + 1, true);
   if (outcome.error instanceof ScheduleMismatch) {
     throw new Error(
       `replay: the scenario no longer follows the schedule: ${outcome.error.message}`,
@@ -262,9 +279,9 @@ export async function replay(scenario: Scenario, schedule: string): Promise<void
   if (outcome.failure !== undefined) {
     throw new ExplorationError(outcome, `replay of schedule ${JSON.stringify(schedule)} failed`);
   }
-  if (outcome.choices.length !== choices.length) {
+  if (choices !== undefined && outcome.choices?.length !== choices.length) {
     throw new Error(
-      `replay: the scenario finished after ${outcome.choices.length} of the schedule's ${choices.length} steps`,
+      `replay: the scenario finished after ${outcome.choices?.length ?? 0} of the schedule's ${choices.length} steps`,
     );
   }
 }
@@ -275,12 +292,10 @@ export async function replay(scenario: Scenario, schedule: string): Promise<void
  */
 async function withSites(scenario: Scenario, outcome: Outcome): Promise<Outcome> {
   if (outcome.failure !== 'deadlock') return outcome;
-  const again = await execute(
-    scenario,
-    replayChooser(outcome.choices),
-    outcome.choices.length + 1,
-    true,
-  );
+  const again =
+    outcome.choices === undefined
+      ? await execute(scenario, undefined, DEFAULT_MAX_STEPS, true)
+      : await execute(scenario, replayChooser(outcome.choices), outcome.choices.length + 1, true);
   const same = again.failure === 'deadlock' && again.steps.join('\n') === outcome.steps.join('\n');
   if (same) return again;
   return {
@@ -294,19 +309,24 @@ interface Pending extends Ready {
   readonly what: string;
 }
 
-/** One run under `choose`. */
+/**
+ * One run: steered by `choose`, or, without one, the natural run (every continuation goes on as
+ * soon as it can, exactly as with no explorer, while the explorer still watches for a deadlock).
+ */
 async function execute(
   scenario: Scenario,
-  choose: Chooser,
+  choose: Chooser | undefined,
   maxSteps: number,
   stacks: boolean,
 ): Promise<Outcome> {
   if (running)
     throw new Error('explore: another exploration is running; explorations cannot overlap');
   running = true;
+  const natural = choose === undefined;
   const pending: Pending[] = [];
-  const choices: number[] = [];
+  const choices: Choice[] = [];
   const steps: string[] = [];
+  let livelocked = false;
   const tracker = new WaitForTracker();
   // The agent a primitive just served: the waiter whose resumption it hands to the scheduler.
   const served = new Map<string, string>();
@@ -319,6 +339,24 @@ async function execute(
     if (subject.name !== `${subject.kind}#${subject.id}`) return `${subject.kind} ${subject.name}`;
     return `${subject.kind} (unnamed, #${mine.get(`${subject.kind}#${subject.id}`) ?? '?'} created)`;
   };
+  /**
+   * A continuation is ready. Steered runs queue it for the strategy; the natural run resumes it
+   * at once (the same promise settles in the same microtask turn as with no explorer at all)
+   * and only notes the step, parking the task for good once the run exceeds `maxSteps`, so
+   * that a task spinning through switch points cannot hang the exploration.
+   */
+  const add = (entry: Pending): void => {
+    if (!natural) {
+      pending.push(entry);
+      return;
+    }
+    if (steps.length >= maxSteps) {
+      livelocked = true;
+      return;
+    }
+    steps.push(`${entry.agent} ${entry.what}`);
+    entry.resume();
+  };
   const scheduler: Scheduler = {
     resume(resume, subject) {
       if (!mine.has(`${subject.kind}#${subject.id}`)) {
@@ -326,7 +364,7 @@ async function execute(
         return;
       }
       const agent = served.get(`${subject.kind}#${subject.id}`) ?? 'main';
-      pending.push({ agent, resume, what: `resumes from ${label(subject)}` });
+      add({ agent, resume, what: `resumes from ${label(subject)}` });
     },
     // A call that completed at once (an uncontended acquire, a put with room, a get with an
     // item) is a switch point too: the caller owns what it asked for, but its code goes on
@@ -336,7 +374,7 @@ async function execute(
         resume();
         return;
       }
-      pending.push({
+      add({
         agent: currentTask() ?? 'main',
         resume,
         what: `goes on past ${label(subject)} (did not wait)`,
@@ -344,14 +382,22 @@ async function execute(
     },
   };
   const previousScheduler = setScheduler(scheduler);
-  const previousStarter = setTaskStarter((name, start) => {
-    if (inCurrentRun()) pending.push({ agent: name, resume: start, what: 'starts' });
-    else start();
-  });
-  ready = (agent, resume, what) => pending.push({ agent, resume, what });
+  // The natural run starts tasks at once, as task() does with no explorer (a starter would add
+  // microtask turns to every start).
+  const previousStarter = setTaskStarter(
+    natural
+      ? undefined
+      : (name, start) => {
+          if (inCurrentRun()) pending.push({ agent: name, resume: start, what: 'starts' });
+          else start();
+        },
+  );
+  ready = (agent, resume, what) => add({ agent, resume, what });
   const stopTasks = observeTasks({
     started: (name) => {
-      if (inCurrentRun()) tracker.started(name);
+      if (!inCurrentRun()) return;
+      tracker.started(name);
+      if (natural) steps.push(`${name} starts`);
     },
     finished: (name) => {
       if (inCurrentRun()) tracker.finished(name);
@@ -371,6 +417,7 @@ async function execute(
   let settled = false;
   let error: unknown;
   let failed = false;
+  const recorded = (): readonly Choice[] | undefined => (natural ? undefined : choices);
   try {
     runInScope(scope, () => runNamed('main', scenario)).then(
       () => {
@@ -384,30 +431,38 @@ async function execute(
     );
     for (;;) {
       await idle(pending, scope.timers);
-      if (failed) return { failure: 'error', error, choices, steps };
+      if (failed) return { failure: 'error', error, choices: recorded(), steps };
+      if (livelocked) return { failure: 'livelock', choices: recorded(), steps };
       if (pending.length === 0) {
-        if (settled && tracker.alive.size === 0) return { choices, steps };
+        if (settled && tracker.alive.size === 0) return { choices: recorded(), steps };
         return {
           failure: 'deadlock',
           explanation: formatWaitFor(tracker.graph()),
           leftBehind: settled,
-          choices,
+          choices: recorded(),
           steps,
         };
       }
-      if (choices.length >= maxSteps) return { failure: 'livelock', choices, steps };
-      let index: number;
-      try {
-        index = choose(pending, choices.length);
-      } catch (e) {
-        return { failure: 'error', error: e, choices, steps };
+      // Decide, and while the strategy asks for a gap and something is ready, decide again
+      // after that many microtask turns, without waiting for the released code to stop.
+      for (;;) {
+        if (choices.length >= maxSteps) return { failure: 'livelock', choices, steps };
+        let choice: Choice;
+        try {
+          choice = (choose as Chooser)(pending, choices.length);
+        } catch (e) {
+          return { failure: 'error', error: e, choices, steps };
+        }
+        const [next] = pending.splice(choice.index, 1);
+        if (next === undefined)
+          throw new Error(`explore: strategy chose ${choice.index} of ${pending.length}`);
+        choices.push(choice);
+        steps.push(`${next.agent} ${next.what}${describeGap(choice.gap)}`);
+        runInScope(scope, next.resume);
+        if (choice.gap === undefined) break;
+        for (let turn = 0; turn < choice.gap; turn++) await nextTurn();
+        if (failed || pending.length === 0) break;
       }
-      const [next] = pending.splice(index, 1);
-      if (next === undefined)
-        throw new Error(`explore: strategy chose ${index} of ${pending.length}`);
-      choices.push(index);
-      steps.push(`${next.agent} ${next.what}`);
-      runInScope(scope, next.resume);
     }
   } finally {
     ready = undefined;
@@ -420,6 +475,23 @@ async function execute(
     running = false;
   }
 }
+
+/** How a step says that the next one comes before the code it released has stopped. */
+function describeGap(gap: number | undefined): string {
+  if (gap === undefined) return '';
+  if (gap === 0) return ', and at once, while it runs:';
+  return `, and ${gap} microtask turn${gap === 1 ? '' : 's'} later, while it runs:`;
+}
+
+/**
+ * One microtask turn: resolves after every microtask queued before it has run (each released
+ * task gets past about one plain `await`).
+ */
+function nextTurn(): Promise<void> {
+  return RESOLVED;
+}
+
+const RESOLVED: Promise<void> = Promise.resolve();
 
 /**
  * Lets every queued microtask run, then waits while nothing is ready but a timer set by the

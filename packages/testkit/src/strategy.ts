@@ -1,9 +1,18 @@
 /**
- * How the explorer picks which ready task goes next: uniformly at random, or by PCT
- * (Burckhardt et al., "A Randomized Scheduler with Probabilistic Guarantees of Finding Bugs",
- * ASPLOS 2010): each task gets a random priority, the highest-priority ready task always runs,
- * and at `depth - 1` random steps the running task drops below every other. A bug that needs
- * `d` ordering constraints is found with probability at least 1 / (n * k^(d-1)) per run.
+ * How the explorer picks which ready continuation goes next, and how long it lets it run alone:
+ * uniformly at random, or by PCT (Burckhardt et al., "A Randomized Scheduler with Probabilistic
+ * Guarantees of Finding Bugs", ASPLOS 2010): each task gets a random priority, the
+ * highest-priority ready task always runs, and at `depth - 1` random steps the running task drops
+ * below every other. A bug that needs `d` ordering constraints is found with probability at least
+ * 1 / (n * k^(d-1)) per run.
+ *
+ * Each choice also has a *gap*: how many microtask turns the explorer lets pass before it picks
+ * again (a turn runs every microtask queued so far, so every released task advances past about
+ * one plain `await`). No gap (`undefined`) means "let everything released run until it stops at a
+ * switch point or finishes". A small gap releases the next continuation while the previous one
+ * is still between its plain `await`s, which is how plain-`await` races are explored (see
+ * explore.ts). Both strategies draw gaps the same way: half the choices run to the next switch
+ * point, the others get a gap of 0, 1, 2, ... turns with probability 1/4, 1/8, 1/16, ...
  *
  * @module
  */
@@ -14,8 +23,22 @@ export interface Ready {
   readonly agent: string;
 }
 
-/** Picks the index of the next continuation to run among `ready` (never empty). */
-export type Chooser = (ready: readonly Ready[], step: number) => number;
+/** One decision of the explorer. */
+export interface Choice {
+  /** Which ready continuation to resume. */
+  readonly index: number;
+  /**
+   * How many microtask turns to let pass before the next decision; `undefined`: until nothing
+   * runs any more (every released task stopped at a switch point or finished).
+   */
+  readonly gap: number | undefined;
+}
+
+/** Picks the next continuation to run among `ready` (never empty), and its gap. */
+export type Chooser = (ready: readonly Ready[], step: number) => Choice;
+
+/** The largest gap a strategy draws (longer plain-await chains need the opt-in plugin). */
+export const MAX_GAP = 15;
 
 /** A seeded 32-bit generator (mulberry32): the same seed gives the same numbers everywhere. */
 export function random(seed: number): () => number {
@@ -37,10 +60,21 @@ export function runSeed(seed: number, run: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
+/** Draws a gap: none with probability 1/2, else 0, 1, 2, ... with probability 1/4, 1/8, ... */
+function drawGap(next: () => number): number | undefined {
+  const u = next();
+  if (u < 0.5) return undefined;
+  // u in [0.5, 1): 1 - u in (0, 0.5]; each halving is one more turn.
+  return Math.min(MAX_GAP, Math.floor(-Math.log2(1 - u)) - 1);
+}
+
 /** Uniformly random choices. */
 export function randomChooser(seed: number): Chooser {
   const next = random(seed);
-  return (ready) => Math.floor(next() * ready.length);
+  return (ready) => {
+    const index = Math.floor(next() * ready.length);
+    return { index, gap: drawGap(next) };
+  };
 }
 
 /**
@@ -69,12 +103,12 @@ export function pctChooser(seed: number, depth: number, steps: number): Chooser 
     }
     const low = changes.get(step);
     if (low !== undefined) priority.set((ready[best] as Ready).agent, low);
-    return best;
+    return { index: best, gap: drawGap(next) };
   };
 }
 
 /** Follows a recorded schedule; throws when the run no longer matches it. */
-export function replayChooser(choices: readonly number[]): Chooser {
+export function replayChooser(choices: readonly Choice[]): Chooser {
   return (ready, step) => {
     const choice = choices[step];
     if (choice === undefined) {
@@ -82,9 +116,9 @@ export function replayChooser(choices: readonly number[]): Chooser {
         `the schedule ends after ${choices.length} steps, but the run goes on`,
       );
     }
-    if (choice >= ready.length) {
+    if (choice.index >= ready.length) {
       throw new ScheduleMismatch(
-        `at step ${step} the schedule picks #${choice}, but only ${ready.length} ${ready.length === 1 ? 'task is' : 'tasks are'} ready`,
+        `at step ${step} the schedule picks #${choice.index}, but only ${ready.length} ${ready.length === 1 ? 'task is' : 'tasks are'} ready`,
       );
     }
     return choice;
@@ -99,18 +133,39 @@ export class ScheduleMismatch extends Error {
   }
 }
 
-/** `"0.1.1.0"` -> `[0, 1, 1, 0]`. */
-export function parseSchedule(schedule: string): number[] {
+/** The schedule of the natural run: nothing is steered, every continuation goes on at once. */
+export const NATURAL = 'natural';
+
+/** `[{ index: 0, gap: 1 }, { index: 1, gap: undefined }]` -> `"0+1.1"`. */
+export function formatSchedule(choices: readonly Choice[]): string {
+  return choices
+    .map((choice) =>
+      choice.gap === undefined ? `${choice.index}` : `${choice.index}+${choice.gap}`,
+    )
+    .join('.');
+}
+
+/**
+ * `"0+1.1.0"` -> `[{ index: 0, gap: 1 }, { index: 1 }, { index: 0 }]`: each step is the index of
+ * the continuation resumed, and after a `+` the microtask turns let pass before the next step.
+ * `"natural"` (the plain run) parses to `undefined`.
+ */
+export function parseSchedule(schedule: string): Choice[] | undefined {
   if (typeof schedule !== 'string') {
     throw new TypeError(`replay: schedule must be a string, got ${typeof schedule}`);
   }
   const body = schedule.includes(':') ? schedule.slice(schedule.lastIndexOf(':') + 1) : schedule;
+  if (body.trim() === NATURAL) return undefined;
   if (body === '') return [];
   return body.split('.').map((part, i) => {
-    const n = Number(part);
-    if (!/^\d+$/.test(part) || !Number.isSafeInteger(n)) {
-      throw new TypeError(`replay: schedule step ${i} is ${JSON.stringify(part)}, not an index`);
+    const match = /^(\d+)(?:\+(\d+))?$/.exec(part);
+    const index = Number(match?.[1]);
+    const gap = match?.[2] === undefined ? undefined : Number(match[2]);
+    if (match === null || !Number.isSafeInteger(index) || (gap !== undefined && gap > MAX_GAP)) {
+      throw new TypeError(
+        `replay: schedule step ${i} is ${JSON.stringify(part)}, not an index (optionally +turns, at most ${MAX_GAP})`,
+      );
     }
-    return n;
+    return { index, gap };
   });
 }

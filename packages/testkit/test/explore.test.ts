@@ -203,21 +203,21 @@ describe('explore', () => {
       explore(twoLocks, { seed: 3, strategy: 'random' }),
     )) as ExplorationError;
     expect(normalise(error.message)).toMatchInlineSnapshot(`
-      "explore: run 2 of 1000 failed (strategy random, seed 3)
+      "explore: run 1 of 1000 (the natural schedule) failed (strategy random, seed 3)
       deadlock: nothing is ready, no timer is pending, and the scenario has not finished
       cycle:
-        B waits for Lock a since <t> (at test/explore.test.ts:<line>), held by A since <t> (acquired at test/explore.test.ts:<line>)
         A waits for Lock b since <t> (at test/explore.test.ts:<line>), held by B since <t> (acquired at test/explore.test.ts:<line>)
-        and so back to B
-      schedule: "0.0.1.1.0.0"
+        B waits for Lock a since <t> (at test/explore.test.ts:<line>), held by A since <t> (acquired at test/explore.test.ts:<line>)
+        and so back to A
+      schedule: "natural" (the plain run: every continuation went on as soon as it could)
       steps:
         1. A starts
-        2. B starts
-        3. B goes on past Lock b (did not wait)
-        4. B goes on after checkpoint()
-        5. A goes on past Lock a (did not wait)
-        6. A goes on after checkpoint()
-      replay it with: replay(scenario, "0.0.1.1.0.0")"
+        2. A goes on past Lock a (did not wait)
+        3. B starts
+        4. B goes on past Lock b (did not wait)
+        5. A goes on after checkpoint()
+        6. B goes on after checkpoint()
+      replay it with: replay(scenario, "natural")"
     `);
   });
 
@@ -341,14 +341,14 @@ describe('explore', () => {
     )) as ExplorationError;
     expect(error.failure).toBe('deadlock');
     expect(normalise(error.message)).toMatchInlineSnapshot(`
-      "explore: run 1 of 1 failed (strategy pct, seed 1)
+      "explore: run 1 of 1 (the natural schedule) failed (strategy pct, seed 1)
       deadlock: the scenario returned, leaving tasks blocked for ever
       blocked:
         forgotten waits for Semaphore gate since <t> (at test/explore.test.ts:<line>), and no task holds one of its permits to release (a release that never came?)
-      schedule: "0"
+      schedule: "natural" (the plain run: every continuation went on as soon as it could)
       steps:
         1. forgotten starts
-      replay it with: replay(scenario, "0")"
+      replay it with: replay(scenario, "natural")"
     `);
   });
 
@@ -365,9 +365,9 @@ describe('explore', () => {
     )) as ExplorationError;
     expect(error.failure).toBe('livelock');
     expect(error.message.split('\n').slice(0, 4)).toEqual([
-      'explore: run 1 of 1 failed (strategy pct, seed 1)',
+      'explore: run 1 of 1 (the natural schedule) failed (strategy pct, seed 1)',
       'livelock: still running after 20 steps',
-      `schedule: "${Array(20).fill(0).join('.')}"`,
+      'schedule: "natural" (the plain run: every continuation went on as soon as it could)',
       'steps:',
     ]);
   });
