@@ -34,11 +34,15 @@ export default defineConfig({
     },
   ],
   webServer: {
-    // The built app, served by `vite preview` with the same COOP/COEP headers as `vite dev`.
-    command: `pnpm --filter @baton/playground exec vite preview --host 127.0.0.1 --port ${PORT} --strictPort`,
+    // The app built with the e2e lab pages (BATON_LAB=1, into dist/e2e; the production build has
+    // no lab pages), served by `vite preview` with the same COOP/COEP headers as `vite dev`.
+    command:
+      'pnpm --filter @baton/playground exec vite build --outDir dist/e2e --emptyOutDir --logLevel warn' +
+      ` && pnpm --filter @baton/playground exec vite preview --outDir dist/e2e --host 127.0.0.1 --port ${PORT} --strictPort`,
     url: `http://127.0.0.1:${PORT}`,
     reuseExistingServer: !process.env.CI,
-    timeout: 60_000,
+    env: { BATON_LAB: '1' },
+    timeout: 240_000,
     stdout: 'ignore',
     stderr: 'pipe',
   },

@@ -2,13 +2,15 @@ import { existsSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'vitest/config';
-import { isolationHeaders } from './isolation.js';
+import { isolationHeaders } from './isolation-headers.js';
 
 // Pages under lab/ are small harnesses that the e2e suite drives (e.g. a SharedQueue between two
-// Web Workers); they are built beside the app so that `vite preview` serves them too.
+// Web Workers). They are not part of the playground: only a build with BATON_LAB=1 (the e2e
+// suite's, into dist-e2e/) includes them, so that `vite preview` serves them there.
 const labDir = resolve(import.meta.dirname, 'lab');
+const withLab = process.env.BATON_LAB === '1';
 const labPages = Object.fromEntries(
-  (existsSync(labDir) ? readdirSync(labDir) : [])
+  (withLab && existsSync(labDir) ? readdirSync(labDir) : [])
     .filter((name) => name.endsWith('.html'))
     .map((name) => [`lab/${name.slice(0, -'.html'.length)}`, resolve(labDir, name)]),
 );

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Settings } from './runtime/protocol.js';
+import type { Settings } from './runtime/common/protocol.js';
 import { DEFAULT_SETTINGS } from './settings.js';
 
 export interface Example {

@@ -1,7 +1,7 @@
 import { mount } from 'svelte';
 import App from './App.svelte';
 import { ensureIsolation } from './coi.js';
-import { isolationStatus } from './isolation.js';
+import { isolationStatus } from './isolation-status.js';
 
 const target = document.getElementById('app');
 if (target === null) throw new Error('index.html lacks the #app element');

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Settings } from './runtime/protocol.js';
+import type { Settings } from './runtime/common/protocol.js';
 
 /** Each setting's label, bounds and default. */
 export const SETTING_FIELDS = {

@@ -9,7 +9,7 @@
  */
 // lz-string is CommonJS: a default import works in Vite, vitest and Node alike.
 import LZString from 'lz-string';
-import type { Language, Settings } from './runtime/protocol.js';
+import type { Language, Settings } from './runtime/common/protocol.js';
 import { checkSettings } from './settings.js';
 
 /** What a shared link or a saved session holds. */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createApi, FINISH, LOG_LIMIT } from '../src/runtime/api.js';
-import { Reporter } from '../src/runtime/reporter.js';
-import type { Backends, PermitBackend, QueueBackend } from '../src/runtime/backends.js';
-import type { WorkerEvent } from '../src/runtime/protocol.js';
+import { createApi, FINISH, LOG_LIMIT } from '../src/runtime/worker/api/index.js';
+import { Reporter } from '../src/runtime/worker/reporter.js';
+import type { Backends, PermitBackend, QueueBackend } from '../src/runtime/worker/backends.js';
+import type { WorkerEvent } from '../src/runtime/common/protocol.js';
 import { DEFAULT_SETTINGS } from '../src/settings.js';
 
 // In-thread stand-ins for the shared primitives: enough to check what the API reports and
@@ -154,7 +154,7 @@ describe('worker API', () => {
     expect(() => lock.release()).toThrow('release unlocked lock');
     lock.acquire();
     expect(events()).toEqual([
-      { seq: 0, kind: 'log', text: 'released failed: release unlocked lock' },
+      { seq: 0, kind: 'log', text: 'release l failed: release unlocked lock' },
       { seq: 1, kind: 'acquired', prim: 'lock', name: 'l' },
     ]);
   });

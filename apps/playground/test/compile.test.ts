@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CompileError, compile, describeError, safeString } from '../src/runtime/compile.js';
+import { CompileError, compile, describeError, safeString } from '../src/runtime/common/compile.js';
 
 const compileError = async (promise: Promise<unknown>) => {
   try {

@@ -2,10 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import Console from '../src/components/Console.svelte';
 import VerdictView from '../src/components/Verdict.svelte';
-import { RunModel } from '../src/runtime/model.js';
-import { workerSpecs } from '../src/runtime/run.js';
-import { snapshot } from '../src/runtime/snapshot.js';
-import { account, decide, explainDeadlock, type ItemRecord } from '../src/runtime/verdict.js';
+import { RunModel } from '../src/runtime/page/model.js';
+import { workerSpecs } from '../src/runtime/page/run.js';
+import { snapshot } from '../src/runtime/page/snapshot.js';
+import { account, decide, explainDeadlock, type ItemRecord } from '../src/runtime/page/verdict.js';
 import { DEFAULT_SETTINGS } from '../src/settings.js';
 import { render } from './render.js';
 

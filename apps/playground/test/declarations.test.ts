@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { DeclarationError, scanDeclarations, stripComments } from '../src/runtime/declarations.js';
+import {
+  DeclarationError,
+  scanDeclarations,
+  stripComments,
+} from '../src/runtime/page/declarations.js';
 import { DEFAULT_SETTINGS } from '../src/settings.js';
 
 describe('scanDeclarations', () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { isolationHeaders } from '../isolation.js';
-import { isolationStatus } from '../src/isolation.js';
+import { isolationHeaders } from '../isolation-headers.js';
+import { isolationStatus } from '../src/isolation-status.js';
 
 describe('cross-origin isolation', () => {
   afterEach(() => vi.unstubAllGlobals());

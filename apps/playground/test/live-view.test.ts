@@ -2,10 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import Resources from '../src/components/Resources.svelte';
 import Timeline from '../src/components/Timeline.svelte';
-import { RunModel } from '../src/runtime/model.js';
-import type { Declarations, EventBody, Settings } from '../src/runtime/protocol.js';
-import { workerSpecs } from '../src/runtime/run.js';
-import { snapshot, type RunView } from '../src/runtime/snapshot.js';
+import { RunModel } from '../src/runtime/page/model.js';
+import type { Declarations, EventBody, Settings } from '../src/runtime/common/protocol.js';
+import { workerSpecs } from '../src/runtime/page/run.js';
+import { snapshot, type RunView } from '../src/runtime/page/snapshot.js';
 import { DEFAULT_SETTINGS } from '../src/settings.js';
 import { render, unmountAll } from './render.js';
 
@@ -116,7 +116,7 @@ describe('Timeline', () => {
     run.send(1, { kind: 'started' }, { kind: 'sleep', ms: 250 });
     let el = renderTimeline(run.view());
     expect(laneRows(el)).toEqual([
-      { name: 'producer 1', state: 'blocked', status: 'blocked on queue (not_full)' },
+      { name: 'producer 1', state: 'blocked', status: 'blocked on room in the queue' },
       { name: 'consumer 1', state: 'sleeping', status: 'sleep(250)' },
     ]);
     // The consumer wakes and takes the item, which lets the producer go on; the consumer takes
@@ -129,7 +129,7 @@ describe('Timeline', () => {
     el = renderTimeline(run.view());
     expect(laneRows(el)).toEqual([
       { name: 'producer 1', state: 'running', status: 'running' },
-      { name: 'consumer 1', state: 'blocked', status: 'blocked on queue (not_empty)' },
+      { name: 'consumer 1', state: 'blocked', status: 'blocked on an item in the queue' },
     ]);
     expect(el.textContent).toContain('0 to 1');
   });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { GAP_PATIENCE_MS, RunModel } from '../src/runtime/model.js';
-import type { EventBody, WorkerEvent } from '../src/runtime/protocol.js';
-import { workerSpecs } from '../src/runtime/run.js';
-import { snapshot } from '../src/runtime/snapshot.js';
-import { isStuck } from '../src/runtime/verdict.js';
+import { GAP_PATIENCE_MS, RunModel } from '../src/runtime/page/model.js';
+import type { EventBody, WorkerEvent } from '../src/runtime/common/protocol.js';
+import { workerSpecs } from '../src/runtime/page/run.js';
+import { snapshot } from '../src/runtime/page/snapshot.js';
+import { isStuck } from '../src/runtime/page/verdict.js';
 import { DEFAULT_SETTINGS } from '../src/settings.js';
 
 const settings = { ...DEFAULT_SETTINGS, capacity: 2 };
@@ -87,7 +87,7 @@ describe('RunModel', () => {
     expect(consumer?.segments.map((s) => [s.state, s.label])).toEqual([
       ['starting', ''],
       ['running', ''],
-      ['blocked', 'queue (not_empty)'],
+      ['blocked', 'an item in the queue'],
       ['running', ''],
     ]);
     expect(model.queue).toEqual({ size: 0, peak: 1, capacity: 2 });

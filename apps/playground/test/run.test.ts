@@ -1,7 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { EventBatch, EventBody, InitMessage, WorkerEvent } from '../src/runtime/protocol.js';
-import { GAP_PATIENCE_MS } from '../src/runtime/model.js';
-import { DEADLOCK_QUIET_MS, Run, type Program } from '../src/runtime/run.js';
+import type {
+  EventBatch,
+  EventBody,
+  InitMessage,
+  WorkerEvent,
+} from '../src/runtime/common/protocol.js';
+import { GAP_PATIENCE_MS } from '../src/runtime/page/model.js';
+import { DEADLOCK_QUIET_MS, Run, type Program } from '../src/runtime/page/run.js';
 import { DEFAULT_SETTINGS } from '../src/settings.js';
 
 /** Plays a worker: records what the page sent and lets the test answer with events. */

@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { flushSync } from 'svelte';
 import { describe, expect, it } from 'vitest';
-import type { Settings } from '../src/runtime/protocol.js';
+import type { Settings } from '../src/runtime/common/protocol.js';
 import { checkSettings, DEFAULT_SETTINGS, SETTING_FIELDS } from '../src/settings.js';
 import { render } from './render.js';
 import SettingsFormHost from './SettingsFormHost.svelte';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ItemId } from '../src/runtime/protocol.js';
+import type { ItemId } from '../src/runtime/common/protocol.js';
 import {
   account,
   decide,
@@ -8,7 +8,7 @@ import {
   isStuck,
   type ItemRecord,
   type WaitGraph,
-} from '../src/runtime/verdict.js';
+} from '../src/runtime/page/verdict.js';
 
 const rec = (from: number, n: number, worker: number, value = String(n)): ItemRecord => ({
   item: [from, n] as ItemId,

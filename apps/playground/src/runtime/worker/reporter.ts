@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { EventBody, WorkerEvent } from './protocol.js';
+import type { EventBody, WorkerEvent } from '../common/protocol.js';
 
 /** Sends numbered events to the page in batches. */
 export class Reporter {
@@ -12,19 +12,24 @@ export class Reporter {
   readonly #startedAt: number;
   readonly #post: (events: WorkerEvent[]) => void;
   readonly #clock: () => number;
+  readonly #where: (() => number | undefined) | undefined;
   #batch: WorkerEvent[] = [];
   #lastFlush = 0;
 
   /**
    * @param clock - the page's clock in milliseconds (`timeOrigin + now()`); tests pass a fixed
    *   one so that batching does not depend on how fast the machine runs them.
+   * @param where - the line of the user's code making the current call, if known; every event
+   *   carries it, so the page can show each worker's line at any moment of the run.
    */
   constructor(
     sequence: Int32Array,
     startedAt: number,
     post: (events: WorkerEvent[]) => void,
     clock: () => number = () => performance.timeOrigin + performance.now(),
+    where?: () => number | undefined,
   ) {
+    this.#where = where;
     this.#sequence = sequence;
     this.#startedAt = startedAt;
     this.#post = post;
@@ -44,7 +49,10 @@ export class Reporter {
   /** Records `body` with a number drawn now (or `seq`, drawn earlier). */
   emit(body: EventBody, seq = this.draw()): void {
     const t = this.now();
-    this.#batch.push({ ...body, seq, t } as WorkerEvent);
+    const line = this.#where?.();
+    this.#batch.push(
+      (line === undefined ? { ...body, seq, t } : { ...body, seq, t, line }) as WorkerEvent,
+    );
     // Send at once unless this worker sent less than 1 ms ago: a slow worker's events reach the
     // page immediately (even if its code then spins in a loop that never calls the API), and a
     // busy worker's are batched, so it cannot flood the page with messages.

@@ -11,6 +11,8 @@
  * @module
  */
 
+import type { ControlHandles } from './control.js';
+
 /** Which pane's code a worker runs. */
 export type Role = 'producer' | 'consumer';
 
@@ -73,6 +75,10 @@ export interface InitMessage {
   readonly handles: SharedHandles;
   /** `performance.timeOrigin + performance.now()` on the page when the run started. */
   readonly startedAt: number;
+  /** The control block: step mode, replay, and the recorded order of passes. */
+  readonly control: ControlHandles;
+  /** Seed of `random()` (each worker adds its id): a replay draws the same numbers. */
+  readonly seed: number;
 }
 
 /** A primitive kind, as the live view and the verdict name it. */
@@ -102,8 +108,11 @@ export interface UserError {
   readonly location?: SourceLocation;
 }
 
-/** What a worker reports. `t` is milliseconds since the run started. */
-export type WorkerEvent = { readonly seq: number; readonly t: number } & (
+/**
+ * What a worker reports. `t` is milliseconds since the run started; `line`, when known, is the
+ * line of the pane's code that made the call.
+ */
+export type WorkerEvent = { readonly seq: number; readonly t: number; readonly line?: number } & (
   | { readonly kind: 'started' }
   | { readonly kind: 'log'; readonly text: string }
   | { readonly kind: 'block'; readonly on: WaitTarget }
@@ -128,6 +137,14 @@ export type WorkerEvent = { readonly seq: number; readonly t: number } & (
       /** How many times in a row this worker read the same item (cells only; default 1). */
       readonly times?: number;
     }
+  | {
+      /** Under the page's control: what the worker will do when granted its next step. */
+      readonly kind: 'intent';
+      readonly op: string;
+      readonly target: string;
+      /** Whether its last attempt could not go on (it retries when granted). */
+      readonly blocked: boolean;
+    }
   | { readonly kind: 'done' }
   | { readonly kind: 'failed'; readonly error: UserError }
 );
@@ -143,4 +160,4 @@ export interface EventBatch {
 export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /** An event before the worker has numbered and timed it. */
-export type EventBody = DistributiveOmit<WorkerEvent, 'seq' | 't'>;
+export type EventBody = DistributiveOmit<WorkerEvent, 'seq' | 't' | 'line'>;

@@ -1,7 +1,7 @@
 /**
  * The run's shared objects, made of `@baton/core`'s shared-memory primitives: created on the
- * page ({@link createShared}), sent to each worker as handles, and rebuilt there
- * ({@link openBackends}).
+ * page ({@link createShared}) and sent to each worker as handles, which rebuilds them with
+ * `openBackends` (`../worker/backends.ts`).
  *
  * Each run gets its own agent registry, so that `findDeadlock()` reads only this run's workers
  * and locks, and the page names itself `setup` in it (it holds the locks declared
@@ -19,10 +19,8 @@ import {
   useRegistry,
   type Deadlock,
   type SharedHandle,
-  type SharedQueueHandle,
 } from '@baton/core';
-import type { Backends, EventBackend, PermitBackend, QueueBackend } from './backends.js';
-import type { Declarations, Settings, SharedHandles } from './protocol.js';
+import type { Declarations, Settings, SharedHandles } from '../common/protocol.js';
 
 /** The page's side of a run's shared objects. */
 export interface SharedRun {
@@ -76,55 +74,5 @@ export function createShared(declarations: Declarations, settings: Settings): Sh
       sequence: new SharedArrayBuffer(4),
     },
     findDeadlock: () => registry.findDeadlock(),
-  };
-}
-
-/** Rebuilds the run's shared objects in a worker, named `agent` in the registry. */
-export function openBackends(handles: SharedHandles, agent: string): Backends {
-  registerAgent(agent);
-  const queue = SharedQueue.from(handles.queue as SharedQueueHandle);
-  const permits = (
-    table: Readonly<Record<string, unknown>>,
-    from: (handle: unknown) => PermitBackend,
-  ): Map<string, PermitBackend> =>
-    new Map(Object.entries(table).map(([name, handle]) => [name, from(handle)]));
-  const queueBackend: QueueBackend = {
-    tryPut: (value) => queue.tryPut(value),
-    putSync: (value) => queue.putSync(value),
-    put: (value) => queue.put(value),
-    tryGet: () => queue.tryGet(),
-    getSync: () => queue.getSync(),
-    get: () => queue.get(),
-    get size() {
-      return queue.size;
-    },
-    get capacity() {
-      return queue.capacity;
-    },
-  };
-  return {
-    queue: queueBackend,
-    locks: permits(handles.locks, (h) => SharedLock.from(h as SharedHandle<'SharedLock'>)),
-    semaphores: permits(handles.semaphores, (h) =>
-      SharedSemaphore.from(h as SharedHandle<'SharedSemaphore'>),
-    ),
-    events: new Map(
-      Object.entries(handles.events).map(([name, handle]): [string, EventBackend] => {
-        const event = SharedEvent.from(handle as SharedHandle<'SharedEvent'>);
-        return [
-          name,
-          {
-            isSet: () => event.isSet,
-            set: () => event.set(),
-            clear: () => event.clear(),
-            waitSync: () => event.waitSync(),
-            wait: () => event.wait(),
-          },
-        ];
-      }),
-    ),
-    cells: new Map(
-      Object.entries(handles.cells).map(([name, buffer]) => [name, new Int32Array(buffer, 0, 2)]),
-    ),
   };
 }

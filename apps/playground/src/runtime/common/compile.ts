@@ -129,6 +129,9 @@ export function describeError(error: unknown, file: string): UserError {
 /** A short, never-throwing string of any value, for logs and error messages. */
 export function safeString(value: unknown): string {
   if (typeof value === 'string') return value;
+  // JSON would write Infinity and NaN as "null", and refuse a bigint.
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  if (typeof value === 'bigint') return `${value}n`;
   try {
     if (value === undefined || typeof value === 'function' || typeof value === 'symbol') {
       return String(value);

@@ -7,8 +7,15 @@
  */
 import { scanDeclarations } from './declarations.js';
 import { RunModel } from './model.js';
-import type { EventBatch, InitMessage, Language, Settings, WorkerSpec } from './protocol.js';
+import type {
+  EventBatch,
+  InitMessage,
+  Language,
+  Settings,
+  WorkerSpec,
+} from '../common/protocol.js';
 import { createShared, type SharedRun } from './shared.js';
+import { Stepper } from './stepper.js';
 import {
   account,
   decide,
@@ -45,11 +52,22 @@ export function workerSpecs(settings: Settings): WorkerSpec[] {
   return specs;
 }
 
-/** Creates a worker running `worker.ts`; replaceable in tests. */
+/** How a run is driven. */
+export interface RunOptions {
+  /** `'step'`: the page holds every worker before each primitive call (step mode, replay). */
+  readonly mode?: 'free' | 'step';
+  /** Seed of the workers' `random()`; a replay passes the recorded one. */
+  readonly seed?: number;
+}
+
+/** Creates a worker running `worker/main.ts`; replaceable in tests. */
 export type WorkerFactory = (spec: WorkerSpec) => Worker;
 
 const spawn = (): Worker =>
-  new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'baton worker' });
+  new Worker(new URL('../worker/main.ts', import.meta.url), {
+    type: 'module',
+    name: 'baton worker',
+  });
 
 /**
  * Workers started ahead of time, waiting for their `init` message: loading and evaluating the
@@ -90,6 +108,12 @@ export class Run {
   readonly #shared: SharedRun;
   #lastReceived = performance.now();
   readonly #onEnd: (run: Run) => void;
+  /** Step mode, replay, and the recorded order of passes. */
+  readonly stepper: Stepper;
+  /** Seed of the workers' `random()`. */
+  readonly seed: number;
+  /** The order of passes when the run ended (see {@link Stepper.schedule}). */
+  schedule: readonly number[] = [];
 
   /**
    * Starts the run at once.
@@ -100,8 +124,10 @@ export class Run {
     program: Program,
     onEnd: (run: Run) => void,
     factory: WorkerFactory = defaultFactory,
+    options: RunOptions = {},
   ) {
     this.#onEnd = onEnd;
+    this.seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
     const { settings } = program;
     const declarations = scanDeclarations(
       { producer: program.producer, consumer: program.consumer },
@@ -110,6 +136,7 @@ export class Run {
     this.specs = workerSpecs(settings);
     this.model = new RunModel(this.specs, declarations, settings);
     this.#shared = createShared(declarations, settings);
+    this.stepper = new Stepper(this.specs.length, options.mode === 'step');
     const { handles } = this.#shared;
     const epoch = performance.timeOrigin + performance.now();
     for (const spec of this.specs) {
@@ -136,6 +163,8 @@ export class Run {
         declarations,
         handles,
         startedAt: epoch,
+        control: this.stepper.handles,
+        seed: this.seed,
       };
       worker.postMessage(init);
       this.#workers.push(worker);
@@ -156,6 +185,17 @@ export class Run {
     this.model.drain(false, performance.now());
     if (this.model.finished && !this.model.waitingForEvents) {
       this.#end(false);
+      return true;
+    }
+    // Code that does not compile: say so now, without waiting for the others to look stuck.
+    if (this.model.errors.some((e) => e.error.phase === 'syntax')) {
+      this.#end(false);
+      return true;
+    }
+    // Stepped into a state where nobody can take a step: a deadlock, known without waiting.
+    if (this.stepper.stuck) {
+      this.model.drain(true);
+      this.#end(true);
       return true;
     }
     if (
@@ -188,6 +228,28 @@ export class Run {
   }
 
   /**
+   * Lets worker `w` take its next step (step mode), then checks whether the run ended.
+   *
+   * @example
+   * ```ts
+   * const run = new Run(program, onEnd, undefined, { mode: 'step' });
+   * await run.step(0); // producer 1 makes its first primitive call
+   * ```
+   */
+  async step(w: number): Promise<void> {
+    if (this.verdict !== null) return;
+    const lane = this.model.lanes[w];
+    if (lane !== undefined) lane.intent = null;
+    await this.stepper.step(w);
+    this.tick();
+  }
+
+  /** Leaves step mode: every worker goes on by itself. */
+  release(): void {
+    this.stepper.release();
+  }
+
+  /**
    * The deadlock in words, from the page's wait-for graph; plus, when the core's shared agent
    * registry (read from shared memory, not from events) finds one too, its own account.
    */
@@ -205,6 +267,7 @@ export class Run {
   }
 
   #finish({ stopped, deadlocked }: { stopped: boolean; deadlocked: boolean }): void {
+    this.schedule = this.stepper.schedule();
     const t = Math.max(this.model.now, performance.now() - this.startedAt);
     const deadlock = deadlocked ? this.#explain() : null;
     this.model.stopLive(t, deadlocked ? 'blocked' : 'stopped');

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ItemId, UserError, WaitTarget } from './protocol.js';
+import type { ItemId, UserError, WaitTarget } from '../common/protocol.js';
 
 /** One produced or consumed item, as recorded from the workers' `put`/`get` events. */
 export interface ItemRecord {

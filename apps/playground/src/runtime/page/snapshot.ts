@@ -5,7 +5,7 @@
  * @module
  */
 import { targetLabel, type ConsoleLine, type RunModel, type Segment } from './model.js';
-import type { Role } from './protocol.js';
+import type { Role } from '../common/protocol.js';
 import type { LaneState } from './verdict.js';
 
 export interface LaneView {

@@ -4,11 +4,12 @@
  *
  * @module
  */
-import { API_NAMES, createApi } from './api.js';
-import { compile, describeError } from './compile.js';
-import type { EventBatch, InitMessage, WorkerEvent } from './protocol.js';
+import { compile, describeError, locate } from '../common/compile.js';
+import type { EventBatch, InitMessage, WorkerEvent } from '../common/protocol.js';
+import { API_NAMES, createApi } from './api/index.js';
+import { openBackends } from './backends.js';
+import { openGate } from './gate.js';
 import { Reporter } from './reporter.js';
-import { openBackends } from './shared.js';
 
 const scope = self as unknown as {
   onmessage: ((event: MessageEvent<InitMessage>) => void) | null;
@@ -26,16 +27,30 @@ scope.onmessage = (message) => {
 
 async function run(init: InitMessage): Promise<void> {
   const { worker } = init;
+  const file = `${worker.role}.${init.language}`;
   const post = (events: WorkerEvent[]): void =>
     scope.postMessage({ type: 'events', worker: worker.id, events });
-  const reporter = new Reporter(new Int32Array(init.handles.sequence), init.startedAt, post);
-  const file = `${worker.role}.${init.language}`;
+  // The API's own frames sit between a call's event and the user's line.
+  Error.stackTraceLimit = Math.max(Error.stackTraceLimit, 30);
+  const where = (): number | undefined => locate(new Error(), file)?.line;
+  const reporter = new Reporter(
+    new Int32Array(init.handles.sequence),
+    init.startedAt,
+    post,
+    undefined,
+    where,
+  );
+  const gate = openGate(init.control, worker.id, (intent, blocked) => {
+    if (intent !== null) reporter.emit({ kind: 'intent', ...intent, blocked });
+    reporter.flush();
+  });
   let ended = false;
   const fail = (error: unknown): void => {
     if (ended) return;
     ended = true;
     reporter.emit({ kind: 'failed', error: describeError(error, file) });
     reporter.flush();
+    gate.end();
   };
   // Errors thrown later from a timer or a promise nobody awaited still end this worker's run.
   scope.addEventListener('error', (event) => fail((event as ErrorEvent).error));
@@ -46,12 +61,22 @@ async function run(init: InitMessage): Promise<void> {
   reporter.emit({ kind: 'started' });
   try {
     const body = await compile(init.source, init.language, API_NAMES, file);
-    const api = createApi(worker, init.settings, openBackends(init.handles, worker.name), reporter);
+    const api = createApi(
+      worker,
+      init.settings,
+      openBackends(init.handles, worker.name),
+      reporter,
+      {
+        gate,
+        seed: init.seed,
+      },
+    );
     await body(...API_NAMES.map((name) => api[name]));
     if (!ended) {
       ended = true;
       reporter.emit({ kind: 'done' });
       reporter.flush();
+      gate.end();
     }
   } catch (error) {
     fail(error);

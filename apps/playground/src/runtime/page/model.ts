@@ -19,7 +19,7 @@ import type {
   WaitTarget,
   WorkerEvent,
   WorkerSpec,
-} from './protocol.js';
+} from '../common/protocol.js';
 import type { ItemRecord, LaneState, WaitGraph } from './verdict.js';
 
 /** Colours of the lanes and console lines, in worker order; readable on white and on dark. */
@@ -46,12 +46,24 @@ export interface Segment {
   to: number | null;
 }
 
+/** Under the page's control: what a worker will do when granted its next step. */
+export interface Intent {
+  readonly op: string;
+  readonly target: string;
+  readonly blocked: boolean;
+  readonly line: number | undefined;
+}
+
 export interface Lane {
   readonly worker: WorkerSpec;
   readonly colour: string;
   state: LaneState;
   waitingFor: WaitTarget | undefined;
   segments: Segment[];
+  /** Set while the worker is parked by the page (step mode), cleared when it goes on. */
+  intent: Intent | null;
+  /** The line of its code the worker was last seen on. */
+  line: number | undefined;
 }
 
 export interface ConsoleLine {
@@ -69,12 +81,19 @@ export const GAP_PATIENCE_MS = 250;
 export const CONSOLE_LIMIT = 2000;
 /** How many segments a lane keeps; older ones are merged into a summary count. */
 export const SEGMENT_LIMIT = 4000;
+/** Characters the console keeps in all; the oldest lines go first beyond it. */
+export const CONSOLE_CHARS = 1_000_000;
+/** Events the model keeps for scrubbing through the run; later ones are not scrubbable. */
+export const HISTORY_LIMIT = 50_000;
 
-/** How `target` reads in a lane and in the locks table. */
+/** How `target` reads in a lane and in the locks table, in the user's words. */
 export function targetLabel(target: WaitTarget): string {
-  return target.kind === 'queue'
-    ? `${target.name} (${target.for})`
-    : `${target.kind} ${target.name}`;
+  if (target.kind === 'queue') {
+    return target.for === 'not_empty'
+      ? `an item in the ${target.name}`
+      : `room in the ${target.name}`;
+  }
+  return `${target.kind} ${target.name}`;
 }
 
 export class RunModel {
@@ -96,6 +115,14 @@ export class RunModel {
   now = 0;
   /** How many events were applied. */
   applied = 0;
+  /** Every applied event in order (up to {@link HISTORY_LIMIT}), to rebuild any moment. */
+  readonly history: { readonly worker: number; readonly event: WorkerEvent }[] = [];
+  #consoleChars = 0;
+  readonly #setup: {
+    workers: readonly WorkerSpec[];
+    declarations: Declarations;
+    settings: Settings;
+  };
 
   #next = 0;
   /** When (page clock) the current gap in the sequence was first seen. */
@@ -103,12 +130,15 @@ export class RunModel {
   readonly #pending = new Map<number, { worker: number; event: WorkerEvent }>();
 
   constructor(workers: readonly WorkerSpec[], declarations: Declarations, settings: Settings) {
+    this.#setup = { workers, declarations, settings };
     this.lanes = workers.map((worker) => ({
       worker,
       colour: laneColour(worker.id),
       state: 'starting',
       waitingFor: undefined,
       segments: [{ state: 'starting', label: '', from: 0, to: null }],
+      intent: null,
+      line: undefined,
     }));
     for (const { name, locked } of declarations.locks) {
       this.locks.set(name, { holder: locked ? 'setup' : null, waiters: [] });
@@ -168,9 +198,25 @@ export class RunModel {
     this.#next = Math.max(this.#next, seq + 1);
     this.applied++;
     const { worker, event } = entry;
+    if (this.history.length < HISTORY_LIMIT) this.history.push(entry);
+    this.#applyEvent(worker, event);
+  }
+
+  #applyEvent(worker: number, event: WorkerEvent): void {
     this.now = Math.max(this.now, event.t);
     const lane = this.lanes[worker];
     if (lane === undefined) return;
+    if (event.line !== undefined) lane.line = event.line;
+    if (event.kind === 'intent') {
+      lane.intent = {
+        op: event.op,
+        target: event.target,
+        blocked: event.blocked,
+        line: event.line,
+      };
+      return;
+    }
+    if (event.kind !== 'log') lane.intent = null;
     switch (event.kind) {
       case 'started':
         this.#enter(lane, 'running', event.t);
@@ -316,11 +362,38 @@ export class RunModel {
 
   #line(line: Omit<ConsoleLine, 'n'>): void {
     this.console.push({ ...line, n: this.console.length + this.droppedLines });
-    if (this.console.length > CONSOLE_LIMIT) {
-      const extra = this.console.length - CONSOLE_LIMIT;
+    this.#consoleChars += line.text.length;
+    let extra = Math.max(0, this.console.length - CONSOLE_LIMIT);
+    let chars = this.#consoleChars;
+    while (chars > CONSOLE_CHARS && extra < this.console.length - 1) {
+      chars -= this.console[extra]?.text.length ?? 0;
+      extra++;
+    }
+    if (extra > 0) {
+      for (let i = 0; i < extra; i++) this.#consoleChars -= this.console[i]?.text.length ?? 0;
       this.console.splice(0, extra);
       this.droppedLines += extra;
     }
+  }
+
+  /**
+   * The run as it was at `t` ms: a new model fed the recorded events up to then.
+   *
+   * @example
+   * ```ts
+   * const then = model.at(120);
+   * then.locks.get('producer_lock')?.holder; // who held it 120 ms into the run
+   * ```
+   */
+  at(t: number): RunModel {
+    const { workers, declarations, settings } = this.#setup;
+    const past = new RunModel(workers, declarations, settings);
+    for (const { worker, event } of this.history) {
+      if (event.t > t) break;
+      past.#applyEvent(worker, event);
+    }
+    past.now = t;
+    return past;
   }
 
   /** Marks every worker still live as stopped (after Stop, or when a deadlock ended the run). */

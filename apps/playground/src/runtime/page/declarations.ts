@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { Declarations, Settings } from './protocol.js';
+import type { Declarations, Settings } from '../common/protocol.js';
 
 /** A declaration that cannot be honoured, with the 1-based line of the offending call. */
 export class DeclarationError extends Error {
