@@ -23,5 +23,8 @@ export * from './queue/index.js';
 // --- shared-memory primitives (shared/) ---
 export * from './shared/index.js';
 
+// --- the wait-for graph, its analysis and wording (diagnose/) ---
+export * from './diagnose/index.js';
+
 // --- pipelines (pipeline/) ---
 export * from './pipeline/index.js';

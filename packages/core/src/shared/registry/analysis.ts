@@ -1,40 +1,38 @@
 /**
- * The pure wait-for analysis of a registry snapshot: cycles, waits for abandoned locks, and the
- * deadline-aware "every agent is blocked". It reads a {@link WaitForSnapshot} only, so it can
- * run on any agent's copy of the table (or on a snapshot sent from elsewhere).
+ * `findDeadlock()` on a registry snapshot: core's one wait-for analysis (`diagnose/`) applied to
+ * the registry's graph, its findings returned as a {@link Deadlock} in the registry's terms
+ * (agents and primitives as snapshotted). Pure: it reads the snapshot only, so it can run on any
+ * agent's copy of the table (or on a snapshot sent from elsewhere).
  *
  * @module
  */
-import type { AgentSnapshot, Deadlock, WaitForSnapshot } from './snapshot.js';
-import { describeAll } from './wording.js';
+import { analyseWaits } from '../../diagnose/analysis.js';
+import { partyLabels, waitGraphFromSnapshot } from '../../diagnose/from-registry.js';
+import { explainWaits } from '../../diagnose/wording.js';
+import type { AgentSnapshot, Deadlock, PrimitiveSnapshot, WaitForSnapshot } from './snapshot.js';
 
 /**
  * Looks for a deadlock in `snapshot`, as seen by agent `self` (0: an observer that is not in the
- * registry); see {@link SharedRegistry.findDeadlock} for what is reported and how timeouts count.
+ * registry); see `SharedRegistry.findDeadlock` for what is reported and how timeouts count.
  */
 export function findDeadlockIn(snapshot: WaitForSnapshot, self: number): Deadlock | undefined {
+  const graph = waitGraphFromSnapshot(snapshot);
+  const labels = partyLabels(snapshot.agents);
+  const observer = self === 0 ? undefined : labels.get(self);
+  const analysis = analyseWaits(graph, observer === undefined ? {} : { observer });
+  const byLabel = new Map(snapshot.agents.map((a) => [labels.get(a.id) ?? a.name, a]));
+  const agentsOf = (names: readonly string[]): AgentSnapshot[] =>
+    names.flatMap((name) => byLabel.get(name) ?? []);
+  const message = (agents: readonly AgentSnapshot[]): string => {
+    const names = agents.map((a) => labels.get(a.id) ?? a.name);
+    const waits = names.flatMap((name) => graph.waits.filter((w) => w.party === name));
+    return explainWaits(graph, waits);
+  };
+  const waitedOn = (agents: readonly AgentSnapshot[]): PrimitiveSnapshot[] =>
+    agents.flatMap((a) => (a.waitingOn ? [a.waitingOn.primitive] : []));
+
   const found: Deadlock[] = [];
-  const byId = new Map(snapshot.agents.map((a) => [a.id, a]));
-  const next = new Map(snapshot.edges.map((e) => [e.from, e.to]));
-  // Each agent waits on one thing at most, so the graph is functional: walk from every
-  // agent, colouring as we go; meeting our own walk again closes a cycle.
-  const cycles: AgentSnapshot[][] = [];
-  const done = new Set<number>();
-  for (const start of snapshot.agents) {
-    const path: number[] = [];
-    const onPath = new Set<number>();
-    let at: number | undefined = start.id;
-    while (at !== undefined && !done.has(at) && !onPath.has(at)) {
-      path.push(at);
-      onPath.add(at);
-      at = next.get(at);
-    }
-    if (at !== undefined && onPath.has(at)) {
-      const cycle = path.slice(path.indexOf(at)).map((id) => byId.get(id)!);
-      if (cycle.every((a) => a.state === 'waiting')) cycles.push(cycle);
-    }
-    for (const id of path) done.add(id);
-  }
+  const cycles = analysis.cycles.map((cycle) => agentsOf(cycle.map((edge) => edge.from)));
   // Cycles nobody's timeout will break are reported apart from those that will be broken.
   const final = cycles.filter((cycle) => deadlineOf(cycle) === undefined);
   const broken = cycles.filter((cycle) => deadlineOf(cycle) !== undefined);
@@ -45,42 +43,33 @@ export function findDeadlockIn(snapshot: WaitForSnapshot, self: number): Deadloc
       kind: 'cycle',
       cycles: group,
       agents,
-      primitives: agents.map((a) => a.waitingOn!.primitive),
+      primitives: waitedOn(agents),
       deadline: deadlineOf(agents),
-      message: `deadlock: ${describeAll(agents, snapshot.time)}`,
+      message: `deadlock: ${message(agents)}`,
       snapshot,
     });
   }
-  const stuck = snapshot.agents.filter((a) => a.waitingOn?.primitive.abandoned === true);
+  const stuck = agentsOf(analysis.abandoned.map((w) => w.party));
   if (stuck.length > 0) {
     found.push({
       kind: 'abandoned',
       cycles: [],
       agents: stuck,
-      primitives: stuck.map((a) => a.waitingOn!.primitive),
+      primitives: waitedOn(stuck),
       deadline: deadlineOf(stuck),
-      message: `deadlock: ${describeAll(stuck, snapshot.time)}`,
+      message: `deadlock: ${message(stuck)}`,
       snapshot,
     });
   }
-  const others = snapshot.agents.filter((a) => a.state !== 'exited' && a.id !== self);
-  const blocked = others.filter((a) => a.state === 'waiting');
-  const waitsForCaller = blocked.some(
-    (a) => a.waitingOn?.primitive.owner?.id === self && self !== 0,
-  );
-  if (
-    others.length > 0 &&
-    blocked.length === others.length &&
-    !waitsForCaller &&
-    deadlineOf(blocked) === undefined
-  ) {
+  if (analysis.allBlocked) {
+    const blocked = snapshot.agents.filter((a) => a.state === 'waiting' && a.id !== self);
     found.push({
       kind: 'all-blocked',
       cycles: [],
       agents: blocked,
-      primitives: [...new Set(blocked.map((a) => a.waitingOn!.primitive))],
+      primitives: [...new Set(waitedOn(blocked))],
       deadline: undefined,
-      message: `every agent is blocked: ${describeAll(blocked, snapshot.time)}`,
+      message: `every agent is blocked: ${message(blocked)}`,
       snapshot,
     });
   }
