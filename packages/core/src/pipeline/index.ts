@@ -1,6 +1,8 @@
 export { pipeline, Pipeline, DEFAULT_CAPACITY } from './pipeline.js';
 export { map, filter, flatMap } from './stages.js';
 export { PipelineError } from './errors.js';
+export { WorkerPool, type WorkerPoolOptions } from './pool.js';
+export { StageLoadError } from './load.js';
 export type {
   CodecName,
   PipelineOptions,

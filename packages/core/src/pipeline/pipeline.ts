@@ -5,6 +5,7 @@
  */
 import { checkPositiveInteger, describe } from '../options.js';
 import { newId } from '../trace/tracer.js';
+import { WorkerPool } from './pool.js';
 import { runPipeline, type Plan } from './run.js';
 import { checkCodec } from './stages.js';
 import type {
@@ -153,7 +154,13 @@ function checkPipelineOptions(options: PipelineOptions<unknown>): Plan {
     capacity,
     codec: options.codec ?? 'json',
     slotSize: options.slotSize,
+    pool: checkPool(options.pool),
   };
+}
+
+function checkPool(pool: unknown): WorkerPool | undefined {
+  if (pool === undefined || pool instanceof WorkerPool) return pool;
+  throw new TypeError(`pool must be a WorkerPool, got ${describe(pool)}`);
 }
 
 function checkSource(source: unknown): void {

@@ -1,20 +1,28 @@
 /**
  * Messages between the main thread and a stage's workers (see `worker.ts`).
  *
+ * A worker serves one job at a time and may serve many in its life (a {@link WorkerPool} lends
+ * it to run after run): `load` (optional, to import a module before any job needs it), then
+ * `init` -> `ready` -> ... -> `done` per job, and `close` at the end, after which it exits on
+ * its own so that its console output is flushed.
+ *
  * @module
  */
 import type { WorkerCounts } from './counters.js';
 import type { StageKind } from './types.js';
 
-/** Main -> worker, once: what to run and where its items come from and go. */
+/** A stage module as plain data: a URL string or source text, and which export to call. */
+export type ModuleSpec =
+  | { readonly module: string; readonly export?: string }
+  | { readonly source: string; readonly export?: string };
+
+/** Main -> worker: run one stage job (a worker serves one at a time). */
 export interface InitMessage {
   readonly type: 'init';
   readonly stage: string;
   readonly kind: StageKind;
   /** The module (as a URL string) or its source text, and which export to call. */
-  readonly spec:
-    | { readonly module: string; readonly export?: string }
-    | { readonly source: string; readonly export?: string };
+  readonly spec: ModuleSpec;
   /** Which of the stage's workers this is (0-based); `context.index` in the function. */
   readonly index: number;
   /** `SharedQueue` handles. */
@@ -24,8 +32,29 @@ export interface InitMessage {
   readonly ordered: boolean;
 }
 
+/** Main -> worker: import a module now (a pool warming up); answered by `loaded`. */
+export interface LoadMessage {
+  readonly type: 'load';
+  readonly spec: ModuleSpec;
+}
+
+/** Main -> worker: no more jobs; leave the message loop and exit once idle. */
+export interface CloseMessage {
+  readonly type: 'close';
+}
+
+export type MainMessage = InitMessage | LoadMessage | CloseMessage;
+
 /** Worker -> main. */
 export type WorkerMessage =
   | { readonly type: 'ready' }
   | { readonly type: 'done'; readonly counts: WorkerCounts }
-  | { readonly type: 'error'; readonly error: unknown };
+  | { readonly type: 'error'; readonly error: unknown }
+  | { readonly type: 'loaded'; readonly error?: unknown }
+  /** Browser only (it has no exit event): about to close itself. */
+  | { readonly type: 'closing' };
+
+/** The key a worker caches a loaded module under. */
+export function specKey(spec: ModuleSpec): string {
+  return JSON.stringify(['module' in spec ? spec.module : spec.source, spec.export ?? 'default']);
+}

@@ -28,6 +28,7 @@ import type {
   StageKind,
   StageModule,
 } from './types.js';
+import type { WorkerPool } from './pool.js';
 import { createShared, prepareWorkerStage, type WorkerStage } from './worker-stage.js';
 
 /** A stage with every option settled. */
@@ -53,6 +54,8 @@ export interface Plan {
   readonly capacity: number;
   readonly codec: CodecName;
   readonly slotSize: number | undefined;
+  /** Where worker stages borrow their workers; none: each run starts its own. */
+  readonly pool: WorkerPool | undefined;
 }
 
 class Run implements RunContext {
@@ -181,6 +184,7 @@ export async function runPipeline(
               stage,
               queues[i] as QueueLike<unknown>,
               queues[i + 1] as QueueLike<unknown>,
+              plan.pool,
             );
             workerStages[i] = prepared;
             return undefined;

@@ -6,6 +6,7 @@
  * @module
  */
 import { isNode } from './environment.js';
+import type { CloseMessage, WorkerMessage } from './protocol.js';
 
 /** A started worker, whichever kind. */
 export interface WorkerPort {
@@ -14,13 +15,22 @@ export interface WorkerPort {
   onMessage(listener: (message: unknown) => void): void;
   /** An error the worker did not catch (or failed to load with). */
   onError(listener: (error: unknown) => void): void;
-  /** Stops the worker now. Idempotent. */
+  /** Stops the worker now (its last console lines may be lost). Idempotent. */
   terminate(): void;
+  /**
+   * Asks the worker to finish its job and exit on its own, which flushes its console output;
+   * terminates it if it has not exited after `graceMs` (user code left a timer or socket open).
+   * Resolves once it has exited. Idempotent.
+   */
+  close(graceMs?: number): Promise<void>;
   /** Resolves once the worker has exited (Node) or been terminated (browser). */
   readonly exited: Promise<void>;
 }
 
 let alive = 0;
+
+/** How long a closed worker may take to exit on its own before it is terminated. */
+export const CLOSE_GRACE_MS = 5_000;
 
 /** How many workers started by pipelines are alive now (for leak checks). */
 export function liveWorkers(): number {
@@ -60,15 +70,24 @@ function spawnNode(name: string): WorkerPort {
     }),
   );
   let terminated = false;
+  const terminate = (): void => {
+    if (terminated) return;
+    terminated = true;
+    worker.terminate().catch(() => undefined); // 'exit' still comes, and settles `exited`
+  };
+  let closing: Promise<void> | undefined;
   return {
     post: (message) => worker.postMessage(message),
     onMessage: (listener) => worker.on('message', listener),
     onError: (listener) => worker.on('error', listener),
-    terminate: () => {
-      if (terminated) return;
-      terminated = true;
-      worker.terminate().catch(() => undefined); // 'exit' still comes, and settles `exited`
-    },
+    terminate,
+    close: (graceMs = CLOSE_GRACE_MS) =>
+      (closing ??= graceful(
+        () => worker.postMessage({ type: 'close' } satisfies CloseMessage),
+        terminate,
+        exited,
+        graceMs,
+      )),
     exited,
   };
 }
@@ -80,6 +99,18 @@ function spawnBrowser(name: string): WorkerPort {
   let markExited!: () => void;
   const exited = new Promise<void>((resolve) => (markExited = resolve));
   let terminated = false;
+  const terminate = (): void => {
+    if (terminated) return;
+    terminated = true;
+    worker.terminate();
+    alive--;
+    markExited();
+  };
+  // The worker says `closing` just before it closes itself (browsers have no exit event).
+  worker.addEventListener('message', (event) => {
+    if ((event.data as WorkerMessage | null)?.type === 'closing') terminate();
+  });
+  let closing: Promise<void> | undefined;
   return {
     post: (message) => worker.postMessage(message),
     onMessage: (listener) => worker.addEventListener('message', (event) => listener(event.data)),
@@ -88,13 +119,38 @@ function spawnBrowser(name: string): WorkerPort {
         event.preventDefault();
         listener(event.error ?? new Error(event.message || `worker '${name}' failed to start`));
       }),
-    terminate: () => {
-      if (terminated) return;
-      terminated = true;
-      worker.terminate();
-      alive--;
-      markExited();
-    },
+    terminate,
+    close: (graceMs = CLOSE_GRACE_MS) =>
+      (closing ??= graceful(
+        () => worker.postMessage({ type: 'close' } satisfies CloseMessage),
+        terminate,
+        exited,
+        graceMs,
+      )),
     exited,
   };
+}
+
+/** Sends `close`, then waits for `exited`, terminating the worker after `graceMs` at most. */
+async function graceful(
+  sendClose: () => void,
+  terminate: () => void,
+  exited: Promise<void>,
+  graceMs: number,
+): Promise<void> {
+  try {
+    sendClose();
+  } catch {
+    terminate(); // already gone
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      terminate();
+      resolve();
+    }, graceMs);
+  });
+  await Promise.race([exited, late]);
+  clearTimeout(timer);
+  await exited;
 }

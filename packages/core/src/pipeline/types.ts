@@ -5,6 +5,7 @@
  * @module
  */
 import type { BuiltinCodecName } from '../shared/index.js';
+import type { WorkerPool } from './pool.js';
 
 /** What every function of a pipeline (source, stage, sink) is given besides its item. */
 export interface StageContext {
@@ -127,6 +128,12 @@ export interface PipelineOptions<T> {
   codec?: CodecName;
   /** Default `slotSize` of those `SharedQueue`s (see {@link StageOptions.slotSize}). */
   slotSize?: number;
+  /**
+   * Workers for the worker stages, kept between runs (see `WorkerPool`): each run borrows its
+   * workers from the pool and gives them back at its end, instead of starting and stopping its
+   * own. Default: each run starts its own and closes them at its end.
+   */
+  pool?: WorkerPool;
   /** A name for trace events and errors. Default `Pipeline#id`. */
   name?: string;
 }

@@ -17,9 +17,9 @@ import type { RunContext } from './context.js';
 import { task, tryGetItem } from './context.js';
 import { Counters, type WorkerCounts } from './counters.js';
 import { END, getWaiting, put } from './io.js';
-import type { InitMessage, WorkerMessage } from './protocol.js';
+import { revive, toModuleSpec, WorkerPool, type PooledWorker } from './pool.js';
+import type { InitMessage } from './protocol.js';
 import type { PlannedStage } from './run.js';
-import { spawnWorker, type WorkerPort } from './spawn.js';
 import type { CodecName, StageModule } from './types.js';
 
 /** Default slot size of an ordered stage's envelope queues, in bytes. */
@@ -53,7 +53,9 @@ export function createShared(
 
 /**
  * Starts the stage's workers between `input` and `output` (both `SharedQueue`s) and waits until
- * each has loaded the stage's module.
+ * each has loaded the stage's module. With a `pool` the workers are borrowed from it (already
+ * started, perhaps with the module loaded) and given back at a clean end; without one they are
+ * started for this run and closed gracefully at its end, so their console output is flushed.
  *
  * @throws the worker's error when one fails to start or to load the module.
  */
@@ -62,6 +64,7 @@ export async function prepareWorkerStage(
   stage: PlannedStage,
   input: QueueLike<unknown>,
   output: QueueLike<unknown>,
+  pool?: WorkerPool,
 ): Promise<WorkerStage> {
   const ordered = stage.ordered;
   const window = 2 * stage.concurrency;
@@ -77,9 +80,10 @@ export async function prepareWorkerStage(
   const workerInput = (tagged ?? input) as SharedQueue<unknown>;
   const workerOutput = (answers ?? output) as SharedQueue<unknown>;
 
-  const workers: StageWorker[] = [];
-  const spec = serialisable(stage.fn as StageModule);
-  for (let index = 0; index < stage.concurrency; index++) {
+  // Without a pool, a private one for this run only: closed (gracefully) at its end.
+  const lender = pool ?? new WorkerPool({ workers: 0, name: stage.name });
+  const spec = toModuleSpec(stage.fn as StageModule);
+  const workers = lender.lend(stage.concurrency).map((worker, index) => {
     const init: InitMessage = {
       type: 'init',
       stage: stage.name,
@@ -90,13 +94,32 @@ export async function prepareWorkerStage(
       output: workerOutput.handle,
       ordered,
     };
-    workers.push(startWorker(run, stage.name, index, init));
-  }
-  const exited = Promise.all(workers.map((w) => w.port.exited)).then(() => undefined);
+    return startJob(run, stage.name, index, worker, init);
+  });
+  /** Gives a worker back to the pool after a clean job, or terminates it. */
+  const release = (w: StageWorker, clean: boolean): void => {
+    if (w.released) return;
+    w.released = true;
+    if (clean) {
+      lender.giveBack(w.worker);
+      w.markGone();
+    } else {
+      // Still attached: its exit settles `finished` (quietly, the run being over for it).
+      void lender.discard(w.worker).then(w.markGone);
+    }
+  };
+  // A stopping run may have a worker running away: terminate whatever it still holds.
+  run.onStop(() => {
+    for (const w of workers) release(w, false);
+  });
+  // Every worker given back or exited; then a private pool closes (gracefully: no lost output).
+  const exited = Promise.all(workers.map((w) => w.gone)).then(() =>
+    pool === undefined ? lender.close() : undefined,
+  );
   try {
     await Promise.all(workers.map((w) => w.ready));
   } catch (error) {
-    for (const w of workers) w.port.terminate();
+    for (const w of workers) release(w, false);
     await exited;
     throw error;
   }
@@ -113,7 +136,7 @@ export async function prepareWorkerStage(
       }
       const counts = await Promise.all(workers.map((w) => w.finished));
       for (const c of counts) if (c) counters.add(c);
-      for (const w of workers) w.port.terminate(); // idle now; Node would keep it otherwise
+      workers.forEach((w, i) => release(w, counts[i] !== undefined && !run.stopping));
       answers?.close(); // the reorderer drains what is left, then ends
       await Promise.all(pumps);
     },
@@ -121,21 +144,26 @@ export async function prepareWorkerStage(
 }
 
 interface StageWorker {
-  readonly port: WorkerPort;
+  readonly worker: PooledWorker;
   /** Resolves once the worker loaded the module; rejects with its error otherwise. */
   readonly ready: Promise<void>;
   /** Resolves with the worker's counts when it is done, or `undefined` if it stopped early. */
   readonly finished: Promise<WorkerCounts | undefined>;
+  /** Set once the worker is given back (clean end) or being terminated. */
+  released: boolean;
+  /** Resolves once the worker is given back, or has exited after being terminated. */
+  readonly gone: Promise<void>;
+  readonly markGone: () => void;
 }
 
-function startWorker(
+/** Starts one job of the stage on a borrowed worker and follows it to its end. */
+function startJob(
   run: RunContext,
   stage: string,
   index: number,
+  worker: PooledWorker,
   init: InitMessage,
 ): StageWorker {
-  const port = spawnWorker(`${stage} #${index}`);
-  run.onStop(() => port.terminate());
   let markReady!: () => void;
   let refuse!: (error: unknown) => void;
   let isReady = false;
@@ -152,29 +180,34 @@ function startWorker(
     else refuse(error);
     finish(undefined);
   };
-  port.onMessage((data) => {
-    const message = data as WorkerMessage;
-    if (message.type === 'ready') {
-      isReady = true;
-      markReady();
-    } else if (message.type === 'done') {
-      isDone = true;
-      finish(message.counts);
-    } else if (message.type === 'error') {
-      failed(revive(message.error));
-    }
+  let markGone!: () => void;
+  const gone = new Promise<void>((resolve) => (markGone = resolve));
+  const job: StageWorker = { worker, ready, finished, released: false, gone, markGone };
+  worker.attach({
+    message: (message) => {
+      if (message.type === 'ready') {
+        isReady = true;
+        markReady();
+      } else if (message.type === 'done') {
+        isDone = true;
+        finish(message.counts);
+      } else if (message.type === 'error') {
+        failed(revive(message.error));
+      }
+    },
+    error: failed,
+    exit: () => {
+      // Terminated by us (the pipeline stopping) or gone on its own (a bug, or user code
+      // calling process.exit): only the last is an error.
+      if (!isDone && !run.stopping && !job.released) {
+        failed(new Error(`worker ${index} of stage '${stage}' exited early`));
+      }
+      refuse(new Error(`worker ${index} of stage '${stage}' stopped before it was ready`));
+      finish(undefined);
+    },
   });
-  port.onError((error) => failed(error));
-  void port.exited.then(() => {
-    // Terminated by us (done, or the pipeline stopping) or gone on its own (a bug, or user
-    // code calling process.exit): only the last is an error.
-    if (!isDone && !run.stopping)
-      failed(new Error(`worker ${index} of stage '${stage}' exited early`));
-    refuse(new Error(`worker ${index} of stage '${stage}' stopped before it was ready`));
-    finish(undefined);
-  });
-  port.post(init);
-  return { port, ready, finished };
+  worker.post(init);
+  return job;
 }
 
 /** Ordered, on the way in: numbers each item and passes it to the workers. */
@@ -252,25 +285,4 @@ function reorder(
       counters.peakQueueDepth = Math.max(counters.peakQueueDepth, scratch.peakQueueDepth);
     }
   });
-}
-
-/** A stage module as plain data for `postMessage` (a URL object becomes its string). */
-function serialisable(spec: StageModule): InitMessage['spec'] {
-  const exported = spec.export === undefined ? {} : { export: spec.export };
-  return 'module' in spec
-    ? { module: String(spec.module), ...exported }
-    : { source: spec.source, ...exported };
-}
-
-/** An error that came through `postMessage`: an Error if it was one, else rebuilt as one. */
-function revive(error: unknown): unknown {
-  if (error instanceof Error) return error;
-  const e = error as { name?: string; message?: string; stack?: string } | null;
-  if (e && typeof e.message === 'string') {
-    const revived = new Error(e.message);
-    revived.name = e.name ?? 'Error';
-    if (e.stack) revived.stack = e.stack;
-    return revived;
-  }
-  return error;
 }

@@ -1,9 +1,12 @@
 /**
- * The bootstrap that runs a pipeline stage inside a worker (Node `worker_threads` or a browser
- * module worker). The main thread sends one `init` message naming the stage's module (URL or
- * source text) and the handles of the two `SharedQueue`s; the worker loads the function, says
+ * The bootstrap that runs pipeline stages inside a worker (Node `worker_threads` or a browser
+ * module worker). The main thread sends `init` messages, one job at a time, each naming the
+ * stage's module (URL or source text) and the handles of two `SharedQueue`s; for each, the
+ * worker loads the function (once per module: a pooled worker keeps it for the next run), says
  * `ready`, then loops get -> fn -> put on the shared queues until its input is closed and
- * drained, and says `done` with its counts (or `error` with the error).
+ * drained, and says `done` with its counts (or `error` with the error). On `close` it stops
+ * listening and exits on its own, so that whatever it wrote to the console is flushed first
+ * (a terminated worker loses its last lines).
  *
  * Items go worker to worker through shared memory; the main thread only sees the messages
  * above. An ordered stage's items travel as `[seq, item]` and leave as `[seq, outputs]`, so the
@@ -16,12 +19,21 @@ import { registerAgent, SharedQueue, type SharedQueueHandle } from '../shared/in
 import { Counters } from './counters.js';
 import { isAsyncIterable, isIterable, isThenable } from './io.js';
 import { loadStageFunction } from './load.js';
-import type { InitMessage, WorkerMessage } from './protocol.js';
-import type { StageContext } from './types.js';
+import {
+  specKey,
+  type InitMessage,
+  type MainMessage,
+  type ModuleSpec,
+  type WorkerMessage,
+} from './protocol.js';
+import type { StageContext, StageFunction } from './types.js';
 
 interface Port {
   post(message: WorkerMessage): void;
-  once(listener: (message: unknown) => void): void;
+  /** Calls `listener` with every message until {@link Port.stop}. */
+  listen(listener: (message: unknown) => void): void;
+  /** Stops listening and lets the worker exit once nothing else keeps it alive. */
+  stop(): void;
 }
 
 /** The channel to the main thread: Node's `parentPort` or the worker's global scope. */
@@ -30,48 +42,89 @@ function parentPort(): Port {
   const threads = proc?.getBuiltinModule?.('node:worker_threads') as
     { parentPort: NodePort | null } | undefined;
   const node = threads?.parentPort;
+  let handler: ((message: unknown) => void) | undefined;
   if (node) {
     return {
       post: (message) => node.postMessage(message),
-      // `once`: with no listener left the port no longer keeps the worker alive.
-      once: (listener) => node.once('message', listener),
+      listen: (listener) => node.on('message', (handler = listener)),
+      // With no listener and unreferenced, the port no longer keeps the worker alive: it exits
+      // when the event loop is empty, after Node flushed its stdout and stderr to the parent.
+      stop: () => {
+        if (handler) node.off('message', handler);
+        node.unref();
+      },
     };
   }
   const scope = globalThis as unknown as BrowserScope;
+  const onEvent = (event: { data: unknown }): void => handler?.(event.data);
   return {
     post: (message) => scope.postMessage(message),
-    once: (listener) => {
-      const handler = (event: { data: unknown }): void => {
-        scope.removeEventListener('message', handler);
-        listener(event.data);
-      };
-      scope.addEventListener('message', handler);
+    listen: (listener) => {
+      handler = listener;
+      scope.addEventListener('message', onEvent);
+    },
+    stop: () => {
+      scope.removeEventListener('message', onEvent);
+      // A browser worker has no exit event: say so, then close (the console is not piped).
+      scope.postMessage({ type: 'closing' } satisfies WorkerMessage);
+      scope.close();
     },
   };
 }
 
 interface NodePort {
   postMessage(message: unknown): void;
-  once(event: 'message', listener: (message: unknown) => void): void;
+  on(event: 'message', listener: (message: unknown) => void): void;
+  off(event: 'message', listener: (message: unknown) => void): void;
+  unref(): void;
 }
 
 interface BrowserScope {
   postMessage(message: unknown): void;
   addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
   removeEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
+  close(): void;
+}
+
+/** Loaded stage functions by module (see `specKey`): a pooled worker loads each once. */
+const loaded = new Map<string, Promise<StageFunction<unknown, unknown>>>();
+
+function load(spec: ModuleSpec, stage: string): Promise<StageFunction<unknown, unknown>> {
+  const key = specKey(spec);
+  let fn = loaded.get(key);
+  if (fn === undefined) {
+    fn = loadStageFunction(spec, stage);
+    loaded.set(key, fn);
+    fn.catch(() => loaded.delete(key)); // a failed load is tried again next time
+  }
+  return fn;
 }
 
 const port = parentPort();
-port.once((message) => {
-  void serve(message as InitMessage).catch((error: unknown) => {
-    port.post({ type: 'error', error: cloneableError(error) });
-  });
+/** Jobs run one after the other; `close` waits for the last. */
+let idle: Promise<void> = Promise.resolve();
+port.listen((data) => {
+  const message = data as MainMessage;
+  if (message.type === 'init') {
+    idle = idle.then(() =>
+      serve(message).catch((error: unknown) => {
+        port.post({ type: 'error', error: cloneableError(error) });
+      }),
+    );
+  } else if (message.type === 'load') {
+    load(message.spec, 'preload').then(
+      () => port.post({ type: 'loaded' }),
+      (error: unknown) => port.post({ type: 'loaded', error: cloneableError(error) }),
+    );
+  } else if (message.type === 'close') {
+    void idle.then(() => port.stop());
+  }
 });
 
 async function serve(init: InitMessage): Promise<void> {
   // Wait-for graphs and deadlock reports then name this worker after its stage.
   registerAgent(`${init.stage} #${init.index}`);
-  const fn = await loadStageFunction(init.spec, init.stage);
+  const fn = await load(init.spec, init.stage);
   const input = SharedQueue.from<unknown>(init.input as SharedQueueHandle);
   const output = SharedQueue.from<unknown>(init.output as SharedQueueHandle);
   port.post({ type: 'ready' });
@@ -144,12 +197,29 @@ async function outputsOf(
   throw new TypeError(`flatMap function must return an iterable, got ${typeof result}`);
 }
 
-/** The error as something `postMessage` can clone (Error objects clone; their extras may not). */
+const CLONED_NAMES = new Set([
+  'Error',
+  'EvalError',
+  'RangeError',
+  'ReferenceError',
+  'SyntaxError',
+  'TypeError',
+  'URIError',
+]);
+
+/**
+ * The error as something `postMessage` can clone. Errors of the standard classes clone as they
+ * are; others (Baton's, the user's) would arrive renamed `Error`, so they go as plain data.
+ */
 function cloneableError(error: unknown): unknown {
-  try {
-    return structuredClone(error);
-  } catch {
-    const e = error as { name?: unknown; message?: unknown; stack?: unknown } | null;
-    return { name: String(e?.name ?? 'Error'), message: String(e?.message ?? e), stack: e?.stack };
+  if (!(error instanceof Error) || CLONED_NAMES.has(error.name)) {
+    try {
+      return structuredClone(error);
+    } catch {
+      // an unclonable extra property: send the plain data below
+    }
   }
+  const e = error as { name?: unknown; message?: unknown; stack?: unknown } | null;
+  if (e === null || typeof e !== 'object') return error;
+  return { name: String(e.name ?? 'Error'), message: String(e.message ?? e), stack: e.stack };
 }

@@ -1,5 +1,7 @@
 // Worker stages run the BUILT package (dist/): a worker loads dist/pipeline/worker.js, which a
 // test run from src/ could not start. The types still come from src/.
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import type * as Core from '../../src/index.js';
@@ -8,7 +10,7 @@ const core = (await import(new URL('../../dist/index.js', import.meta.url).href)
 const { liveWorkers } = (await import(
   new URL('../../dist/pipeline/spawn.js', import.meta.url).href
 )) as { liveWorkers(): number };
-const { pipeline, map, filter, flatMap, PipelineError } = core;
+const { pipeline, map, filter, flatMap, PipelineError, WorkerPool } = core;
 
 const stages = new URL('./fixtures/stages.mjs', import.meta.url);
 const from = (name: string): Core.StageModule => ({ module: stages, export: name });
@@ -273,5 +275,135 @@ describe('pipeline: worker stages and backpressure', () => {
     expect(consumed).toBe(120);
     // The source's item in hand, its queue (4), one per worker (2), the stage's queue (4).
     expect(lead).toBeLessThanOrEqual(1 + 4 + 2 + 4);
+  });
+});
+
+describe('pipeline: worker stages end gracefully and load what users write', () => {
+  it('delivers every console line a worker stage logs, run after run', async () => {
+    const script = fileURLToPath(new URL('./fixtures/console-check.mjs', import.meta.url));
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const stdout = await new Promise<string>((resolve, reject) => {
+        execFile(process.execPath, [script], { timeout: 120_000 }, (error, out, err) =>
+          error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out),
+        );
+      });
+      const lines = stdout.split('\n').filter((line) => line.startsWith('logged '));
+      const expected = range(5).flatMap((run) =>
+        range(10).map((i) => `logged run ${run} item ${i}`),
+      );
+      expect([...lines].sort()).toEqual([...expected].sort());
+    }
+  });
+
+  it('runs a .ts stage module (with a .ts import) in workers and in-thread', async () => {
+    const typed = { module: new URL('./fixtures/typed-stage.ts', import.meta.url) };
+    for (const placement of ['worker', 'thread'] as const) {
+      const { items } = await pipeline<{ id: number; qty: number }, unknown>({
+        source: [
+          { id: 1, qty: 2 },
+          { id: 2, qty: 4 },
+        ],
+        stages: [map(typed, { placement, ordered: true })],
+      }).run();
+      expect(items, placement).toEqual([
+        { id: 1, total: 5 },
+        { id: 2, total: 10 },
+      ]);
+    }
+  });
+
+  it('says what to do when a stage module cannot be loaded', async () => {
+    const cases: [Core.StageModule, RegExp][] = [
+      [
+        { module: new URL('./fixtures/no-such-stage.mjs', import.meta.url) },
+        /could not load module file:.*no-such-stage\.mjs: .*Check that the file exists/,
+      ],
+      [
+        { source: 'export default (x) => x +' },
+        /could not load the stage source text: .*Fix the syntax error/,
+      ],
+      [
+        { source: 'throw new RangeError("boom at load")' },
+        /boom at load\. The error was thrown while the module was evaluated/,
+      ],
+      [
+        from('nowhere'),
+        /export 'nowhere' of module .* must be a function, got undefined \(its functions: .*'jitter'/,
+      ],
+    ];
+    for (const [spec, message] of cases) {
+      for (const placement of ['worker', 'thread'] as const) {
+        const error = await pipeline({
+          source: [1],
+          stages: [map(spec, { name: 'loading', placement })],
+        })
+          .run()
+          .catch((e: unknown) => e);
+        expect(error, placement).toBeInstanceOf(PipelineError);
+        expect((error as Core.PipelineError).stage).toBe('loading');
+        const cause = (error as Error).cause as Error;
+        expect(cause.name, `${placement} ${String(message)}`).toBe('StageLoadError');
+        expect(cause.message, placement).toMatch(message);
+      }
+    }
+  });
+});
+
+describe('WorkerPool', () => {
+  it('lends the same warm workers to every run of a definition, and closes', async () => {
+    const pool = new WorkerPool({ workers: 2, preload: [from('whoAmI')] });
+    await pool.ready();
+    expect(pool.size).toBe(2);
+    const who = pipeline<number, string>({
+      source: range(20),
+      stages: [
+        map(from('whoAmI'), { name: 'who', placement: 'worker', concurrency: 2 }),
+        map(from('threadId'), { name: 'thread', placement: 'worker', concurrency: 2 }),
+      ],
+      pool,
+    });
+    const threads = new Set<string>();
+    for (let run = 0; run < 3; run++) {
+      const { items } = await who.run();
+      expect(items).toHaveLength(20);
+      for (const item of items) threads.add(item.split('@')[1] as string);
+      expect(pool.size).toBe(4); // two stages of two: the pool started two more, and kept them
+    }
+    expect(threads.size).toBeLessThanOrEqual(4);
+    expect(liveWorkers()).toBe(4);
+    await pool.close();
+    expect(pool.size).toBe(0);
+    expect(() => pool.close()).not.toThrow();
+    const error = await who.run().catch((e: unknown) => e);
+    expect(String((error as Error).cause)).toMatch(/worker pool 'baton pool' is closed/);
+  });
+
+  it('replaces the workers of a run that stopped early, and survives it', async () => {
+    await using pool = new WorkerPool({ workers: 2 });
+    const controller = new AbortController();
+    const reason = new Error('enough');
+    const runaway = pipeline({
+      source: range(20),
+      stages: [map(from('hangAt5'), { placement: 'worker', concurrency: 2 })],
+      sink: (x: number) => {
+        if (x === 4) controller.abort(reason);
+      },
+      pool,
+    });
+    await expect(runaway.run({ signal: controller.signal })).rejects.toBe(reason);
+    expect(pool.size).toBe(0); // both terminated: one was running away
+    const { items } = await pipeline<number, number>({
+      source: [1, 2, 3],
+      stages: [map(from('default'), { placement: 'worker', concurrency: 2, ordered: true })],
+      pool,
+    }).run();
+    expect(items).toEqual([1, 4, 9]);
+    expect(pool.size).toBe(2);
+  });
+
+  it('refuses bad options with the field named', () => {
+    expect(() => new WorkerPool({ workers: -1 })).toThrow(/workers/);
+    expect(() => new WorkerPool({ preload: [{ nope: 1 } as never] })).toThrow(/preload\[0\]/);
+    expect(() => pipeline({ source: [1], pool: {} as never })).toThrow(/pool must be a WorkerPool/);
   });
 });
