@@ -10,7 +10,22 @@ import type { RunContext } from './context.js';
 import { task, tryGetItem } from './context.js';
 import type { Counters } from './counters.js';
 import { END, getWaiting, isAsyncIterable, isIterable, isThenable, put } from './io.js';
-import type { Put, SinkFunction, Source, StageContext } from './types.js';
+import type { Put, SinkFunction, SinkQueue, Source, StageContext } from './types.js';
+
+/**
+ * Whether a sink is a queue (anything with `put` and `tryPut`: core's `Queue`s, a `SharedQueue`,
+ * a `RedisQueue`) rather than a function. A source needs no such test: every queue is an async
+ * iterable, read with `for await` until it is closed and drained (a `RedisQueue` acknowledges
+ * each item as the pipeline takes the next).
+ */
+export function isSinkQueue(sink: unknown): sink is SinkQueue<unknown> {
+  return (
+    typeof sink === 'object' &&
+    sink !== null &&
+    typeof (sink as SinkQueue<unknown>).put === 'function' &&
+    typeof (sink as SinkQueue<unknown>).tryPut === 'function'
+  );
+}
 
 /**
  * Runs the source: `producers` copies of a producer function, or one pass over an iterable.
@@ -68,12 +83,15 @@ async function drain(
 }
 
 /**
- * Runs `consumers` sink tasks on the last queue; without a sink function, collects the items in
- * `items`. Settles (never rejects) when the queue is closed and drained or the pipeline stops.
+ * Runs `consumers` sink tasks on the last queue; without a sink, collects the items in `items`.
+ * A sink queue gets every item with `put` (waiting while it is full, which holds the pipeline
+ * back); the pipeline never closes it, since other pipelines (in other processes) may put into
+ * it too. Settles (never rejects) when the last queue is closed and drained or the pipeline
+ * stops; a sink queue closed by someone else fails the pipeline (its items could not be put).
  */
 export function runSink(
   run: RunContext,
-  sink: SinkFunction<unknown> | undefined,
+  sink: SinkFunction<unknown> | SinkQueue<unknown> | undefined,
   consumers: number,
   input: QueueLike<unknown>,
   counters: Counters,
@@ -98,6 +116,8 @@ export function runSink(
           counters.itemsIn++;
           if (sink === undefined) {
             items.push(item);
+          } else if (isSinkQueue(sink)) {
+            if (!sink.tryPut(item)) await sink.put(item, { signal: run.signal });
           } else {
             const done = sink(item, context);
             if (isThenable(done)) await done;

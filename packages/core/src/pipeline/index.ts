@@ -11,6 +11,7 @@ export type {
   Put,
   RunOptions,
   SinkFunction,
+  SinkQueue,
   Source,
   Stage,
   StageContext,

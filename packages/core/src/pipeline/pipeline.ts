@@ -5,6 +5,7 @@
  */
 import { checkPositiveInteger, describe } from '../options.js';
 import { newId } from '../trace/tracer.js';
+import { isSinkQueue } from './ends.js';
 import { WorkerPool } from './pool.js';
 import { runPipeline, type Plan } from './run.js';
 import { checkCodec } from './stages.js';
@@ -13,6 +14,7 @@ import type {
   PipelineResult,
   RunOptions,
   SinkFunction,
+  SinkQueue,
   Source,
   Stage,
 } from './types.js';
@@ -70,8 +72,8 @@ export class Pipeline<T, R> {
  *   iterable (a generator function).
  * - `stages`: built by {@link map}, {@link filter}, {@link flatMap}, each with `concurrency`,
  *   `capacity`, `ordered` and `placement` (`'thread'` or `'worker'`).
- * - `sink`: called for each item at the end (`consumers: n` runs n of them on one queue);
- *   without one, `run()` collects the items.
+ * - `sink`: called for each item at the end (`consumers: n` runs n of them on one queue), or a
+ *   queue every item is put into (left open); without one, `run()` collects the items.
  *
  * The first error anywhere stops every part and `run()` rejects with a {@link PipelineError}
  * naming the part, with the error as `cause`. An aborted `signal` stops every part too. A clean
@@ -117,8 +119,8 @@ function checkPipelineOptions(options: PipelineOptions<unknown>): Plan {
       );
     }
   });
-  if (sink !== undefined && typeof sink !== 'function') {
-    throw new TypeError(`sink must be a function, got ${describe(sink)}`);
+  if (sink !== undefined && typeof sink !== 'function' && !isSinkQueue(sink)) {
+    throw new TypeError(`sink must be a function or a queue (with put), got ${describe(sink)}`);
   }
   const consumers = checkPositiveInteger('consumers', options.consumers ?? 1);
   const capacity = checkPositiveInteger('capacity', options.capacity ?? DEFAULT_CAPACITY);
@@ -149,7 +151,7 @@ function checkPipelineOptions(options: PipelineOptions<unknown>): Plan {
     source: source as Source<unknown>,
     producers,
     stages: planned,
-    sink: sink as SinkFunction<unknown> | undefined,
+    sink: sink as SinkFunction<unknown> | SinkQueue<unknown> | undefined,
     consumers,
     capacity,
     codec: options.codec ?? 'json',

@@ -23,6 +23,7 @@ import type {
   Placement,
   PipelineResult,
   SinkFunction,
+  SinkQueue,
   Source,
   StageFunction,
   StageKind,
@@ -49,7 +50,7 @@ export interface Plan {
   readonly source: Source<unknown>;
   readonly producers: number;
   readonly stages: readonly PlannedStage[];
-  readonly sink: SinkFunction<unknown> | undefined;
+  readonly sink: SinkFunction<unknown> | SinkQueue<unknown> | undefined;
   readonly consumers: number;
   readonly capacity: number;
   readonly codec: CodecName;

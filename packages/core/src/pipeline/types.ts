@@ -107,6 +107,15 @@ export interface Stage<I, O> {
 /** A sink's function: called once per item that reaches the end. */
 export type SinkFunction<T> = (item: T, context: StageContext) => unknown;
 
+/**
+ * A queue as a sink: every item that reaches the end is put into it (any of core's queues, a
+ * `SharedQueue`, or a queue in another package such as `@baton/redis`'s `RedisQueue`).
+ */
+export interface SinkQueue<T> {
+  put(item: T, options?: { signal?: AbortSignal }): Promise<void>;
+  tryPut(item: T): boolean;
+}
+
 /** Options of {@link pipeline}. */
 export interface PipelineOptions<T> {
   /** Where the items come from. */
@@ -119,7 +128,7 @@ export interface PipelineOptions<T> {
    * Called for every item that leaves the last stage. Without a sink, `run()` collects them in
    * `result.items`.
    */
-  sink?: SinkFunction<never>;
+  sink?: SinkFunction<never> | SinkQueue<never>;
   /** How many sink calls run at once, all getting from the last queue (fan-out). Default 1. */
   consumers?: number;
   /** Default capacity of the queues between stages. Default 16. */
