@@ -1,0 +1,194 @@
+// A user's project: the packed tarballs installed outside the workspace, every README block
+// type-checked (and run, unless marked otherwise), type tests, the lesson three ways,
+// require() from CommonJS, and publint / arethetypeswrong on each tarball.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { allBlocks, describeDiagnostic, prepare } from '../lib/consumer.mjs';
+import { here, publicPackages } from '../lib/project.mjs';
+import { node, runModule, runVitest } from '../lib/run.mjs';
+
+type Prepared = Awaited<ReturnType<typeof prepare>>;
+let project: Prepared;
+
+beforeAll(async () => {
+  project = await prepare({ log: (line) => console.log(`consumer: ${line}`) });
+});
+
+/** The diagnostics of the files for which `pick` is true, as lines pointing into READMEs. */
+function errorsIn(pick: (file: string) => boolean): string[] {
+  return project.diagnostics
+    .filter((d) => d.file !== undefined && pick(d.file))
+    .map((d) => describeDiagnostic(d, project.blocks, project.dir));
+}
+
+/** The JavaScript file of a tool's command (the .bin entries are shell scripts). */
+function bin(pkg: string, command: string): string {
+  const dir = join(here, 'node_modules', pkg);
+  const { bin: bins } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  return join(dir, typeof bins === 'string' ? bins : bins[command]);
+}
+
+// Collected at load time (cheap: reads the READMEs) so that each block is a test of its own.
+const blocks = allBlocks();
+
+let vitestRun: ReturnType<typeof runVitest> | undefined;
+/** One vitest run over every `test` block, shared by their tests. */
+function vitestBlocks() {
+  vitestRun ??= runVitest(
+    project.dir,
+    project.blocks.filter((b) => b.test && b.run && b.out).map((b) => b.out as string),
+  );
+  return vitestRun;
+}
+
+describe('README blocks', () => {
+  it('finds the blocks of every public package README', () => {
+    expect(blocks.length).toBeGreaterThan(10);
+  });
+
+  it('has no errors outside the blocks and fixtures (global diagnostics)', () => {
+    const global = project.diagnostics.filter((d) => d.file === undefined);
+    expect(global.map((d) => `${d.code}: ${d.message}`)).toEqual([]);
+  });
+
+  for (const original of blocks) {
+    const label = `${original.readme.split('/packages/')[1]}:${original.line} \`\`\`${original.info}`;
+    it(label, async () => {
+      const block = project.blocks.find(
+        (b) => b.readme === original.readme && b.line === original.line,
+      );
+      expect(block, 'block placed in the project').toBeDefined();
+      if (!block) return;
+      const errors = errorsIn((file) => file === block.source);
+      if (block.fails.length > 0) {
+        const codes = project.diagnostics.filter((d) => d.file === block.source).map((d) => d.code);
+        expect(errors.length, 'a block marked `fails:` must not compile').toBeGreaterThan(0);
+        for (const code of block.fails) expect(codes, `expected ${code}`).toContain(code);
+        return;
+      }
+      expect(errors).toEqual([]);
+      if (!block.run || block.out === undefined) return;
+      if (block.test) {
+        const { report } = await vitestBlocks();
+        const result = report.testResults.find((r: { name: string }) => r.name === block.out);
+        expect(result, `vitest ran ${block.out}`).toBeDefined();
+        const tests: { status: string; failureMessages: string[] }[] = result.assertionResults;
+        expect(tests.length).toBeGreaterThan(0);
+        if (block.throws) {
+          for (const t of tests) {
+            expect(t.status).toBe('failed');
+            expect(t.failureMessages.join('\n')).toContain(block.throws);
+          }
+        } else {
+          expect(result.message ?? '').toBe('');
+          expect(
+            tests.filter((t) => t.status !== 'passed').map((t) => t.failureMessages.join('\n')),
+          ).toEqual([]);
+        }
+        return;
+      }
+      const outcome = await runModule(project.dir, block.out, block.throws);
+      expect(outcome.timedOut, `${block.name} did not exit within 30 s`).toBe(false);
+      expect(outcome.code, outcome.stderr).toBe(0);
+    });
+  }
+});
+
+describe('types', () => {
+  it('pipeline and handle type tests compile (each @ts-expect-error is used)', () => {
+    expect(existsSync(join(project.dir, 'src/types'))).toBe(true);
+    expect(errorsIn((file) => file.includes('/src/types/'))).toEqual([]);
+  });
+
+  it('the shipped .d.ts compile for a browser project (lib ES2022 + DOM, no Node types, no esnext.disposable)', () => {
+    expect(errorsIn((file) => file.includes('/src/dom/browser-types'))).toEqual([]);
+    expect(errorsIn((file) => file.includes('/node_modules/@baton/'))).toEqual([]);
+  });
+
+  it('the lesson and require fixtures compile', () => {
+    expect(errorsIn((file) => /\/src\/(lesson\/|require)/.test(file))).toEqual([]);
+  });
+});
+
+describe('the lesson, three ways, from the installed tarballs', () => {
+  for (const way of ['queue', 'shared', 'pipeline']) {
+    it(way, async () => {
+      const outcome = await node([join(project.dir, 'out/lesson', `${way}.js`)], {
+        cwd: project.dir,
+      });
+      expect(outcome.stderr).not.toMatch(/Error/);
+      expect(outcome.code).toBe(0);
+      expect(outcome.stdout).toContain('consumed 10 messages, in order');
+    });
+  }
+});
+
+describe('packaging', () => {
+  it('core can be required from CommonJS', async () => {
+    const outcome = await node([join(project.dir, 'out/require.cjs')], { cwd: project.dir });
+    expect(outcome.code, outcome.stderr).toBe(0);
+    expect(outcome.stdout).toContain('required @baton/core from CommonJS: from CommonJS');
+  });
+
+  it('every tarball has its README, LICENSE and an engines field', async () => {
+    for (const [name, tarball] of project.tarballs) {
+      const list = await node(['-e', LIST_TARBALL, tarball], { cwd: project.dir });
+      const files: string[] = JSON.parse(list.stdout);
+      expect(files, name).toContain('package/README.md');
+      expect(files, name).toContain('package/LICENSE');
+      const installed = join(project.dir, 'node_modules', name, 'package.json');
+      const pkg = JSON.parse(await (await import('node:fs/promises')).readFile(installed, 'utf8'));
+      expect(pkg.engines?.node, name).toMatch(/^>=20\.(1[6-9]|[2-9]\d)/);
+    }
+  });
+
+  describe.each(publicPackages().map((p) => p.name))('%s', (name) => {
+    it('passes publint --strict', async () => {
+      const outcome = await node(
+        [bin('publint', 'publint'), 'run', '--strict', project.tarballs.get(name)!],
+        {
+          cwd: project.dir,
+          ms: 60_000,
+        },
+      );
+      expect(outcome.code, outcome.stdout + outcome.stderr).toBe(0);
+      expect(outcome.stdout).toContain('All good!');
+    });
+
+    it('passes arethetypeswrong (ESM-only: require() works through require(esm), tested above)', async () => {
+      const outcome = await node(
+        [
+          bin('@arethetypeswrong/cli', 'attw'),
+          project.tarballs.get(name)!,
+          '--format',
+          'ascii',
+          '--no-emoji',
+          '--no-color',
+          // attw models Node 16, where require() of an ES module fails; Node 20.19+ and 22.12+
+          // load it (the CommonJS test above does), so this one rule does not apply.
+          '--ignore-rules',
+          'cjs-resolves-to-esm',
+        ],
+        { cwd: project.dir, ms: 60_000 },
+      );
+      expect(outcome.code, outcome.stdout + outcome.stderr).toBe(0);
+      expect(outcome.stdout).toContain('No problems found');
+    });
+  });
+});
+
+/** Lists a tarball's entries (node has no tar reader; gunzip and read the 512-byte headers). */
+const LIST_TARBALL = `
+const { gunzipSync } = require('node:zlib');
+const data = gunzipSync(require('node:fs').readFileSync(process.argv[1]));
+const names = [];
+for (let at = 0; at + 512 <= data.length; ) {
+  const name = data.subarray(at, at + 100).toString('utf8').replace(/\\0.*$/s, '');
+  if (!name) break;
+  const size = parseInt(data.subarray(at + 124, at + 136).toString('utf8').trim() || '0', 8);
+  names.push(name);
+  at += 512 + Math.ceil(size / 512) * 512;
+}
+console.log(JSON.stringify(names));
+`;
