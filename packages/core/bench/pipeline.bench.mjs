@@ -3,7 +3,9 @@
 // (2) a worker pipeline with a CPU-heavy stage at 1 and 2 workers (the speed-up should follow
 // the machine's cores). Runs against the built package: `pnpm build && node bench/run.mjs pipeline`.
 import { availableParallelism } from 'node:os';
-import { filter, map, pipeline } from '../dist/index.js';
+import { Piscina } from 'piscina';
+import { filter, map, pipeline, WorkerPool } from '../dist/index.js';
+import { machine, report } from './report.mjs';
 
 const N = 1_000_000;
 const ROUNDS = 5;
@@ -64,34 +66,126 @@ console.table([
 const ratio = piped.ms / base.ms;
 console.log(`overhead ratio: ${ratio.toFixed(2)}x (target < 3x) ${ratio < 3 ? 'OK' : 'MISSED'}`);
 
-// --- worker stages --------------------------------------------------------------------------
-const heavy = { module: new URL('../test/pipeline/fixtures/heavy.mjs', import.meta.url) };
+// --- worker stages beside piscina ---------------------------------------------------------
+// The same CPU-heavy stage (heavy.mjs: a few ms of arithmetic per job) run by: a plain loop on
+// this thread; piscina with a fresh pool per run (created, 400 `run()`s, destroyed) and with a
+// warm pool (created once); Baton's worker stage without a pool (each run starts and closes its
+// workers) and with a WorkerPool kept across runs (created once, module preloaded). Variants
+// take turns round by round, so a change in machine load hits them alike.
+const heavyUrl = new URL('../test/pipeline/fixtures/heavy.mjs', import.meta.url);
+const heavy = { module: heavyUrl };
+const { default: heavyFn } = await import(heavyUrl.href);
 const JOBS = 400;
-async function workerPipeline(workers) {
+const WORKER_ROUNDS = 5;
+const jobs = Array.from({ length: JOBS }, (_, i) => i);
+const expected = jobs.reduce((sum, i) => sum + heavyFn(i), 0);
+
+function bakedPipeline(workers, pool) {
   let sum = 0;
-  await pipeline({
-    source: numbers(JOBS),
+  const definition = pipeline({
+    source: jobs,
     stages: [map(heavy, { placement: 'worker', concurrency: workers, codec: 'float64' })],
     sink: (x) => {
       sum += x;
     },
     codec: 'float64',
-  }).run();
-  return sum;
+    ...(pool ? { pool } : {}),
+  });
+  return async () => {
+    sum = 0;
+    await definition.run();
+    return sum;
+  };
+}
+
+async function piscinaRun(pool) {
+  const results = await Promise.all(jobs.map((i) => pool.run(i)));
+  return results.reduce((a, b) => a + b, 0);
 }
 
 const cores = availableParallelism();
-const rows = [];
-let one;
+const loop = await time(() => jobs.reduce((sum, i) => sum + heavyFn(i), 0), 3);
+const summary = [];
 for (const workers of [1, 2]) {
-  const t = await time(() => workerPipeline(workers), 3);
-  one ??= t.ms;
-  rows.push({
-    workers,
-    ms: t.ms.toFixed(1),
-    'jobs/s': Math.round((JOBS / t.ms) * 1000),
-    'speed-up': (one / t.ms).toFixed(2),
+  const piscinaWarm = new Piscina({
+    filename: heavyUrl.href,
+    minThreads: workers,
+    maxThreads: workers,
   });
+  await piscinaRun(piscinaWarm); // start its threads and load the module
+  const batonPool = new WorkerPool({ workers, preload: [heavy] });
+  await batonPool.ready();
+  const variants = {
+    'piscina, fresh pool': async () => {
+      const pool = new Piscina({
+        filename: heavyUrl.href,
+        minThreads: workers,
+        maxThreads: workers,
+      });
+      try {
+        return await piscinaRun(pool);
+      } finally {
+        await pool.destroy();
+      }
+    },
+    'piscina, warm pool': () => piscinaRun(piscinaWarm),
+    'Baton, no pool': bakedPipeline(workers),
+    'Baton, WorkerPool': bakedPipeline(workers, batonPool),
+  };
+  const times = Object.fromEntries(Object.keys(variants).map((name) => [name, []]));
+  for (const fn of Object.values(variants)) {
+    if ((await fn()) !== expected) throw new Error('a variant computed a different sum');
+  }
+  for (let round = 0; round < WORKER_ROUNDS; round++) {
+    for (const [name, fn] of Object.entries(variants)) {
+      globalThis.gc?.();
+      const start = performance.now();
+      const sum = await fn();
+      times[name].push(performance.now() - start);
+      if (sum !== expected) throw new Error(`${name} computed ${sum}, expected ${expected}`);
+    }
+  }
+  await piscinaWarm.destroy();
+  await batonPool.close();
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const rows = Object.entries(times).map(([variant, ts]) => ({
+    workers,
+    variant,
+    'median ms': median(ts).toFixed(1),
+    'jobs/s': Math.round((JOBS / median(ts)) * 1000),
+    'speed-up over loop': (loop.ms / median(ts)).toFixed(2),
+  }));
+  console.log(
+    `\nworker stage, ${JOBS} CPU-heavy jobs, ${workers} worker(s), median of ${WORKER_ROUNDS}`,
+  );
+  console.table(rows);
+  const m = (name) => median(times[name]);
+  const fresh = m('piscina, fresh pool') / m('Baton, no pool');
+  const warm = m('piscina, warm pool') / m('Baton, WorkerPool');
+  const freshVsPooled = m('piscina, fresh pool') / m('Baton, WorkerPool');
+  console.log(
+    `Baton vs piscina (time ratio, > 1 = Baton faster): no pool vs fresh pool ${fresh.toFixed(2)}x, ` +
+      `WorkerPool vs fresh pool ${freshVsPooled.toFixed(2)}x, WorkerPool vs warm pool ${warm.toFixed(2)}x`,
+  );
+  summary.push({ workers, m, fresh, warm, freshVsPooled });
 }
-console.log(`\nworker stage, ${JOBS} CPU-heavy jobs (median of 3), ${cores} cores available`);
-console.table(rows);
+console.log(
+  `plain loop: ${loop.ms.toFixed(1)} ms (${(loop.ms / JOBS).toFixed(2)} ms per job); ${machine()}`,
+);
+
+const two = summary[1];
+const speedup = (name) => loop.ms / two.m(name);
+report({
+  what: `pipeline() worker stage, ${JOBS} CPU jobs (${(loop.ms / JOBS).toFixed(1)} ms), 2 workers: Baton no pool / WorkerPool vs piscina fresh pool`,
+  baton: `${two.m('Baton, no pool').toFixed(0)} / ${two.m('Baton, WorkerPool').toFixed(0)} ms`,
+  peer: `piscina fresh ${two.m('piscina, fresh pool').toFixed(0)} ms, warm ${two.m('piscina, warm pool').toFixed(0)} ms`,
+  ratio: Number(two.fresh.toFixed(2)),
+  target: 1,
+});
+report({
+  what: 'worker stage speed-up over a plain loop, 2 workers (Baton WorkerPool vs piscina warm)',
+  baton: `${speedup('Baton, WorkerPool').toFixed(2)}x`,
+  peer: `${speedup('piscina, warm pool').toFixed(2)}x`,
+  ratio: Number((speedup('Baton, WorkerPool') / speedup('piscina, warm pool')).toFixed(2)),
+  target: 1,
+});
