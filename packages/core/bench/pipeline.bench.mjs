@@ -2,7 +2,6 @@
 // items against a hand-written `for await` loop doing the same work (target: under 3x);
 // (2) a worker pipeline with a CPU-heavy stage at 1 and 2 workers (the speed-up should follow
 // the machine's cores). Runs against the built package: `pnpm build && node bench/run.mjs pipeline`.
-import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { filter, map, pipeline, WorkerPool } from '../dist/index.js';
 import { machine, report } from './report.mjs';
@@ -103,7 +102,6 @@ async function piscinaRun(pool) {
   return results.reduce((a, b) => a + b, 0);
 }
 
-const cores = availableParallelism();
 const loop = await time(() => jobs.reduce((sum, i) => sum + heavyFn(i), 0), 3);
 const summary = [];
 for (const workers of [1, 2]) {
