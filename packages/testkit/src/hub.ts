@@ -7,6 +7,7 @@
  * @module
  */
 import { getTracer, setTracer, type TraceEvent, type Tracer } from '@baton/core';
+import { trackAgents } from './agents.js';
 import { currentTask } from './task.js';
 
 /** Receives every trace event while subscribed. */
@@ -52,8 +53,11 @@ export function subscribe(listener: TraceListener): () => void {
   }
   listeners.add(listener);
   refreshStacks();
+  // While anything listens, async functions started without task() are told apart.
+  const stopAgents = trackAgents();
   return () => {
     if (!listeners.delete(listener)) return;
+    stopAgents();
     refreshStacks();
     if (listeners.size === 0 && getTracer() === hub) {
       setTracer(previous);

@@ -11,6 +11,8 @@
  * @module
  */
 
+import { runBody } from './agents.js';
+
 interface Storage<S> {
   getStore(): S | undefined;
   run<R>(store: S, fn: () => R): R;
@@ -27,6 +29,8 @@ interface AsyncHooks {
 
 /** A watch's scope: its pending timers. */
 export class Scope {
+  /** Whether the watched function was started in it (the first {@link runInScope}). */
+  bodyStarted = false;
   /** Async ids of `setTimeout` / `setInterval` timers created in the scope and not yet done. */
   readonly timers = new Set<number>();
   /** Set by {@link closeScope}. */
@@ -80,9 +84,16 @@ export function openScope(): Scope {
   return new Scope();
 }
 
-/** Runs `fn` inside `scope`. */
+/**
+ * Runs `fn` inside `scope`. The first call for a scope starts the watched function itself: its
+ * own promise stays the root (`main`) and the async functions it calls are told apart (see
+ * agents.ts).
+ */
 export function runInScope<R>(scope: Scope, fn: () => R): R {
-  return storage === undefined ? fn() : storage.run(scope, fn);
+  if (storage === undefined) return fn();
+  if (scope.bodyStarted) return storage.run(scope, fn);
+  scope.bodyStarted = true;
+  return storage.run(scope, () => runBody(fn));
 }
 
 /** Stops tracking `scope` once its watch is over. */

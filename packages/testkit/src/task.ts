@@ -22,6 +22,8 @@ export interface TaskObserver {
  */
 export type TaskStarter = (name: string, start: () => void) => void;
 
+import { currentUnnamed, setAgentObserver } from './agents.js';
+
 interface Storage {
   getStore(): string | undefined;
   run<R>(store: string, fn: () => R): R;
@@ -59,7 +61,11 @@ export const namesFollowAwait: boolean = storage !== undefined;
  * ```
  */
 export function currentTask(): string | undefined {
-  return storage?.getStore() ?? syncName;
+  const named = storage?.getStore() ?? syncName;
+  // Inside a task() its name; elsewhere (the watched code itself, or explore's 'main') an
+  // async function it started without task(), told apart by agents.ts while a watch is on.
+  if (named !== undefined && named !== 'main') return named;
+  return currentUnnamed() ?? named;
 }
 
 /**
@@ -120,6 +126,17 @@ export function runNamed<T>(name: string, fn: () => T | PromiseLike<T>): Promise
     syncName = previous;
   }
 }
+
+// Unnamed tasks (async functions started without task() under a watch) are announced to the
+// same observers when they first act and when their function returns.
+setAgentObserver({
+  started(name) {
+    for (const observer of observers) observer.started(name);
+  },
+  finished(name, failed) {
+    for (const observer of observers) observer.finished(name, undefined, failed);
+  },
+});
 
 /** Registers `observer` for task starts and ends; returns the function that removes it. */
 export function observeTasks(observer: TaskObserver): () => void {
