@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { BatonError } from '@baton/core';
+import { analyseWaits, BatonError } from '@baton/core';
 import { duration } from './format.js';
 import { formatWaitFor } from './explain.js';
 import { subscribe } from './hub.js';
@@ -67,7 +67,9 @@ export class DeadlockError extends BatonError {
     this.reason = reason;
     this.graph = graph;
     this.shared = shared;
-    this.cycle = (graph.cycle ?? shared?.cycle)?.map((edge) => edge.from);
+    this.cycle = (analyseWaits(graph).cycle ?? (shared && analyseWaits(shared).cycle))?.map(
+      (edge) => edge.from,
+    );
   }
 }
 
@@ -268,8 +270,10 @@ class Watch {
     if (fail === undefined) return;
     const graph = this.#tracker.graph();
     const shared = this.#shared ? sharedGraph() : undefined;
-    const parts = [headline(reason, graph.cycle ?? shared?.cycle, this.#ms, acrossWorkers)];
-    if (graph.waiting.length > 0 || graph.alive.size > 0 || shared === undefined) {
+    const cycle = analyseWaits(graph).cycle ?? (shared && analyseWaits(shared).cycle);
+    const parts = [headline(reason, cycle, this.#ms, acrossWorkers)];
+    const tasks = graph.parties.some((p) => p.state === 'running' || p.state === 'waiting');
+    if (graph.waits.length > 0 || tasks || shared === undefined) {
       parts.push(formatWaitFor(graph));
     }
     if (shared !== undefined) {

@@ -71,14 +71,7 @@ export {
   type LockOrderEdge,
   type LockOrderInversion,
 } from './lock-order.js';
-export {
-  WaitForTracker,
-  type WaitForGraph,
-  type WaitEdge,
-  type Waiter,
-  type Holder,
-  type PrimitiveState,
-} from './wait-for.js';
+export { WaitForTracker, type WaitForGraph, type WaitEdge } from './wait-for.js';
 export { formatWaitFor, describeWait } from './explain.js';
 export {
   explore,

@@ -11,11 +11,11 @@ import {
   currentAgentId,
   findDeadlock,
   snapshot as readSnapshot,
+  waitGraphFromSnapshot,
   type Deadlock,
   type WaitForSnapshot,
 } from '@baton/core';
-import type { Holder, PrimitiveState, WaitForGraph, Waiter } from './wait-for.js';
-import { findCycle, partners } from './wait-for.js';
+import type { WaitForGraph } from './wait-for.js';
 
 /**
  * Whether shared memory exists here: without `SharedArrayBuffer` (a page that is not
@@ -124,7 +124,10 @@ export function sharedBaseline(): Set<string> {
   return new Set(found === undefined ? [] : [signature(found)]);
 }
 
-/** The registry's wait-for graph as a {@link WaitForGraph}, or `undefined` if nobody waits. */
+/**
+ * The registry's wait-for graph (core's `waitGraphFromSnapshot`), or `undefined` if nobody
+ * waits.
+ */
 export function sharedGraph(
   snapshot: WaitForSnapshot | undefined = sharedRegistryAvailable
     ? safely(readSnapshot)
@@ -132,62 +135,7 @@ export function sharedGraph(
 ): WaitForGraph | undefined {
   if (snapshot === undefined) return undefined;
   if (!snapshot.agents.some((a) => a.state === 'waiting')) return undefined;
-  const names = new Map(snapshot.agents.map((a) => [a.id, a.name]));
-  const states = new Map<number, PrimitiveState>();
-  for (const p of snapshot.primitives) {
-    const holders: Holder[] = [];
-    if (p.owner !== undefined) {
-      holders.push({
-        agent: names.get(p.owner.id) ?? p.owner.name,
-        since: p.ownerSince ?? snapshot.time,
-      });
-    }
-    states.set(p.id, {
-      primitive: p.kind,
-      id: p.id,
-      name: p.name,
-      holders,
-      waiters: [],
-      producers: new Set(),
-      consumers: new Set(),
-      wakers: new Set(),
-      closed: false,
-      partnersUnknown: true,
-    });
-  }
-  const waiting: { waiter: Waiter; on: PrimitiveState }[] = [];
-  for (const agent of snapshot.agents) {
-    const wait = agent.waitingOn;
-    if (agent.state !== 'waiting' || wait === undefined) continue;
-    const on = states.get(wait.primitive.id);
-    if (on === undefined) continue;
-    const purpose = wait.op === 'put' ? 'not_full' : wait.op === 'get' ? 'not_empty' : undefined;
-    const waiter: Waiter = {
-      agent: agent.name,
-      since: wait.since,
-      ...(purpose ? { for: purpose } : {}),
-      ...(wait.timeout !== undefined ? { timeout: wait.timeout } : {}),
-    };
-    on.waiters.push(waiter);
-    waiting.push({ waiter, on });
-  }
-  waiting.sort((a, b) => a.waiter.since - b.waiter.since);
-  const blocked = new Set(waiting.map((w) => w.waiter.agent));
-  const edges = waiting.flatMap(({ waiter, on }) =>
-    partners(on, waiter)
-      .filter((to) => blocked.has(to) || to === waiter.agent)
-      .map((to) => ({ from: waiter.agent, to, on, waiter })),
-  );
-  const cycle = findCycle(edges);
-  return {
-    at: snapshot.time,
-    waiting,
-    edges,
-    ...(cycle ? { cycle } : {}),
-    alive: new Set(snapshot.agents.filter((a) => a.state !== 'exited').map((a) => a.name)),
-    finished: new Set(snapshot.agents.filter((a) => a.state === 'exited').map((a) => a.name)),
-    primitives: [...states.values()],
-  };
+  return waitGraphFromSnapshot(snapshot);
 }
 
 function signature(deadlock: Deadlock): string {

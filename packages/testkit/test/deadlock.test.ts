@@ -94,7 +94,7 @@ describe('withDeadlockTimeout', () => {
     expect(normalise(error.message)).toMatchInlineSnapshot(`
       "stalled: every task is blocked and no timer is pending (found before the <t> timeout)
       blocked:
-        Queue jobs is full (2/2); producer waits for not-full since <t> (at test/deadlock.test.ts:<line>); no consumer is left (consumer finished)
+        producer waits for room in Queue jobs since <t> (at test/deadlock.test.ts:<line>), which is full (2/2); no consumer is left (consumer finished)
       finished: consumer"
     `);
   });

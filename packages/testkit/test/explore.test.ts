@@ -268,7 +268,7 @@ describe('explore', () => {
     };
     const error = (await rejection(explore(scenario, { seed: 5 }))) as ExplorationError;
     expect(error.failure).toBe('deadlock');
-    expect(error.message).toContain('waiter waits for Semaphore ready');
+    expect(error.message).toContain('waiter waits for a permit of Semaphore ready');
   });
 
   it.each([
@@ -344,7 +344,7 @@ describe('explore', () => {
       "explore: run 1 of 1 (the natural schedule) failed (strategy pct, seed 1)
       deadlock: the scenario returned, leaving tasks blocked for ever
       blocked:
-        forgotten waits for Semaphore gate since <t> (at test/explore.test.ts:<line>), and no task holds one of its permits to release (a release that never came?)
+        forgotten waits for a permit of Semaphore gate since <t> (at test/explore.test.ts:<line>); no other task has taken one to give back (a release that never came?)
       schedule: "natural" (the plain run: every continuation went on as soon as it could)
       steps:
         1. forgotten starts

@@ -94,7 +94,7 @@ describe('deadlock across workers', () => {
       }
       const error = await rejection(withDeadlockTimeout(() => exited, 100));
       expect(normalise(error.message)).toContain(
-        'across workers (shared registry):\n  blocked:\n    SharedQueue jobs is empty; consumer waits for not-empty since <t>',
+        'across workers (shared registry):\n  blocked:\n    consumer waits for an item in SharedQueue jobs since <t>',
       );
     } finally {
       await worker.terminate();
@@ -117,7 +117,7 @@ describe('deadlock across workers', () => {
       expect(stall.reason).toBe('quiescence');
       expect(stall.cycle).toBeUndefined();
       expect(normalise(stall.message)).toMatch(
-        /^stalled: every task and every worker is blocked, no wait has a timeout and no timer is pending \(found before the <t> timeout\)\n[^]*across workers \(shared registry\):\n {2}blocked:\n {4}SharedQueue orders is empty; cook waits for not-empty since <t>/,
+        /^stalled: every task and every worker is blocked, no wait has a timeout and no timer is pending \(found before the <t> timeout\)\n[^]*across workers \(shared registry\):\n {2}blocked:\n {4}cook waits for an item in SharedQueue orders since <t>/,
       );
     } finally {
       await Promise.all(workers.map((worker) => worker.terminate()));

@@ -96,8 +96,11 @@ export function formatWaitGraph(
   if (running.length > 0) lines.push(`not blocked: ${list(running)}`);
   const finished = graph.parties.filter((p) => p.state === 'finished').map((p) => p.name);
   if (finished.length > 0) lines.push(`finished: ${list(finished)}`);
-  const exited = graph.parties.filter((p) => p.state === 'exited').map((p) => p.name);
-  if (exited.length > 0) lines.push(`exited: ${list(exited)}`);
+  // A registry outlives its workers: list the exited ones only where they still matter.
+  const exited = graph.parties
+    .filter((p) => p.state === 'exited' && graph.holds.some((h) => h.party === p.name))
+    .map((p) => p.name);
+  if (exited.length > 0) lines.push(`exited holding a lock: ${list(exited)}`);
   return lines.join('\n');
 }
 
