@@ -19,6 +19,7 @@ export {
   DEFAULT_SLOT_SIZE,
   type SharedQueueOptions,
   type SharedQueueHandle,
+  type QueueLoss,
 } from './queue.js';
 export { MAX_CAPACITY as SHARED_QUEUE_MAX_CAPACITY } from './ring.js';
 export {
@@ -28,6 +29,8 @@ export {
   type BuiltinCodecs,
   type JsonValue,
   type PlainData,
+  type StructuredData,
+  type TypedArray,
 } from './codec/index.js';
 export {
   SharedRegistry,

@@ -1,26 +1,23 @@
 /**
  * {@link SharedQueue}: a bounded multi-producer multi-consumer FIFO queue in shared memory.
  *
+ * The ring algorithm (claims, stamps, repair of dead agents' claims) is in `ring.ts`, how
+ * values sit in slots in `queue/*-lane(s).ts`, how calls wait and wake in `queue/sleep.ts`, and
+ * where everything lives in the buffer in `queue/layout.ts`.
+ *
  * @module
  */
-import { ClosedError, CodecError } from '../errors.js';
+import { ClosedError, HandleError } from '../errors.js';
 import type { CloseOptions, QueueLike, TryGetResult } from '../interfaces.js';
 import { EMPTY } from '../interfaces.js';
 import { checkPositiveInteger, describe, type WaitOptions } from '../options.js';
 import { emit, tracing } from '../trace/tracer.js';
 import {
-  blockAsync,
-  blockSync,
   checkWait,
-  fromState,
-  IN_WORD,
-  isOpening,
+  createState,
   openState,
-  stateFor,
-  type Attempt,
-  type CheckedWait,
   type SharedNameOptions,
-  wakeAll,
+  type SharedState,
 } from './base.js';
 import {
   codecs,
@@ -29,44 +26,39 @@ import {
   type BuiltinCodecName,
   type Codec,
 } from './codec/index.js';
-import { checkFloat64, checkInt32 } from './codec/numbers.js';
-import { HandleError } from '../errors.js';
-import { HEADER_WORDS, type SharedHandle } from './handle.js';
+import type { SharedHandle } from './handle.js';
 import { SharedPrimitive } from './primitive.js';
-import { CLOSED, MAX_CAPACITY, Ring } from './ring.js';
+import { BytesLane } from './queue/bytes-lane.js';
+import type { Batch, Lane, Prepared, Sink } from './queue/lane.js';
+import {
+  AGENTS,
+  BYTES_LANE,
+  CAPACITY,
+  DEFAULT_AGENTS,
+  FLOAT64_LANE,
+  GET_SLEEPERS,
+  HEAD,
+  INT32_LANE,
+  LANE,
+  layoutOf,
+  MAX_DATA_BYTES,
+  MAX_SLOT_SIZE,
+  NOT_EMPTY,
+  NOT_FULL,
+  PUT_SLEEPERS,
+  readLayout,
+  SLOT_SIZE,
+  STAMPS,
+  TAIL,
+} from './queue/layout.js';
+import { Float64Lane, Int32Lane } from './queue/number-lanes.js';
+import { sleepAsync, sleepSync, wake, wakeEveryone, type Sleep } from './queue/sleep.js';
+import { BUSY, CLOSED, MAX_CAPACITY, Ring, STALLED, type AgentFigures } from './ring.js';
 import { checkCanBlock, SpinBudget } from './wait.js';
-
-// ---- Layout (Int32 word indices) ----
-const CAPACITY = HEADER_WORDS;
-const SLOT_SIZE = HEADER_WORDS + 1;
-const LANE = HEADER_WORDS + 2;
-// Word HEADER_WORDS + 3 is unused: `close({ immediate: true })` marks the ring's head instead
-// (see Ring.closeGets), which costs gets no extra load.
-/**
- * Sequence words consumers / producers sleep on, named for the predicate as in CPython's
- * queue.py. Their low bit says "someone announced they will sleep" ({@link IN_WORD}): a producer
- * that published an item, or a consumer that freed a slot, wakes the other side only then, so a
- * busy queue makes no system calls at all.
- */
-const NOT_EMPTY = HEADER_WORDS + 4;
-const NOT_FULL = HEADER_WORDS + 5;
-/** head and tail live on cache lines of their own (64 bytes apart), so producers and
- * consumers do not invalidate each other's line on every claim. */
-const HEAD = 16;
-const TAIL = 32;
-const STAMPS = 48;
-
-/** How values are stored: a typed lane for the number codecs, bytes + length otherwise. */
-const BYTES_LANE = 0;
-const FLOAT64_LANE = 1;
-const INT32_LANE = 2;
 
 /** Default slot size for variable-size codecs, in bytes. */
 export const DEFAULT_SLOT_SIZE = 256;
-/** Largest slot size (16 MiB). */
-export const MAX_SLOT_SIZE = 1 << 24;
-/** Largest total size of the slots (1 GiB). */
-const MAX_DATA_BYTES = 1 << 30;
+export { MAX_SLOT_SIZE };
 
 /** Options of `new SharedQueue()`. */
 export interface SharedQueueOptions<T> extends SharedNameOptions {
@@ -89,24 +81,11 @@ export interface SharedQueueHandle extends SharedHandle<'SharedQueue'> {
   readonly codec: string;
 }
 
-/** Words per slot in the ring: number lanes keep the value beside the stamp. */
-function strideOf(lane: number): number {
-  return lane === FLOAT64_LANE ? 4 : lane === INT32_LANE ? 2 : 1;
-}
-
-/**
- * Where things are: number lanes interleave `[stamp, (pad,) value]` per slot (16 bytes for
- * float64, 8 for int32); the bytes lane has stamps, then lengths, then `slotSize`-byte slots.
- */
-function layout(
-  capacity: number,
-  lane: number,
-  slotSize: number,
-): { dataOffset: number; bytes: number } {
-  const words = STAMPS + capacity * strideOf(lane) + (lane === BYTES_LANE ? capacity : 0);
-  const dataOffset = (words * 4 + 7) & ~7;
-  const data = lane === BYTES_LANE ? capacity * slotSize : 0;
-  return { dataOffset, bytes: (dataOffset + data + 7) & ~7 };
+/** Items a dead consumer took with it (see {@link SharedQueue.losses}). */
+export interface QueueLoss {
+  readonly agent: { readonly id: number; readonly name: string };
+  /** Items its gets had claimed and never freed when it exited: gone with it. */
+  readonly items: number;
 }
 
 function laneOf(codec: Codec<unknown>): number {
@@ -116,38 +95,55 @@ function laneOf(codec: Codec<unknown>): number {
 }
 
 /**
+ * The explicit internal path of `SharedQueue.from(handle)`: the constructor receives an
+ * instance of this (never exported) class instead of options, and opens instead of creating.
+ */
+class Opening<T> {
+  constructor(
+    readonly state: SharedState,
+    readonly codec: Codec<T>,
+  ) {}
+}
+
+/**
  * A bounded FIFO queue in shared memory for many producers and many consumers in any agents,
  * like Python's `queue.Queue(maxsize)`, with values carried through a {@link Codec}.
  *
  * - **FIFO**: items come out in the order their puts took effect; each producer's items keep
- *   its order. Every item is taken exactly once.
+ *   its order. Every item is taken at most once, and exactly once while no agent dies.
  * - **Bounded**: `put` waits while the queue is full (backpressure), `get` while it is empty.
  *   Both have blocking forms for workers (`putSync`, `getSync`) and async forms for any agent.
+ *   Each item wakes one sleeping getter, each freed slot one sleeping putter.
  * - **Close** as in-thread `Queue` (Python 3.13 `shutdown`): later puts throw `ClosedError`,
  *   gets drain what is left and then throw `ClosedError`; `close({ immediate: true })` drops
- *   the rest.
+ *   the rest. `close()` ends every blocked call, whatever other agents left half done.
  * - **Codecs**: `float64` and `int32` values live in typed slots; `utf8`, `json`, `binary` and
  *   custom codecs use byte slots of `slotSize` bytes. A value that cannot be encoded, or does
  *   not fit, is refused with `CodecError` before anything is written; the queue stays usable.
  * - **Memory**: everything a producer did before `put` is visible to the consumer after the
  *   `get` that returns the item.
- * - **Batches**: `putMany` / `getMany` move many items per claim, for throughput.
- * - **Undecodable items are never lost**: a get whose item the codec cannot decode throws a
- *   `CodecError` whose `bytes` property holds a copy of the item's bytes (and whose `cause` is
- *   the codec's error). A batch get behaves as that many single gets: `getMany` returns the
- *   items before the undecodable one; this queue object keeps the items it already took out of
- *   the ring after them, and its next gets deliver them in order (the undecodable one first, as
- *   that `CodecError`), before taking anything else from the ring.
+ * - **Batches**: `putMany` / `getMany` (and `putManySync(Float64Array)`,
+ *   `getManySync(max, into)` without allocating) move many items per claim and copy. A batch
+ *   behaves as that many single gets: it only takes items it returns. When an item cannot be
+ *   decoded, the batch returns the items before it and leaves it in the queue, where the next
+ *   get (by any consumer) throws its `CodecError`, whose `bytes` property holds a copy of the
+ *   item's bytes (and whose `cause` is the codec's error): no item is lost or reordered.
+ * - **Dead agents** (a worker terminated mid-call; watched with `sharedRegistry().watchWorker`
+ *   or reported with `agentExited`): a producer that died between claiming a slot and
+ *   publishing it leaves a hole that getters pass over (its value was never put); a consumer
+ *   that died between claiming an item and freeing its slot has the slot freed by the next
+ *   producer that needs it, and the item is gone with it (at-most-once), reported by
+ *   {@link losses} with the agent's name. An agent that is not watched is never taken for dead:
+ *   calls waiting on its slot time out, honour their signal and end at `close()`.
  *
- * The ring is crossbeam-channel's bounded array (see `ring.ts`); sleeping uses one sequence
- * word per predicate (`not_empty`, `not_full`) and only calls `Atomics.notify` when someone
- * sleeps.
+ * The ring is crossbeam-channel's bounded array (see `ring.ts`).
  *
  * @example
  * ```ts
  * // main thread (Node)
  * const queue = new SharedQueue<number>({ capacity: 64, codec: 'float64', name: 'readings' });
  * const worker = new Worker(new URL('./consumer.mjs', import.meta.url), { workerData: queue.handle });
+ * sharedRegistry().watchWorker(worker);
  * for (let i = 0; i < 1000; i++) await queue.put(i);
  * queue.close();
  *
@@ -170,93 +166,84 @@ export class SharedQueue<T = unknown>
   /** The codec values pass through. */
   readonly codec: Codec<T>;
   private readonly ring: Ring;
-  private readonly lane: number;
-  private readonly f64: Float64Array;
-  private readonly i32: Int32Array;
-  private readonly valueBase: number;
-  private readonly bytes: Uint8Array;
-  private readonly lengths: number;
-  private readonly scratch: Uint8Array;
-  /**
-   * Items a batch get took out of the ring but did not return because an item before them
-   * failed to decode (see {@link getMany}); every get of this object delivers them first, in
-   * order. `null` when empty, so the fast path costs one load.
-   */
-  private carry: Carried<T>[] | null = null;
-  private carryAt = 0;
+  private readonly lane: Lane<T>;
   /** How long this agent's puts / gets spin before sleeping (see {@link SpinBudget}). */
   private readonly putSpin = new SpinBudget();
   private readonly getSpin = new SpinBudget();
+  /** Whether the last failed put / get attempt was stopped by a stalled claim. */
+  private putStalled = false;
+  private getStalled = false;
 
   /**
    * @throws RangeError / TypeError naming `capacity`, `slotSize` or `codec` when invalid.
    */
-  constructor(options: SharedQueueOptions<T>) {
-    const opening = isOpening();
+  constructor(options: SharedQueueOptions<T>);
+  /** @internal */
+  constructor(options: Opening<T>);
+  constructor(options: SharedQueueOptions<T> | Opening<T>) {
+    let state: SharedState;
     let codec: Codec<T>;
-    let capacity = 0;
-    let slotSize = 0;
-    let lane = BYTES_LANE;
-    if (!opening) {
+    if (options instanceof Opening) {
+      state = options.state;
+      codec = options.codec;
+    } else {
       if (typeof options !== 'object' || options === null) {
         throw new TypeError(
           `SharedQueue needs options { capacity, codec }, got ${describe(options)}`,
         );
       }
-      capacity = checkCapacity(options.capacity);
+      const capacity = checkCapacity(options.capacity);
       codec = resolveCodec<T>(options.codec);
-      lane = laneOf(codec as Codec<unknown>);
-      slotSize = checkSlotSize(codec, options.slotSize);
-      if (capacity * slotSize > MAX_DATA_BYTES) {
+      const lane = laneOf(codec as Codec<unknown>);
+      const slotSize = checkSlotSize(codec, options.slotSize);
+      if (lane === BYTES_LANE && capacity * slotSize > MAX_DATA_BYTES) {
         throw new RangeError(
           `capacity x slotSize must be at most ${MAX_DATA_BYTES} bytes, got ${capacity} x ${slotSize}`,
         );
       }
-    } else {
-      codec = openingCodec as Codec<T>;
-    }
-    const state = stateFor(
-      'SharedQueue',
-      opening ? 0 : layout(capacity, lane, slotSize).bytes,
-      options,
-    );
-    super(state);
-    const cells = this.cells;
-    if (state.created) {
+      state = createState(
+        'SharedQueue',
+        layoutOf(capacity, lane, slotSize, DEFAULT_AGENTS).bytes,
+        options,
+      );
+      const cells = new Int32Array(state.buffer);
       cells[CAPACITY] = capacity;
       cells[SLOT_SIZE] = slotSize;
       cells[LANE] = lane;
-    } else {
-      capacity = cells[CAPACITY]!;
-      slotSize = cells[SLOT_SIZE]!;
-      lane = cells[LANE]!;
+      cells[AGENTS] = DEFAULT_AGENTS;
     }
+    super(state);
+    const { capacity, slotSize, lane, agents, layout } = readLayout(this.buffer);
     this.capacity = capacity;
     this.slotSize = slotSize;
     this.codec = codec;
-    this.lane = lane;
+    const registry = state.registry;
     this.ring = new Ring(
-      cells,
-      { head: HEAD, tail: TAIL, stamps: STAMPS, stride: strideOf(lane) },
+      this.cells,
+      { head: HEAD, tail: TAIL, stamps: STAMPS, table: layout.table, agents },
       capacity,
+      {
+        self: registry.agentId,
+        hasExited: (id) => registry.hasExited(id),
+        agentName: (id) => registry.agentName(id),
+      },
     );
     if (state.created) this.ring.init();
-    const { dataOffset } = layout(capacity, lane, slotSize);
-    this.lengths = STAMPS + capacity;
-    // Number lanes: slot i's value is lane[valueBase + i * 2] (beside the slot's stamp).
-    this.f64 = new Float64Array(
-      this.buffer,
-      0,
-      lane === FLOAT64_LANE ? this.buffer.byteLength >> 3 : 0,
-    );
-    this.i32 = cells;
-    this.valueBase = lane === FLOAT64_LANE ? STAMPS / 2 + 1 : STAMPS + 1;
-    this.bytes = new Uint8Array(
-      this.buffer,
-      dataOffset,
-      lane === BYTES_LANE ? capacity * slotSize : 0,
-    );
-    this.scratch = new Uint8Array(lane === BYTES_LANE ? slotSize : 0);
+    this.lane =
+      lane === FLOAT64_LANE
+        ? (new Float64Lane(this.buffer, layout.values, capacity) as unknown as Lane<T>)
+        : lane === INT32_LANE
+          ? (new Int32Lane(this.buffer, layout.values, capacity) as unknown as Lane<T>)
+          : new BytesLane<T>({
+              codec,
+              buffer: this.buffer,
+              cells: this.cells,
+              values: layout.values,
+              lengths: layout.lengths,
+              capacity,
+              slotSize,
+              name: this.name,
+            });
     if (state.created && tracing()) emit(this, 'created', { capacity, codec: codec.name });
   }
 
@@ -264,8 +251,8 @@ export class SharedQueue<T = unknown>
    * Rebuilds a queue from its `handle` in this agent. A built-in codec is found by the name in
    * the handle; a custom codec must be passed again (its name must match).
    *
-   * @throws HandleError when `handle` is not a SharedQueue's handle, or the codec is missing or
-   *   has another name.
+   * @throws HandleError when `handle` is not a SharedQueue's handle (every layout word and the
+   *   buffer's size are checked), or the codec is missing or has another name.
    */
   static from<T = unknown>(handle: SharedQueueHandle, codec?: Codec<T>): SharedQueue<T> {
     const state = openState(handle, 'SharedQueue');
@@ -285,27 +272,22 @@ export class SharedQueue<T = unknown>
         `SharedQueue.from(): the queue uses the custom codec ${describe(name)}; pass it: SharedQueue.from(handle, codec)`,
       );
     }
-    const cells = new Int32Array(state.buffer, 0, STAMPS);
-    const lane = cells[LANE]!;
+    const { lane, slotSize } = readLayout(state.buffer);
     if (lane !== laneOf(resolved as Codec<unknown>)) {
       throw new HandleError(
         `SharedQueue.from(): codec '${resolved.name}' does not match the queue's slots`,
       );
     }
-    if (state.buffer.byteLength < layout(cells[CAPACITY]!, lane, cells[SLOT_SIZE]!).bytes) {
+    if (
+      lane === BYTES_LANE &&
+      resolved.fixedSize !== undefined &&
+      resolved.fixedSize !== slotSize
+    ) {
       throw new HandleError(
-        'SharedQueue.from(): the buffer is too small for the queue it describes',
+        `SharedQueue.from(): codec '${resolved.name}' has fixedSize ${resolved.fixedSize}, the queue's slots ${slotSize}`,
       );
     }
-    openingCodec = resolved;
-    try {
-      return fromState(
-        state,
-        () => new SharedQueue<T>(undefined as unknown as SharedQueueOptions<T>),
-      );
-    } finally {
-      openingCodec = undefined;
-    }
+    return new SharedQueue<T>(new Opening(state, resolved));
   }
 
   /** Send this with `postMessage`; rebuild the queue with `SharedQueue.from(handle)`. */
@@ -328,6 +310,33 @@ export class SharedQueue<T = unknown>
     return this.ring.closed;
   }
 
+  /**
+   * Items that consumers took with them when they died: for each exited agent whose get had
+   * claimed items and not freed their slots, its id, name and the count (those slots have been
+   * freed by the survivors). Repairs what exited agents left first. Empty while no consumer
+   * died mid-get.
+   */
+  losses(): QueueLoss[] {
+    this.ring.sweep();
+    const registry = this.registryRow.registry;
+    return this.ring.losses().map(({ id, items }) => ({
+      agent: { id, name: registry.agentName(id) },
+      items,
+    }));
+  }
+
+  /**
+   * Per-agent counts for accounting (tests, diagnostics): slots each agent claimed for puts
+   * (and how many of those were revoked), items it claimed with gets (and how many it lost by
+   * dying). Repairs what exited agents left first.
+   *
+   * @internal
+   */
+  figures(): AgentFigures[] {
+    this.ring.sweep();
+    return this.ring.agentFigures();
+  }
+
   // ------------------------------------------------------------------ put
 
   /**
@@ -337,14 +346,34 @@ export class SharedQueue<T = unknown>
    *   ClosedError when the queue is closed.
    */
   tryPut(value: T): boolean {
-    const length = this.encode(value);
-    const index = this.ring.claimPut();
-    if (index === CLOSED) throw this.closedError('put');
-    if (index < 0) return false;
-    this.write(index, value, this.scratch, 0, length);
-    this.ring.commitPut(index);
-    this.putDone(1);
-    return true;
+    this.lane.prepare(value);
+    return this.putOnce(value, undefined);
+  }
+
+  /**
+   * Claims a slot and puts the prepared `value` in it, repairing a dead consumer's slot or
+   * retrying a revoked claim on the way (a bounded number of times).
+   */
+  private putOnce(value: T, kept: Prepared<T> | undefined): boolean {
+    this.putStalled = false;
+    for (let tries = 0; tries < 4; tries++) {
+      const index = this.ring.claimPut();
+      if (index >= 0) {
+        this.lane.write(index, value, kept);
+        if (this.ring.commitPut(index)) {
+          this.putDone(1);
+          return true;
+        }
+        continue; // revoked (closed meanwhile, or we were taken for dead): claim again
+      }
+      if (index === CLOSED) throw this.closedError('put');
+      if (index === STALLED || index === BUSY) {
+        this.putStalled = true;
+        if (index === STALLED && this.ring.repairPut()) continue;
+      }
+      return false;
+    }
+    return false;
   }
 
   /**
@@ -355,11 +384,14 @@ export class SharedQueue<T = unknown>
   async put(value: T, options?: WaitOptions): Promise<void> {
     const wait = checkWait(options);
     if (this.tryPut(value)) return;
-    // Another task of this agent may encode into the scratch buffer while we wait: keep a copy.
-    const encoded =
-      this.lane === BYTES_LANE ? this.scratch.slice(0, this.encodedLength) : this.scratch;
-    const length = this.encodedLength;
-    await blockAsync(this, this.putAttempt(value, encoded, length), 'put', wait, 'put');
+    const kept = this.lane.keep(value);
+    await sleepAsync(
+      this,
+      this.putSleep(() => this.putOnce(value, kept)),
+      'put',
+      wait,
+      'put',
+    );
   }
 
   /**
@@ -370,44 +402,110 @@ export class SharedQueue<T = unknown>
     checkCanBlock(this.name, 'putSync', 'put');
     const wait = checkWait(options);
     if (this.tryPut(value)) return;
-    blockSync(this, this.putAttempt(value, this.scratch, this.encodedLength), 'put', wait, 'put');
+    const kept = this.lane.keep(value);
+    sleepSync(
+      this,
+      this.putSleep(() => this.putOnce(value, kept)),
+      'put',
+      wait,
+      'put',
+    );
   }
 
   /**
-   * Adds every value of `values`, in order, claiming as many slots per step as are free: much
-   * faster than one `put` per value. Every value is encoded (and refused with `CodecError`)
-   * before any is written. Not atomic: other producers' items may come between batches, and on
-   * a timeout, abort or close the values before the failure stay put (the error's message says
-   * how many).
+   * Adds every value of `values`, in order, claiming as many slots per step as are free, and
+   * copying them in one pass: much faster than one `put` per value. Every value is checked (and
+   * encoded) before any is written (a `Float64Array` for a `float64` queue, or an `Int32Array`
+   * for an `int32` one, needs no check). Not atomic: other producers' items may come between
+   * steps, and on a timeout, abort or close the values before the failure stay put (the
+   * error's message says how many).
    */
   async putMany(values: ArrayLike<T>, options?: WaitOptions): Promise<void> {
     const wait = checkWait(options);
-    const batch = this.encodeMany(values);
+    const batch = this.prepareMany(values);
     let done = this.putBatch(batch, 0);
     if (done === batch.count) return;
-    await this.blockBatch(
-      batch,
-      () => done,
-      (n) => (done = n),
-      wait,
-      false,
+    const sleep = this.putSleep(() => (done = this.putBatch(batch, done)) === batch.count);
+    await sleepAsync(this, sleep, 'put', wait, 'putMany').catch((error: unknown) =>
+      this.annotate(error, done, batch.count),
     );
   }
 
-  /** Blocking form of {@link putMany}. */
+  /**
+   * Blocking form of {@link putMany}. With a `Float64Array` (float64 queue) or `Int32Array`
+   * (int32 queue) it allocates nothing: one claim and one copy per step.
+   */
   putManySync(values: ArrayLike<T>, options?: WaitOptions): void {
     checkCanBlock(this.name, 'putManySync', 'putMany');
     const wait = checkWait(options);
-    const batch = this.encodeMany(values);
+    const batch = this.prepareMany(values);
     let done = this.putBatch(batch, 0);
     if (done === batch.count) return;
-    void this.blockBatch(
-      batch,
-      () => done,
-      (n) => (done = n),
-      wait,
-      true,
-    );
+    const sleep = this.putSleep(() => (done = this.putBatch(batch, done)) === batch.count);
+    try {
+      sleepSync(this, sleep, 'put', wait, 'putManySync');
+    } catch (error) {
+      this.annotate(error, done, batch.count);
+    }
+  }
+
+  private prepareMany(values: ArrayLike<T>): Batch<T> {
+    if (typeof values !== 'object' || values === null || typeof values.length !== 'number') {
+      throw new TypeError(`putMany needs an array of values, got ${describe(values)}`);
+    }
+    return this.lane.prepareMany(values);
+  }
+
+  private annotate(error: unknown, done: number, total: number): never {
+    if (error instanceof Error && !(error instanceof ClosedError) && done > 0) {
+      error.message += ` (${done} of ${total} values were put)`;
+    }
+    throw error;
+  }
+
+  /** Puts values `from ..` of `batch` while slots are free; returns the new `from`. */
+  private putBatch(batch: Batch<T>, from: number): number {
+    this.putStalled = false;
+    for (let tries = 0; from < batch.count && tries < 64; tries++) {
+      const count = this.ring.claimPutMany(Math.min(batch.count - from, this.capacity));
+      if (count > 0) {
+        this.lane.writeMany(this.ring, batch, from, count);
+        // Fewer than claimed when a claim was revoked: the rest go again.
+        const published = this.ring.commitPutMany();
+        if (published > 0) this.putDone(published);
+        from += published;
+        continue;
+      }
+      if (count === CLOSED) throw this.closedError('put', from, batch.count);
+      if (count === STALLED || count === BUSY) {
+        this.putStalled = true;
+        if (count === STALLED && this.ring.repairPut()) continue;
+      }
+      return from;
+    }
+    return from;
+  }
+
+  private putSleep(attempt: () => boolean): Sleep {
+    if (tracing())
+      emit(this, 'wait', { for: 'not_full', size: this.size, capacity: this.capacity });
+    return {
+      cells: this.cells,
+      word: NOT_FULL,
+      sleepers: PUT_SLEEPERS,
+      spin: this.putSpin,
+      attempt,
+      stalled: () => this.putStalled,
+      detail: () => this.ring.describeStall('put'),
+    };
+  }
+
+  /** After items were published: wake as many sleeping consumers (only if any sleep). */
+  private putDone(count: number): void {
+    // Our stamp CAS came before wake's load of the count; a consumer counts itself before its
+    // last attempt. Either we see it, or its attempt sees our items (see queue/sleep.ts).
+    wake(this.cells, NOT_EMPTY, GET_SLEEPERS, count);
+    if (tracing()) emit(this, 'put', { size: this.size, capacity: this.capacity, count });
   }
 
   // ------------------------------------------------------------------ get
@@ -420,30 +518,29 @@ export class SharedQueue<T = unknown>
    *   ClosedError when the queue is closed and drained.
    */
   tryGet(): TryGetResult<T> {
-    const result = this.take();
-    if (result === CLOSED_TAKE) throw this.closedError('get');
-    return result === EMPTY_TAKE ? EMPTY : { ok: true, value: this.decode(result) };
+    const raw = this.take();
+    if (raw === CLOSED_TAKE) throw this.closedError('get');
+    return raw === EMPTY_TAKE ? EMPTY : { ok: true, value: this.lane.finish(raw) };
   }
 
   /**
    * Waits for an item, then removes and returns the oldest. Rejects with `ClosedError` once
    * the queue is closed and drained, `TimeoutError` after `timeout` ms, or `signal.reason`;
-   * with `CodecError` when the item cannot be decoded (see {@link tryGet}: the item's bytes are
-   * in the error's `bytes` property).
+   * with `CodecError` when the item cannot be decoded (see {@link tryGet}).
    */
   async get(options?: WaitOptions): Promise<T> {
     const wait = checkWait(options);
     const first = this.take();
     if (first !== EMPTY_TAKE) return this.taken(first);
-    let value: unknown;
-    await blockAsync(
+    let raw: unknown = EMPTY_TAKE;
+    await sleepAsync(
       this,
-      this.getAttempt((v) => (value = v)),
+      this.getSleep(() => (raw = this.take()) !== EMPTY_TAKE),
       'get',
       wait,
       'get',
     );
-    return this.taken(value);
+    return this.taken(raw);
   }
 
   /** Blocking form of {@link get}; throws `BlockingCallError` on a browser's main thread. */
@@ -452,57 +549,104 @@ export class SharedQueue<T = unknown>
     const wait = checkWait(options);
     const first = this.take();
     if (first !== EMPTY_TAKE) return this.taken(first);
-    let value: unknown;
-    blockSync(
+    let raw: unknown = EMPTY_TAKE;
+    sleepSync(
       this,
-      this.getAttempt((v) => (value = v)),
+      this.getSleep(() => (raw = this.take()) !== EMPTY_TAKE),
       'get',
       wait,
       'get',
     );
-    return this.taken(value);
+    return this.taken(raw);
   }
 
   /**
    * Waits until at least one item is there, then removes and returns up to `max` items (those
-   * present now), oldest first. Rejects with `ClosedError` once closed and drained.
+   * present now), oldest first, with one claim and one copy. Rejects with `ClosedError` once
+   * closed and drained.
    *
-   * Decode failures lose nothing and reorder nothing: a batch behaves as that many single gets.
-   * When an item of the batch cannot be decoded, `getMany` returns the items before it; this
-   * queue object keeps the undecodable item and the ones after it (already out of the ring,
-   * so other consumers cannot take them), and its next get (`get`, `getMany`, `tryGet`, ...)
-   * rejects with a `CodecError` for the undecodable item, whose `bytes` property holds a copy of
-   * its bytes and whose `cause` is the codec's error; the gets after that return the kept items
-   * before anything new. When the first item of the batch is the undecodable one, this call
-   * rejects with that `CodecError` itself. Kept items are delivered even after
-   * `close({ immediate: true })`: they were already taken.
+   * A batch behaves as that many single gets and takes only what it returns: nothing is ever
+   * held back in this object, so a consumer that dies or throws mid-batch strands nothing. When
+   * an item cannot be decoded, `getMany` returns the items before it and leaves it in the
+   * queue; the next get (of any consumer) rejects with its `CodecError` (the item's bytes in
+   * `error.bytes`, the codec's error in `cause`), and the gets after that return what follows.
    *
    * @example
    * ```ts
-   * // The codec cannot decode item 'c' of the batch a, b, c, d:
+   * // The codec cannot decode item 'c' of the items a, b, c, d:
    * await queue.getMany(10); // ['a', 'b']
    * await queue.getMany(10); // rejects: CodecError, error.bytes holds c's bytes
-   * await queue.getMany(10); // ['d'], then whatever the queue holds on later calls
+   * await queue.getMany(10); // ['d']
    * ```
    */
   async getMany(max: number, options?: WaitOptions): Promise<T[]> {
     checkPositiveInteger('max', max);
     const wait = checkWait(options);
-    const out: T[] = [];
-    if (this.takeMany(max, out) > 0) return out;
-    await blockAsync(this, this.getManyAttempt(max, out), 'get', wait, 'getMany');
-    return out;
+    const sink: Sink<T> = { array: [], typed: undefined, offset: 0 };
+    if (this.takeMany(max, sink) > 0) return sink.array!;
+    await sleepAsync(
+      this,
+      this.getSleep(() => this.takeMany(max, sink) > 0),
+      'get',
+      wait,
+      'getMany',
+    );
+    return sink.array!;
   }
 
-  /** Blocking form of {@link getMany}. */
-  getManySync(max: number, options?: WaitOptions): T[] {
+  /**
+   * Blocking form of {@link getMany}. With `into` (a `Float64Array` for a float64 queue, an
+   * `Int32Array` for an int32 one) the items are written into it from index 0, at most
+   * `min(max, into.length)` of them, and the call returns how many: no allocation at all.
+   *
+   * @example
+   * ```ts
+   * const into = new Float64Array(256);
+   * const count = queue.getManySync(256, into); // into[0 .. count-1] hold the items
+   * ```
+   */
+  getManySync(max: number, options?: WaitOptions): T[];
+  getManySync(max: number, into: Float64Array | Int32Array, options?: WaitOptions): number;
+  getManySync(
+    max: number,
+    into?: Float64Array | Int32Array | WaitOptions,
+    options?: WaitOptions,
+  ): T[] | number {
     checkCanBlock(this.name, 'getManySync', 'getMany');
     checkPositiveInteger('max', max);
+    let sink: Sink<T>;
+    if (ArrayBuffer.isView(into)) {
+      this.checkInto(into);
+      max = Math.min(max, into.length);
+      sink = { array: undefined, typed: into, offset: 0 };
+    } else {
+      options = into;
+      sink = { array: [], typed: undefined, offset: 0 };
+    }
     const wait = checkWait(options);
-    const out: T[] = [];
-    if (this.takeMany(max, out) > 0) return out;
-    blockSync(this, this.getManyAttempt(max, out), 'get', wait, 'getMany');
-    return out;
+    let count = this.takeMany(max, sink);
+    if (count === 0) {
+      sleepSync(
+        this,
+        this.getSleep(() => (count = this.takeMany(max, sink)) > 0),
+        'get',
+        wait,
+        'getManySync',
+      );
+    }
+    return sink.array ?? count;
+  }
+
+  private checkInto(into: unknown): void {
+    const lane = this.lane;
+    const ok =
+      (lane instanceof Float64Lane && into instanceof Float64Array) ||
+      (lane instanceof Int32Lane && into instanceof Int32Array);
+    if (!ok || (into as Float64Array).length === 0) {
+      throw new TypeError(
+        `${this.name}: getManySync(max, into) needs a non-empty ${lane instanceof Int32Lane ? 'Int32Array' : 'Float64Array'} for codec '${this.codec.name}', got ${describe(into)}`,
+      );
+    }
   }
 
   /**
@@ -516,17 +660,13 @@ export class SharedQueue<T = unknown>
       throw new TypeError(`immediate must be a boolean, got ${describe(immediate)}`);
     }
     // Order: the mark bit in tail first (puts fail from here on); with `immediate`, then the
-    // mark bit in head (gets fail from here on, dropping what is left, including items whose
-    // producers are still writing them; see Ring.closeGets); then wake every sleeper by changing
-    // both sequence words (rule 1 of wait.ts).
+    // mark bit in head (gets fail from here on, dropping what is left; see Ring.closeGets);
+    // then wake every sleeper by moving both sequence words.
     const first = this.ring.close();
     if (immediate) this.ring.closeGets();
     if (tracing() && (first || immediate)) emit(this, 'close', { immediate, size: this.size });
-    // +2 changes the words (so sleepers' `expected` no longer matches) and keeps the low bit.
-    Atomics.add(this.cells, NOT_EMPTY, 2);
-    Atomics.add(this.cells, NOT_FULL, 2);
-    Atomics.notify(this.cells, NOT_EMPTY);
-    Atomics.notify(this.cells, NOT_FULL);
+    wakeEveryone(this.cells, NOT_EMPTY, GET_SLEEPERS);
+    wakeEveryone(this.cells, NOT_FULL, PUT_SLEEPERS);
   }
 
   /** Yields items until the queue is closed and drained: `for await (const x of queue)`. */
@@ -545,342 +685,89 @@ export class SharedQueue<T = unknown>
 
   // ------------------------------------------------------------------ internals
 
-  private encodedLength = 0;
-
-  /** Validates / encodes `value` into the scratch buffer. Nothing shared is touched. */
-  private encode(value: T): number {
-    switch (this.lane) {
-      case FLOAT64_LANE:
-        checkFloat64(value);
-        return 8;
-      case INT32_LANE:
-        checkInt32(value);
-        return 4;
-      default:
-        return (this.encodedLength = encodeInto(this.codec, value, this.scratch));
-    }
-  }
-
-  /** Writes an encoded value into slot `index` (before its stamp is published). */
-  private write(index: number, value: T, source: Uint8Array, offset: number, length: number): void {
-    switch (this.lane) {
-      case FLOAT64_LANE:
-        this.f64[this.valueBase + index * 2] = value as number;
-        return;
-      case INT32_LANE:
-        this.i32[this.valueBase + index * 2] = value as number;
-        return;
-      default:
-        this.bytes.set(source.subarray(offset, offset + length), index * this.slotSize);
-        this.cells[this.lengths + index] = length;
-    }
-  }
-
-  /** Reads slot `index` (after claiming it, before freeing it): a number, or a private copy. */
-  private read(index: number): unknown {
-    switch (this.lane) {
-      case FLOAT64_LANE:
-        return this.f64[this.valueBase + index * 2];
-      case INT32_LANE:
-        return this.i32[this.valueBase + index * 2];
-      default: {
-        const start = index * this.slotSize;
-        // slice() copies out of shared memory: the slot may be reused as soon as we free it,
-        // and TextDecoder refuses shared views.
-        return this.bytes.slice(start, start + this.cells[this.lengths + index]!);
-      }
-    }
-  }
-
-  /** Decodes a value `take()` returned (bytes, or a {@link Carried} item). */
-  private decode(raw: unknown): T {
-    if (this.lane !== BYTES_LANE) return raw as T;
-    if (raw instanceof Carried) return (raw as Carried<T>).unwrap();
-    try {
-      return this.codec.decode(raw as Uint8Array);
-    } catch (error) {
-      throw this.decodeError(raw as Uint8Array, error);
-    }
-  }
-
-  /** The error for an item that cannot be decoded: it carries the item's bytes, so none is lost. */
-  private decodeError(bytes: Uint8Array, error: unknown): CodecError {
-    const message = error instanceof Error ? error.message : String(error);
-    const failure = new CodecError(
-      `${this.name}: codec '${this.codec.name}' failed to decode a ${bytes.length}-byte item ` +
-        `(its bytes are in error.bytes): ${message}`,
-      { cause: error, bytes },
-    );
-    return failure;
-  }
-
-  /** Delivers the oldest kept item (only called when `carry` is not null). */
-  private popCarried(): Carried<T> {
-    const carry = this.carry!;
-    const item = carry[this.carryAt++]!;
-    if (this.carryAt === carry.length) {
-      this.carry = null;
-      this.carryAt = 0;
-    }
-    return item;
-  }
-
   /**
-   * Delivers kept items into `out`: up to `max`, stopping before an undecodable one, whose
-   * `CodecError` is thrown when it is the first.
+   * Takes one item: what the lane read (still to be decoded), {@link EMPTY_TAKE} or
+   * {@link CLOSED_TAKE}. Repairs a dead producer's slot on the way; on a closed queue it
+   * revokes a claim that stops the drain, so close() always ends gets.
    */
-  private takeCarried(max: number, out: T[]): number {
-    out.push(this.popCarried().unwrap());
-    let count = 1;
-    while (count < max && this.carry !== null && this.carry[this.carryAt]!.error === undefined) {
-      out.push(this.popCarried().unwrap());
-      count++;
-    }
-    return count;
-  }
-
-  /**
-   * Decodes a batch's bytes from item `from` on (its slots are already freed), catching each
-   * failure: the items before the first failure go to `out`; that item and the rest are kept
-   * for the next gets. Returns how many went to `out`; throws the failure when none did.
-   */
-  private decodeBatch(raws: Uint8Array[], out: T[]): number {
-    const count = raws.length;
-    const codec = this.codec;
-    for (let i = 0; i < count; i++) {
-      let value: T;
-      try {
-        value = codec.decode(raws[i]!);
-      } catch (error) {
-        const kept: Carried<T>[] = [new Carried<T>(undefined, this.decodeError(raws[i]!, error))];
-        for (let k = i + 1; k < count; k++) {
-          try {
-            kept.push(new Carried<T>(codec.decode(raws[k]!), undefined));
-          } catch (later) {
-            kept.push(new Carried<T>(undefined, this.decodeError(raws[k]!, later)));
-          }
-        }
-        // carry is null here: takeMany serves it before claiming, and nothing runs in between.
-        this.carry = kept;
-        this.carryAt = 0;
-        if (i > 0) return i;
-        // The first item failed: throw its error now (the rest stay kept).
-        return this.takeCarried(1, out);
-      }
-      out.push(value);
-    }
-    return count;
-  }
-
-  /** After items were published: wake sleeping consumers (only if any announced). */
-  private putDone(count: number): void {
-    // Our stamp stores came before wakeAll's load; a consumer announces before its last
-    // re-check. Either we see its announcement, or its re-check sees our items (see blockSync).
-    wakeAll(this.cells, NOT_EMPTY);
-    if (tracing()) emit(this, 'put', { size: this.ring.size, capacity: this.capacity, count });
-  }
-
-  /** After slots were freed: wake sleeping producers (only if any announced). */
-  private getDone(count: number): void {
-    wakeAll(this.cells, NOT_FULL);
-    if (tracing()) emit(this, 'get', { size: this.ring.size, capacity: this.capacity, count });
-  }
-
-  private putAttempt(value: T, encoded: Uint8Array, length: number): Attempt {
-    if (tracing())
-      emit(this, 'wait', { for: 'not_full', size: this.ring.size, capacity: this.capacity });
-    return {
-      cells: this.cells,
-      word: NOT_FULL,
-      waiters: IN_WORD,
-      spin: this.putSpin,
-      attempt: () => {
-        const index = this.ring.claimPut();
-        if (index === CLOSED) throw this.closedError('put');
-        if (index < 0) return false;
-        this.write(index, value, encoded, 0, length);
-        this.ring.commitPut(index);
-        this.putDone(1);
-        return true;
-      },
-    };
-  }
-
-  /** Takes one item: the raw value, {@link EMPTY_TAKE} or {@link CLOSED_TAKE}. */
   private take(): unknown {
-    if (this.carry !== null) return this.popCarried();
-    const index = this.ring.claimGet();
-    if (index < 0) return index === CLOSED ? CLOSED_TAKE : EMPTY_TAKE;
-    const raw = this.read(index);
-    this.ring.commitGet(index);
-    this.getDone(1);
-    return raw;
+    this.getStalled = false;
+    for (let tries = 0; tries < 4; tries++) {
+      const index = this.ring.claimGet();
+      if (index >= 0) {
+        const raw = this.lane.read(index);
+        this.ring.commitGet(index);
+        this.getDone(1);
+        return raw;
+      }
+      if (index === CLOSED) return CLOSED_TAKE;
+      if (index === STALLED || index === BUSY) {
+        this.getStalled = true;
+        if (index === STALLED && this.ring.repairGet(this.ring.closed)) continue;
+      }
+      return EMPTY_TAKE;
+    }
+    return EMPTY_TAKE;
   }
 
   private taken(raw: unknown): T {
     if (raw === CLOSED_TAKE) throw this.closedError('get');
-    return this.decode(raw);
+    return this.lane.finish(raw);
   }
 
-  private getAttempt(found: (raw: unknown) => void): Attempt {
+  /**
+   * Takes up to `max` items into `sink` with one claim: copies (decodes) them first, then
+   * claims exactly what it copied (see Ring.scanGet), then frees their slots. Returns how many;
+   * throws `ClosedError` when closed and drained, or the `CodecError` of an undecodable first
+   * item (taken alone, like a single get).
+   */
+  private takeMany(max: number, sink: Sink<T>): number {
+    this.getStalled = false;
+    const ring = this.ring;
+    for (let tries = 0; tries < 16; tries++) {
+      const found = ring.scanGet(Math.min(max, this.capacity));
+      if (found === 0) {
+        const why = ring.scanResult;
+        if (why === CLOSED) throw this.closedError('get');
+        if (why === STALLED || why === BUSY) {
+          this.getStalled = true;
+          if (why === STALLED && ring.repairGet(ring.closed)) continue;
+        }
+        return 0;
+      }
+      const before = sink.array?.length ?? 0;
+      const { copied, failure } = this.lane.peekMany(ring, found, sink);
+      if (!ring.claimScanned(copied > 0 ? copied : 1)) {
+        if (sink.array !== undefined) sink.array.length = before; // another consumer was first
+        continue;
+      }
+      ring.commitGetMany();
+      this.getDone(copied > 0 ? copied : 1);
+      if (copied === 0) throw failure!;
+      return copied;
+    }
+    this.getStalled = true;
+    return 0;
+  }
+
+  private getSleep(attempt: () => boolean): Sleep {
     if (tracing())
-      emit(this, 'wait', { for: 'not_empty', size: this.ring.size, capacity: this.capacity });
+      emit(this, 'wait', { for: 'not_empty', size: this.size, capacity: this.capacity });
     return {
       cells: this.cells,
       word: NOT_EMPTY,
-      waiters: IN_WORD,
+      sleepers: GET_SLEEPERS,
       spin: this.getSpin,
-      attempt: () => {
-        const raw = this.take();
-        if (raw === EMPTY_TAKE) return false;
-        found(raw);
-        return true;
-      },
+      attempt,
+      stalled: () => this.getStalled,
+      detail: () => this.ring.describeStall('get'),
     };
   }
 
-  /** Takes up to `max` items into `out`; returns how many, and throws when closed and drained. */
-  private takeMany(max: number, out: T[]): number {
-    if (this.carry !== null) return this.takeCarried(max, out);
-    const count = this.ring.claimGetMany(Math.min(max, this.capacity));
-    if (count === CLOSED) throw this.closedError('get');
-    if (count === 0) return 0;
-    let index = this.ring.indexAt(0);
-    const capacity = this.capacity;
-    if (this.lane === BYTES_LANE) {
-      const raws: Uint8Array[] = [];
-      for (let i = 0; i < count; i++, index = index + 1 === capacity ? 0 : index + 1) {
-        raws.push(this.read(index) as Uint8Array);
-      }
-      // Free the slots before decoding (a codec may be slow); from here on the items exist only
-      // in `raws`, so decodeBatch hands every one of them to the caller or keeps it.
-      this.ring.commitGetMany(count);
-      this.getDone(count);
-      return this.decodeBatch(raws, out);
-    }
-    // Number lanes: read straight into `out` (a typed lane needs no decoding).
-    const lane = (this.lane === FLOAT64_LANE ? this.f64 : this.i32) as ArrayLike<number>;
-    const base = this.valueBase;
-    const numbers = out as unknown as number[];
-    for (let i = 0; i < count; i++, index = index + 1 === capacity ? 0 : index + 1) {
-      numbers.push(lane[base + index * 2]!);
-    }
-    this.ring.commitGetMany(count);
-    this.getDone(count);
-    return count;
-  }
-
-  private getManyAttempt(max: number, out: T[]): Attempt {
-    if (tracing())
-      emit(this, 'wait', { for: 'not_empty', size: this.ring.size, capacity: this.capacity });
-    return {
-      cells: this.cells,
-      word: NOT_EMPTY,
-      waiters: IN_WORD,
-      spin: this.getSpin,
-      attempt: () => this.takeMany(max, out) > 0,
-    };
-  }
-
-  /** Encodes every value first, so a bad one is refused before anything is written. */
-  private encodeMany(values: ArrayLike<T>): Batch<T> {
-    if (typeof values !== 'object' || values === null || typeof values.length !== 'number') {
-      throw new TypeError(`putMany needs an array of values, got ${describe(values)}`);
-    }
-    const count = values.length;
-    if (this.lane === FLOAT64_LANE) {
-      for (let i = 0; i < count; i++) checkFloat64(values[i]);
-      return { values, count, bytes: EMPTY_BYTES, offsets: EMPTY_OFFSETS };
-    }
-    if (this.lane === INT32_LANE) {
-      for (let i = 0; i < count; i++) checkInt32(values[i]);
-      return { values, count, bytes: EMPTY_BYTES, offsets: EMPTY_OFFSETS };
-    }
-    const offsets = new Int32Array(count + 1);
-    let bytes = new Uint8Array(Math.min(count, 64) * 32);
-    let used = 0;
-    for (let i = 0; i < count; i++) {
-      const length = encodeInto(this.codec, values[i] as T, this.scratch);
-      if (used + length > bytes.length) {
-        const grown = new Uint8Array(Math.max(bytes.length * 2, used + length));
-        grown.set(bytes.subarray(0, used));
-        bytes = grown;
-      }
-      bytes.set(this.scratch.subarray(0, length), used);
-      used += length;
-      offsets[i + 1] = used;
-    }
-    return { values, count, bytes, offsets };
-  }
-
-  /** Puts values `from ..` of `batch` while slots are free; returns the new `from`. */
-  private putBatch(batch: Batch<T>, from: number): number {
-    while (from < batch.count) {
-      const count = this.ring.claimPutMany(Math.min(batch.count - from, this.capacity));
-      if (count === CLOSED) throw this.closedError('put', from, batch.count);
-      if (count === 0) return from;
-      const capacity = this.capacity;
-      let index = this.ring.indexAt(0);
-      if (this.lane === BYTES_LANE) {
-        for (let k = from; k < from + count; k++, index = index + 1 === capacity ? 0 : index + 1) {
-          const start = batch.offsets[k]!;
-          this.write(
-            index,
-            batch.values[k] as T,
-            batch.bytes,
-            start,
-            batch.offsets[k + 1]! - start,
-          );
-        }
-      } else {
-        // Number lanes: plain stores into the typed lane; the stamps publish them below.
-        const lane = this.lane === FLOAT64_LANE ? this.f64 : this.i32;
-        const base = this.valueBase;
-        const values = batch.values as ArrayLike<number>;
-        for (let k = from; k < from + count; k++, index = index + 1 === capacity ? 0 : index + 1) {
-          lane[base + index * 2] = values[k]!;
-        }
-      }
-      this.ring.commitPutMany(count);
-      this.putDone(count);
-      from += count;
-    }
-    return from;
-  }
-
-  private blockBatch(
-    batch: Batch<T>,
-    done: () => number,
-    setDone: (n: number) => void,
-    wait: CheckedWait,
-    sync: boolean,
-  ): Promise<void> | undefined {
-    const attempt: Attempt = {
-      cells: this.cells,
-      word: NOT_FULL,
-      waiters: IN_WORD,
-      spin: this.putSpin,
-      attempt: () => {
-        const next = this.putBatch(batch, done());
-        setDone(next);
-        return next === batch.count;
-      },
-    };
-    const annotate = (error: unknown): never => {
-      if (error instanceof Error && !(error instanceof ClosedError) && done() > 0) {
-        error.message += ` (${done()} of ${batch.count} values were put)`;
-      }
-      throw error;
-    };
-    if (sync) {
-      try {
-        blockSync(this, attempt, 'put', wait, 'putMany');
-      } catch (error) {
-        annotate(error);
-      }
-      return undefined;
-    }
-    return blockAsync(this, attempt, 'put', wait, 'putMany').catch(annotate);
+  /** After slots were freed: wake as many sleeping producers (only if any sleep). */
+  private getDone(count: number): void {
+    wake(this.cells, NOT_FULL, PUT_SLEEPERS, count);
+    if (tracing()) emit(this, 'get', { size: this.size, capacity: this.capacity, count });
   }
 
   private closedError(what: 'put' | 'get', done?: number, total?: number): ClosedError {
@@ -893,56 +780,8 @@ export class SharedQueue<T = unknown>
   }
 }
 
-interface Batch<T> {
-  readonly values: ArrayLike<T>;
-  readonly count: number;
-  readonly bytes: Uint8Array;
-  readonly offsets: Int32Array;
-}
-
-/**
- * An item a batch get took out of the ring and kept: its value, or the `CodecError` (carrying
- * its bytes) that delivering it throws.
- */
-class Carried<T> {
-  constructor(
-    readonly value: T | undefined,
-    readonly error: CodecError | undefined,
-  ) {}
-
-  unwrap(): T {
-    if (this.error !== undefined) throw this.error;
-    return this.value as T;
-  }
-}
-
-const EMPTY_BYTES = new Uint8Array(0);
-const EMPTY_OFFSETS = new Int32Array(1);
 const EMPTY_TAKE = Symbol('empty');
 const CLOSED_TAKE = Symbol('closed');
-let openingCodec: Codec<unknown> | undefined;
-
-/** Runs a codec's `encode`, turning any failure or a bad length into `CodecError`. */
-function encodeInto<T>(codec: Codec<T>, value: T, scratch: Uint8Array): number {
-  let length: number;
-  try {
-    length = codec.encode(value, scratch);
-  } catch (error) {
-    if (error instanceof CodecError) throw error;
-    throw new CodecError(
-      `codec '${codec.name}' cannot encode ${describe(value)}: ${(error as Error)?.message}`,
-      {
-        cause: error,
-      },
-    );
-  }
-  if (!Number.isInteger(length) || length < 0 || length > scratch.length) {
-    throw new CodecError(
-      `codec '${codec.name}' returned length ${describe(length)} for a ${scratch.length}-byte slot`,
-    );
-  }
-  return length;
-}
 
 function checkCapacity(capacity: unknown): number {
   checkPositiveInteger('capacity', capacity);

@@ -1,7 +1,9 @@
 /**
  * The bounded multi-producer multi-consumer ring behind {@link SharedQueue}: crossbeam-channel's
  * "array flavour" (itself after Dmitry Vyukov's bounded MPMC queue), on Int32 words of a
- * SharedArrayBuffer.
+ * SharedArrayBuffer, made robust against agents that die in the middle of an operation (a
+ * worker terminated between claiming a slot and committing it), like a robust mutex's
+ * `EOWNERDEAD`.
  *
  * ## Positions and stamps
  *
@@ -13,36 +15,70 @@
  * after `close()` returned. Set in `head` too ({@link Ring.closeGets}), it means "closed, and
  * drop the rest": no get can slip in either.
  *
- * Every slot has a *stamp* saying whose turn it is:
+ * Every slot has a *stamp* saying whose turn it is (for the slot's position `p` this lap):
  *
- * - `stamp == position`: the slot is empty and waits for the producer whose `tail` is
- *   `position`;
- * - `stamp == position + 1`: the slot is full and waits for the consumer whose `head` is
- *   `position`.
+ * - `stamp == p`: empty, waiting for the producer whose `tail` is `p` (and, once `tail` has
+ *   passed `p`, claimed by that producer and not yet published);
+ * - `stamp == p + 1`: full, waiting for the consumer whose `head` is `p` (once `head` has
+ *   passed `p`: claimed by that consumer and not yet freed);
+ * - `stamp == (p + 1) | markBit`: a *hole*: a position whose producer's claim was revoked (it
+ *   died, or the queue was closed under it). Consumers pass over it like an item they throw
+ *   away. Positions never have `markBit` set, so no stamp of a live slot is ever mistaken for
+ *   one.
  *
- * Initially slot `i` has stamp `i` (empty, lap 0) and `head = tail = 0`.
+ * Initially slot `i` has stamp `i` (empty, lap 0) and `head = tail = 0`. All arithmetic wraps at
+ * 32 bits (`| 0`), and positions are only ever compared for equality or by distance, so laps may
+ * overflow freely, as crossbeam's do.
  *
- * ## Put (claim, write, commit)
+ * ## Put: claim, write, commit
  *
  * A producer reads `tail` and the stamp of its slot. If `stamp == tail` the slot is free: it
- * moves `tail` on by one position with a CAS (to the next index, or to index 0 of the next lap),
- * and if the CAS wins the slot is its alone. It writes the value with plain stores and then
- * *publishes* it by storing `stamp = tail + 1` with `Atomics.store`. That store is the release:
- * a consumer that reads the new stamp with `Atomics.load` also sees the value (atomics are
- * sequentially consistent and order the plain accesses around them).
- * If instead `stamp + oneLap == tail + 1`, the slot still holds the item of the previous lap:
- * the ring is full if `head` is exactly one lap behind `tail`, otherwise a consumer is in the
- * middle of taking it ("busy"). Crossbeam spins until that consumer frees the slot; we report
- * full in both cases (see {@link Ring.claimPut}), so that a consumer stopped mid-get cannot make
- * producers spin for ever.
+ * moves `tail` on with a CAS, and if the CAS wins the slot is its alone. It writes the value
+ * with plain stores and then *publishes* it with a CAS of the stamp from `tail` to `tail + 1`.
+ * That CAS is the release: a consumer that reads the new stamp with `Atomics.load` also sees the
+ * value (atomics are sequentially consistent and order the plain accesses around them). It is a
+ * CAS rather than crossbeam's store because a claim may have been *revoked* meanwhile (see
+ * below): then the CAS fails, nothing is published, and the producer retries with a new claim,
+ * so its value is never lost and never doubled, and its own items keep their order.
  *
- * ## Get (claim, read, commit)
+ * ## Get: claim, read, free
  *
- * Symmetric: a consumer reads `head` and the stamp; if `stamp == head + 1` the slot is full and
- * a CAS on `head` claims it. It reads the value and then hands the slot to the producer of the
- * next lap with `stamp = head + oneLap`. If `stamp == head` the slot is empty: the ring is empty
- * when `tail == head`; otherwise a producer has claimed the slot but not yet published it
- * ("busy"), which the caller treats like empty (it will be woken when the producer publishes).
+ * Symmetric: if `stamp == head + 1` a CAS on `head` claims the item; the consumer reads it and
+ * frees the slot for the producer of the next lap with `stamp = head + oneLap`. A consumer's
+ * claim is never revoked while the consumer lives (a revoked read could be torn).
+ *
+ * ## Who claimed what: the claim table
+ *
+ * Each agent (registry agent id `a`, up to `agents`) has a row of its own in the queue's
+ * buffer (one 64-byte line, so agents do not share cache lines). *Before* its claiming CAS an
+ * agent writes its intent there: the first position, how many, and what its total of claimed
+ * items will be after this claim. After the CAS wins it stores that total (the claim is
+ * "applied"). The CAS orders the intent before anything a survivor can observe of the claim
+ * (a survivor sees the claim by loading `head`/`tail`, which synchronises with the CAS), so a
+ * survivor that finds a stuck slot reads every agent whose intent covers the slot's position.
+ * An agent whose CAS failed clears its intent before it gives up, so a stale intent of a live
+ * agent cannot make a dead claimant look alive for long.
+ *
+ * ## Repair
+ *
+ * A claim whose claimant is dead is found stuck by the survivors:
+ *
+ * - a *dead producer's* slot stops consumers at `head` (`stamp == head`, `tail` past it). When
+ *   every agent whose intent covers it has exited (`registry.hasExited`, set by `watchWorker`
+ *   or `agentExited`), a consumer revokes it: a CAS of the stamp from `p` to the hole stamp.
+ *   Consumers then pass over the hole. The same is done for any claimant once the queue is
+ *   closed, so `close()` always ends gets blocked behind a claim (that producer's put then
+ *   fails with `ClosedError`, its value not added).
+ * - a *dead consumer's* slot stops producers one lap later (`stamp == p + 1` with `head` past
+ *   `p`). When its claimants have exited, a producer frees it (CAS of the stamp to
+ *   `p + oneLap`). The item it held is gone with the consumer (at-most-once delivery): it is
+ *   counted in that agent's row as lost, and {@link Ring.losses} reports it by agent.
+ *
+ * Nothing is repaired while a claimant may still be alive and the queue is open: an unwatched
+ * dead agent leaves its slot stuck, and the calls that wait on it time out, honour their
+ * signal, and end at `close()`. No loop here runs without a bound: every claim gives up after
+ * {@link MAX_TRIES} lost races and reports {@link BUSY}, which callers treat like "try again
+ * soon".
  *
  * ## Why claims can be checked before the CAS (batches)
  *
@@ -50,33 +86,82 @@
  * (it would first have to move `tail` past it), and consumers only ever turn such a slot from
  * full to empty. So if the stamps of positions `t .. t+k-1` all say "empty for that position",
  * a single CAS `t -> t+k` claims all `k` slots (k never exceeds the capacity, so the positions
- * lie within one lap). The same holds for consumers and "full".
- *
- * All arithmetic wraps at 32 bits (`| 0`), and positions are only ever compared for equality,
- * so laps may overflow freely, as crossbeam's do.
+ * lie within one lap). The same holds for consumers and "full", and it also makes *optimistic*
+ * batch reads safe: a consumer may copy the values of `h .. h+k-1` before its CAS `h -> h+k`;
+ * if the CAS wins, no other consumer claimed (so freed, so let a producer overwrite) any of
+ * them in between, and the copy is exact. A batch get therefore never holds items it has not
+ * returned (see `getMany`).
  *
  * @module
  */
 
-/** Word indices of the ring's header inside the queue's Int32Array. */
+/** Word indices of the ring's parts inside the queue's Int32Array. */
 export interface RingLayout {
   readonly head: number;
   readonly tail: number;
+  /** First stamp; slot `i`'s stamp is `stamps + i`. */
   readonly stamps: number;
-  /**
-   * Words per slot: the stamp is the slot's first word. With 2 or 4, a number lane keeps each
-   * value beside its stamp, so a put or get touches one cache line rather than two.
-   */
-  readonly stride: number;
+  /** First word of the claim table ({@link ENTRY_WORDS} per agent). */
+  readonly table: number;
+  /** Rows in the claim table: agents with ids `1 .. agents` are tracked. */
+  readonly agents: number;
+}
+
+/** What the ring needs to know about agents: the registry's view. */
+export interface Agents {
+  /** This agent's id (0: unknown). */
+  readonly self: number;
+  hasExited(id: number): boolean;
+  agentName(id: number): string;
 }
 
 /** `claimPut`/`claimGet` results that are not slot indices. */
 export const FULL = -1;
 export const EMPTY_RING = -1;
 export const CLOSED = -2;
+/**
+ * The slot at `tail` (for a put) or `head` (for a get) is claimed by another agent that has
+ * not finished with it: wait for it, or {@link Ring.repairPut}/{@link Ring.repairGet} it.
+ */
+export const STALLED = -3;
+/** Lost {@link MAX_TRIES} races in a row: try again soon. */
+export const BUSY = -4;
+
+/** Races a claim may lose in a row before it reports {@link BUSY} (a bound, never reached in practice). */
+export const MAX_TRIES = 4096;
 
 /** Largest capacity: indices, the mark bit and a lap unit must fit well inside 32 bits. */
 export const MAX_CAPACITY = 1 << 24;
+
+/** Words per agent row of the claim table: one 64-byte cache line. */
+export const ENTRY_WORDS = 16;
+const E_PUT_START = 0;
+const E_PUT_COUNT = 1;
+const E_PUT_AFTER = 2;
+/** Positions this agent claimed for puts, in all (each claim applied after its CAS won). */
+const E_PUT = 3;
+const E_GET_START = 4;
+const E_GET_COUNT = 5;
+const E_GOT_AFTER = 6;
+/** Items this agent claimed for gets, in all (holes it passed over are not items). */
+const E_GOT = 7;
+/** Of its put claims, how many were revoked (never published). */
+const E_HOLES = 8;
+/** Of its get claims, how many items survivors found still claimed after it exited. */
+const E_LOST = 9;
+
+/** Per-agent figures of one queue, for accounting (see {@link Ring.agentFigures}). */
+export interface AgentFigures {
+  readonly id: number;
+  /** Slots claimed for puts (published or revoked). */
+  readonly claimedPuts: number;
+  /** Of those, revoked (never published): `claimedPuts - holes` items went in. */
+  readonly holes: number;
+  /** Items claimed by its gets (returned, or lost with it). */
+  readonly got: number;
+  /** Of those, items still claimed when it exited: lost with it. */
+  readonly lost: number;
+}
 
 export class Ring {
   readonly capacity: number;
@@ -84,29 +169,42 @@ export class Ring {
   private readonly head: number;
   private readonly tail: number;
   private readonly stamps: number;
-  private readonly stride: number;
+  private readonly table: number;
+  private readonly agents: Agents;
+  private readonly rows: number;
+  /** Word index of this agent's claim-table row, or -1 when untracked. */
+  private readonly own: number;
   private readonly markBit: number;
   private readonly oneLap: number;
   private readonly indexMask: number;
   private readonly lapMask: number;
-  /** Position claimed by the last successful claim (an agent is single-threaded, see header). */
+  /** Position claimed by the last successful claim (an agent is single-threaded). */
   private claimed = 0;
+  /** How many slots the last successful claim took. */
+  private claimedCount = 0;
+  /** `tail`/`head` as seen by the last failed CAS. */
+  private seen = 0;
   /**
-   * Guesses of `tail` / `head`: the positions after this agent's last claims. They are only
-   * ever *guesses*: a claim that uses one still reads the slot's stamp and moves `tail`/`head`
-   * with a CAS that succeeds only if the guess is the real value (see {@link claimPut}). With a
-   * single producer or consumer the guess is always right, which saves an `Atomics.load` (a
-   * call, not an inlined instruction, in V8) per item.
+   * Guesses of `tail` / `head`: the positions after this agent's last claims. Only ever
+   * guesses: a claim on one still reads the slot's stamp and moves `tail`/`head` with a CAS that
+   * succeeds only if the guess is the real value. With one producer or consumer the guess is
+   * always right, which saves an `Atomics.load` per item.
    */
   private nextPut = 0;
   private nextGet = 0;
+  /** Position found by the last {@link scanGet}, and what it found there. */
+  private scanned = 0;
 
-  constructor(cells: Int32Array, layout: RingLayout, capacity: number) {
+  constructor(cells: Int32Array, layout: RingLayout, capacity: number, agents: Agents) {
     this.cells = cells;
     this.head = layout.head;
     this.tail = layout.tail;
     this.stamps = layout.stamps;
-    this.stride = layout.stride;
+    this.table = layout.table;
+    this.rows = layout.agents;
+    this.agents = agents;
+    const self = agents.self;
+    this.own = self >= 1 && self <= layout.agents ? layout.table + (self - 1) * ENTRY_WORDS : -1;
     this.capacity = capacity;
     let mark = 1;
     while (mark < capacity + 1) mark *= 2;
@@ -118,7 +216,7 @@ export class Ring {
 
   /** Sets every stamp to its index (a fresh, empty ring). */
   init(): void {
-    for (let i = 0; i < this.capacity; i++) this.cells[this.stamps + i * this.stride] = i;
+    for (let i = 0; i < this.capacity; i++) this.cells[this.stamps + i] = i;
     Atomics.store(this.cells, this.head, 0);
     Atomics.store(this.cells, this.tail, 0);
   }
@@ -130,111 +228,208 @@ export class Ring {
       : ((position & this.lapMask) + this.oneLap) | 0;
   }
 
-  /**
-   * Claims one slot for a put. Returns its index, {@link FULL} or {@link CLOSED}. After writing
-   * the value, the caller must call {@link commitPut} before anything else touches the ring.
-   */
-  claimPut(): number {
-    const { cells, stamps, stride } = this;
-    // Fast path, on the guess. Positions never move backwards (short of a 2^32 wrap), and a
-    // stamp still equal to `guess` says that no producer has claimed position `guess` yet; the
-    // guess having been a real value of `tail` once, `tail` is still `guess` when we read the
-    // stamp, exactly as if we had just loaded it. The CAS below checks that it still is (and
-    // fails on a closed tail, whose mark bit the guess never has). Any other case, including
-    // "full", is decided after loading `tail` itself, as in crossbeam.
-    let tail = this.nextPut;
-    const guessed = tail & this.indexMask;
-    let stamp = Atomics.load(cells, stamps + guessed * stride);
-    // Whether `stamp` (read before `tail`) may stand for a read after it: see below.
-    let known = false;
-    if (stamp === tail) {
-      const next = this.next(tail);
-      const seen = Atomics.compareExchange(cells, this.tail, tail, next);
-      if (seen === tail) {
-        this.claimed = tail;
-        this.nextPut = next;
-        return guessed;
-      }
-      tail = seen;
-    } else {
-      const guess = tail;
-      tail = Atomics.load(cells, this.tail);
-      // If `tail` is still the guess, no producer claimed position `guess` between the two
-      // reads, and consumers only ever move that slot on towards "free for `guess`": the stamp
-      // we read answers the question the loop asks (free? or still last lap's item?) as of the
-      // moment we read it. Saves one load per failed attempt (a full ring's spin is made of
-      // them).
-      known = tail === guess;
-    }
-    for (;;) {
-      if ((tail & this.markBit) !== 0) return CLOSED;
-      const index = tail & this.indexMask;
-      if (!known) stamp = Atomics.load(cells, stamps + index * stride);
-      known = false;
-      if (stamp === tail) {
-        const next = this.next(tail);
-        const seen = Atomics.compareExchange(cells, this.tail, tail, next);
-        if (seen === tail) {
-          this.claimed = tail;
-          this.nextPut = next;
-          return index;
-        }
-        tail = seen; // another producer won this slot: try the next one
-      } else if (((stamp + this.oneLap) | 0) === ((tail + 1) | 0)) {
-        // The slot still holds last lap's item (so `tail` was not stale: no producer can have
-        // claimed this position). Either the ring is full (head a whole lap behind), or a
-        // consumer has claimed the item and not yet freed the slot ("busy"). Crossbeam spins on
-        // busy; we report full, as claimGet reports a slot being written as empty: that
-        // consumer wakes sleeping producers when it frees the slot, and one that never does (a
-        // worker terminated mid-get) must not make tryPut, or a put with a timeout, spin for
-        // ever. (So no need to read head at all.)
-        return FULL;
-      } else {
-        tail = Atomics.load(cells, this.tail); // we read a stale tail: reload
-      }
-    }
+  /** The position `count` places after `position` (count <= capacity). */
+  private advance(position: number, count: number): number {
+    const index = (position & this.indexMask) + count;
+    return index < this.capacity
+      ? (position + count) | 0
+      : ((position & this.lapMask) + this.oneLap + index - this.capacity) | 0;
   }
 
-  /** Publishes the value written into the slot claimed by {@link claimPut}. */
-  commitPut(index: number): void {
-    Atomics.store(this.cells, this.stamps + index * this.stride, (this.claimed + 1) | 0);
+  /** How many places `position` lies after `from` (negative: before), across laps. */
+  private distance(from: number, position: number): number {
+    const laps = (((position & this.lapMask) - (from & this.lapMask)) | 0) / this.oneLap;
+    return laps * this.capacity + (position & this.indexMask) - (from & this.indexMask);
+  }
+
+  /** The stamp of a revoked position: "full for `position`, but nothing in it". */
+  private hole(position: number): number {
+    return (position + 1) | 0 | this.markBit;
+  }
+
+  private stampOf(position: number): number {
+    return Atomics.load(this.cells, this.stamps + (position & this.indexMask));
+  }
+
+  // ---------------------------------------------------------------- claim table
+
+  /**
+   * Records, before the claiming CAS, that this agent is about to claim `count` positions from
+   * `position` (`start` = {@link E_PUT_START} or {@link E_GET_START}), adding `items` to its
+   * total. Plain stores: the CAS that follows orders them before anything a survivor can see.
+   */
+  private intend(start: number, position: number, count: number, items: number): void {
+    const own = this.own;
+    if (own < 0) return;
+    const cells = this.cells;
+    cells[own + start + 1] = count;
+    cells[own + start] = position;
+    cells[own + start + 2] = cells[own + start + 3]! + items;
+  }
+
+  /** After a winning CAS: the claim counts (see {@link intend}). */
+  private apply(start: number): void {
+    const own = this.own;
+    if (own >= 0) this.cells[own + start + 3] = this.cells[own + start + 2]!;
+  }
+
+  /** After a lost CAS that ends the call: no stale intent may make a dead claimant look alive. */
+  private forget(start: number): void {
+    if (this.own >= 0) this.cells[this.own + start + 1] = 0;
+  }
+
+  /**
+   * The agents whose intent (`start`: puts or gets) covers `position`: whether any is alive,
+   * and the ids of those that have exited.
+   */
+  private claimants(start: number, position: number): { alive: boolean; dead: number[] } {
+    const cells = this.cells;
+    const dead: number[] = [];
+    let alive = false;
+    for (let row = 0; row < this.rows; row++) {
+      const at = this.table + row * ENTRY_WORDS;
+      const count = cells[at + start + 1]!;
+      if (count <= 0) continue;
+      const offset = this.distance(cells[at + start]!, position);
+      if (offset < 0 || offset >= count) continue;
+      if (this.agents.hasExited(row + 1)) dead.push(row + 1);
+      else alive = true;
+    }
+    return { alive, dead };
+  }
+
+  // ---------------------------------------------------------------- put
+
+  /**
+   * Claims one slot for a put. Returns its index, {@link FULL}, {@link CLOSED},
+   * {@link STALLED} (the slot still holds last lap's item, claimed by a consumer that has not
+   * freed it) or {@link BUSY}. After writing the value, call {@link commitPut}.
+   */
+  claimPut(): number {
+    const cells = this.cells;
+    // Fast path, on the guess. Positions never move backwards, and a stamp still equal to
+    // `guess` says that no producer has claimed position `guess` yet; the guess having been a
+    // real value of `tail` once, `tail` is still `guess` when we read the stamp, exactly as if
+    // we had just loaded it. The CAS checks that it still is (and fails on a closed tail,
+    // whose mark bit the guess never has).
+    let tail = this.nextPut;
+    let stamp = this.stampOf(tail);
+    let known = false;
+    let raced = false;
+    if (stamp === tail) {
+      if (this.casPut(tail, 1)) return tail & this.indexMask;
+      tail = this.seen;
+      raced = true;
+    } else {
+      // If `tail` is still the guess, the stamp read before it answers the question the loop
+      // asks, as of the moment we read it (consumers only ever move that slot on towards "free
+      // for `guess`"). Saves one load per failed attempt (a full ring's spin is made of them).
+      const guess = tail;
+      tail = Atomics.load(cells, this.tail);
+      known = tail === guess;
+    }
+    for (let tries = 0; tries < MAX_TRIES; tries++) {
+      if ((tail & this.markBit) !== 0) return this.giveUp(E_PUT_START, raced, CLOSED);
+      if (!known) stamp = this.stampOf(tail);
+      known = false;
+      if (stamp === tail) {
+        if (this.casPut(tail, 1)) return tail & this.indexMask;
+        tail = this.seen; // another producer won this slot: try the next one
+        raced = true;
+        continue;
+      }
+      const last = (tail - this.oneLap) | 0; // the same slot, one lap earlier
+      if (stamp === ((last + 1) | 0) || stamp === this.hole(last)) {
+        // The slot still holds last lap's item (or hole), so `tail` was not stale. Full if no
+        // consumer has claimed it yet; otherwise a consumer is between claim and free.
+        const head = Atomics.load(cells, this.head) & ~this.markBit;
+        return this.giveUp(E_PUT_START, raced, head === last ? FULL : STALLED);
+      }
+      if (stamp === last) {
+        // Last lap's producer claimed this slot and has not published it: consumers cannot
+        // pass it, so the ring is full as far as we are concerned (they will repair it).
+        return this.giveUp(E_PUT_START, raced, FULL);
+      }
+      tail = Atomics.load(cells, this.tail); // we read a stale tail: reload
+    }
+    return this.giveUp(E_PUT_START, raced, BUSY);
+  }
+
+  private giveUp(start: number, raced: boolean, result: number): number {
+    if (raced) this.forget(start);
+    return result;
+  }
+
+  /** Records the intent, then tries the CAS `tail: position -> position + count`. */
+  private casPut(position: number, count: number): boolean {
+    this.intend(E_PUT_START, position, count, count);
+    const next = count === 1 ? this.next(position) : this.advance(position, count);
+    const seen = Atomics.compareExchange(this.cells, this.tail, position, next);
+    if (seen !== position) {
+      this.seen = seen;
+      return false;
+    }
+    this.apply(E_PUT_START);
+    this.claimed = position;
+    this.claimedCount = count;
+    this.nextPut = next;
+    return true;
+  }
+
+  /**
+   * Publishes the value written into the slot claimed by {@link claimPut}. Returns `false`
+   * when the claim was revoked meanwhile (the queue was closed, or this agent was taken for
+   * dead): nothing was published, and the caller tries again with a new claim.
+   */
+  commitPut(index: number): boolean {
+    const position = this.claimed;
+    const stamps = this.stamps;
+    if (
+      Atomics.compareExchange(this.cells, stamps + index, position, (position + 1) | 0) === position
+    )
+      return true;
+    this.countHoles(1);
+    return false;
+  }
+
+  private countHoles(count: number): void {
+    if (this.own >= 0) this.cells[this.own + E_HOLES] = this.cells[this.own + E_HOLES]! + count;
   }
 
   /**
    * Claims up to `max` (at most `capacity`) consecutive slots for a put with one CAS. Returns
-   * how many (0 when full), or {@link CLOSED}; slot `i` of the batch is `indexAt(i)`. Write them
-   * all, then {@link commitPutMany}.
+   * how many (0 when full), {@link CLOSED}, {@link STALLED} (see {@link claimPut}) or
+   * {@link BUSY}; slot `i` of the batch is
+   * `indexAt(i)`. Write them all, then {@link commitPutMany}.
    */
   claimPutMany(max: number): number {
-    const { cells, stamps, stride } = this;
+    const cells = this.cells;
     let tail = Atomics.load(cells, this.tail);
-    for (;;) {
-      if ((tail & this.markBit) !== 0) return CLOSED;
+    let raced = false;
+    for (let tries = 0; tries < MAX_TRIES; tries++) {
+      if ((tail & this.markBit) !== 0) return this.giveUp(E_PUT_START, raced, CLOSED);
       let position = tail;
       let count = 0;
-      while (
-        count < max &&
-        Atomics.load(cells, stamps + (position & this.indexMask) * stride) === position
-      ) {
+      while (count < max && this.stampOf(position) === position) {
         position = this.next(position);
         count++;
       }
       if (count === 0) {
-        const index = tail & this.indexMask;
-        const stamp = Atomics.load(cells, stamps + index * stride);
-        // Full, or busy: see claimPut.
-        if (((stamp + this.oneLap) | 0) === ((tail + 1) | 0)) return 0;
+        const stamp = this.stampOf(tail);
+        const last = (tail - this.oneLap) | 0;
+        if (stamp === ((last + 1) | 0) || stamp === this.hole(last)) {
+          const head = Atomics.load(cells, this.head) & ~this.markBit;
+          return this.giveUp(E_PUT_START, raced, head === last ? 0 : STALLED); // see claimPut
+        }
+        if (stamp === last) return this.giveUp(E_PUT_START, raced, 0);
         tail = Atomics.load(cells, this.tail);
         continue;
       }
-      const seen = Atomics.compareExchange(cells, this.tail, tail, position);
-      if (seen === tail) {
-        this.claimed = tail;
-        this.nextPut = position;
-        return count;
-      }
-      tail = seen;
+      if (this.casPut(tail, count)) return count;
+      tail = this.seen;
+      raced = true;
     }
+    return this.giveUp(E_PUT_START, raced, BUSY);
   }
 
   /** Index of the slot `offset` places after the first slot of the last claim. */
@@ -243,127 +438,416 @@ export class Ring {
     return index < this.capacity ? index : index - this.capacity;
   }
 
-  /** Publishes the `count` slots of a batch claimed by {@link claimPutMany}, in order. */
-  commitPutMany(count: number): void {
-    this.commitMany(count, 1);
-  }
-
-  /** Frees the `count` slots of a batch claimed by {@link claimGetMany}, in order. */
-  commitGetMany(count: number): void {
-    this.commitMany(count, this.oneLap);
-  }
-
-  private commitMany(count: number, delta: number): void {
-    // Walk the positions from the claimed one: the lap changes where the index wraps.
-    const { cells, stamps, stride, capacity } = this;
+  /**
+   * Publishes the slots of a batch claimed by {@link claimPutMany}, in order. Returns how many
+   * were published: fewer than claimed when a claim was revoked, in which case this agent
+   * revokes the rest of its batch itself (so that its items stay in order) and the caller puts
+   * the values from that one on again.
+   */
+  commitPutMany(): number {
+    const { cells, stamps, capacity } = this;
+    const count = this.claimedCount;
     let index = this.claimed & this.indexMask;
-    let lap = this.claimed & this.lapMask;
+    let position = this.claimed;
     for (let i = 0; i < count; i++) {
-      Atomics.store(cells, stamps + index * stride, (lap + index + delta) | 0);
-      if (++index === capacity) {
-        index = 0;
-        lap = (lap + this.oneLap) | 0;
+      if (
+        Atomics.compareExchange(cells, stamps + index, position, (position + 1) | 0) !== position
+      ) {
+        // Revoked: revoke our remaining slots too (each either we or the revoker turns into a
+        // hole), so no later value of ours is published before this one.
+        for (let k = i + 1; k < count; k++) {
+          position = this.next(position);
+          index = index + 1 === capacity ? 0 : index + 1;
+          Atomics.compareExchange(cells, stamps + index, position, this.hole(position));
+        }
+        this.countHoles(count - i);
+        return i;
       }
+      position = this.next(position);
+      index = index + 1 === capacity ? 0 : index + 1;
     }
+    return count;
   }
+
+  // ---------------------------------------------------------------- get
 
   /**
-   * Claims one slot for a get. Returns its index, {@link EMPTY_RING} (also while the next item
-   * is being written), or {@link CLOSED} (closed and drained). The caller reads the value, then
-   * calls {@link commitGet}.
+   * Claims one item for a get. Returns its slot's index, {@link EMPTY_RING}, {@link CLOSED}
+   * (closed and drained), {@link STALLED} (the next item's producer has claimed its slot and
+   * not published it) or {@link BUSY}. The caller reads the value, then calls
+   * {@link commitGet}. Holes are passed over on the way.
    */
   claimGet(): number {
-    const { cells, stamps, stride } = this;
-    // Fast path on the guess, as in claimPut: a stamp saying "full for position `guess`" means
-    // no consumer has claimed `guess` yet, so `head` is still `guess`; the CAS checks it is.
+    const cells = this.cells;
+    // Fast path on the guess, as in claimPut.
     let head = this.nextGet;
-    const guessed = head & this.indexMask;
-    let stamp = Atomics.load(cells, stamps + guessed * stride);
+    let stamp = this.stampOf(head);
     let known = false;
+    let raced = false;
     if (stamp === ((head + 1) | 0)) {
-      const next = this.next(head);
-      const seen = Atomics.compareExchange(cells, this.head, head, next);
-      if (seen === head) {
-        this.claimed = head;
-        this.nextGet = next;
-        return guessed;
-      }
-      head = seen;
+      if (this.casGet(head, 1, 1)) return head & this.indexMask;
+      head = this.seen;
+      raced = true;
     } else {
-      // As in claimPut: if `head` is still the guess, the stamp read before it serves. It said
-      // "not published" then; the tail we load after it tells empty (no producer has claimed
-      // the position) from busy (claimed, not yet published), either of which was true while
-      // this call ran. Saves one load per failed attempt (an empty ring's spin).
+      // As in claimPut: if `head` is still the guess, the stamp read before it serves.
       const guess = head;
       head = Atomics.load(cells, this.head);
       known = head === guess;
     }
-    for (;;) {
-      if ((head & this.markBit) !== 0) return CLOSED; // closeGets(): the rest is dropped
-      const index = head & this.indexMask;
-      if (!known) stamp = Atomics.load(cells, stamps + index * stride);
+    for (let tries = 0; tries < MAX_TRIES; tries++) {
+      if ((head & this.markBit) !== 0) return this.giveUp(E_GET_START, raced, CLOSED);
+      if (!known) stamp = this.stampOf(head);
       known = false;
       if (stamp === ((head + 1) | 0)) {
-        const next = this.next(head);
-        const seen = Atomics.compareExchange(cells, this.head, head, next);
-        if (seen === head) {
-          this.claimed = head;
-          this.nextGet = next;
-          return index;
+        if (this.casGet(head, 1, 1)) return head & this.indexMask;
+        head = this.seen;
+        raced = true;
+        continue;
+      }
+      if (stamp === this.hole(head)) {
+        // A revoked position: claim it like an item (so that one consumer passes it), free it
+        // for the next lap, and go on to the next position.
+        if (this.casGet(head, 1, 0)) {
+          Atomics.store(cells, this.stamps + (head & this.indexMask), (head + this.oneLap) | 0);
+          head = this.nextGet;
+        } else {
+          head = this.seen;
         }
-        head = seen;
-      } else if (stamp === head) {
+        raced = true;
+        continue;
+      }
+      if (stamp === head) {
+        // Not published: empty if no producer has claimed it, else its producer is between
+        // claim and commit.
         const tail = Atomics.load(cells, this.tail);
         if ((tail & ~this.markBit) === head)
-          return (tail & this.markBit) !== 0 ? CLOSED : EMPTY_RING;
-        // A producer claimed this slot and has not published it yet: "busy". Report empty; the
-        // producer wakes sleeping consumers when it publishes.
-        return EMPTY_RING;
-      } else {
-        head = Atomics.load(cells, this.head);
+          return this.giveUp(E_GET_START, raced, (tail & this.markBit) !== 0 ? CLOSED : EMPTY_RING);
+        return this.giveUp(E_GET_START, raced, STALLED);
       }
+      const last = (head - this.oneLap) | 0;
+      if (stamp === ((last + 1) | 0) || stamp === this.hole(last)) {
+        // Last lap's item is still claimed by its consumer, so no producer has passed this
+        // slot: `tail` is `head`, the ring is empty (closed and drained if tail is marked).
+        const tail = Atomics.load(cells, this.tail);
+        return this.giveUp(E_GET_START, raced, (tail & this.markBit) !== 0 ? CLOSED : EMPTY_RING);
+      }
+      head = Atomics.load(cells, this.head); // stale head: reload
     }
+    return this.giveUp(E_GET_START, raced, BUSY);
+  }
+
+  /** Records the intent, then tries the CAS `head: position -> position + count`. */
+  private casGet(position: number, count: number, items: number): boolean {
+    this.intend(E_GET_START, position, count, items);
+    const next = count === 1 ? this.next(position) : this.advance(position, count);
+    const seen = Atomics.compareExchange(this.cells, this.head, position, next);
+    if (seen !== position) {
+      this.seen = seen;
+      return false;
+    }
+    // Applied before any slot is freed: a consumer that dies after freeing has counted them.
+    this.apply(E_GET_START);
+    this.claimed = position;
+    this.claimedCount = count;
+    this.nextGet = next;
+    return true;
   }
 
   /** Hands the slot claimed by {@link claimGet} to the producer of the next lap. */
   commitGet(index: number): void {
-    Atomics.store(this.cells, this.stamps + index * this.stride, (this.claimed + this.oneLap) | 0);
+    Atomics.store(this.cells, this.stamps + index, (this.claimed + this.oneLap) | 0);
   }
 
-  /** Claims up to `max` consecutive full slots with one CAS; see {@link claimPutMany}. */
-  claimGetMany(max: number): number {
-    const { cells, stamps, stride } = this;
+  /**
+   * First half of an optimistic batch get: finds up to `max` consecutive full slots from
+   * `head` without claiming them. Returns how many (their indices: `scannedIndex(i)`), 0 when
+   * there is nothing to take now (then `scanResult` says why: {@link EMPTY_RING},
+   * {@link CLOSED}, {@link STALLED}, {@link BUSY}). The caller copies (or decodes) the values,
+   * then claims them with {@link claimScanned}, which fails if anything changed meanwhile.
+   */
+  scanGet(max: number): number {
+    const cells = this.cells;
     let head = Atomics.load(cells, this.head);
-    for (;;) {
-      if ((head & this.markBit) !== 0) return CLOSED; // closeGets(): the rest is dropped
+    for (let tries = 0; tries < MAX_TRIES; tries++) {
+      if ((head & this.markBit) !== 0) return this.scanEnd(CLOSED);
       let position = head;
       let count = 0;
-      while (
-        count < max &&
-        Atomics.load(cells, stamps + (position & this.indexMask) * stride) === ((position + 1) | 0)
-      ) {
+      while (count < max && this.stampOf(position) === ((position + 1) | 0)) {
         position = this.next(position);
         count++;
       }
-      if (count === 0) {
-        const stamp = Atomics.load(cells, stamps + (head & this.indexMask) * stride);
-        if (stamp === head) {
-          const tail = Atomics.load(cells, this.tail);
-          if ((tail & ~this.markBit) === head && (tail & this.markBit) !== 0) return CLOSED;
-          return 0;
-        }
-        head = Atomics.load(cells, this.head);
-        continue;
-      }
-      const seen = Atomics.compareExchange(cells, this.head, head, position);
-      if (seen === head) {
-        this.claimed = head;
-        this.nextGet = position;
+      if (count > 0) {
+        this.scanned = head;
         return count;
       }
-      head = seen;
+      const stamp = this.stampOf(head);
+      if (stamp === this.hole(head)) {
+        // Pass the hole (claim and free it), then look again.
+        if (this.casGet(head, 1, 0)) {
+          Atomics.store(cells, this.stamps + (head & this.indexMask), (head + this.oneLap) | 0);
+          head = this.nextGet;
+        } else {
+          head = this.seen;
+          this.forget(E_GET_START);
+        }
+        continue;
+      }
+      if (stamp === head) {
+        const tail = Atomics.load(cells, this.tail);
+        if ((tail & ~this.markBit) === head)
+          return this.scanEnd((tail & this.markBit) !== 0 ? CLOSED : EMPTY_RING);
+        return this.scanEnd(STALLED);
+      }
+      const last = (head - this.oneLap) | 0;
+      if (stamp === ((last + 1) | 0) || stamp === this.hole(last)) {
+        const tail = Atomics.load(cells, this.tail);
+        return this.scanEnd((tail & this.markBit) !== 0 ? CLOSED : EMPTY_RING);
+      }
+      head = Atomics.load(cells, this.head);
+    }
+    return this.scanEnd(BUSY);
+  }
+
+  /** Why the last {@link scanGet} found nothing. */
+  scanResult = EMPTY_RING;
+
+  private scanEnd(result: number): number {
+    this.scanResult = result;
+    return 0;
+  }
+
+  /** Index of the `offset`-th slot found by the last {@link scanGet}. */
+  scannedIndex(offset: number): number {
+    const index = (this.scanned & this.indexMask) + offset;
+    return index < this.capacity ? index : index - this.capacity;
+  }
+
+  /**
+   * Claims the first `count` slots the last {@link scanGet} found, with one CAS. Returns
+   * `false` if another consumer took any of them first (the values copied are then void: scan
+   * again). Then {@link commitGetMany}.
+   */
+  claimScanned(count: number): boolean {
+    if (this.casGet(this.scanned, count, count)) return true;
+    this.forget(E_GET_START);
+    return false;
+  }
+
+  /** Claims up to `max` items with one CAS (scan, then claim); see {@link scanGet}. */
+  claimGetMany(max: number): number {
+    for (let tries = 0; tries < MAX_TRIES; tries++) {
+      const count = this.scanGet(Math.min(max, this.capacity));
+      if (count === 0) return this.scanResult === CLOSED ? CLOSED : 0;
+      if (this.claimScanned(count)) return count;
+    }
+    return 0;
+  }
+
+  /** Frees the slots of the batch claimed by {@link claimScanned}/{@link claimGetMany}, in order. */
+  commitGetMany(): void {
+    const { cells, stamps, capacity, oneLap } = this;
+    const count = this.claimedCount;
+    let index = this.claimed & this.indexMask;
+    let lap = this.claimed & this.lapMask;
+    for (let i = 0; i < count; i++) {
+      Atomics.store(cells, stamps + index, (lap + index + oneLap) | 0);
+      if (++index === capacity) {
+        index = 0;
+        lap = (lap + oneLap) | 0;
+      }
     }
   }
+
+  // ---------------------------------------------------------------- repair
+
+  /**
+   * After {@link claimGet} returned {@link STALLED}: revokes the claim on the slot at `head` if
+   * every agent that may hold it has exited, or if `closed` (any claimant: its commit then
+   * fails and its put sees the queue closed). A dead claimant's whole batch is revoked with it.
+   * Returns whether anything changed (then claim again).
+   */
+  repairGet(closed: boolean): boolean {
+    const head = Atomics.load(this.cells, this.head);
+    if ((head & this.markBit) !== 0) return true; // closed with immediate: claims now say so
+    if (this.stampOf(head) !== head) return true;
+    const tail = Atomics.load(this.cells, this.tail);
+    if ((tail & ~this.markBit) === head) return true; // empty, not stalled
+    const { alive, dead } = this.claimants(E_PUT_START, head);
+    if (!alive && dead.length > 0) {
+      let revoked = 0;
+      for (const id of dead) revoked += this.revokeClaim(id);
+      return revoked > 0 || this.stampOf(head) !== head;
+    }
+    if (!closed) return false;
+    Atomics.compareExchange(
+      this.cells,
+      this.stamps + (head & this.indexMask),
+      head,
+      this.hole(head),
+    );
+    return true;
+  }
+
+  /**
+   * Revokes whatever is still unpublished of dead agent `id`'s last put claim: each position
+   * `tail` has passed whose stamp still says "claimed" and that no live agent may hold (the
+   * intent may be a stale one, from a CAS the agent lost).
+   */
+  private revokeClaim(id: number): number {
+    const cells = this.cells;
+    const at = this.table + (id - 1) * ENTRY_WORDS;
+    const start = cells[at + E_PUT_START]!;
+    const count = cells[at + E_PUT_COUNT]!;
+    let revoked = 0;
+    let position = start;
+    for (let i = 0; i < count; i++, position = this.next(position)) {
+      const slot = this.stamps + (position & this.indexMask);
+      if (Atomics.load(cells, slot) !== position) continue;
+      const tail = Atomics.load(cells, this.tail) & ~this.markBit;
+      if (this.distance(position, tail) <= 0) continue;
+      if (this.claimants(E_PUT_START, position).alive) continue;
+      if (Atomics.compareExchange(cells, slot, position, this.hole(position)) === position)
+        revoked++;
+    }
+    if (revoked > 0) {
+      // The claim was real (we found its slots still claimed): make sure it counts, then count
+      // what was revoked. Idempotent, so two survivors repairing at once agree.
+      cells[at + E_PUT] = cells[at + E_PUT_AFTER]!;
+      Atomics.add(cells, at + E_HOLES, revoked);
+    }
+    return revoked;
+  }
+
+  /**
+   * After {@link claimPut} returned {@link STALLED}: frees the slot at `tail` (last lap's item,
+   * claimed by a consumer that has not freed it) if every agent that may hold it has exited,
+   * with the rest of that agent's batch. The items are lost with it and counted as such.
+   * Returns whether anything changed (then claim again).
+   */
+  repairPut(): boolean {
+    const tail = Atomics.load(this.cells, this.tail);
+    if ((tail & this.markBit) !== 0) return true;
+    const last = (tail - this.oneLap) | 0;
+    const stamp = this.stampOf(last);
+    if (stamp !== ((last + 1) | 0) && stamp !== this.hole(last)) return true;
+    const { alive, dead } = this.claimants(E_GET_START, last);
+    if (alive || dead.length === 0) return false;
+    let freed = 0;
+    for (const id of dead) freed += this.freeClaim(id);
+    return freed > 0 || this.stampOf(last) !== stamp;
+  }
+
+  /** Frees whatever is still claimed of dead agent `id`'s last get claim; counts it lost. */
+  private freeClaim(id: number): number {
+    const cells = this.cells;
+    const at = this.table + (id - 1) * ENTRY_WORDS;
+    const start = cells[at + E_GET_START]!;
+    const count = cells[at + E_GET_COUNT]!;
+    let freed = 0;
+    let lost = 0;
+    let position = start;
+    for (let i = 0; i < count; i++, position = this.next(position)) {
+      const slot = this.stamps + (position & this.indexMask);
+      const stamp = Atomics.load(cells, slot);
+      const item = stamp === ((position + 1) | 0);
+      if (!item && stamp !== this.hole(position)) continue;
+      // Only if the position was claimed (head past it) and nobody alive may hold it.
+      const head = Atomics.load(cells, this.head) & ~this.markBit;
+      if (this.distance(position, head) <= 0) continue;
+      const { alive } = this.claimants(E_GET_START, position);
+      if (alive) continue;
+      if (Atomics.compareExchange(cells, slot, stamp, (position + this.oneLap) | 0) === stamp) {
+        freed++;
+        if (item) lost++;
+      }
+    }
+    if (freed > 0) {
+      cells[at + E_GOT] = cells[at + E_GOT_AFTER]!;
+      if (lost > 0) Atomics.add(cells, at + E_LOST, lost);
+    }
+    return freed;
+  }
+
+  /**
+   * Repairs every claim of an exited agent that is still open (revokes unpublished put slots,
+   * frees unfreed get slots), wherever it lies. Returns how many slots changed.
+   */
+  sweep(): number {
+    let changed = 0;
+    const cells = this.cells;
+    for (let row = 0; row < this.rows; row++) {
+      const at = this.table + row * ENTRY_WORDS;
+      const puts = cells[at + E_PUT_COUNT]! > 0;
+      const gets = cells[at + E_GET_COUNT]! > 0;
+      if ((!puts && !gets) || !this.agents.hasExited(row + 1)) continue;
+      if (puts) changed += this.revokeClaim(row + 1);
+      if (gets) changed += this.freeClaim(row + 1);
+    }
+    return changed;
+  }
+
+  /** Items each exited agent took with it (claimed by a get, never freed), by agent id. */
+  losses(): { id: number; items: number }[] {
+    const out: { id: number; items: number }[] = [];
+    for (let row = 0; row < this.rows; row++) {
+      const lost = Atomics.load(this.cells, this.table + row * ENTRY_WORDS + E_LOST);
+      if (lost > 0) out.push({ id: row + 1, items: lost });
+    }
+    return out;
+  }
+
+  /** Figures of every agent that used this queue (for accounting in tests and diagnostics). */
+  agentFigures(): AgentFigures[] {
+    const out: AgentFigures[] = [];
+    const cells = this.cells;
+    for (let row = 0; row < this.rows; row++) {
+      const at = this.table + row * ENTRY_WORDS;
+      const claimedPuts = cells[at + E_PUT]!;
+      const got = cells[at + E_GOT]!;
+      if (
+        claimedPuts === 0 &&
+        got === 0 &&
+        cells[at + E_PUT_COUNT] === 0 &&
+        cells[at + E_GET_COUNT] === 0
+      )
+        continue;
+      out.push({
+        id: row + 1,
+        claimedPuts,
+        holes: cells[at + E_HOLES]!,
+        got,
+        lost: cells[at + E_LOST]!,
+      });
+    }
+    return out;
+  }
+
+  /**
+   * Who holds the slot a stalled call waits on, in words (for error messages): the claimants of
+   * the slot at `head` (`get`) or last lap's slot at `tail` (`put`).
+   */
+  describeStall(op: 'put' | 'get'): string | undefined {
+    const position =
+      op === 'get'
+        ? Atomics.load(this.cells, this.head) & ~this.markBit
+        : ((Atomics.load(this.cells, this.tail) & ~this.markBit) - this.oneLap) | 0;
+    const { alive, dead } = this.claimants(op === 'get' ? E_PUT_START : E_GET_START, position);
+    const names: string[] = [];
+    for (let row = 0; row < this.rows; row++) {
+      const at = this.table + row * ENTRY_WORDS + (op === 'get' ? E_PUT_START : E_GET_START);
+      const count = this.cells[at + 1]!;
+      if (count <= 0) continue;
+      const offset = this.distance(this.cells[at]!, position);
+      if (offset >= 0 && offset < count) names.push(`'${this.agents.agentName(row + 1)}'`);
+    }
+    if (names.length === 0 && !alive && dead.length === 0) return undefined;
+    const who = names.join(' or ');
+    return op === 'get'
+      ? `the next item's slot is claimed by ${who}, which has not published it`
+      : `the next free slot is still claimed by ${who}, which has not freed it${alive ? '' : ' (exited)'}`;
+  }
+
+  // ---------------------------------------------------------------- close and size
 
   /** Sets the closed mark on `tail`; later claims for a put return {@link CLOSED}. */
   close(): boolean {
@@ -373,12 +857,9 @@ export class Ring {
 
   /**
    * Sets the mark bit on `head` too, for `close({ immediate: true })`: every later claim for a
-   * get returns {@link CLOSED}, even with items left (and items whose producers are still
-   * writing them), so what is left is dropped where it lies. The mark is decided by the same
-   * CAS as a claim: a consumer's CAS on `head` either came first (it took its item before the
-   * close) or fails on the mark. Call after {@link close}: with both marks set no claim of
-   * either kind can succeed again. Gets need no extra load for this on their fast path (a
-   * guess never has the mark, so the CAS fails and the loop sees it).
+   * get returns {@link CLOSED}, even with items left, so what is left is dropped where it lies.
+   * The mark is decided by the same CAS as a claim: a consumer's CAS on `head` either came first
+   * (it took its item before the close) or fails on the mark.
    */
   closeGets(): void {
     Atomics.or(this.cells, this.head, this.markBit);
@@ -389,20 +870,18 @@ export class Ring {
     return (Atomics.load(this.cells, this.tail) & this.markBit) !== 0;
   }
 
-  /** Items in the ring now (claimed-but-unpublished ones included), as crossbeam's `len()`. */
+  /** Items in the ring now (claimed-but-unpublished ones and holes included), as crossbeam's `len()`. */
   get size(): number {
-    const { cells } = this;
-    for (;;) {
+    const cells = this.cells;
+    for (let tries = 0; ; tries++) {
       const tail = Atomics.load(cells, this.tail);
       const head = Atomics.load(cells, this.head);
-      // Only trust the pair if tail did not move while we read head.
-      if (Atomics.load(cells, this.tail) !== tail) continue;
+      // Only trust the pair if tail did not move while we read head (bounded: after many
+      // tries, the last pair read is a fair answer for a value that is stale anyway).
+      if (Atomics.load(cells, this.tail) !== tail && tries < MAX_TRIES) continue;
       if ((head & this.markBit) !== 0) return 0; // closeGets(): what is left was dropped
-      const hix = head & this.indexMask;
-      const tix = tail & this.indexMask;
-      if (hix < tix) return tix - hix;
-      if (hix > tix) return this.capacity - hix + tix;
-      return (tail & ~this.markBit) === head ? 0 : this.capacity;
+      const size = this.distance(head, tail & ~this.markBit);
+      return Math.max(0, Math.min(this.capacity, size));
     }
   }
 }

@@ -1,6 +1,8 @@
 // SharedQueue with a codec that cannot decode one value: a batch get must lose, double and
-// reorder nothing. The items before the undecodable one come out of the call, the undecodable
-// one comes out as a CodecError carrying its bytes, the rest come out of the next calls.
+// reorder nothing, and (issue 10 item 2) hold nothing back: it takes out of the queue only what
+// it returns. The items before the undecodable one come out of the call; the undecodable one
+// stays in the queue and comes out of the next get as a CodecError carrying its bytes; the rest
+// come out of the gets after that (of any consumer).
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClosedError, CodecError, SharedQueue, type Codec } from '../../src/index.js';
@@ -51,8 +53,8 @@ describe('SharedQueue: an undecodable item inside a batch', () => {
   it('getManySync returns the items before it, throws for it, then returns the rest', async () => {
     const queue = queueOf(['a', 'b', 'bad', 'c', 'd']);
     expect(queue.getManySync(10, now)).toEqual(['a', 'b']);
-    // The whole batch left the ring in one claim: other consumers cannot see c and d.
-    expect(queue.size).toBe(0);
+    // Only what was returned left the queue: other consumers still see bad, c and d.
+    expect(queue.size).toBe(3);
     const error = await codecError(() => queue.getManySync(10, now));
     expect(decoder.decode(error.bytes)).toBe('bad');
     expect(error.cause).toBeInstanceOf(Error);
@@ -70,7 +72,7 @@ describe('SharedQueue: an undecodable item inside a batch', () => {
     expect(queue.size).toBe(0);
   });
 
-  it('serves kept items before newer ones, to every kind of get, honouring max', async () => {
+  it('leaves the undecodable item and the ones after it in the queue, in order, for every kind of get', async () => {
     const queue = queueOf(['a', 'bad', 'c', 'd', 'e', 'f']);
     expect(await queue.getMany(10, now)).toEqual(['a']);
     queue.putSync('g');
@@ -79,10 +81,17 @@ describe('SharedQueue: an undecodable item inside a batch', () => {
     expect(queue.getSync(now)).toBe('c');
     expect(await queue.get(now)).toBe('d');
     expect(queue.getManySync(1, now)).toEqual(['e']);
-    // Kept items only, even with room for more: 'g' is still in the ring.
-    expect(queue.getManySync(10, now)).toEqual(['f']);
-    expect(queue.size).toBe(1);
-    expect(queue.tryGet()).toEqual({ ok: true, value: 'g' });
+    expect(queue.getManySync(10, now)).toEqual(['f', 'g']);
+    expect(queue.size).toBe(0);
+  });
+
+  it('another consumer gets what follows the undecodable item', async () => {
+    const queue = queueOf(['a', 'bad', 'c']);
+    const other = SharedQueue.from(queue.handle, picky());
+    expect(queue.getManySync(10, now)).toEqual(['a']);
+    await codecError(() => other.getManySync(10, now));
+    expect(other.getManySync(10, now)).toEqual(['c']);
+    expect(queue.tryGet()).toEqual({ ok: false });
   });
 
   it('keeps every failure of a batch in place, each thrown by its own call', async () => {
@@ -96,14 +105,18 @@ describe('SharedQueue: an undecodable item inside a batch', () => {
     expect(queue.tryGet()).toEqual({ ok: false });
   });
 
-  it('delivers kept items after close, even close({ immediate: true }), then ClosedError', async () => {
+  it('after close, the undecodable item and the rest drain in order; close({ immediate: true }) drops them', async () => {
     const queue = queueOf(['a', 'bad', 'c']);
     expect(queue.getManySync(10, now)).toEqual(['a']);
-    queue.close({ immediate: true });
+    queue.close();
     await codecError(() => queue.getMany(10, now));
     expect(await queue.getMany(10, now)).toEqual(['c']);
     await expect(queue.getMany(10, now)).rejects.toBeInstanceOf(ClosedError);
-    expect(() => queue.tryGet()).toThrow(ClosedError);
+    const dropped = queueOf(['a', 'bad', 'c']);
+    expect(dropped.getManySync(10, now)).toEqual(['a']);
+    dropped.close({ immediate: true });
+    await expect(dropped.getMany(10, now)).rejects.toBeInstanceOf(ClosedError);
+    expect(() => dropped.tryGet()).toThrow(ClosedError);
   });
 
   it('a single get of an undecodable item throws CodecError with its bytes; the queue goes on', async () => {

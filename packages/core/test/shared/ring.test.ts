@@ -1,36 +1,52 @@
 // The ring's position arithmetic where 32-bit positions wrap round (after about 2^30 items in
 // real use): start a ring just below 2^31 and push it across.
 import { describe, expect, it } from 'vitest';
-import { CLOSED, FULL, Ring } from '../../src/shared/ring.js';
+import {
+  CLOSED,
+  ENTRY_WORDS,
+  FULL,
+  Ring,
+  STALLED,
+  type Agents,
+  type RingLayout,
+} from '../../src/shared/ring.js';
+
+/** Agents for tests: `self` claims, and ids in `dead` have exited. */
+function agents(self: number, dead: Set<number> = new Set()): Agents {
+  return { self, hasExited: (id) => dead.has(id), agentName: (id) => `agent ${id}` };
+}
+
+const ROWS = 4;
 
 /**
- * A ring of `capacity` whose head and tail start at `start` (lap-aligned), stamps to match;
- * `stride` words per slot, as the number lanes use.
+ * A ring of `capacity` whose head and tail start at `start` (lap-aligned), stamps to match,
+ * with a claim table of {@link ROWS} agents after the stamps.
  */
-function ringAt(capacity: number, start: number, stride = 1): { ring: Ring; values: number[] } {
-  const cells = new Int32Array(new SharedArrayBuffer((2 + capacity * stride) * 4));
-  const ring = new Ring(cells, { head: 0, tail: 1, stamps: 2, stride }, capacity);
+function ringAt(
+  capacity: number,
+  start: number,
+  who: Agents = agents(1),
+): { ring: Ring; values: number[]; layout: RingLayout; cells: Int32Array } {
+  const table = 2 + capacity;
+  const cells = new Int32Array(new SharedArrayBuffer((table + ROWS * ENTRY_WORDS) * 4));
+  const layout: RingLayout = { head: 0, tail: 1, stamps: 2, table, agents: ROWS };
+  const ring = new Ring(cells, layout, capacity, who);
   cells[0] = start;
   cells[1] = start;
-  for (let i = 0; i < capacity; i++) cells[2 + i * stride] = (start + i) | 0;
-  return { ring, values: new Array<number>(capacity) };
+  for (let i = 0; i < capacity; i++) cells[2 + i] = (start + i) | 0;
+  return { ring, values: new Array<number>(capacity), layout, cells };
 }
 
 describe('Ring across the 32-bit wrap', () => {
-  it.each([
-    [1, 1],
-    [3, 1],
-    [4, 2],
-    [5, 4],
-  ])(
-    'capacity %i (stride %i) stays FIFO and bounded while positions overflow',
-    (capacity, stride) => {
+  it.each([1, 3, 4, 5])(
+    'capacity %i stays FIFO and bounded while positions overflow',
+    (capacity) => {
       let mark = 1;
       while (mark < capacity + 1) mark *= 2;
       const oneLap = mark * 2;
       // A lap-aligned start a few laps below 2^31: the positions will turn negative on the way.
       const start = (2 ** 31 - 3 * oneLap) | 0;
-      const { ring, values } = ringAt(capacity, start, stride);
+      const { ring, values } = ringAt(capacity, start);
       let next = 0;
       let expected = 0;
       for (let step = 0; step < 200; step++) {
@@ -62,23 +78,23 @@ describe('Ring across the 32-bit wrap', () => {
 
   it('batch claims cross the wrap and the index wrap in one go', () => {
     const capacity = 5;
-    const { ring, values } = ringAt(capacity, (2 ** 31 - 16) | 0, 4);
+    const { ring, values } = ringAt(capacity, (2 ** 31 - 16) | 0);
     let next = 0;
     let expected = 0;
     for (let round = 0; round < 100; round++) {
       const count = ring.claimPutMany(3);
       for (let i = 0; i < count; i++) values[ring.indexAt(i)] = next++;
-      ring.commitPutMany(count);
+      ring.commitPutMany();
       const got = ring.claimGetMany(2 + (round % 3));
       for (let i = 0; i < got; i++) expect(values[ring.indexAt(i)]).toBe(expected++);
-      ring.commitGetMany(got);
+      ring.commitGetMany();
     }
     expect(expected).toBeGreaterThan(200);
     ring.close();
     expect(ring.claimPut()).toBe(CLOSED);
     for (let got = ring.claimGetMany(5); got > 0; got = ring.claimGetMany(5)) {
       for (let i = 0; i < got; i++) expect(values[ring.indexAt(i)]).toBe(expected++);
-      ring.commitGetMany(got);
+      ring.commitGetMany();
     }
     expect(expected).toBe(next);
     expect(ring.claimGetMany(5)).toBe(CLOSED);
@@ -102,13 +118,9 @@ describe('Ring claims from several agents', () => {
     let mark = 1;
     while (mark < capacity + 1) mark *= 2;
     const aligned = start & ~(mark * 2 - 1);
-    const first = ringAt(capacity, aligned, 2);
+    const first = ringAt(capacity, aligned);
     const values = first.values;
-    const cells = (first.ring as unknown as { cells: Int32Array }).cells;
-    const rings = [
-      first.ring,
-      new Ring(cells, { head: 0, tail: 1, stamps: 2, stride: 2 }, capacity),
-    ];
+    const rings = [first.ring, new Ring(first.cells, first.layout, capacity, agents(2))];
     let seed = 12345 + capacity;
     const random = (n: number): number => {
       seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
@@ -138,7 +150,7 @@ describe('Ring claims from several agents', () => {
           values[ring.indexAt(i)] = next;
           model.push(next++);
         }
-        ring.commitPutMany(count);
+        ring.commitPutMany();
       } else if (op === 2) {
         const index = ring.claimGet();
         if (model.length === 0) {
@@ -152,7 +164,7 @@ describe('Ring claims from several agents', () => {
         const count = ring.claimGetMany(max);
         expect(count).toBe(Math.min(max, model.length));
         for (let i = 0; i < count; i++) expect(values[ring.indexAt(i)]).toBe(model.shift());
-        ring.commitGetMany(count);
+        ring.commitGetMany();
       }
       expect(ring.size).toBe(model.length);
     }
@@ -165,7 +177,7 @@ describe('Ring claims from several agents', () => {
 
 describe('Ring.closeGets (close with immediate)', () => {
   it('drops what is left, including an item still being written when it closed', () => {
-    const { ring, values } = ringAt(3, (2 ** 31 - 8) | 0, 2);
+    const { ring, values } = ringAt(3, (2 ** 31 - 8) | 0);
     const first = ring.claimPut();
     values[first] = 1;
     ring.commitPut(first);
@@ -179,5 +191,59 @@ describe('Ring.closeGets (close with immediate)', () => {
     expect(ring.claimPut()).toBe(CLOSED);
     expect(ring.size).toBe(0);
     expect(ring.closed).toBe(true);
+  });
+});
+
+describe('Ring repair of dead claims', () => {
+  it("revokes a dead producer's unpublished slot: getters pass the hole, items after it come out", () => {
+    const dead = new Set<number>();
+    const { ring, values, cells, layout } = ringAt(4, (2 ** 31 - 16) | 0, agents(1, dead));
+    const other = new Ring(cells, layout, 4, agents(2, dead));
+    const doomed = other.claimPut(); // agent 2 claims and never commits
+    expect(doomed).toBeGreaterThanOrEqual(0);
+    const index = ring.claimPut();
+    values[index] = 7;
+    ring.commitPut(index);
+    expect(ring.claimGet()).toBe(STALLED);
+    expect(ring.repairGet(false)).toBe(false); // agent 2 may still be alive
+    dead.add(2);
+    expect(ring.repairGet(false)).toBe(true);
+    const got = ring.claimGet();
+    expect(values[got]).toBe(7);
+    ring.commitGet(got);
+    expect(ring.agentFigures()).toContainEqual({
+      id: 2,
+      claimedPuts: 1,
+      holes: 1,
+      got: 0,
+      lost: 0,
+    });
+    expect(other.commitPut(doomed)).toBe(false); // had it lived, its commit would fail
+  });
+
+  it("frees a dead consumer's slots one lap later and counts the items lost with it", () => {
+    const dead = new Set<number>();
+    const { ring, cells, layout } = ringAt(2, 0, agents(1, dead));
+    const other = new Ring(cells, layout, 2, agents(3, dead));
+    for (let i = 0; i < 2; i++) ring.commitPut(ring.claimPut());
+    expect(other.claimGetMany(2)).toBe(2); // agent 3 claims both and never frees them
+    expect(ring.claimPut()).toBe(STALLED);
+    expect(ring.repairPut()).toBe(false);
+    dead.add(3);
+    expect(ring.repairPut()).toBe(true);
+    expect(ring.claimPut()).toBeGreaterThanOrEqual(0);
+    expect(ring.losses()).toEqual([{ id: 3, items: 2 }]);
+  });
+
+  it("on close, revokes even a live producer's claim so that gets end", () => {
+    const { ring, cells, layout } = ringAt(2, 0);
+    const other = new Ring(cells, layout, 2, agents(2));
+    const claimed = other.claimPut();
+    ring.close();
+    expect(ring.claimGet()).toBe(STALLED);
+    expect(ring.repairGet(true)).toBe(true);
+    expect(ring.claimGet()).toBe(CLOSED);
+    expect(other.commitPut(claimed)).toBe(false);
+    expect(other.claimPut()).toBe(CLOSED);
   });
 });

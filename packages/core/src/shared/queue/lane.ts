@@ -1,0 +1,62 @@
+/**
+ * A queue's *value lane*: how values are checked, written into slots and read out of them. One
+ * implementation per kind of slot (float64, int32, bytes through a codec), so the queue itself
+ * never asks which kind it has.
+ *
+ * Every write happens after a claim and before the commit that publishes it; every read after
+ * a claim (or, for batches, after the stamps were seen full and before the claim, see
+ * `Ring.scanGet`) and before the free that hands the slot back. The ring's atomics order these
+ * plain accesses.
+ *
+ * @module
+ */
+import type { CodecError } from '../../errors.js';
+import type { Ring } from '../ring.js';
+
+/** Where a batch get puts its values: a plain array, or a typed array from an offset. */
+export interface Sink<T> {
+  /** A plain array to push to, or undefined. */
+  readonly array: T[] | undefined;
+  /** A typed array to write into from `offset`, or undefined. */
+  readonly typed: Float64Array | Int32Array | undefined;
+  offset: number;
+}
+
+/** Values of a batch put, checked and (for byte lanes) encoded before anything is written. */
+export interface Batch<T> {
+  readonly values: ArrayLike<T>;
+  readonly count: number;
+  /** Byte lanes: every value's encoding, back to back, and where each starts (count + 1). */
+  readonly bytes: Uint8Array;
+  readonly offsets: Int32Array;
+}
+
+export interface Lane<T> {
+  /** Checks `value` (and, for byte lanes, encodes it into the lane's scratch). Touches nothing shared. */
+  prepare(value: T): void;
+  /** A copy of what {@link prepare} made that survives later prepares (for a put that waits). */
+  keep(value: T): Prepared<T>;
+  /** Writes the value just prepared (or kept) into slot `index`. */
+  write(index: number, value: T, kept?: Prepared<T>): void;
+  /** Copies slot `index` out: the number, or a private copy of the bytes. */
+  read(index: number): unknown;
+  /** Turns what {@link read} returned into a value; a byte lane decodes (CodecError carries the bytes). */
+  finish(raw: unknown): T;
+  /** Checks (and encodes) every value of a batch first, so a bad one is refused before any is written. */
+  prepareMany(values: ArrayLike<T>): Batch<T>;
+  /** Writes values `from .. from+count-1` of `batch` into the slots of the ring's last claim. */
+  writeMany(ring: Ring, batch: Batch<T>, from: number, count: number): void;
+  /**
+   * Copies (and decodes) the values of the `count` slots the ring's last `scanGet` found into
+   * `sink`, stopping before the first that cannot be decoded. Returns how many were copied and,
+   * when it stopped early, that item's `CodecError`. Optimistic: the slots are not claimed yet,
+   * so the caller claims what was copied and discards the copy if the claim fails.
+   */
+  peekMany(ring: Ring, count: number, sink: Sink<T>): { copied: number; failure?: CodecError };
+}
+
+/** A value made ready for a slot: the number itself, or its encoded bytes. */
+export interface Prepared<T> {
+  readonly value: T;
+  readonly bytes?: Uint8Array;
+}

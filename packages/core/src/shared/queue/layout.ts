@@ -1,0 +1,116 @@
+/**
+ * Where a {@link SharedQueue}'s state lives in its SharedArrayBuffer, and the checks that a
+ * buffer received in a handle really holds such a queue.
+ *
+ * ```
+ * words 0..3    handle header (magic, version, primitive id, ...)
+ * words 4..7    capacity, slotSize, lane, agents (rows of the claim table)
+ * words 8..11   not_empty and not_full sequence words, and their sleeper counts
+ * word  16      head (a cache line of its own)
+ * word  32      tail (a cache line of its own)
+ * word  48..    stamps, one word per slot
+ * then          the claim table, 16 words (64 bytes) per agent (see ring.ts)
+ * then          the bytes lane's lengths, one word per slot
+ * then          the values, 8-byte aligned: float64 / int32 per slot, or slotSize bytes per slot
+ * ```
+ *
+ * @module
+ */
+import { HandleError } from '../../errors.js';
+import { HEADER_WORDS } from '../handle.js';
+import { ENTRY_WORDS, MAX_CAPACITY } from '../ring.js';
+
+export const CAPACITY = HEADER_WORDS;
+export const SLOT_SIZE = HEADER_WORDS + 1;
+export const LANE = HEADER_WORDS + 2;
+export const AGENTS = HEADER_WORDS + 3;
+/**
+ * Sequence words consumers / producers sleep on, named for the predicate as in CPython's
+ * queue.py, and how many sleep on each (see sleep.ts).
+ */
+export const NOT_EMPTY = HEADER_WORDS + 4;
+export const NOT_FULL = HEADER_WORDS + 5;
+export const GET_SLEEPERS = HEADER_WORDS + 6;
+export const PUT_SLEEPERS = HEADER_WORDS + 7;
+/** head and tail live on cache lines of their own (64 bytes apart), so producers and
+ * consumers do not invalidate each other's line on every claim. */
+export const HEAD = 16;
+export const TAIL = 32;
+export const STAMPS = 48;
+
+/** How values are stored: a typed lane for the number codecs, bytes + length otherwise. */
+export const BYTES_LANE = 0;
+export const FLOAT64_LANE = 1;
+export const INT32_LANE = 2;
+
+/** Rows of the claim table: agents with registry ids up to this are tracked (the registry's default size). */
+export const DEFAULT_AGENTS = 256;
+/** Largest slot size (16 MiB). */
+export const MAX_SLOT_SIZE = 1 << 24;
+/** Largest total size of the slots (1 GiB). */
+export const MAX_DATA_BYTES = 1 << 30;
+
+/** Word and byte offsets of one queue's parts. */
+export interface QueueLayout {
+  readonly table: number;
+  /** Word index of the bytes lane's lengths. */
+  readonly lengths: number;
+  /** Byte offset of the values. */
+  readonly values: number;
+  /** Total bytes. */
+  readonly bytes: number;
+}
+
+export function layoutOf(
+  capacity: number,
+  lane: number,
+  slotSize: number,
+  agents: number,
+): QueueLayout {
+  const table = (STAMPS + capacity + 15) & ~15;
+  const lengths = table + agents * ENTRY_WORDS;
+  const words = lengths + (lane === BYTES_LANE ? capacity : 0);
+  const values = (words * 4 + 7) & ~7;
+  const data =
+    lane === BYTES_LANE ? capacity * slotSize : lane === FLOAT64_LANE ? capacity * 8 : capacity * 4;
+  return { table, lengths, values, bytes: (values + data + 7) & ~7 };
+}
+
+/**
+ * Reads and checks the layout words of a queue's buffer (from a handle): every word in range
+ * and the buffer large enough for what they describe, so a forged or truncated handle is a
+ * `HandleError` here rather than a `RangeError` later.
+ */
+export function readLayout(buffer: SharedArrayBuffer): {
+  capacity: number;
+  slotSize: number;
+  lane: number;
+  agents: number;
+  layout: QueueLayout;
+} {
+  const fail = (problem: string): never => {
+    throw new HandleError(`SharedQueue.from(): ${problem}`);
+  };
+  if (buffer.byteLength < STAMPS * 4)
+    fail(`the buffer (${buffer.byteLength} bytes) is too small for a SharedQueue`);
+  const cells = new Int32Array(buffer, 0, STAMPS);
+  const capacity = cells[CAPACITY]!;
+  const slotSize = cells[SLOT_SIZE]!;
+  const lane = cells[LANE]!;
+  const agents = cells[AGENTS]!;
+  if (!(capacity >= 1 && capacity <= MAX_CAPACITY))
+    fail(`capacity word ${capacity} is not in 1..${MAX_CAPACITY}`);
+  if (lane !== BYTES_LANE && lane !== FLOAT64_LANE && lane !== INT32_LANE)
+    fail(`lane word ${lane} is not 0, 1 or 2`);
+  if (!(slotSize >= 1 && slotSize <= MAX_SLOT_SIZE))
+    fail(`slotSize word ${slotSize} is not in 1..${MAX_SLOT_SIZE}`);
+  if (lane === BYTES_LANE && capacity * slotSize > MAX_DATA_BYTES)
+    fail(`capacity x slotSize ${capacity} x ${slotSize} is over ${MAX_DATA_BYTES} bytes`);
+  if (!(agents >= 0 && agents <= 1 << 16)) fail(`agents word ${agents} is not in 0..65536`);
+  const layout = layoutOf(capacity, lane, slotSize, agents);
+  if (buffer.byteLength < layout.bytes)
+    fail(
+      `the buffer (${buffer.byteLength} bytes) is too small for the queue it describes (${layout.bytes} bytes)`,
+    );
+  return { capacity, slotSize, lane, agents, layout };
+}

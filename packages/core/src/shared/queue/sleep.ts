@@ -1,0 +1,271 @@
+/**
+ * How a {@link SharedQueue} call waits for an item or for room, and how the other side wakes it:
+ * **one sleeper per item** (no thundering herd).
+ *
+ * Each predicate (`not_empty`, `not_full`) has a sequence word that sleepers wait on and a count
+ * of sleepers. The protocol, for a getter (putters are symmetric):
+ *
+ * 1. a bounded spin of attempts (see `SpinBudget`);
+ * 2. *announce*: add 1 to the sleeper count, read the sequence word, and attempt once more;
+ * 3. sleep in `Atomics.wait`/`Atomics.waitAsync` on the value read.
+ *
+ * A producer, after publishing `k` items, loads the count, and only if it is not zero moves the
+ * sequence on and notifies `k` sleepers, then takes the number it really woke off the count (a
+ * woken sleeper does not count itself off; one that times out or finds the word already moved
+ * does). Why no wake-up is lost: the producer's publish comes before its load of the count, and
+ * the sleeper's announce before its last attempt; with sequentially consistent atomics either
+ * the producer sees the announce (and changes the word, so a sleeper that has not yet slept
+ * returns at once), or the sleeper's attempt sees the item. A sleeper woken for an item that
+ * another getter took first simply announces and sleeps again. An async sleeper that is aborted
+ * leaves a waiter in the word's list that `Atomics.waitAsync` cannot cancel: it notifies every
+ * sleeper of the word (they re-check and sleep again), which flushes its own entry and passes on
+ * a wake-up it may have swallowed, and takes the number woken off the count.
+ *
+ * So a put costs one load when nobody sleeps and one notify of one sleeper otherwise, however
+ * many getters sleep (the cost stays flat from 1 to 10,000 async getters).
+ *
+ * When a call waits on a *stalled* claim (another agent claimed the next slot and has not
+ * finished with it, see ring.ts), nobody may ever wake it: it sleeps for short, growing periods
+ * (1 ms up to 100 ms) and re-checks, so it can repair the slot once the registry says that
+ * agent has exited, and its timeout and signal still end it on time.
+ *
+ * @module
+ */
+import { TimeoutError } from '../../errors.js';
+import { emit, tracing, type TraceSubject } from '../../trace/tracer.js';
+import type { CheckedWait, Waitable } from '../base.js';
+import type { WaitOp } from '../registry.js';
+import { remaining, spin, type SpinBudget } from '../wait.js';
+
+/** One queue call that may have to wait. */
+export interface Sleep {
+  readonly cells: Int32Array;
+  /** The sequence word to sleep on. */
+  readonly word: number;
+  /** The count of sleepers on it. */
+  readonly sleepers: number;
+  readonly spin: SpinBudget;
+  /** Does the operation if it can; `true` when done. May throw (closed, codec). */
+  attempt(): boolean;
+  /** Whether the last failed attempt was stopped by a stalled claim (then poll). */
+  stalled(): boolean;
+  /** Words for a timeout error: who holds the stalled slot, if anyone. */
+  detail(): string | undefined;
+}
+
+/** Longest sleep between two checks of a stalled claim. */
+const MAX_POLL = 100;
+
+/** Wakes up to `count` sleepers of `word` if any sleep (after publishing items or freeing slots). */
+export function wake(cells: Int32Array, word: number, sleepers: number, count: number): void {
+  if (Atomics.load(cells, sleepers) === 0) return;
+  Atomics.add(cells, word, 1);
+  const woken = Atomics.notify(cells, word, count);
+  if (woken > 0) Atomics.sub(cells, sleepers, woken);
+}
+
+/** Wakes every sleeper of `word` (close). */
+export function wakeEveryone(cells: Int32Array, word: number, sleepers: number): void {
+  Atomics.add(cells, word, 1);
+  const woken = Atomics.notify(cells, word);
+  if (woken > 0) Atomics.sub(cells, sleepers, woken);
+}
+
+function timeoutError(
+  subject: TraceSubject,
+  what: string,
+  wait: CheckedWait,
+  op: Sleep,
+): TimeoutError {
+  if (tracing()) emit(subject, 'timeout', { timeout: wait.timeout });
+  const detail = op.stalled() ? op.detail() : undefined;
+  return new TimeoutError(
+    `${subject.name}: ${what} timed out after ${wait.timeout} ms${detail ? ` (${detail})` : ''}`,
+    wait.timeout,
+  );
+}
+
+/** How long the next sleep may last. */
+function sleepFor(op: Sleep, wait: CheckedWait, poll: number): number {
+  const left = remaining(wait.deadline);
+  return op.stalled() ? Math.min(left, poll) : left;
+}
+
+/** Blocks until `op.attempt()` succeeds, the deadline passes, or it throws. */
+export function sleepSync(
+  subject: Waitable,
+  op: Sleep,
+  kind: WaitOp,
+  wait: CheckedWait,
+  what: string,
+): void {
+  if (spin(op.attempt, op.spin)) return;
+  const { cells, word, sleepers } = op;
+  const { registry, id } = subject.registryRow;
+  let poll = 1;
+  for (;;) {
+    Atomics.add(cells, sleepers, 1);
+    let counted = true;
+    let outcome: string;
+    try {
+      const expected = Atomics.load(cells, word);
+      if (op.attempt()) return;
+      if (wait.deadline !== Infinity && performance.now() >= wait.deadline) {
+        throw timeoutError(subject, what, wait, op);
+      }
+      const ms = sleepFor(op, wait, poll);
+      if (op.stalled()) poll = Math.min(poll * 2, MAX_POLL);
+      const token = registry.beginWait(id, kind, wait);
+      try {
+        outcome = Atomics.wait(cells, word, expected, ms);
+      } finally {
+        registry.endWait(token);
+      }
+      // Woken by a notify: the waker has taken us off the count.
+      if (outcome === 'ok') counted = false;
+    } finally {
+      if (counted) Atomics.sub(cells, sleepers, 1);
+    }
+    if (op.attempt()) return;
+    if (wait.deadline !== Infinity && performance.now() >= wait.deadline) {
+      throw timeoutError(subject, what, wait, op);
+    }
+  }
+}
+
+type WaitAsyncResult =
+  | { async: false; value: 'not-equal' | 'timed-out' }
+  | { async: true; value: Promise<'ok' | 'timed-out'> };
+const nativeWaitAsync = (
+  Atomics as unknown as {
+    waitAsync?: (
+      cells: Int32Array,
+      index: number,
+      value: number,
+      timeout?: number,
+    ) => WaitAsyncResult;
+  }
+).waitAsync;
+
+/**
+ * One async sleep: `'ok'` when a notify woke us (the waker took us off the count), otherwise
+ * `'other'` (timed out, word already moved, or polled), or `'aborted'` (the count is settled).
+ */
+function sleepOnce(
+  cells: Int32Array,
+  word: number,
+  sleepers: number,
+  expected: number,
+  ms: number,
+  signal: AbortSignal | undefined,
+): Promise<'ok' | 'other' | 'aborted'> {
+  if (nativeWaitAsync === undefined) return pollOnce(cells, word, expected, ms, signal);
+  const result = nativeWaitAsync(cells, word, expected, ms);
+  if (!result.async) return Promise.resolve('other');
+  keepAlive(1);
+  return new Promise((resolve) => {
+    let settled = false;
+    const settle = (outcome: 'ok' | 'other' | 'aborted'): void => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      keepAlive(-1);
+      resolve(outcome);
+    };
+    const onAbort = (): void => {
+      // Flush our uncancellable entry (and pass on any wake-up we swallowed): wake them all,
+      // and take everyone woken off the count, ourselves included if we were still listed.
+      const woken = Atomics.notify(cells, word);
+      if (woken > 0) Atomics.sub(cells, sleepers, woken);
+      settle('aborted');
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    void result.value.then((value) => settle(value === 'ok' ? 'ok' : 'other'));
+  });
+}
+
+/** Where `Atomics.waitAsync` is missing: re-read the word on a timer backing off to 16 ms. */
+async function pollOnce(
+  cells: Int32Array,
+  word: number,
+  expected: number,
+  ms: number,
+  signal: AbortSignal | undefined,
+): Promise<'other' | 'aborted'> {
+  const deadline = performance.now() + ms;
+  let delay = 0;
+  for (;;) {
+    if (Atomics.load(cells, word) !== expected) return 'other';
+    if (signal?.aborted) return 'aborted';
+    const left = deadline - performance.now();
+    if (left <= 0) return 'other';
+    await new Promise((resolve) => setTimeout(resolve, Math.min(delay, left)));
+    delay = delay === 0 ? 1 : Math.min(delay * 2, 16);
+  }
+}
+
+let pending = 0;
+let keepAliveTimer: ReturnType<typeof setInterval> | undefined;
+
+/** Node does not count a pending `Atomics.waitAsync` as work: hold an idle timer meanwhile. */
+function keepAlive(delta: number): void {
+  pending += delta;
+  if (pending > 0 && keepAliveTimer === undefined) {
+    keepAliveTimer = setInterval(() => {}, 1 << 30);
+  } else if (pending === 0 && keepAliveTimer !== undefined) {
+    clearInterval(keepAliveTimer);
+    keepAliveTimer = undefined;
+  }
+}
+
+/** The async twin of {@link sleepSync}; rejects with `signal.reason` on abort. */
+export async function sleepAsync(
+  subject: Waitable,
+  op: Sleep,
+  kind: WaitOp,
+  wait: CheckedWait,
+  what: string,
+): Promise<void> {
+  if (spin(op.attempt, op.spin)) return;
+  const { cells, word, sleepers } = op;
+  const { registry, id } = subject.registryRow;
+  let poll = 1;
+  for (;;) {
+    Atomics.add(cells, sleepers, 1);
+    let counted = true;
+    let outcome: 'ok' | 'other' | 'aborted';
+    try {
+      const expected = Atomics.load(cells, word);
+      if (op.attempt()) return;
+      if (wait.deadline !== Infinity && performance.now() >= wait.deadline) {
+        throw timeoutError(subject, what, wait, op);
+      }
+      if (wait.signal?.aborted) {
+        outcome = 'aborted';
+      } else {
+        const ms = sleepFor(op, wait, poll);
+        if (op.stalled()) poll = Math.min(poll * 2, MAX_POLL);
+        const token = registry.beginWait(id, kind, wait);
+        try {
+          outcome = await sleepOnce(cells, word, sleepers, expected, ms, wait.signal);
+        } finally {
+          registry.endWait(token);
+        }
+        // 'ok': the waker took us off the count; 'aborted' after a real wait: the flush did.
+        if (outcome === 'ok' || (outcome === 'aborted' && nativeWaitAsync !== undefined)) {
+          counted = false;
+        }
+      }
+    } finally {
+      if (counted) Atomics.sub(cells, sleepers, 1);
+    }
+    if (outcome === 'aborted') {
+      if (tracing()) emit(subject, 'abort');
+      throw wait.signal?.reason;
+    }
+    if (op.attempt()) return;
+    if (wait.deadline !== Infinity && performance.now() >= wait.deadline) {
+      throw timeoutError(subject, what, wait, op);
+    }
+  }
+}
