@@ -49,6 +49,14 @@ export {
   type Deadlock,
   type WaitOp,
 } from './registry.js';
+export {
+  GateController,
+  GateError,
+  type ParkedAgent,
+  type SteeredAgent,
+  type SettleOptions,
+} from './gate-controller.js';
+export type { GateOp } from './gate.js';
 export type { SharedHandle, SharedKind } from './handle.js';
 export type { SharedNameOptions } from './base.js';
 export { canBlock } from './wait.js';

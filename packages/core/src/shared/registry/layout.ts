@@ -2,8 +2,10 @@
  * The registry's memory layout (Int32 words, then float64 times, then 64-byte names):
  *
  * ```
- * header   MAGIC VERSION maxAgents maxPrimitives nextAgent nextPrimitive tokenA tokenB (16 words)
- * agents   [state thread waitingOn op seq reserved x3] x maxAgents   state: 0 free, 1 alive, 2 exited
+ * header   MAGIC VERSION maxAgents maxPrimitives nextAgent nextPrimitive tokenA tokenB
+ *          controller gateEvents reserved x6 (16 words)
+ * agents   [state thread waitingOn op seq gate gatePrimitive gateOp] x maxAgents
+ *          state: 0 free, 1 alive, 2 exited; gate: 0 open, 1 parked, 2 released
  * prims    [kind owner depth reserved] x maxPrimitives      owner: agent id holding a lock, or 0
  * times    agentSince[maxAgents], ownerSince[maxPrimitives] (Date.now() ms),
  *          then per agent [deadline timeout wakesAt] (Date.now() ms / ms; Infinity: none)
@@ -18,7 +20,8 @@
 import { describe } from '../../options.js';
 
 export const REGISTRY_MAGIC = 0x42545247; // 'BTRG'
-export const REGISTRY_VERSION = 2;
+/** 3: agents have gate words and the header a controller (version 2 agents would ignore it). */
+export const REGISTRY_VERSION = 3;
 export const H_MAGIC = 0;
 export const H_VERSION = 1;
 export const H_MAX_AGENTS = 2;
@@ -27,6 +30,10 @@ export const H_NEXT_AGENT = 4;
 export const H_NEXT_PRIM = 5;
 export const H_TOKEN_A = 6;
 export const H_TOKEN_B = 7;
+/** The agent id of the attached gate controller, or 0 when none is attached. */
+export const H_CONTROLLER = 8;
+/** Bumped (and notified) when an agent parks at its gate, starts a wait, or exits. */
+export const H_GATE_EVENTS = 9;
 export const HEADER = 16;
 export const AGENT_WORDS = 8;
 export const A_STATE = 0;
@@ -35,6 +42,12 @@ export const A_WAITING_ON = 2;
 export const A_OP = 3;
 /** Sequence lock of the wait record: odd while its owner writes it. */
 export const A_SEQ = 4;
+/** The agent's gate word: OPEN, PARKED (at its gate, until released) or RELEASED. */
+export const A_GATE = 5;
+/** While parked: the registry id of the primitive it is about to operate on (0: unknown). */
+export const A_GATE_PRIMITIVE = 6;
+/** While parked: the operation it is about to make, as 1 + its index in `GATE_OPS`. */
+export const A_GATE_OP = 7;
 /** Float64 times per agent after `agentSince` and `ownerSince`: deadline, timeout, wakesAt. */
 export const AGENT_TIMES = 3;
 export const T_DEADLINE = 0;

@@ -5,6 +5,7 @@
  * @module
  */
 import type { SharedKind } from '../handle.js';
+import type { GateOp } from '../gate.js';
 import type { WaitOp } from './layout.js';
 
 /** A primitive as seen in a {@link WaitForSnapshot}. */
@@ -49,6 +50,12 @@ export interface AgentSnapshot {
    * An agent with `wakesAt` set will run again by itself, so it is not stuck for ever.
    */
   readonly wakesAt?: number;
+  /**
+   * When a gate controller is attached and this agent is parked at its gate: the operation it
+   * is about to make and on which primitive (see `GateController`). A parked agent is
+   * `'running'`: it waits for the controller, not for another agent.
+   */
+  readonly parked?: { readonly op: GateOp; readonly primitive?: PrimitiveSnapshot };
   /** Locks it holds. */
   readonly holds: readonly PrimitiveSnapshot[];
 }

@@ -20,6 +20,15 @@ import { HandleError } from '../../errors.js';
 import { describe } from '../../options.js';
 import { defaultAgentName, threadId } from '../agent.js';
 import { kindOfCode, KIND_CODES, type SharedKind } from '../handle.js';
+import {
+  gateEvent,
+  mustPark,
+  parkAsync,
+  parkedAt,
+  parkSync,
+  type GateOp,
+  type GateWords,
+} from '../gate.js';
 import { remaining, requireSharedMemory } from '../wait.js';
 import { findDeadlockIn } from './analysis.js';
 import { currentAgentName } from './identity.js';
@@ -36,6 +45,7 @@ import {
   EXITED,
   finite,
   HEADER,
+  H_CONTROLLER,
   H_MAGIC,
   H_MAX_AGENTS,
   H_MAX_PRIMS,
@@ -324,11 +334,75 @@ export class SharedRegistry {
       Atomics.store(this.cells, row + A_WAITING_ON, wait.primitive);
     }
     Atomics.store(this.cells, row + A_SEQ, (seq + 2) | 0);
+    // A controller stepping this agent learns that it now waits (it settled in a wait).
+    if (Atomics.load(this.cells, H_CONTROLLER) !== 0) gateEvent(this.cells);
   }
 
   /** Index in `times` of agent `id`'s [deadline timeout wakesAt]. */
   private agentTimes(id: number): number {
     return this.maxAgents + this.maxPrimitives + (id - 1) * AGENT_TIMES;
+  }
+
+  /**
+   * The gate of a synchronous operation `op` on `primitive` (see `gate.ts`): one atomic load
+   * when no controller is attached, else parks this agent until the controller releases it.
+   *
+   * @internal
+   */
+  gateSync(primitive: number, op: GateOp): void {
+    if (!mustPark(this.cells, this.self)) return;
+    const words = this.gateWords();
+    if (words !== undefined) parkSync(words, primitive, op);
+  }
+
+  /**
+   * The gate of an async operation: `undefined` when no controller is attached (one atomic
+   * load, nothing to await), else a promise that resolves when this agent is released.
+   *
+   * @internal
+   */
+  gateAsync(primitive: number, op: GateOp): Promise<void> | undefined {
+    if (!mustPark(this.cells, this.self)) return undefined;
+    const words = this.gateWords();
+    return words === undefined ? undefined : parkAsync(words, primitive, op);
+  }
+
+  /** This agent's gate words, registering it; `undefined` if it is the controller or unlisted. */
+  private gateWords(): GateWords | undefined {
+    const self = this.agentId;
+    if (self > this.maxAgents || !mustPark(this.cells, self)) return undefined;
+    return { cells: this.cells, row: HEADER + (self - 1) * AGENT_WORDS, self };
+  }
+
+  /**
+   * The raw words a {@link GateController} works on. Only the controller uses it.
+   *
+   * @internal
+   */
+  gateTable(): {
+    readonly cells: Int32Array;
+    readonly maxAgents: number;
+    agentRow(id: number): number;
+    agentCount(): number;
+    ownerOf(primitive: number): number;
+    kindOf(primitive: number): SharedKind | undefined;
+  } {
+    return {
+      cells: this.cells,
+      maxAgents: this.maxAgents,
+      agentRow: (id) => HEADER + (id - 1) * AGENT_WORDS,
+      agentCount: () => Math.min(Atomics.load(this.cells, H_NEXT_AGENT), this.maxAgents),
+      ownerOf: (primitive) =>
+        primitive < 1 || primitive > this.maxPrimitives
+          ? 0
+          : Atomics.load(this.cells, this.primBase + (primitive - 1) * PRIM_WORDS + P_OWNER),
+      kindOf: (primitive) =>
+        primitive < 1 || primitive > this.maxPrimitives
+          ? undefined
+          : kindOfCode(
+              Atomics.load(this.cells, this.primBase + (primitive - 1) * PRIM_WORDS + P_KIND),
+            ),
+    };
   }
 
   /**
@@ -341,6 +415,8 @@ export class SharedRegistry {
     if (Atomics.load(this.cells, row + A_STATE) === 0) return;
     Atomics.store(this.cells, row + A_WAITING_ON, 0);
     Atomics.store(this.cells, row + A_STATE, EXITED);
+    // A controller stepping this agent learns that it will not park again.
+    if (Atomics.load(this.cells, H_CONTROLLER) !== 0) gateEvent(this.cells);
   }
 
   /**
@@ -448,6 +524,13 @@ export class SharedRegistry {
         deadline: finite(a.deadline),
       };
       const wakesAt = finite(a.wakesAt);
+      const gate =
+        a.state === ALIVE ? parkedAt(this.cells, HEADER + (a.id - 1) * AGENT_WORDS) : undefined;
+      const gatePrimitive = gate && primById.get(gate.primitive);
+      const parked = gate && {
+        op: gate.op,
+        ...(gatePrimitive !== undefined ? { primitive: gatePrimitive } : {}),
+      };
       return {
         id: a.id,
         name: a.name,
@@ -455,6 +538,7 @@ export class SharedRegistry {
         state: a.state === EXITED ? 'exited' : primitive ? 'waiting' : 'running',
         ...(waitingOn ? { waitingOn } : {}),
         ...(waitingOn && wakesAt !== undefined ? { wakesAt } : {}),
+        ...(parked ? { parked } : {}),
         holds: primitives.filter((p) => p.owner?.id === a.id),
       };
     });
