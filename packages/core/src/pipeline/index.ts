@@ -4,7 +4,14 @@ export { PipelineError } from './errors.js';
 export { WorkerPool, type WorkerPoolOptions } from './pool.js';
 export { StageLoadError } from './load.js';
 export type {
+  AnyStage,
+  ChainedPipelineOptions,
   CodecName,
+  PipelineOutput,
+  PipelineSettings,
+  Sink,
+  StageChain,
+  StageList,
   PipelineOptions,
   PipelineResult,
   Placement,

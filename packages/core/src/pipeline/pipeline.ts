@@ -10,7 +10,10 @@ import { WorkerPool } from './pool.js';
 import { runPipeline, type Plan } from './run.js';
 import { checkCodec } from './stages.js';
 import type {
+  AnyStage,
+  ChainedPipelineOptions,
   PipelineOptions,
+  PipelineOutput,
   PipelineResult,
   RunOptions,
   SinkFunction,
@@ -40,7 +43,7 @@ export class Pipeline<T, R> {
   readonly name: string;
   private readonly plan: Plan;
 
-  constructor(options: PipelineOptions<T>) {
+  constructor(options: PipelineOptions<T, R>) {
     this.plan = checkPipelineOptions(options as PipelineOptions<unknown>);
     this.name = options.name ?? `Pipeline#${this.id}`;
   }
@@ -92,7 +95,27 @@ export class Pipeline<T, R> {
  * // items: [1, 9, 25, 49, 81]; stats[1].itemsIn === 10
  * ```
  */
-export function pipeline<T, R = unknown>(options: PipelineOptions<T>): Pipeline<T, R> {
+export function pipeline<T, const S extends readonly AnyStage[] = readonly []>(
+  options: ChainedPipelineOptions<T, S>,
+): Pipeline<T, PipelineOutput<T, S>>;
+/**
+ * The same with only the source's item type written out, `pipeline<number>({ ... })`: the first
+ * stage must take `T`; what leaves the last stage is not checked (`unknown` in `result.items`).
+ */
+export function pipeline<T = never>(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- R not given: the sink may take anything
+  options: PipelineOptions<NoInfer<T>, any>,
+): Pipeline<T, unknown>;
+/**
+ * The same with both item types written out, `pipeline<number, string>({ ... })`: the first
+ * stage must take `T`, the last one must give `R`, and the sink must take `R` (the links between
+ * stages are checked when the types are inferred instead). `NoInfer`: these two forms apply only
+ * to written-out types, so a call whose inferred types do not fit fails instead of falling back.
+ */
+export function pipeline<T = never, R = never>(
+  options: PipelineOptions<NoInfer<T>, NoInfer<R>>,
+): Pipeline<T, R>;
+export function pipeline<T, R>(options: PipelineOptions<T, R>): Pipeline<T, R> {
   return new Pipeline<T, R>(options);
 }
 

@@ -6,7 +6,7 @@
 import { checkPositiveInteger, describe } from '../options.js';
 import type { Stage, StageFunction, StageKind, StageModule, StageOptions } from './types.js';
 
-const CODECS = new Set(['float64', 'int32', 'utf8', 'json', 'binary']);
+const CODECS = new Set(['float64', 'int32', 'utf8', 'json', 'binary', 'structured']);
 
 /**
  * A stage that turns each item into one result.
@@ -22,6 +22,16 @@ const CODECS = new Set(['float64', 'int32', 'utf8', 'json', 'binary']);
  * // items: [10, 20, 30]
  * ```
  */
+export function map<I, O>(fn: StageFunction<I, O>, options?: StageOptions): Stage<I, Awaited<O>>;
+/**
+ * A stage from a module: its types cannot be checked across the module's URL, so they are `any`
+ * unless written out: `map<number, string>({ module })`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a module's types are unknowable; any lets it sit anywhere in a checked chain
+export function map<I = any, O = any>(
+  fn: StageModule,
+  options?: StageOptions,
+): Stage<NoInfer<I>, NoInfer<O>>;
 export function map<I, O>(
   fn: StageFunction<I, O> | StageModule,
   options: StageOptions = {},
@@ -41,6 +51,13 @@ export function map<I, O>(
  * // items: [2, 4]
  * ```
  */
+export function filter<I>(fn: StageFunction<I, unknown>, options?: StageOptions): Stage<I, I>;
+/** A filter from a module: its item type is `any` unless written out, `filter<number>({ module })`. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see map()
+export function filter<I = any>(
+  fn: StageModule,
+  options?: StageOptions,
+): Stage<NoInfer<I>, NoInfer<I>>;
 export function filter<I>(
   fn: StageFunction<I, unknown> | StageModule,
   options: StageOptions = {},
@@ -58,6 +75,16 @@ export function filter<I>(
  * // items: ['a', 'b', 'c']
  * ```
  */
+export function flatMap<I, O>(
+  fn: StageFunction<I, Iterable<O> | AsyncIterable<O>>,
+  options?: StageOptions,
+): Stage<I, O>;
+/** A flatMap from a module: its types are `any` unless written out (see map()). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see map()
+export function flatMap<I = any, O = any>(
+  fn: StageModule,
+  options?: StageOptions,
+): Stage<NoInfer<I>, NoInfer<O>>;
 export function flatMap<I, O>(
   fn: StageFunction<I, Iterable<O> | AsyncIterable<O>> | StageModule,
   options: StageOptions = {},
@@ -126,7 +153,7 @@ export function checkStageOptions(kind: string, options: StageOptions): void {
 export function checkCodec(field: string, codec: unknown): void {
   if (codec !== undefined && !CODECS.has(codec as string)) {
     throw new TypeError(
-      `${field} must be one of 'float64', 'int32', 'utf8', 'json', 'binary', got ${describe(codec)}`,
+      `${field} must be one of 'float64', 'int32', 'utf8', 'json', 'binary', 'structured', got ${describe(codec)}`,
     );
   }
 }

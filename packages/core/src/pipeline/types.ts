@@ -116,19 +116,47 @@ export interface SinkQueue<T> {
   tryPut(item: T): boolean;
 }
 
-/** Options of {@link pipeline}. */
-export interface PipelineOptions<T> {
-  /** Where the items come from. */
-  source: Source<T>;
+/** Any stage, whatever its item types: what a list of stages is made of before it is checked. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- `any` is the only top type that lets Stage<I, O> of every I be assigned (unknown is contravariantly a bottom for I)
+export type AnyStage = Stage<any, any>;
+
+/**
+ * The stages of a pipeline over items `T` ending in items `R`, when both are written out
+ * (`pipeline<number, string>(...)`): the first stage takes `T`, the last one gives `R`. The
+ * links in between are checked when the types are inferred (see {@link StageChain}).
+ */
+export type StageList<T, R> =
+  | readonly []
+  | readonly [Stage<T, R>]
+  | readonly [Stage<T, unknown>, ...AnyStage[], Stage<never, R>];
+
+/**
+ * What the stages `S` must be for items `T` to flow through them: each stage takes what the one
+ * before it gives (the first takes `T`). A stage whose input does not accept the previous output
+ * fails to compile at that stage.
+ */
+export type StageChain<T, S extends readonly AnyStage[]> = S extends readonly []
+  ? readonly []
+  : S extends readonly [Stage<never, infer O>, ...infer Rest extends readonly AnyStage[]]
+    ? readonly [Stage<T, O>, ...StageChain<O, Rest>]
+    : readonly Stage<T, PipelineOutput<T, S>>[];
+
+/** The item type that leaves the stages `S` when items `T` enter them. */
+export type PipelineOutput<T, S extends readonly AnyStage[]> = S extends readonly []
+  ? T
+  : S extends readonly [...AnyStage[], Stage<never, infer O>]
+    ? O
+    : S extends readonly Stage<never, infer O>[]
+      ? O
+      : unknown;
+
+/** Where the items that leave the last stage go: a function or a queue. */
+export type Sink<T> = SinkFunction<T> | SinkQueue<T>;
+
+/** The options of {@link pipeline} other than its source, stages and sink. */
+export interface PipelineSettings {
   /** How many copies of a function source run at once, all putting into one queue (fan-in). */
   producers?: number;
-  /** The stages, in order; each one's output type is the next one's input type. */
-  stages?: readonly Stage<never, unknown>[];
-  /**
-   * Called for every item that leaves the last stage. Without a sink, `run()` collects them in
-   * `result.items`.
-   */
-  sink?: SinkFunction<never> | SinkQueue<never>;
   /** How many sink calls run at once, all getting from the last queue (fan-out). Default 1. */
   consumers?: number;
   /** Default capacity of the queues between stages. Default 16. */
@@ -145,6 +173,39 @@ export interface PipelineOptions<T> {
   pool?: WorkerPool;
   /** A name for trace events and errors. Default `Pipeline#id`. */
   name?: string;
+}
+
+/**
+ * Options of {@link pipeline} with its item types written out: `pipeline<T, R>({ ... })`. The
+ * first stage must take `T`, the last must give `R`, and the sink must take `R`.
+ */
+export interface PipelineOptions<T, R = unknown> extends PipelineSettings {
+  /** Where the items come from. */
+  source: Source<T>;
+  /** The stages, in order; each one's output type is the next one's input type. */
+  stages?: StageList<T, R>;
+  /**
+   * Called for every item that leaves the last stage (or a queue each one is put into). Without
+   * a sink, `run()` collects them in `result.items`.
+   */
+  sink?: Sink<R>;
+}
+
+/**
+ * Options of {@link pipeline} when the item types are inferred: `T` from the source, and every
+ * link from the stages themselves, so a stage that does not take what the previous one gives,
+ * or a sink that does not take what the last one gives, fails to compile.
+ */
+export interface ChainedPipelineOptions<T, S extends readonly AnyStage[]> extends PipelineSettings {
+  /** Where the items come from. */
+  source: Source<T>;
+  /** The stages, in order; each one's output type is the next one's input type. */
+  stages?: S & StageChain<NoInfer<T>, S>;
+  /**
+   * Called for every item that leaves the last stage (or a queue each one is put into). Without
+   * a sink, `run()` collects them in `result.items`.
+   */
+  sink?: Sink<NoInfer<PipelineOutput<T, S>>>;
 }
 
 /** Options of `run()`. */
