@@ -18,6 +18,7 @@ import {
 import { HEADER_WORDS, type SharedHandle } from './handle.js';
 import { SharedPrimitive } from './primitive.js';
 import { checkCanBlock } from './wait.js';
+import { gateAsync, gateSync } from './gate.js';
 
 /** 1 when set, 0 when clear. */
 const FLAG = HEADER_WORDS;
@@ -108,6 +109,7 @@ export class SharedEvent extends SharedPrimitive<'SharedEvent'> {
    * that follows at once: each waiter present at the set returns from its wait.
    */
   set(): void {
+    gateSync(this, 'set');
     // Only the set that raises the flag moves the generation: a set of a set flag has nobody
     // to wake (a waiter present then returned, or returns, on the flag itself).
     if (Atomics.compareExchange(this.cells, FLAG, 0, 1) === 0) {
@@ -121,6 +123,7 @@ export class SharedEvent extends SharedPrimitive<'SharedEvent'> {
 
   /** Clears the flag; later `wait()` calls wait for the next `set()`. */
   clear(): void {
+    gateSync(this, 'clear');
     Atomics.store(this.cells, FLAG, 0);
     if (tracing()) emit(this, 'clear');
   }
@@ -130,6 +133,8 @@ export class SharedEvent extends SharedPrimitive<'SharedEvent'> {
    * `signal.reason` when `signal` aborts.
    */
   async wait(options?: WaitOptions): Promise<void> {
+    const gate = gateAsync(this, 'wait');
+    if (gate) await gate;
     const wait = checkWait(options);
     const waiting = this.waitingFrom();
     if (this.isSet) return;
@@ -140,6 +145,7 @@ export class SharedEvent extends SharedPrimitive<'SharedEvent'> {
 
   /** Blocking form of {@link wait}; throws `BlockingCallError` on a browser's main thread. */
   waitSync(options?: WaitOptions): void {
+    gateSync(this, 'wait');
     checkCanBlock(this.name, 'waitSync', 'wait');
     const wait = checkWait(options);
     const waiting = this.waitingFrom();

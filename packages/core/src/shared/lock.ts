@@ -14,6 +14,7 @@ import { HEADER_WORDS, type SharedHandle } from './handle.js';
 import { lockAsync, lockSync, tryLock, unlock } from './mutex.js';
 import { SharedPrimitive } from './primitive.js';
 import { checkCanBlock } from './wait.js';
+import { gateAsync, gateSync } from './gate.js';
 
 const STATE = HEADER_WORDS;
 /** Agent id of the holder (0 when free): for `owner`, re-entrancy and diagnostics. */
@@ -135,6 +136,7 @@ export class SharedLock extends SharedLockBase<'SharedLock'> {
   }
 
   tryAcquire(): boolean {
+    gateSync(this, 'acquire');
     if (!tryLock(this.cells, STATE)) return false;
     this.took(false);
     return true;
@@ -145,6 +147,8 @@ export class SharedLock extends SharedLockBase<'SharedLock'> {
    * or with `signal.reason` when `signal` aborts; the lock is then not taken.
    */
   async acquire(options?: WaitOptions): Promise<void> {
+    const gate = gateAsync(this, 'acquire');
+    if (gate) await gate;
     const wait = checkWait(options);
     this.took(await lockAsync(this, this.cells, STATE, wait));
   }
@@ -154,6 +158,7 @@ export class SharedLock extends SharedLockBase<'SharedLock'> {
    * `timeout` ms, and `BlockingCallError` on a browser's main thread (use `acquire()`).
    */
   acquireSync(options?: WaitOptions): void {
+    gateSync(this, 'acquire');
     checkCanBlock(this.name, 'acquireSync', 'acquire');
     const wait = checkWait(options);
     this.took(lockSync(this, this.cells, STATE, wait));
@@ -165,6 +170,7 @@ export class SharedLock extends SharedLockBase<'SharedLock'> {
    * @throws LockError when the lock is not held.
    */
   release(): void {
+    gateSync(this, 'release');
     if (Atomics.load(this.cells, STATE) === 0) {
       throw new LockError(`${this.name}: release of an unlocked SharedLock (nobody holds it)`);
     }
@@ -228,6 +234,7 @@ export class SharedRLock extends SharedLockBase<'SharedRLock'> {
   }
 
   tryAcquire(): boolean {
+    gateSync(this, 'acquire');
     if (this.mine()) {
       this.again();
       return true;
@@ -239,6 +246,8 @@ export class SharedRLock extends SharedLockBase<'SharedRLock'> {
 
   /** Takes the lock, waiting asynchronously if another agent holds it; see {@link SharedLock.acquire}. */
   async acquire(options?: WaitOptions): Promise<void> {
+    const gate = gateAsync(this, 'acquire');
+    if (gate) await gate;
     const wait = checkWait(options);
     if (this.mine()) return this.again();
     this.took(await lockAsync(this, this.cells, STATE, wait));
@@ -246,6 +255,7 @@ export class SharedRLock extends SharedLockBase<'SharedRLock'> {
 
   /** Takes the lock, blocking if another agent holds it; see {@link SharedLock.acquireSync}. */
   acquireSync(options?: WaitOptions): void {
+    gateSync(this, 'acquire');
     const wait = checkWait(options);
     if (this.mine()) return this.again();
     checkCanBlock(this.name, 'acquireSync', 'acquire');
@@ -259,6 +269,7 @@ export class SharedRLock extends SharedLockBase<'SharedRLock'> {
    * @throws LockError when this agent does not hold the lock.
    */
   release(): void {
+    gateSync(this, 'release');
     if (!this.mine() || Atomics.load(this.cells, STATE) === 0) {
       throw new LockError(`${this.name}: release of a SharedRLock this agent does not hold`);
     }

@@ -21,6 +21,7 @@ import {
 import { HEADER_WORDS, type SharedHandle } from './handle.js';
 import { SharedPrimitive } from './primitive.js';
 import { checkCanBlock } from './wait.js';
+import { gateAsync, gateSync } from './gate.js';
 
 /** Permits available now; waiters sleep on this word while it is 0. */
 const VALUE = HEADER_WORDS;
@@ -95,6 +96,7 @@ export class SharedSemaphore extends SharedPrimitive<'SharedSemaphore'> implemen
 
   /** Takes a permit if one is available now. */
   tryAcquire(): boolean {
+    gateSync(this, 'acquire');
     const ok = take(this.cells);
     if (ok && tracing()) emit(this, 'acquired', { waited: false });
     return ok;
@@ -105,6 +107,8 @@ export class SharedSemaphore extends SharedPrimitive<'SharedSemaphore'> implemen
    * `timeout` ms or with `signal.reason`; no permit is then taken.
    */
   async acquire(options?: WaitOptions): Promise<void> {
+    const gate = gateAsync(this, 'acquire');
+    if (gate) await gate;
     const wait = checkWait(options);
     if (take(this.cells)) return this.traceAcquired(false);
     if (tracing()) emit(this, 'acquire');
@@ -114,6 +118,7 @@ export class SharedSemaphore extends SharedPrimitive<'SharedSemaphore'> implemen
 
   /** Blocking form of {@link acquire}; throws `BlockingCallError` on a browser's main thread. */
   acquireSync(options?: WaitOptions): void {
+    gateSync(this, 'acquire');
     checkCanBlock(this.name, 'acquireSync', 'acquire');
     const wait = checkWait(options);
     if (take(this.cells)) return this.traceAcquired(false);
@@ -128,6 +133,7 @@ export class SharedSemaphore extends SharedPrimitive<'SharedSemaphore'> implemen
    * @throws RangeError when `n` is not a positive integer or the count would pass 2^31 - 1.
    */
   release(n = 1): void {
+    gateSync(this, 'release');
     if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) {
       throw new RangeError(`n must be a positive integer, got ${describe(n)}`);
     }
