@@ -26,7 +26,18 @@ import { checkCanBlock, waitAsync, waitSync, type WaitOutcome } from './wait.js'
 const SEQ = HEADER_WORDS;
 /** How many agents sleep on SEQ (for `waiting`, and to skip needless notifies). */
 const WAITERS = HEADER_WORDS + 1;
-const BYTES = (HEADER_WORDS + 2) * 4;
+/**
+ * `[agent, count]` per waiting agent (for the first SLOTS agents that wait at once): how many of
+ * WAITERS each agent contributed, so that the waits of an agent that exited mid-wait (it never
+ * counts itself out) can be taken off WAITERS by whoever reads `waiting` or notifies. Only the
+ * agent itself changes its own entry while it lives; a dead agent's entry is repaired once, by
+ * the reader whose `exchange` of its count returns non-zero.
+ */
+const SLOTS_AT = HEADER_WORDS + 2;
+const SLOTS = 64;
+/** @internal The size of a condition's buffer, checked by `from(handle)`. */
+export const CONDITION_BYTES = (SLOTS_AT + 2 * SLOTS) * 4;
+const BYTES = CONDITION_BYTES;
 
 /** Options of `new SharedCondition()`. */
 export type SharedConditionOptions = SharedNameOptions;
@@ -114,9 +125,57 @@ export class SharedCondition extends SharedPrimitive<'SharedCondition'> {
     return { ...super.handle, lock: this.lock.handle };
   }
 
-  /** Agents waiting now. */
+  /**
+   * Agents waiting now. The waits of an agent that exited while waiting (see the registry's
+   * `watchWorker()`/`agentExited()`) are not counted.
+   */
   get waiting(): number {
+    this.forgetDead();
     return Atomics.load(this.cells, WAITERS);
+  }
+
+  /** This agent's entry in the waiter table, or -1 when the table is full. */
+  private slot = -1;
+
+  /** Counts one wait of this agent in, in WAITERS and in its table entry. */
+  private countIn(): void {
+    Atomics.add(this.cells, WAITERS, 1);
+    const me = this.registryRow.registry.agentId;
+    if (this.slot === -1) {
+      for (let i = 0; i < SLOTS; i++) {
+        const at = SLOTS_AT + 2 * i;
+        if (Atomics.compareExchange(this.cells, at, 0, me) === 0) {
+          this.slot = at;
+          break;
+        }
+      }
+    }
+    if (this.slot !== -1) Atomics.add(this.cells, this.slot + 1, 1);
+  }
+
+  /** The reverse of {@link countIn}; frees the table entry when this agent no longer waits. */
+  private countOut(): void {
+    if (this.slot !== -1) {
+      const at = this.slot;
+      if (Atomics.sub(this.cells, at + 1, 1) === 1) {
+        this.slot = -1;
+        Atomics.store(this.cells, at, 0);
+      }
+    }
+    Atomics.sub(this.cells, WAITERS, 1);
+  }
+
+  /** Takes the waits of agents that exited mid-wait off WAITERS (each entry once). */
+  private forgetDead(): void {
+    const { registry } = this.registryRow;
+    for (let i = 0; i < SLOTS; i++) {
+      const at = SLOTS_AT + 2 * i;
+      const agent = Atomics.load(this.cells, at);
+      if (agent === 0 || !registry.hasExited(agent)) continue;
+      const count = Atomics.exchange(this.cells, at + 1, 0);
+      if (count > 0) Atomics.sub(this.cells, WAITERS, count);
+      Atomics.compareExchange(this.cells, at, agent, 0);
+    }
   }
 
   /**
@@ -133,7 +192,7 @@ export class SharedCondition extends SharedPrimitive<'SharedCondition'> {
       outcome = await waitAsync(this.cells, SEQ, seq, wait.deadline, wait.signal);
     } finally {
       this.registryRow.registry.endWait(token);
-      Atomics.sub(this.cells, WAITERS, 1);
+      this.countOut();
       await this.lock.acquire();
       this.restore(depth);
     }
@@ -150,7 +209,7 @@ export class SharedCondition extends SharedPrimitive<'SharedCondition'> {
       outcome = waitSync(this.cells, SEQ, seq, wait.deadline);
     } finally {
       this.registryRow.registry.endWait(token);
-      Atomics.sub(this.cells, WAITERS, 1);
+      this.countOut();
       this.lock.acquireSync();
       this.restore(depth);
     }
@@ -227,7 +286,7 @@ export class SharedCondition extends SharedPrimitive<'SharedCondition'> {
   private beforeWait(wait: CheckedWait): { seq: number; depth: number; token: number } {
     this.checkHeld('wait');
     const seq = Atomics.load(this.cells, SEQ);
-    Atomics.add(this.cells, WAITERS, 1);
+    this.countIn();
     if (tracing()) emit(this, 'wait');
     let depth = 1;
     if (this.lock instanceof SharedRLock) {

@@ -36,3 +36,20 @@ describe('SharedEvent', () => {
     expect(event.generation).toBe(before + 2);
   });
 });
+
+describe('SharedBarrier', () => {
+  it('reset() breaks the waiting round, and parties that re-enter at once join the new round', async () => {
+    const barrier = new SharedBarrier(3, { name: 'gate' });
+    const first = [barrier.wait({ timeout: 10_000 }), barrier.wait({ timeout: 10_000 })];
+    await tick();
+    expect(barrier.waiting).toBe(2);
+    barrier.reset();
+    expect(barrier.broken).toBe(false);
+    expect(barrier.waiting).toBe(0);
+    // Re-enter right away, as a party catching BrokenBarrierError would: the new round fills.
+    const second = [barrier.wait({ timeout: 10_000 }), barrier.wait({ timeout: 10_000 })];
+    for (const w of first) await expect(w).rejects.toThrow(/it was reset while this party waited/);
+    const last = await barrier.wait({ timeout: 10_000 });
+    expect([last, ...(await Promise.all(second))].sort()).toEqual([0, 1, 2]);
+  });
+});
