@@ -99,7 +99,13 @@ function launch(
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.once('error', (error) => {
       clearTimeout(timer);
-      reject(new Error(`cannot run ${command}: ${error.message}`, { cause: error }));
+      reject(
+        new Error(
+          `cannot run ${command}: ${error.message} (install Redis 7, e.g. Debian's ` +
+            '`apt-get install redis-server`, or pass options.command)',
+          { cause: error },
+        ),
+      );
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
