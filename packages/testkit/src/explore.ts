@@ -60,6 +60,13 @@ export interface ExploreOptions {
   depth?: number;
   /** Steps after which a run counts as a livelock (default 10 000). */
   maxSteps?: number;
+  /**
+   * Whether the strategies may release a continuation while earlier ones are still between
+   * plain `await`s (a gap of some microtask turns; see the module comment). Default: on, unless
+   * the natural run reached an await point of the `awaitPoints()` plugin (then every `await` of
+   * the rewritten files is a switch point of its own, and gaps would only blur PCT's priorities).
+   */
+  gaps?: boolean;
 }
 
 /** What a successful exploration did. */
@@ -149,6 +156,8 @@ function describeFailure(outcome: Outcome): string {
 const DEFAULT_MAX_STEPS = 10_000;
 
 let running = false;
+/** Whether an await point (from the awaitPoints() plugin) was reached in the current run. */
+let awaitPointsSeen = false;
 let ready: ((agent: string, resume: () => void, what: string) => void) | undefined;
 let runScope: Scope | undefined;
 
@@ -178,6 +187,30 @@ export function checkpoint(): Promise<void> {
   if (add === undefined || !inCurrentRun()) return Promise.resolve();
   return new Promise((resolve) =>
     add(currentTask() ?? 'main', resolve, 'goes on after checkpoint()'),
+  );
+}
+
+/**
+ * The switch point that the `awaitPoints()` Vite plugin (`@baton/testkit/vite`) inserts after
+ * each `await` of the files it rewrites: resolves with `value` once the explorer lets the task
+ * go on (at once outside an exploration, one microtask turn later). `site` names the `await`
+ * in the steps. Not meant to be called by hand; use {@link checkpoint}.
+ *
+ * @example
+ * ```ts
+ * import { awaitPoint } from '@baton/testkit';
+ *
+ * // What `const v = await read();` becomes under the plugin:
+ * const read = async () => 1;
+ * const v = await awaitPoint(await read(), 'test/bank.test.ts:12');
+ * ```
+ */
+export function awaitPoint<T>(value: T, site: string): Promise<T> {
+  const add = ready;
+  if (add === undefined || !inCurrentRun()) return Promise.resolve(value);
+  awaitPointsSeen = true;
+  return new Promise((resolve) =>
+    add(currentTask() ?? 'main', () => resolve(value), `goes on after await (${site})`),
   );
 }
 
@@ -225,6 +258,10 @@ export async function explore(
   if (!Number.isSafeInteger(maxSteps) || maxSteps < 1) {
     throw new RangeError(`explore: maxSteps must be a positive integer, got ${String(maxSteps)}`);
   }
+  if (options.gaps !== undefined && typeof options.gaps !== 'boolean') {
+    throw new TypeError(`explore: gaps must be a boolean, got ${typeof options.gaps}`);
+  }
+  let gaps = options.gaps ?? true;
   let longest = 0;
   for (let run = 0; run < runs; run++) {
     // Run 1 is the natural schedule, so explore() never misses what a plain run shows.
@@ -233,9 +270,11 @@ export async function explore(
       run === 0
         ? undefined
         : strategy === 'random'
-          ? randomChooser(s)
-          : pctChooser(s, depth, Math.max(longest, 8));
+          ? randomChooser(s, gaps)
+          : pctChooser(s, depth, Math.max(longest, 8), gaps);
+    awaitPointsSeen = false;
     let outcome = await execute(scenario, chooser, maxSteps, false);
+    if (run === 0 && awaitPointsSeen) gaps = options.gaps ?? false;
     longest = Math.max(longest, outcome.choices?.length ?? outcome.steps.length);
     if (outcome.failure !== undefined) {
       outcome = await withSites(scenario, outcome);

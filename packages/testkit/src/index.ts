@@ -77,6 +77,7 @@ export {
   explore,
   replay,
   checkpoint,
+  awaitPoint,
   ExplorationError,
   type Scenario,
   type ExploreOptions,

@@ -68,20 +68,21 @@ function drawGap(next: () => number): number | undefined {
   return Math.min(MAX_GAP, Math.floor(-Math.log2(1 - u)) - 1);
 }
 
-/** Uniformly random choices. */
-export function randomChooser(seed: number): Chooser {
+/** Uniformly random choices (with gaps, unless `gaps` is false). */
+export function randomChooser(seed: number, gaps = true): Chooser {
   const next = random(seed);
   return (ready) => {
     const index = Math.floor(next() * ready.length);
-    return { index, gap: drawGap(next) };
+    return { index, gap: gaps ? drawGap(next) : undefined };
   };
 }
 
 /**
  * PCT choices for one run. `steps` estimates how many scheduling steps a run takes (the
- * explorer passes the longest run seen so far), `depth` is the bug depth to aim for.
+ * explorer passes the longest run seen so far), `depth` is the bug depth to aim for; `gaps`
+ * false keeps every choice gapless.
  */
-export function pctChooser(seed: number, depth: number, steps: number): Chooser {
+export function pctChooser(seed: number, depth: number, steps: number, gaps = true): Chooser {
   const next = random(seed);
   const priority = new Map<string, number>();
   // Change points: the step numbers at which the running task drops to a low priority.
@@ -103,7 +104,7 @@ export function pctChooser(seed: number, depth: number, steps: number): Chooser 
     }
     const low = changes.get(step);
     if (low !== undefined) priority.set((ready[best] as Ready).agent, low);
-    return { index: best, gap: drawGap(next) };
+    return { index: best, gap: gaps ? drawGap(next) : undefined };
   };
 }
 

@@ -1,0 +1,45 @@
+/**
+ * How many runs explore() needs to find the suite's plain-await races, over many seeds, for
+ * the README's figures. Not part of the test suite (it takes a while):
+ *
+ *   pnpm exec vitest run --config bench/vitest.config.ts
+ *
+ * Prints, per scenario and strategy, the run at which the race was found: median, 95th
+ * percentile and worst over SEEDS seeds, and the worst seed.
+ */
+import { it } from 'vitest';
+import { ExplorationError, explore, type Scenario } from '../src/index.js';
+import { hiddenDeposits } from '../test/scenarios.js';
+
+const SEEDS = Number(process.env.SEEDS ?? 300);
+
+const scenarios: [string, Scenario][] = [
+  ['two-task lost update hidden from the natural order', hiddenDeposits(2)],
+  ['three-task lost update hidden from the natural order', hiddenDeposits(3)],
+  ['two-task, validation of 4 awaits', hiddenDeposits(2, 4)],
+];
+
+it('measures runs needed', { timeout: 3_600_000 }, async () => {
+  const lines: string[] = [];
+  for (const [name, scenario] of scenarios) {
+    for (const strategy of ['random', 'pct'] as const) {
+      const found: { seed: number; run: number }[] = [];
+      for (let seed = 1; seed <= SEEDS; seed++) {
+        try {
+          await explore(scenario, { seed, strategy, runs: 1000 });
+          found.push({ seed, run: Infinity });
+        } catch (error) {
+          if (!(error instanceof ExplorationError)) throw error;
+          found.push({ seed, run: error.run ?? Infinity });
+        }
+      }
+      const runs = found.map((f) => f.run).sort((a, b) => a - b);
+      const worst = found.reduce((a, b) => (b.run > a.run ? b : a));
+      const at = (q: number) => runs[Math.min(runs.length - 1, Math.floor(q * runs.length))];
+      lines.push(
+        `${name} | ${strategy} | median ${at(0.5)} | p95 ${at(0.95)} | worst ${worst.run} (seed ${worst.seed}) | ${SEEDS} seeds`,
+      );
+    }
+  }
+  console.log(lines.join('\n'));
+});
