@@ -4,4 +4,7 @@ export { Semaphore, BoundedSemaphore, type SemaphoreOptions } from './semaphore.
 export { Condition, type ConditionOptions } from './condition.js';
 export { Event, type EventOptions } from './event.js';
 export { Barrier, type BarrierOptions } from './barrier.js';
+export { RWLock, type RWLockOptions } from './rwlock.js';
+export { WaitGroup, type WaitGroupOptions } from './wait-group.js';
+export { Once, type OnceOptions } from './once.js';
 export type { NameOptions } from './subject.js';

@@ -23,6 +23,30 @@ import { TimeoutError } from '../errors.js';
 import { checkTimeout, describe, type WaitOptions } from '../options.js';
 import { currentAgent, emit, tracing, type TraceSubject } from '../trace/tracer.js';
 
+/**
+ * A set of waiters, in the lists of several primitives, of which at most one may be served:
+ * `select()`'s. The primitive that serves one calls {@link WaiterGroup.claim} synchronously,
+ * right after unlinking it and before handing it anything, so the group can unlink the others
+ * before any other primitive could serve them: nothing is taken twice, nothing is lost.
+ */
+export interface WaiterGroup {
+  /** Records `waiter` (just parked on `subject`) as a member. */
+  join(waiter: Waiter<unknown>, subject: TraceSubject): void;
+  /** `waiter`, a member, is being served: the group must unlink every other member now. */
+  claim(waiter: Waiter<unknown>): void;
+}
+
+/**
+ * The key under which a waiting call's options may carry a {@link WaiterGroup} (internal: only
+ * `select()` sets it; it is not part of {@link WaitOptions}).
+ */
+export const WAITER_GROUP: unique symbol = Symbol('baton.waiterGroup');
+
+/** Options that may carry a {@link WaiterGroup}. */
+export interface GroupWaitOptions extends WaitOptions {
+  readonly [WAITER_GROUP]?: WaiterGroup;
+}
+
 /** Called instead of rejecting when a waiter times out or is aborted (it is already unlinked). */
 export type GiveUp<T> = (waiter: Waiter<T>, reason: unknown) => void;
 
@@ -45,6 +69,8 @@ export class Waiter<T> {
   agent: string | undefined = undefined;
   /** Its timeout and abort signal, if it has either. */
   watch: Watch<T> | undefined = undefined;
+  /** The `select()` it belongs to, if any. */
+  group: WaiterGroup | undefined = undefined;
 }
 
 /** The timeout and abort signal of a {@link Waiter}, and what to do when either fires. */
@@ -212,6 +238,11 @@ export function park<T>(
   });
   if (tracing()) waiter.agent = currentAgent();
   list.push(waiter);
+  const group = (options as GroupWaitOptions | undefined)?.[WAITER_GROUP];
+  if (group !== undefined) {
+    waiter.group = group;
+    group.join(waiter as Waiter<unknown>, subject);
+  }
   const signal = options?.signal;
   if (timeout !== Infinity || signal !== undefined) {
     const watch = new Watch<T>(waiter, subject, what, timeout, giveUp);
@@ -232,6 +263,10 @@ export function park<T>(
  */
 export function serveNext<T>(list: WaiterList<T>): Waiter<T> | undefined {
   const waiter = list.shift();
-  if (waiter !== undefined) disarm(waiter as Waiter<unknown>);
+  if (waiter !== undefined) {
+    disarm(waiter as Waiter<unknown>);
+    // A select()'s waiter: its siblings leave their lists now, before anything else can run.
+    if (waiter.group !== undefined) waiter.group.claim(waiter as Waiter<unknown>);
+  }
   return waiter;
 }
