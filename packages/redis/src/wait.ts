@@ -87,6 +87,11 @@ export class Pauses {
 
   pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
     return new Promise<void>((resolve, reject) => {
+      // Aborted while a Redis call was in flight: its 'abort' event has fired already.
+      if (signal?.aborted) {
+        reject(signal.reason);
+        return;
+      }
       const end = (): void => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);

@@ -1,7 +1,15 @@
-import { ClosedError, CodecError, TimeoutError } from '@baton/core';
+import {
+  ClosedError,
+  CodecError,
+  map,
+  pipeline,
+  SharedQueue,
+  TimeoutError,
+  type PlainData,
+} from '@baton/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Delivery, RedisQueue } from '../src/index.js';
-import { open, redisUrl, uniqueName } from './helpers.js';
+import { eventually, open, redisUrl, uniqueName } from './helpers.js';
 
 const opened: RedisQueue<unknown>[] = [];
 async function queue<T>(
@@ -211,5 +219,80 @@ describe('RedisQueue: bad input', () => {
     expect(dead).toHaveLength(1);
     expect(dead[0]?.reason).toMatch(/^undecodable/);
     expect((await json.stats()).length).toBe(0);
+  });
+});
+
+describe('RedisQueue in pipelines', () => {
+  it('is the sink of one pipeline and the source of another (as in two processes)', async () => {
+    const name = uniqueName('pipe');
+    const producerSide = await queue<number>({ name, capacity: 4 });
+    const consumerSide = await queue<number>({ name });
+    const consuming = pipeline<number, number>({
+      source: consumerSide,
+      stages: [map((x: number) => x + 1)],
+    }).run();
+    await pipeline<number, number>({
+      source: Array.from({ length: 20 }, (_, i) => i),
+      stages: [map((x: number) => x * 2)],
+      sink: producerSide,
+    }).run();
+    await producerSide.close();
+    const { items } = await consuming;
+    expect(items.sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => 2 * i + 1));
+    expect(await producerSide.stats()).toMatchObject({ length: 0, put: 20, acked: 20 });
+  });
+
+  it('carries the same data as a SharedQueue, through the same codec', async () => {
+    const shared = new SharedQueue<PlainData>({ capacity: 4, codec: 'binary' });
+    const redis = await queue<PlainData>({ codec: 'binary' });
+    const value = { id: 7, tags: ['a', 'b'], ok: true, score: 1.5, none: null };
+    shared.putSync(value);
+    await redis.put(value);
+    expect(await redis.get()).toEqual(shared.getSync());
+  });
+});
+
+describe('RedisQueue: recovery', () => {
+  it('reclaims an item left unacknowledged past claimIdle; past maxDeliveries it is dead-lettered', async () => {
+    const name = uniqueName('reclaim');
+    const options = { name, claimIdle: 150, maxDeliveries: 2, pollInterval: 50 };
+    const first = await queue<string>({ ...options, codec: 'utf8' });
+    const second = await queue<string>({ ...options, codec: 'utf8' });
+    await first.put('job');
+    const one = await first.receive(); // then "dies": never acknowledges
+    expect(one.deliveries).toBe(1);
+    const two = await second.receive(); // reclaimed once idle for claimIdle
+    expect(two).toMatchObject({ id: one.id, value: 'job', deliveries: 2, redelivered: true });
+    // The slow first consumer's ack now finds the item taken over: it reports false, once.
+    expect(await first.taskDone(one)).toBe(true);
+    expect(await second.taskDone(two)).toBe(false);
+
+    await first.put('poison');
+    const a = await first.receive();
+    const b = await second.receive();
+    expect([a.deliveries, b.deliveries]).toEqual([1, 2]);
+    // A third delivery would pass maxDeliveries: the item goes to the dead-letter stream.
+    await expect(second.get({ timeout: 1000 })).rejects.toBeInstanceOf(TimeoutError);
+    await eventually('the item is dead-lettered', async () => (await first.stats()).dead === 1);
+    const [dead] = await first.deadLetters();
+    expect(dead).toMatchObject({
+      source: a.id,
+      value: 'poison',
+      deliveries: 2,
+      reason: 'max-deliveries',
+    });
+    expect(await first.stats()).toMatchObject({ length: 0, pending: 0 });
+    await first.join();
+  });
+
+  it('a put waiting for room gives up on abort, adding nothing', async () => {
+    const q = await queue<number>({ capacity: 1 });
+    await q.put(1);
+    const controller = new AbortController();
+    const reason = new Error('enough');
+    const put = q.put(2, { signal: controller.signal });
+    controller.abort(reason);
+    await expect(put).rejects.toBe(reason);
+    expect((await q.stats()).put).toBe(1);
   });
 });
