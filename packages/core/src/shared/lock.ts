@@ -11,7 +11,7 @@ import { exclusive, guard, LockGuard } from '../sync/guard.js';
 import { emit, tracing } from '../trace/tracer.js';
 import { checkWait, fromState, openState, stateFor, type SharedNameOptions } from './base.js';
 import { HEADER_WORDS, type SharedHandle } from './handle.js';
-import { lockAsync, lockSync, tryLock, unlock } from './mutex.js';
+import { CONTENDED, FREE, lockAsync, lockSync, tryLock, unlock } from './mutex.js';
 import { SharedPrimitive } from './primitive.js';
 import { checkCanBlock } from './wait.js';
 import { gateAsync, gateSync } from './gate.js';
@@ -25,6 +25,7 @@ const BYTES = (HEADER_WORDS + 4) * 4;
 
 const WAITED = Object.freeze({ waited: true });
 const NOT_WAITED = Object.freeze({ waited: false });
+const ABANDONED = Object.freeze({ waited: true, abandoned: true });
 
 /** Options of `new SharedLock()` and `new SharedRLock()`. */
 export type SharedLockOptions = SharedNameOptions;
@@ -42,6 +43,44 @@ abstract class SharedLockBase<K extends 'SharedLock' | 'SharedRLock'>
   get owner(): number {
     return Atomics.load(this.cells, OWNER);
   }
+
+  /** Set when this agent's current hold was taken over from a dead holder. */
+  private rescued = false;
+
+  /**
+   * `true` while this agent holds a lock it **took over from a holder that died** (its agent
+   * exited, as the registry's `watchWorker()` or `agentExited()` reported), like a robust
+   * mutex's `EOWNERDEAD`: whatever the dead holder protected may be half updated, so check or
+   * repair it before relying on it. The lock itself is fully usable (release it as usual).
+   * `false` for an ordinary hold and when this agent does not hold the lock.
+   */
+  get abandoned(): boolean {
+    return this.rescued && this.locked && this.owner === this.registryRow.registry.agentId;
+  }
+
+  /**
+   * The `rescue` hook of the waiting loops (mutex.ts): if the lock is held by an agent the
+   * registry says has exited, take it over. The CAS on OWNER (dead holder -> this agent) is the
+   * single decision: of several waiters that see the same dead holder, one wins. The lock word
+   * stays held throughout (now CONTENDED, so that our release wakes the other sleepers).
+   */
+  protected readonly rescue = (): boolean => {
+    const cells = this.cells;
+    const dead = Atomics.load(cells, OWNER);
+    const { registry } = this.registryRow;
+    if (dead === 0 || !registry.hasExited(dead)) return false;
+    if (Atomics.load(cells, STATE) === FREE) return false;
+    if (Atomics.compareExchange(cells, OWNER, dead, registry.agentId) !== dead) return false;
+    Atomics.store(cells, STATE, CONTENDED);
+    this.rescued = true;
+    registry.setOwner(this.id);
+    this.tookOver();
+    if (tracing()) emit(this, 'acquired', ABANDONED);
+    return true;
+  };
+
+  /** Called after a take-over, before `took()` would be: sets what an ordinary take sets. */
+  protected tookOver(): void {}
 
   /** Takes the lock if it is free now. Returns whether it was taken. */
   abstract tryAcquire(): boolean;
@@ -73,6 +112,8 @@ abstract class SharedLockBase<K extends 'SharedLock' | 'SharedRLock'>
 
   /** Records this agent as the holder, in the lock and in the registry. */
   protected took(waited: boolean): void {
+    if (this.rescued && this.abandoned) return; // taken over by rescue(): already recorded
+    this.rescued = false;
     const { registry, id } = this.registryRow;
     Atomics.store(this.cells, OWNER, registry.agentId);
     registry.setOwner(id);
@@ -81,6 +122,7 @@ abstract class SharedLockBase<K extends 'SharedLock' | 'SharedRLock'>
 
   /** Clears the holder before the word is freed, so a new holder's record is never erased. */
   protected freeing(): void {
+    this.rescued = false;
     Atomics.store(this.cells, OWNER, 0);
     this.registryRow.registry.clearOwner(this.id);
     if (tracing()) emit(this, 'release');
@@ -137,7 +179,7 @@ export class SharedLock extends SharedLockBase<'SharedLock'> {
 
   tryAcquire(): boolean {
     gateSync(this, 'acquire');
-    if (!tryLock(this.cells, STATE)) return false;
+    if (!tryLock(this.cells, STATE)) return this.rescue();
     this.took(false);
     return true;
   }
@@ -150,7 +192,7 @@ export class SharedLock extends SharedLockBase<'SharedLock'> {
     const gate = gateAsync(this, 'acquire');
     if (gate) await gate;
     const wait = checkWait(options);
-    this.took(await lockAsync(this, this.cells, STATE, wait));
+    this.took(await lockAsync(this, this.cells, STATE, wait, this.rescue));
   }
 
   /**
@@ -161,7 +203,7 @@ export class SharedLock extends SharedLockBase<'SharedLock'> {
     gateSync(this, 'acquire');
     checkCanBlock(this.name, 'acquireSync', 'acquire');
     const wait = checkWait(options);
-    this.took(lockSync(this, this.cells, STATE, wait));
+    this.took(lockSync(this, this.cells, STATE, wait, this.rescue));
   }
 
   /**
@@ -229,8 +271,13 @@ export class SharedRLock extends SharedLockBase<'SharedRLock'> {
   }
 
   protected override took(waited: boolean): void {
-    this.cells[DEPTH] = 1;
+    if (!this.abandoned) this.cells[DEPTH] = 1;
     super.took(waited);
+  }
+
+  /** A dead holder's depth means nothing to us: we hold the lock once. */
+  protected override tookOver(): void {
+    this.cells[DEPTH] = 1;
   }
 
   tryAcquire(): boolean {
@@ -239,7 +286,7 @@ export class SharedRLock extends SharedLockBase<'SharedRLock'> {
       this.again();
       return true;
     }
-    if (!tryLock(this.cells, STATE)) return false;
+    if (!tryLock(this.cells, STATE)) return this.rescue();
     this.took(false);
     return true;
   }
@@ -250,7 +297,7 @@ export class SharedRLock extends SharedLockBase<'SharedRLock'> {
     if (gate) await gate;
     const wait = checkWait(options);
     if (this.mine()) return this.again();
-    this.took(await lockAsync(this, this.cells, STATE, wait));
+    this.took(await lockAsync(this, this.cells, STATE, wait, this.rescue));
   }
 
   /** Takes the lock, blocking if another agent holds it; see {@link SharedLock.acquireSync}. */
@@ -259,7 +306,7 @@ export class SharedRLock extends SharedLockBase<'SharedRLock'> {
     const wait = checkWait(options);
     if (this.mine()) return this.again();
     checkCanBlock(this.name, 'acquireSync', 'acquire');
-    this.took(lockSync(this, this.cells, STATE, wait));
+    this.took(lockSync(this, this.cells, STATE, wait, this.rescue));
   }
 
   /**
@@ -271,7 +318,13 @@ export class SharedRLock extends SharedLockBase<'SharedRLock'> {
   release(): void {
     gateSync(this, 'release');
     if (!this.mine() || Atomics.load(this.cells, STATE) === 0) {
-      throw new LockError(`${this.name}: release of a SharedRLock this agent does not hold`);
+      const owner = this.owner;
+      const { registry } = this.registryRow;
+      const dead =
+        owner !== 0 && registry.hasExited(owner)
+          ? ` (its holder ${registry.agentName(owner)} has exited: acquire it to take it over)`
+          : '';
+      throw new LockError(`${this.name}: release of a SharedRLock this agent does not hold${dead}`);
     }
     const depth = (this.cells[DEPTH] ?? 1) - 1;
     this.cells[DEPTH] = depth;

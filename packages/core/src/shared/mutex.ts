@@ -21,7 +21,25 @@
 import { emit, tracing } from '../trace/tracer.js';
 import type { CheckedWait, Waitable } from './base.js';
 import { timeoutError } from './base.js';
-import { SPIN, waitAsync, waitSync } from './wait.js';
+import { now, SPIN, waitAsync, waitSync } from './wait.js';
+
+/**
+ * How often a sleeping waiter asks its `rescue` hook whether the holder has died (ms). The
+ * registry learns of an exit from the agent that watches the worker and cannot wake sleepers
+ * of a word it does not know, so waiters look for themselves: one wake-up per slice.
+ */
+export const RESCUE_SLICE_MS = 100;
+
+/**
+ * Takes the lock over when its holder is dead (returns `true`: the lock is now ours), as a
+ * robust mutex's `EOWNERDEAD`. Asked before every sleep of a waiter.
+ */
+export type Rescue = () => boolean;
+
+/** The end of the next sleep: the wait's deadline, or the next rescue check if sooner. */
+function sliceEnd(deadline: number, rescue: Rescue | undefined): number {
+  return rescue === undefined ? deadline : Math.min(deadline, now() + RESCUE_SLICE_MS);
+}
 
 export const FREE = 0;
 export const HELD = 1;
@@ -40,24 +58,32 @@ function spinLock(cells: Int32Array, word: number): boolean {
   return false;
 }
 
-/** Blocks until the lock at `word` is ours. Returns whether it had to wait. */
+/**
+ * Blocks until the lock at `word` is ours. Returns whether it had to wait. With `rescue`, a
+ * waiter also stops when `rescue()` took the lock over from a dead holder.
+ */
 export function lockSync(
   subject: Waitable,
   cells: Int32Array,
   word: number,
   wait: CheckedWait,
+  rescue?: Rescue,
 ): boolean {
   if (tryLock(cells, word) || spinLock(cells, word)) return false;
   if (tracing()) emit(subject, 'acquire');
   const { registry, id } = subject.registryRow;
   for (;;) {
     if (Atomics.exchange(cells, word, CONTENDED) === FREE) return true;
+    if (rescue?.() === true) return true;
     if (wait.deadline !== Infinity && performance.now() >= wait.deadline) {
       throw timeoutError(subject, 'acquire', wait.timeout);
     }
     const token = registry.beginWait(id, 'acquire', wait);
-    waitSync(cells, word, CONTENDED, wait.deadline);
-    registry.endWait(token);
+    try {
+      waitSync(cells, word, CONTENDED, sliceEnd(wait.deadline, rescue));
+    } finally {
+      registry.endWait(token);
+    }
   }
 }
 
@@ -67,19 +93,22 @@ export async function lockAsync(
   cells: Int32Array,
   word: number,
   wait: CheckedWait,
+  rescue?: Rescue,
 ): Promise<boolean> {
   if (tryLock(cells, word) || spinLock(cells, word)) return false;
   if (tracing()) emit(subject, 'acquire');
   const { registry, id } = subject.registryRow;
   for (;;) {
     if (Atomics.exchange(cells, word, CONTENDED) === FREE) return true;
+    if (rescue?.() === true) return true;
     if (wait.deadline !== Infinity && performance.now() >= wait.deadline) {
       throw timeoutError(subject, 'acquire', wait.timeout);
     }
     const token = registry.beginWait(id, 'acquire', wait);
     let outcome;
     try {
-      outcome = await waitAsync(cells, word, CONTENDED, wait.deadline, wait.signal);
+      const until = sliceEnd(wait.deadline, rescue);
+      outcome = await waitAsync(cells, word, CONTENDED, until, wait.signal);
     } finally {
       registry.endWait(token);
     }

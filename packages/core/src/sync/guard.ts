@@ -22,10 +22,17 @@ import type { WaitOptions } from '../options.js';
  */
 export class LockGuard implements Disposable {
   private held: Lockable | undefined;
+  /**
+   * `true` when the lock was taken over from a holder that died (a `SharedLock` or
+   * `SharedRLock` whose holder's agent exited; see their `abandoned`): the state it protects
+   * may be half updated. Always `false` for in-thread locks and semaphores.
+   */
+  readonly abandoned: boolean;
 
   /** @internal Made by `lock()`; do not construct one yourself. */
   constructor(lockable: Lockable) {
     this.held = lockable;
+    this.abandoned = (lockable as { readonly abandoned?: unknown }).abandoned === true;
   }
 
   /** Whether this guard still holds its lock (it has not been released or disposed). */

@@ -2,7 +2,17 @@
 // while it waits breaks the barrier (named in the error), a condition waiter killed while it
 // waits stops being counted, and reset() races with parties that re-enter at once.
 import { afterEach, describe, expect, it } from 'vitest';
-import { BrokenBarrierError, SharedBarrier, SharedCondition } from '../../src/index.js';
+import {
+  BrokenBarrierError,
+  LockError,
+  SharedBarrier,
+  SharedCondition,
+  SharedLock,
+  SharedRLock,
+  SharedSemaphore,
+  TimeoutError,
+  snapshot,
+} from '../../src/index.js';
 import { eventually, nextMessage, startWorker, terminateAll } from './workers.js';
 
 afterEach(terminateAll);
@@ -75,5 +85,85 @@ describe('SharedCondition and dead waiters', () => {
     await worker.terminate();
     await eventually(() => (condition.waiting === 0 ? true : undefined));
     expect(condition.waiting).toBe(0);
+  });
+});
+
+describe('locks whose holder died (EOWNERDEAD)', () => {
+  it('SharedRLock: the next acquirer takes it over, told so by `abandoned`', async () => {
+    const lock = new SharedRLock({ name: 'table' });
+    const holder = startWorker('faults', {
+      scenario: 'hold',
+      name: 'holder',
+      lock: lock.handle,
+      depth: 2,
+    });
+    await nextMessage(holder);
+    await holder.terminate();
+    await eventually(() => snapshot().primitives.find((p) => p.name === 'table' && p.abandoned));
+    expect(() => lock.release()).toThrow(LockError);
+    expect(() => lock.release()).toThrow(/holder has exited: acquire it to take it over/);
+    await lock.acquire({ timeout: 10_000 });
+    expect(lock.abandoned).toBe(true);
+    expect(lock.depth).toBe(1);
+    lock.acquireSync(); // re-entrant as usual
+    expect(lock.depth).toBe(2);
+    lock.release();
+    lock.release();
+    expect(lock.locked).toBe(false);
+    expect(lock.abandoned).toBe(false);
+    const guard = await lock.lock();
+    expect(guard.abandoned).toBe(false);
+    guard.release();
+  });
+
+  it('SharedRLock: a worker blocked in acquireSync takes it over when the holder is terminated', async () => {
+    const lock = new SharedRLock({ name: 'shared table' });
+    const holder = startWorker('faults', { scenario: 'hold', name: 'holder', lock: lock.handle });
+    await nextMessage(holder);
+    const waiter = startWorker('faults', {
+      scenario: 'rlockWaiter',
+      name: 'heir',
+      lock: lock.handle,
+    });
+    await nextMessage(waiter);
+    const result = nextMessage<{ abandoned: boolean; depth: number; free: boolean }>(waiter);
+    await holder.terminate();
+    expect(await result).toEqual({ abandoned: true, depth: 1, free: true });
+    expect(lock.locked).toBe(false);
+  });
+
+  it('SharedLock: tryAcquire() and lock() take over an abandoned lock', async () => {
+    const lock = new SharedLock({ name: 'door' });
+    const holder = startWorker('faults', { scenario: 'hold', name: 'holder', lock: lock.handle });
+    await nextMessage(holder);
+    expect(lock.tryAcquire()).toBe(false);
+    await holder.terminate();
+    await eventually(() => (lock.tryAcquire() ? true : undefined));
+    expect(lock.abandoned).toBe(true);
+    lock.release();
+    const again = startWorker('faults', { scenario: 'hold', name: 'holder 2', lock: lock.handle });
+    await nextMessage(again);
+    const guard = lock.lock({ timeout: 10_000 });
+    await again.terminate();
+    const held = await guard;
+    expect(held.abandoned).toBe(true);
+    held.release();
+    expect(lock.locked).toBe(false);
+  });
+
+  it('SharedSemaphore: permits taken by a dead agent stay taken (no owner to reclaim them)', async () => {
+    const semaphore = new SharedSemaphore(2, { name: 'slots' });
+    const holder = startWorker('faults', {
+      scenario: 'hold',
+      name: 'holder',
+      semaphore: semaphore.handle,
+      permits: 2,
+    });
+    await nextMessage(holder);
+    await holder.terminate();
+    expect(semaphore.value).toBe(0);
+    await expect(semaphore.acquire({ timeout: 50 })).rejects.toThrow(TimeoutError);
+    semaphore.release(2); // the application gives them back, knowing who died
+    expect(semaphore.value).toBe(2);
   });
 });
