@@ -11,8 +11,11 @@ export interface Example {
   readonly title: string;
   /** What the example shows, one or two sentences. */
   readonly description: string;
-  /** The verdict it should reach: the e2e suite runs every example and checks it. */
-  readonly expect: 'ok' | 'wrong' | 'deadlock';
+  /**
+   * The verdict it should reach: the e2e suite runs every example and checks it. `'fails'`: it
+   * goes wrong, but how depends on the interleaving (wrong, a deadlock or an error).
+   */
+  readonly expect: 'ok' | 'wrong' | 'deadlock' | 'fails';
   /** For a deadlock: the lock names its explanation must mention. */
   readonly names?: readonly string[];
   readonly producer: string;
@@ -31,7 +34,8 @@ export const EXAMPLES: readonly Example[] = [
     expect: 'wrong',
     producer: js`
 // The lesson's first pipeline: one shared message, no locks at all.
-const message = cell('message');
+// { channel: true }: the values written to this cell are the messages the verdict follows.
+const message = cell('message', { channel: true });
 
 for (let i = 0; i < settings.items; i++) {
   const value = random(1, 100);
@@ -42,7 +46,7 @@ for (let i = 0; i < settings.items; i++) {
 message.set(FINISH);
 `,
     consumer: js`
-const message = cell('message');
+const message = cell('message', { channel: true });
 
 let value = message.get();
 while (value !== FINISH) {
@@ -61,7 +65,7 @@ while (value !== FINISH) {
     expect: 'deadlock',
     names: ['producer_lock', 'consumer_lock'],
     producer: js`
-const message = cell('message');
+const message = cell('message', { channel: true });
 const producerLock = lock('producer_lock');
 
 for (let i = 0; i < settings.items; i++) {
@@ -74,7 +78,7 @@ producerLock.acquire();
 message.set(FINISH);
 `,
     consumer: js`
-const message = cell('message');
+const message = cell('message', { channel: true });
 const consumerLock = lock('consumer_lock');
 
 let value;
@@ -87,13 +91,50 @@ do {
     settings: DEFAULT_SETTINGS,
   },
   {
+    id: 'release-free',
+    title: "3. Each side releases the other's lock, both free at the start (fails)",
+    description:
+      "The consumer releases the producer's lock after reading and the producer the consumer's after writing, but both locks start free: the consumer may read before anything was written, and the hand-off gets out of step.",
+    expect: 'fails',
+    producer: js`
+const message = cell('message', { channel: true });
+const producerLock = lock('producer_lock');
+const consumerLock = lock('consumer_lock'); // free at the start: that is the bug
+
+for (let i = 0; i < settings.items; i++) {
+  const value = random(1, 100);
+  log('producer got message:', value);
+  producerLock.acquire();
+  message.set(value);
+  consumerLock.release(); // lets the consumer read it
+}
+producerLock.acquire();
+message.set(FINISH);
+consumerLock.release();
+`,
+    consumer: js`
+const message = cell('message', { channel: true });
+const producerLock = lock('producer_lock');
+const consumerLock = lock('consumer_lock');
+
+while (true) {
+  consumerLock.acquire(); // free at the start: reads before the first write
+  const value = message.get();
+  producerLock.release(); // lets the producer write the next one
+  if (value === FINISH) break;
+  log('consumer storing message:', value);
+}
+`,
+    settings: DEFAULT_SETTINGS,
+  },
+  {
     id: 'hand-off',
-    title: "3. Each side releases the other's lock (works)",
+    title: "4. Start with the consumer's lock held (works)",
     description:
       "The consumer's lock starts held; the producer releases it after each write and the consumer releases the producer's lock after each read, so they strictly alternate.",
     expect: 'ok',
     producer: js`
-const message = cell('message');
+const message = cell('message', { channel: true });
 const producerLock = lock('producer_lock');
 const consumerLock = lock('consumer_lock', { locked: true }); // held from the start
 
@@ -109,7 +150,7 @@ message.set(FINISH);
 consumerLock.release();
 `,
     consumer: js`
-const message = cell('message');
+const message = cell('message', { channel: true });
 const producerLock = lock('producer_lock');
 const consumerLock = lock('consumer_lock', { locked: true });
 
@@ -122,55 +163,6 @@ while (true) {
 }
 `,
     settings: DEFAULT_SETTINGS,
-  },
-  {
-    id: 'polling',
-    title: '4. The toy polling queue',
-    description:
-      "A reader's sketch: one lock around a bounded list, and both sides poll with sleep until there is room or an item.",
-    expect: 'ok',
-    producer: js`
-// Only ever touch the queue while holding 'toy', and never let it block:
-// check its size first, and poll with sleep when there is no room.
-const guard = lock('toy');
-
-function send(value) {
-  while (true) {
-    guard.acquire();
-    if (queue.size < queue.capacity) {
-      queue.put(value);
-      guard.release();
-      return;
-    }
-    guard.release();
-    sleep(1);
-  }
-}
-
-for (let i = 0; i < settings.items; i++) send(random(1, 100));
-send(FINISH);
-`,
-    consumer: js`
-const guard = lock('toy');
-
-function receive() {
-  while (true) {
-    guard.acquire();
-    if (queue.size > 0) {
-      const value = queue.get();
-      guard.release();
-      return value;
-    }
-    guard.release();
-    sleep(1);
-  }
-}
-
-for (let value = receive(); value !== FINISH; value = receive()) {
-  log('consumer storing message:', value);
-}
-`,
-    settings: { ...DEFAULT_SETTINGS, capacity: 3 },
   },
   {
     id: 'bounded-queue',
@@ -244,8 +236,57 @@ while (!stop.isSet() || queue.size > 0) {
     settings: DEFAULT_SETTINGS,
   },
   {
+    id: 'polling',
+    title: '8. The toy polling queue',
+    description:
+      "A reader's sketch: one lock around a bounded list, and both sides poll with sleep until there is room or an item.",
+    expect: 'ok',
+    producer: js`
+// Only ever touch the queue while holding 'toy', and never let it block:
+// check its size first, and poll with sleep when there is no room.
+const guard = lock('toy');
+
+function send(value) {
+  while (true) {
+    guard.acquire();
+    if (queue.size < queue.capacity) {
+      queue.put(value);
+      guard.release();
+      return;
+    }
+    guard.release();
+    sleep(1);
+  }
+}
+
+for (let i = 0; i < settings.items; i++) send(random(1, 100));
+send(FINISH);
+`,
+    consumer: js`
+const guard = lock('toy');
+
+function receive() {
+  while (true) {
+    guard.acquire();
+    if (queue.size > 0) {
+      const value = queue.get();
+      guard.release();
+      return value;
+    }
+    guard.release();
+    sleep(1);
+  }
+}
+
+for (let value = receive(); value !== FINISH; value = receive()) {
+  log('consumer storing message:', value);
+}
+`,
+    settings: { ...DEFAULT_SETTINGS, capacity: 3 },
+  },
+  {
     id: 'semaphore',
-    title: '8. A Semaphore',
+    title: '9. A Semaphore',
     description:
       "The reader's 'real' bounded queue: one semaphore counts free slots, another counts items, and a lock guards the buffer.",
     expect: 'ok',
@@ -284,9 +325,9 @@ while (true) {
   },
   {
     id: 'many',
-    title: '9. Several producers and consumers',
+    title: '10. Several producers and consumers',
     description:
-      'Three producers and two consumers share one queue; the last producer to finish sends one FINISH per consumer.',
+      'Three producers and two consumers share one queue; each producer counts itself done on a semaphore, and producer 1 waits for all of them, then sends one FINISH per consumer.',
     expect: 'ok',
     producer: js`
 for (let i = 0; i < settings.items; i++) {
@@ -316,4 +357,4 @@ log(name, 'consumed', count, 'items');
 ];
 
 /** The example shown on a first visit. */
-export const FIRST_EXAMPLE = EXAMPLES[4] as Example;
+export const FIRST_EXAMPLE = EXAMPLES[0] as Example;

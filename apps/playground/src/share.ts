@@ -12,12 +12,43 @@ import LZString from 'lz-string';
 import type { Language, Settings } from './runtime/common/protocol.js';
 import { checkSettings } from './settings.js';
 
+/** A recorded run: the seed of `random()` and the order in which workers passed their calls. */
+export interface Recording {
+  readonly seed: number;
+  /** Worker ids (0-based, producers first), one per pass. */
+  readonly schedule: readonly number[];
+}
+
 /** What a shared link or a saved session holds. */
 export interface Session {
   readonly producer: string;
   readonly consumer: string;
   readonly language: Language;
   readonly settings: Settings;
+  /** A run to replay exactly, when the link carries one. */
+  readonly recording?: Recording;
+}
+
+/** The longest schedule a link may carry (passes). */
+export const MAX_SCHEDULE_LENGTH = 20_000;
+
+/** Checks an untrusted recording for `workers` workers. @throws {TypeError | RangeError} */
+export function checkRecording(value: unknown, workers: number): Recording {
+  if (typeof value !== 'object' || value === null) {
+    throw new TypeError('recording must be an object');
+  }
+  const { seed, schedule } = value as Record<string, unknown>;
+  if (!Number.isSafeInteger(seed)) throw new TypeError('recording.seed must be an integer');
+  if (!Array.isArray(schedule)) throw new TypeError('recording.schedule must be an array');
+  if (schedule.length > MAX_SCHEDULE_LENGTH) {
+    throw new RangeError(`recording.schedule is longer than ${MAX_SCHEDULE_LENGTH} steps`);
+  }
+  for (const w of schedule) {
+    if (!Number.isInteger(w) || (w as number) < 0 || (w as number) >= workers) {
+      throw new RangeError(`recording.schedule names worker ${String(w)}, not one of this run's`);
+    }
+  }
+  return { seed: seed as number, schedule: schedule as number[] };
 }
 
 /** The longest pane a link or a saved session may carry, in characters. */
@@ -42,16 +73,23 @@ export function checkSession(value: unknown): Session {
   if (record.language !== 'js' && record.language !== 'ts') {
     throw new TypeError(`language must be 'js' or 'ts'`);
   }
-  return {
+  const settings = checkSettings(record.settings);
+  const session: Session = {
     producer: record.producer as string,
     consumer: record.consumer as string,
     language: record.language,
-    settings: checkSettings(record.settings),
+    settings,
   };
+  return record.recording === undefined
+    ? session
+    : {
+        ...session,
+        recording: checkRecording(record.recording, settings.producers + settings.consumers),
+      };
 }
 
-const serialise = ({ producer, consumer, language, settings }: Session): string =>
-  JSON.stringify({ v: FORMAT, producer, consumer, language, settings });
+const serialise = ({ producer, consumer, language, settings, recording }: Session): string =>
+  JSON.stringify({ v: FORMAT, producer, consumer, language, settings, recording });
 
 /**
  * The URL fragment that restores `session`.

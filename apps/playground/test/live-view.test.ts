@@ -102,7 +102,7 @@ describe('Timeline', () => {
     // The drawing is a canvas; its text alternative says the same for screen readers.
     const img = el.querySelector('[role="img"]');
     expect(img?.getAttribute('aria-label')).toBe(
-      "One lane per worker, and the queue's fill, over 0.1 s: producer 1 running; " +
+      "One lane per worker, and the queue's fill, over 90 ms: producer 1 running; " +
         'producer 2 blocked on lock producer_lock; producer 3 blocked on lock producer_lock; ' +
         'consumer 1 blocked on event stop; consumer 2 done; consumer 3 failed',
     );

@@ -100,7 +100,7 @@ describe('RunModel', () => {
       { name: 's', value: 0, initial: 1, waiters: [] },
     ]);
     expect(model.events.get('stop')).toBe(true);
-    expect(model.produced).toEqual([{ item: [0, 0], value: '7', worker: 0 }]);
+    expect(model.produced).toEqual([{ item: [0, 0], value: '7', worker: 0, via: 'queue' }]);
     expect(model.consumed).toEqual([{ item: [0, 0], value: '7', worker: 1 }]);
     expect(model.console.map((l) => [l.worker, l.text])).toEqual([[1, 'got 7']]);
   });

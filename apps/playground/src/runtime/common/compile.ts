@@ -4,12 +4,12 @@
  *
  * The code is the body of an `async function`, so it may `await` at top level and `return` to
  * finish early. TypeScript is type-stripped with Sucrase, which keeps every line where it was,
- * so error lines match the editor. The result is parsed with Acorn first: `new Function` alone
- * reports a syntax error without its line.
+ * so error lines match the editor. `new Function` reports a syntax error without its line, so
+ * then (and for the editor's checks) the code is parsed with Acorn, loaded only when needed: a
+ * worker that compiles correct code never fetches it.
  *
  * @module
  */
-import { parse } from 'acorn';
 import type { Language, SourceLocation, UserError } from './protocol.js';
 
 const AsyncFunction = (async () => {}).constructor as new (
@@ -74,11 +74,13 @@ export async function compile(
   params: readonly string[],
   file: string,
 ): Promise<(...values: unknown[]) => Promise<unknown>> {
-  const code = await checkSyntax(source, language);
+  const code = language === 'ts' ? await stripTypes(source) : source;
   try {
     return new AsyncFunction(...params, `${code}\n//# sourceURL=${file}`);
   } catch (error) {
-    // Acorn accepted it but the engine did not (an early error Acorn does not check).
+    // Find the line with Acorn; if Acorn accepts the code, the engine found an early error
+    // Acorn does not check, and only the engine's message is known.
+    await parseScript(code);
     throw syntaxError(error instanceof Error ? error.message : String(error), undefined);
   }
 }
@@ -90,6 +92,13 @@ export async function compile(
  */
 export async function checkSyntax(source: string, language: Language): Promise<string> {
   const code = language === 'ts' ? await stripTypes(source) : source;
+  await parseScript(code);
+  return code;
+}
+
+/** Parses `code` as a function body. @throws {CompileError} at the first syntax error. */
+async function parseScript(code: string): Promise<void> {
+  const { parse } = await import('acorn');
   try {
     parse(code, {
       ecmaVersion: 'latest',
@@ -104,7 +113,6 @@ export async function checkSyntax(source: string, language: Language): Promise<s
       failure.loc ? { line: failure.loc.line, column: failure.loc.column + 1 } : undefined,
     );
   }
-  return code;
 }
 
 /** The pane's line and column where `error` was thrown, read from its stack, if there. */

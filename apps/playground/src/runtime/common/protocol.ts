@@ -50,6 +50,12 @@ export interface Declarations {
   readonly semaphores: readonly { readonly name: string; readonly value: number }[];
   readonly events: readonly string[];
   readonly cells: readonly string[];
+  /**
+   * The cells the code marks as its channel (`cell('message', { channel: true })`): values
+   * written to them are items, whose fate the verdict checks. Other cells are plain shared
+   * variables (a ring buffer's indices, a counter) and count nothing.
+   */
+  readonly channels?: readonly string[];
 }
 
 /** Structured-clonable handles of the run's shared objects, as the page sends them. */

@@ -40,7 +40,11 @@ const LOCK = new RegExp(
 // The initial value is optional and defaults to 1, as in Python's `Semaphore()`.
 const SEMAPHORE = new RegExp(String.raw`\bsemaphore\(${NAME}\s*(?:,\s*([^)]*?)\s*)?\)`, 'g');
 const EVENT = new RegExp(String.raw`\bevent\(${NAME}\s*\)`, 'g');
-const CELL = new RegExp(String.raw`\bcell\(${NAME}\s*\)`, 'g');
+// `cell('message', { channel: true })`: the cell carries the items whose fate the verdict checks.
+const CELL = new RegExp(
+  String.raw`\bcell\(${NAME}\s*(?:,\s*\{\s*channel\s*:\s*(true|false)\s*\}\s*)?\)`,
+  'g',
+);
 
 function lineAt(source: string, index: number): number {
   let line = 1;
@@ -75,6 +79,7 @@ export function scanDeclarations(
   const semaphores = new Map<string, number>();
   const events = new Set<string>();
   const cells = new Set<string>();
+  const channels = new Set<string>();
   for (const [pane, raw] of Object.entries(panes)) {
     const source = stripComments(raw);
     for (const match of source.matchAll(LOCK)) {
@@ -112,12 +117,16 @@ export function scanDeclarations(
       semaphores.set(name, value);
     }
     for (const match of source.matchAll(EVENT)) events.add(match[2] ?? '');
-    for (const match of source.matchAll(CELL)) cells.add(match[2] ?? '');
+    for (const match of source.matchAll(CELL)) {
+      cells.add(match[2] ?? '');
+      if (match[3] === 'true') channels.add(match[2] ?? '');
+    }
   }
   return {
     locks: [...locks].map(([name, locked]) => ({ name, locked })),
     semaphores: [...semaphores].map(([name, value]) => ({ name, value })),
     events: [...events],
     cells: [...cells],
+    channels: [...channels],
   };
 }

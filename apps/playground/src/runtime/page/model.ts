@@ -34,8 +34,14 @@ export const LANE_COLOURS = [
   '#e377c2',
 ] as const;
 
-/** The colour of worker `id`. */
-export const laneColour = (id: number): string => LANE_COLOURS[id % LANE_COLOURS.length] as string;
+/**
+ * The colour of worker `id`: the eight above, then hues spread by the golden angle (dark enough
+ * to read on white), so no two of a run's up to 16 workers share a colour.
+ */
+export const laneColour = (id: number): string =>
+  id < LANE_COLOURS.length
+    ? (LANE_COLOURS[id] as string)
+    : `hsl(${Math.round((id * 137.508 + 20) % 360)} 70% 35%)`;
 
 /** A stretch of time a worker spent in one state. `to` is `null` while it lasts. */
 export interface Segment {
@@ -108,6 +114,8 @@ export class RunModel {
   droppedLines = 0;
   readonly produced: ItemRecord[] = [];
   readonly consumed: ItemRecord[] = [];
+  /** Reads of a channel cell that nobody had written yet: messages nobody sent. */
+  readonly phantoms: { readonly worker: number; readonly value: string }[] = [];
   /** Consumptions counted with their repeats (a record may stand for several reads). */
   consumedCount = 0;
   readonly errors: { worker: string; workerId: number; error: UserError }[] = [];
@@ -280,8 +288,9 @@ export class RunModel {
             Math.min(this.queue.size, this.queue.capacity),
           );
         }
-        if (event.item !== null)
-          this.produced.push({ item: event.item, value: event.value, worker });
+        if (event.item !== null) {
+          this.produced.push({ item: event.item, value: event.value, worker, via: event.to });
+        }
         break;
       case 'get':
         this.#resume(lane, worker, event.t);
@@ -299,6 +308,12 @@ export class RunModel {
               : { item: event.item, value: event.value, worker, times: event.times },
           );
           this.consumedCount += event.times ?? 1;
+        } else if (
+          event.from !== 'queue' &&
+          event.value !== 'FINISH' &&
+          lane.worker.role === 'consumer'
+        ) {
+          this.phantoms.push({ worker, value: event.value });
         }
         break;
       case 'done':

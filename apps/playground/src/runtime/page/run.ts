@@ -274,7 +274,7 @@ export class Run {
     this.endedAt = performance.now();
     if (deadlocked) this.detectedAfter = this.endedAt - this.#lastReceived;
     this.verdict = decide({
-      accounting: account(this.model.produced, this.model.consumed),
+      accounting: account(this.model.produced, this.model.consumed, this.model.phantoms),
       errors: this.model.errors,
       deadlock,
       stopped,

@@ -4,7 +4,13 @@
  *
  * @module
  */
-import { targetLabel, type ConsoleLine, type RunModel, type Segment } from './model.js';
+import {
+  targetLabel,
+  type ConsoleLine,
+  type Intent,
+  type RunModel,
+  type Segment,
+} from './model.js';
 import type { Role } from '../common/protocol.js';
 import type { LaneState } from './verdict.js';
 
@@ -17,6 +23,10 @@ export interface LaneView {
   /** `'blocked on lock producer_lock'`, `'running'`, ... */
   readonly status: string;
   readonly segments: readonly Segment[];
+  /** The line of its pane the worker was last seen on. */
+  readonly line: number | undefined;
+  /** Under the page's control: what it will do when granted its next step. */
+  readonly intent: Intent | null;
 }
 
 export interface RunView {
@@ -91,6 +101,8 @@ export function snapshot(model: RunModel, now: number): RunView {
         lane.waitingFor ? targetLabel(lane.waitingFor) : (lane.segments.at(-1)?.label ?? ''),
       ),
       segments: lane.segments,
+      line: lane.intent?.line ?? lane.line,
+      intent: lane.intent,
     })),
     // Between a get and its put's event the count may be one off (see model.ts): show it within
     // the queue's real bounds.

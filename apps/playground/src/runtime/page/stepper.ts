@@ -28,16 +28,20 @@ export class Stepper {
   readonly #control: Int32Array;
   readonly #order: Int32Array;
   readonly #workers: number;
-  /** Grants so far; a blocked worker may retry once someone else was granted after it. */
-  #grants = 0;
-  readonly #lastGrant: number[];
+  /**
+   * Steps that got somewhere (the worker did not end up blocked): a blocked worker may retry
+   * once there was progress after its failed attempt; before, it would fail the same way (and
+   * two blocked workers retrying in turn would never end).
+   */
+  #progress = 0;
+  readonly #blockedAt: number[];
 
   constructor(workers: number, controlled: boolean) {
     this.#workers = workers;
     this.handles = createControl(workers, controlled ? CONTROLLED : FREE);
     this.#control = new Int32Array(this.handles.control);
     this.#order = new Int32Array(this.handles.order);
-    this.#lastGrant = Array.from({ length: workers }, () => -1);
+    this.#blockedAt = Array.from({ length: workers }, () => -1);
   }
 
   /** Whether the page holds every worker before each primitive call. */
@@ -56,14 +60,14 @@ export class Stepper {
   }
 
   /**
-   * Whether worker `w` may take a step now: it is parked, or it is blocked and someone else
-   * took a step since its last attempt (before that, trying again would fail the same way).
+   * Whether worker `w` may take a step now: it is parked, or it is blocked and some step got
+   * somewhere since its last attempt (before that, trying again would fail the same way).
    */
   canStep(w: number): boolean {
     const state = this.state(w);
     return (
       state === GateState.Parked ||
-      (state === GateState.Blocked && this.#grants > (this.#lastGrant[w] ?? -1) + 1)
+      (state === GateState.Blocked && this.#progress > (this.#blockedAt[w] ?? -1))
     );
   }
 
@@ -98,10 +102,11 @@ export class Stepper {
     const at = slot(w, STATE);
     // Marked running by the page itself, so the wait below cannot see the old "parked".
     Atomics.store(this.#control, at, GateState.Running);
-    this.#lastGrant[w] = this.#grants++;
     Atomics.add(this.#control, slot(w, GRANTED), 1);
     Atomics.notify(this.#control, slot(w, GRANTED));
     await waitWhile(this.#control, at, GateState.Running, patience);
+    if (this.state(w) === GateState.Blocked) this.#blockedAt[w] = this.#progress;
+    else this.#progress++;
   }
 
   /** Lets every worker go on by itself from now on (the run leaves step mode). */

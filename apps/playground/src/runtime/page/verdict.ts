@@ -15,13 +15,20 @@ export interface ItemRecord {
   readonly worker: number;
   /** For a consumption: how many times in a row the worker got it (default 1). */
   readonly times?: number;
+  /** For a production: `'queue'` or the channel cell's name. */
+  readonly via?: string;
 }
 
 /** Whether each produced item was consumed exactly once, and in each producer's order. */
 export interface Accounting {
   readonly produced: number;
   readonly consumed: number;
+  /** Overwritten in a cell before anyone read them. */
   readonly lost: readonly ItemRecord[];
+  /** Put in the queue and never taken out (still there when the run ended). */
+  readonly neverConsumed: readonly ItemRecord[];
+  /** Reads of a channel cell before anything was written to it: messages nobody sent. */
+  readonly phantoms: readonly { readonly worker: number; readonly value: string }[];
   readonly doubled: readonly { readonly record: ItemRecord; readonly times: number }[];
   /** A consumer got `item` after `after`, though the same producer made it before. */
   readonly outOfOrder: readonly {
@@ -48,6 +55,7 @@ const key = (item: ItemId): string => `${item[0]}:${item[1]}`;
 export function account(
   produced: readonly ItemRecord[],
   consumed: readonly ItemRecord[],
+  phantoms: readonly { readonly worker: number; readonly value: string }[] = [],
 ): Accounting {
   const byKey = new Map<string, { record: ItemRecord; times: number }>();
   for (const record of produced) byKey.set(key(record.item), { record, times: 0 });
@@ -67,12 +75,22 @@ export function account(
     lastSeen.set(stream, record);
   }
   const lost: ItemRecord[] = [];
+  const neverConsumed: ItemRecord[] = [];
   const doubled: { record: ItemRecord; times: number }[] = [];
   for (const entry of byKey.values()) {
-    if (entry.times === 0) lost.push(entry.record);
+    // An item the queue still holds was not lost: nobody took it out.
+    if (entry.times === 0) (entry.record.via === 'queue' ? neverConsumed : lost).push(entry.record);
     else if (entry.times > 1) doubled.push(entry);
   }
-  return { produced: produced.length, consumed: count, lost, doubled, outOfOrder };
+  return {
+    produced: produced.length,
+    consumed: count,
+    lost,
+    neverConsumed,
+    phantoms,
+    doubled,
+    outOfOrder,
+  };
 }
 
 /** A worker's state, as far as the wait-for graph is concerned. */
@@ -172,15 +190,13 @@ export function explainDeadlock(graph: WaitGraph): Deadlock {
   const stateOf = (id: number): LaneState | undefined =>
     graph.workers.find((w) => w.id === id)?.state;
 
-  // Edges of the wait-for graph: a worker waiting for a lock or a semaphore waits for whoever
-  // holds it. Queues and events have no holder: anyone could put or set, so they add no edge.
+  // Edges of the wait-for graph: a worker waiting for a lock waits for whoever holds it.
+  // Semaphores, queues and events have no holder: any worker may release a permit, put or set,
+  // so a worker waits *on* them, never for a particular worker, and they add no edge.
   const holdersOf = (target: WaitTarget): number[] => {
     if (target.kind === 'lock') {
       const holder = graph.locks.find((l) => l.name === target.name)?.holder;
       return typeof holder === 'number' ? [holder] : [];
-    }
-    if (target.kind === 'semaphore') {
-      return [...new Set(graph.semaphores.find((s) => s.name === target.name)?.holders ?? [])];
     }
     return [];
   };
@@ -315,6 +331,8 @@ export function decide(input: {
   if (input.stopped) return { kind: 'stopped', accounting };
   const clean =
     accounting.lost.length === 0 &&
+    accounting.neverConsumed.length === 0 &&
+    accounting.phantoms.length === 0 &&
     accounting.doubled.length === 0 &&
     accounting.outOfOrder.length === 0;
   return clean ? { kind: 'ok', accounting } : { kind: 'wrong', accounting };
@@ -342,6 +360,16 @@ export function headline(verdict: Verdict, itemName: (r: ItemRecord) => string):
       const parts: string[] = [];
       if (a.lost.length > 0) {
         parts.push(`${a.lost.length} lost (first: ${itemName(a.lost[0] as ItemRecord)})`);
+      }
+      if (a.neverConsumed.length > 0) {
+        parts.push(
+          `${a.neverConsumed.length} never consumed, left in the queue (first: ${itemName(a.neverConsumed[0] as ItemRecord)})`,
+        );
+      }
+      if (a.phantoms.length > 0) {
+        parts.push(
+          `${a.phantoms.length} ${a.phantoms.length === 1 ? 'read' : 'reads'} of a message nobody wrote (first: ${a.phantoms[0]?.value ?? ''})`,
+        );
       }
       if (a.doubled.length > 0) {
         const d = a.doubled[0] as { record: ItemRecord; times: number };

@@ -22,8 +22,41 @@ export interface UserCell {
   get(): number | typeof FINISH;
 }
 
-export function cellAdapter(ctx: ApiContext, name: string, slots: Int32Array): UserCell {
+/**
+ * The cell `name`. A `channel` cell's values are items (numbered, reported, checked by the
+ * verdict); a plain cell is just a shared integer, and reports nothing but its gate passes.
+ */
+export function cellAdapter(
+  ctx: ApiContext,
+  name: string,
+  slots: Int32Array,
+  channel = true,
+): UserCell {
   const { reporter, gate } = ctx;
+  if (!channel) {
+    return {
+      set(value) {
+        if (value !== FINISH && !(Number.isInteger(value) && Math.abs(value) < 2 ** 31)) {
+          throw new TypeError(
+            `cell('${name}').set(value): value must be a 32-bit integer or FINISH, got ${safeString(value)}`,
+          );
+        }
+        gate.enter({ op: 'write', target: `${safeString(value)} to ${name}` });
+        Atomics.store(slots, 0, value === FINISH ? 0 : value);
+        Atomics.store(slots, 1, value === FINISH ? FINISH_TAG : 0);
+        gate.passed();
+        ctx.slow();
+      },
+      get() {
+        gate.enter({ op: 'read', target: name });
+        const tag = Atomics.load(slots, 1);
+        const raw = Atomics.load(slots, 0);
+        gate.passed();
+        ctx.slow();
+        return tag === FINISH_TAG ? FINISH : raw;
+      },
+    };
+  }
   return {
     set(value) {
       if (value !== FINISH && !(Number.isInteger(value) && Math.abs(value) < 2 ** 31)) {

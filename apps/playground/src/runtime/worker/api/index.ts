@@ -38,7 +38,7 @@ export interface UserApi {
   lock(name: string, options?: { locked?: boolean }): UserLock;
   semaphore(name: string, value?: number): UserSemaphore;
   event(name: string): UserEvent;
-  cell(name: string): UserCell;
+  cell(name: string, options?: { channel?: boolean }): UserCell;
   sleep(ms: number): void;
   sleepAsync(ms: number): Promise<void>;
   log(...values: unknown[]): void;
@@ -112,6 +112,8 @@ export interface ApiOptions {
   readonly gate?: Gate;
   /** Seed of `random()`; by default `Math.random` is used. */
   readonly seed?: number;
+  /** The cells whose values are items (see `Declarations.channels`); by default every cell. */
+  readonly channels?: ReadonlySet<string>;
 }
 
 /** Memoises one adapter per name, and refuses names the page did not create. */
@@ -159,7 +161,9 @@ export function createApi(
     permitAdapter(ctx, 'semaphore', name, b),
   );
   const event = named('event', backends.events, (name, b): UserEvent => eventAdapter(ctx, name, b));
-  const cell = named('cell', backends.cells, (name, b): UserCell => cellAdapter(ctx, name, b));
+  const cell = named('cell', backends.cells, (name, b): UserCell =>
+    cellAdapter(ctx, name, b, options.channels?.has(name) ?? true),
+  );
   const queue: UserQueue = queueAdapter(ctx, backends.queue);
 
   return {
@@ -167,7 +171,7 @@ export function createApi(
     lock: (name) => lock(name),
     semaphore: (name) => semaphore(name),
     event,
-    cell,
+    cell: (name) => cell(name),
     sleep(ms) {
       checkMs('sleep(ms)', ms);
       reporter.emit({ kind: 'sleep', ms });

@@ -27,6 +27,29 @@ export interface UserQueue {
   readonly capacity: number;
 }
 
+/**
+ * A value too large for the queue's slots, explained in the playground's terms (the core's own
+ * advice, a larger `slotSize`, is not something a playground user can change).
+ */
+function tooLarge(value: unknown, cause: unknown): Error {
+  const error = new Error(
+    `queue.put(value): this value is ${safeString(value).length} characters as JSON, and the playground's queue holds values of up to about 1000 characters each; put something smaller, such as a number, a short string or an id`,
+    { cause },
+  );
+  error.name = 'CodecError';
+  return error;
+}
+
+/** Runs a put, turning the core's CodecError into {@link tooLarge}. */
+function guarded<T>(value: unknown, put: () => T): T {
+  try {
+    return put();
+  } catch (error) {
+    if (error instanceof Error && error.name === 'CodecError') throw tooLarge(value, error);
+    throw error;
+  }
+}
+
 export function queueAdapter(ctx: ApiContext, backend: QueueBackend): UserQueue {
   const { reporter, gate } = ctx;
   const notFull = { kind: 'queue', name: 'queue', for: 'not_full' } as const;
@@ -61,8 +84,8 @@ export function queueAdapter(ctx: ApiContext, backend: QueueBackend): UserQueue 
       ctx.blocking(
         putIntent(value),
         notFull,
-        tryBool(() => backend.tryPut(envelope)),
-        () => backend.putSync(envelope),
+        tryBool(() => guarded(value, () => backend.tryPut(envelope))),
+        () => guarded(value, () => backend.putSync(envelope)),
       );
       onPut(item, value);
       ctx.slow();
@@ -72,8 +95,8 @@ export function queueAdapter(ctx: ApiContext, backend: QueueBackend): UserQueue 
       await ctx.blockingAsync(
         putIntent(value),
         notFull,
-        tryBool(() => backend.tryPut(envelope)),
-        () => backend.put(envelope),
+        tryBool(() => guarded(value, () => backend.tryPut(envelope))),
+        () => guarded(value, () => backend.put(envelope)),
       );
       onPut(item, value);
       await ctx.slowAsync();
