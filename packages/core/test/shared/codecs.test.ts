@@ -1,5 +1,6 @@
 // Codecs through a real SharedQueue (in this thread): round trips, and values refused with
 // CodecError before anything is written.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   CodecError,
@@ -8,6 +9,7 @@ import {
   codecs,
   type Codec,
   type PlainData,
+  type StructuredData,
 } from '../../src/index.js';
 
 function roundTrip<T>(queue: SharedQueue<T>, values: T[]): T[] {
@@ -134,9 +136,163 @@ describe('built-in codecs', () => {
   });
 
   it('exposes the built-ins by name', () => {
-    expect(Object.keys(codecs).sort()).toEqual(['binary', 'float64', 'int32', 'json', 'utf8']);
+    expect(Object.keys(codecs).sort()).toEqual([
+      'binary',
+      'float64',
+      'int32',
+      'json',
+      'structured',
+      'utf8',
+    ]);
     const bytes = new Uint8Array(8);
     expect(codecs.float64.decode(bytes.subarray(0, codecs.float64.encode(2.5, bytes)))).toBe(2.5);
+  });
+});
+
+/** Encodes into a fresh buffer and decodes a private copy, as a SharedQueue does. */
+function through<T>(codec: Codec<T>, value: T, size = 1 << 16): T {
+  const target = new Uint8Array(size);
+  const length = codec.encode(value, target);
+  return codec.decode(target.slice(0, length));
+}
+
+// Strings with every kind of code unit: ASCII, multi-byte, astral pairs and lone surrogates.
+const anyString = fc.oneof(
+  fc.string(),
+  fc.string({ unit: 'binary' }),
+  fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((u) => String.fromCharCode(u)) }),
+  fc.constantFrom('__proto__', 'constructor', 'x'.repeat(40), 'é'.repeat(20), '\ud800', 'a\udc00b'),
+);
+const anyNumber = fc.oneof(fc.double(), fc.integer(), fc.integer({ min: -40, max: 130 }));
+
+const plain = fc.letrec<{ value: PlainData }>((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    fc.constant(null),
+    fc.boolean(),
+    anyNumber,
+    anyString,
+    fc.array(tie('value'), { maxLength: 20 }),
+    fc.dictionary(anyString, tie('value'), { maxKeys: 20 }),
+  ),
+})).value;
+
+const typedArray = fc.oneof(
+  fc.float64Array({ maxLength: 8 }),
+  fc.float32Array({ maxLength: 8 }),
+  fc.int8Array({ maxLength: 8 }),
+  fc.uint8Array({ maxLength: 8 }),
+  fc.uint8ClampedArray({ maxLength: 8 }),
+  fc.int16Array({ maxLength: 8 }),
+  fc.uint16Array({ maxLength: 8 }),
+  fc.int32Array({ maxLength: 8 }),
+  fc.uint32Array({ maxLength: 8 }),
+  fc.bigInt64Array({ maxLength: 8 }),
+  fc.bigUint64Array({ maxLength: 8 }),
+);
+
+const rich = fc.letrec<{ value: StructuredData }>((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    fc.constant(null),
+    fc.constant(undefined),
+    fc.boolean(),
+    anyNumber,
+    fc.bigInt(),
+    anyString,
+    fc.date({ noInvalidDate: false }),
+    typedArray,
+    fc.uint8Array({ maxLength: 8 }).map((bytes) => bytes.slice().buffer),
+    fc.array(tie('value'), { maxLength: 10 }),
+    fc.dictionary(anyString, tie('value'), { maxKeys: 10 }),
+    fc
+      .array(fc.tuple(tie('value'), tie('value')), { maxLength: 5 })
+      .map((entries) => new Map(entries)),
+    fc.array(tie('value'), { maxLength: 5 }).map((items) => new Set(items)),
+  ),
+})).value;
+
+describe('binary and structured codecs', () => {
+  it('binary gives back any plain data exactly (property)', () => {
+    fc.assert(
+      fc.property(plain, (value) => {
+        expect(through(codecs.binary, value)).toEqual(value);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('structured gives back Date, Map, Set, typed arrays, bigint and undefined (property)', () => {
+    fc.assert(
+      fc.property(rich, (value) => {
+        const back = through(codecs.structured, value);
+        expect(back).toEqual(value);
+        // toEqual does not look at the class of an ArrayBuffer's contents or a typed array.
+        if (ArrayBuffer.isView(value)) expect(back?.constructor).toBe(value.constructor);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps a lone surrogate (as JSON does) instead of turning it into U+FFFD', () => {
+    for (const text of ['\ud800', 'a\udc00b', 'ok \ud83d\ude00 \ud83d']) {
+      expect(through(codecs.binary, text)).toBe(text);
+      expect(through(codecs.binary, { [text]: text })).toEqual({ [text]: text });
+      expect(JSON.parse(JSON.stringify(text))).toBe(text);
+    }
+  });
+
+  it('decodes many records of one shape, and of shapes that change, each as it was', () => {
+    const records: PlainData[] = [];
+    for (let i = 0; i < 50; i++) {
+      records.push({ id: i, name: `n${i}`, tags: ['a', 'b'], nested: { x: i / 2 } });
+      if (i % 7 === 0) records.push({ id: i, name: `n${i}` }, { name: 'first', id: -i });
+      if (i % 11 === 0) records.push({ ['__proto__']: i, id: i });
+    }
+    for (const record of records) {
+      const back = through(codecs.binary, record);
+      expect(back).toEqual(record);
+      expect(Object.keys(back as object)).toEqual(Object.keys(record as object));
+      expect(Object.getPrototypeOf(back)).toBe(Object.prototype);
+    }
+  });
+
+  it('structured through a SharedQueue, and what it still refuses', () => {
+    const queue = new SharedQueue<StructuredData>({
+      capacity: 4,
+      codec: 'structured',
+      slotSize: 512,
+    });
+    const value = {
+      at: new Date(Date.UTC(2026, 10, 30)),
+      ids: new Set([1, 2, 3]),
+      byName: new Map<StructuredData, StructuredData>([['a', 1n << 70n]]),
+      pixels: new Uint8Array([1, 2, 255]),
+      samples: new Float64Array([0.5, -0, NaN]),
+      missing: undefined,
+    };
+    expect(roundTrip(queue, [value])).toEqual([value]);
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = new Map([['again', cyclic]]);
+    expect(() => queue.tryPut(cyclic as StructuredData)).toThrow(
+      /a cycle at \$\.self\.<Map entry 0>/,
+    );
+    expect(() => queue.tryPut({ re: /x/ } as unknown as StructuredData)).toThrow(
+      /a RegExp .* at \$\.re/,
+    );
+    expect(() => queue.tryPut({ f: () => 1 } as unknown as StructuredData)).toThrow(/function/);
+    expect(() => queue.tryPut(new Uint8Array(600))).toThrow(/does not fit in a 512-byte slot/);
+    expect(queue.size).toBe(0);
+  });
+
+  it('refuses truncated or corrupt data with CodecError', () => {
+    const target = new Uint8Array(256);
+    const length = codecs.binary.encode({ list: [1, 2, 3], name: 'abc' }, target);
+    expect(() => codecs.binary.decode(target.slice(0, length - 1))).toThrow(CodecError);
+    expect(() => codecs.binary.decode(new Uint8Array([0xd1, 0, 0, 0, 0, 0, 0, 0, 0]))).toThrow(
+      /unknown tag 0xd1/,
+    );
+    expect(() => codecs.binary.decode(new Uint8Array([1, 2]))).toThrow(/trailing bytes/);
   });
 });
 

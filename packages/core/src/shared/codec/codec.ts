@@ -52,6 +52,36 @@ export interface Codec<T> {
 export type PlainData =
   null | boolean | number | string | readonly PlainData[] | { readonly [key: string]: PlainData };
 
+/** A typed array, as the `structured` codec carries it. */
+export type TypedArray =
+  | Int8Array
+  | Uint8Array
+  | Uint8ClampedArray
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | Float32Array
+  | Float64Array
+  | BigInt64Array
+  | BigUint64Array;
+
+/** What the `structured` codec carries: plain data plus the values JSON loses. */
+export type StructuredData =
+  | null
+  | undefined
+  | boolean
+  | number
+  | bigint
+  | string
+  | Date
+  | TypedArray
+  | ArrayBuffer
+  | readonly StructuredData[]
+  | ReadonlyMap<StructuredData, StructuredData>
+  | ReadonlySet<StructuredData>
+  | { readonly [key: string]: StructuredData };
+
 /** Values the `json` codec carries (what `JSON.parse` returns). */
 export type JsonValue =
   null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -63,6 +93,7 @@ export interface BuiltinCodecs {
   utf8: Codec<string>;
   json: Codec<JsonValue>;
   binary: Codec<PlainData>;
+  structured: Codec<StructuredData>;
 }
 
 /** The name of a built-in codec. */

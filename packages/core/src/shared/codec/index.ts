@@ -7,9 +7,18 @@ import { describe } from '../../options.js';
 import { binary } from './binary.js';
 import type { BuiltinCodecName, BuiltinCodecs, Codec } from './codec.js';
 import { float64, int32 } from './numbers.js';
+import { structured } from './structured.js';
 import { json, utf8 } from './text.js';
 
-export type { BuiltinCodecName, BuiltinCodecs, Codec, JsonValue, PlainData } from './codec.js';
+export type {
+  BuiltinCodecName,
+  BuiltinCodecs,
+  Codec,
+  JsonValue,
+  PlainData,
+  StructuredData,
+  TypedArray,
+} from './codec.js';
 
 /** The built-in codecs by name: `codecs.float64`, `codecs.binary`, ... */
 export const codecs: Readonly<BuiltinCodecs> = Object.freeze({
@@ -18,6 +27,7 @@ export const codecs: Readonly<BuiltinCodecs> = Object.freeze({
   utf8,
   json,
   binary,
+  structured,
 });
 
 /** Whether `name` names a built-in codec. */
