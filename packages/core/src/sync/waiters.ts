@@ -189,6 +189,24 @@ export function timeoutError(subject: TraceSubject, what: string, timeout: numbe
   return new TimeoutError(`${subject.name}: ${what} timed out after ${timeout} ms`, timeout);
 }
 
+/**
+ * The longest delay a timer takes: Node and browsers store it in a signed 32-bit integer and
+ * fire a longer one after about 1 ms (Node warns with `TimeoutOverflowWarning`).
+ */
+export const MAX_TIMER_DELAY = 2 ** 31 - 1;
+
+/**
+ * Starts (or continues) the timeout of `watch` with `left` ms to go: a chain of timers of at
+ * most {@link MAX_TIMER_DELAY} each, so that a timeout of any size fires when it should. Only
+ * the current link is in `watch.timer`, which is what {@link disarm} clears.
+ */
+function arm(watch: Watch<unknown>, left: number): void {
+  watch.timer =
+    left > MAX_TIMER_DELAY
+      ? setTimeout(arm, MAX_TIMER_DELAY, watch, left - MAX_TIMER_DELAY)
+      : setTimeout(expire, left, watch);
+}
+
 function expire(watch: Watch<unknown>): void {
   watch.timer = undefined;
   leave(watch, timeoutError(watch.subject, watch.what, watch.timeout), 'timeout');
@@ -247,7 +265,7 @@ export function park<T>(
   if (timeout !== Infinity || signal !== undefined) {
     const watch = new Watch<T>(waiter, subject, what, timeout, giveUp);
     waiter.watch = watch;
-    if (timeout !== Infinity) watch.timer = setTimeout(expire, timeout, watch);
+    if (timeout !== Infinity) arm(watch as Watch<unknown>, timeout);
     if (signal !== undefined) {
       watch.signal = signal;
       watch.onAbort = () => leave(watch as Watch<unknown>, signal.reason, 'abort');
