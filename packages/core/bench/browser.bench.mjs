@@ -1,0 +1,90 @@
+// The browser figures: builds bench/browser/ with Vite, serves the build with `vite preview`
+// (cross-origin isolated by its COOP/COEP headers) and drives it with Playwright in Chromium
+// (Debian's /usr/bin/chromium, or PLAYWRIGHT_CHROMIUM_EXECUTABLE). The page measures
+// SharedQueue between two Web Workers against postMessage between the same two workers, per
+// item and in batches of 256, and ringbuf.js. Skipped, saying so, where no Chromium is found.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { build, preview } from 'vite';
+import { machine, report } from './report.mjs';
+
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+const executablePath =
+  process.env.PLAYWRIGHT_CHROMIUM_EXECUTABLE ??
+  ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
+if (!executablePath) {
+  console.log('browser bench skipped: no Chromium (set PLAYWRIGHT_CHROMIUM_EXECUTABLE)');
+  process.exit(0);
+}
+
+const configFile = fileURLToPath(new URL('./browser/vite.config.mjs', import.meta.url));
+await build({ configFile });
+const server = await preview({ configFile, preview: { port: 0, strictPort: false } });
+const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
+let outcome;
+try {
+  const page = await browser.newPage();
+  page.on('pageerror', (error) => console.error('page error:', error.message));
+  const url =
+    server.resolvedUrls?.local[0] ?? `http://127.0.0.1:${server.httpServer.address().port}/`;
+  await page.goto(url);
+  await page.waitForFunction(() => window.benchResults !== undefined, undefined, {
+    timeout: 600_000,
+  });
+  outcome = await page.evaluate(() => window.benchResults);
+} finally {
+  await browser.close();
+  await new Promise((resolve) => server.httpServer.close(resolve));
+}
+if (outcome.error) throw new Error(`the bench page failed: ${outcome.error}`);
+
+const version = /Chrome\/(\d+)/.exec(outcome.userAgent)?.[1] ?? '?';
+const by = Object.fromEntries(outcome.results.map((r) => [r.scenario, r]));
+const mps = (r) => `${(r.perSecond / 1e6).toFixed(2)} M/s`;
+console.log(
+  `Chromium ${version}, two Web Workers, median of 3 runs; navigator.hardwareConcurrency ${outcome.cores}; ${machine()}`,
+);
+console.table(
+  outcome.results.map((r) => ({
+    scenario: r.name,
+    items: r.items.toLocaleString('en-US'),
+    'median ms': r.ms.toFixed(1),
+    'items/s': mps(r),
+  })),
+);
+const perItem = by.queue.perSecond / by.postMessage.perSecond;
+const batchVsTransfer = by.queueBatch.perSecond / by.postTransferred.perSecond;
+const batchVsRing = by.queueBatch.perSecond / by.ringbufBatch.perSecond;
+console.log(
+  `SharedQueue per item vs postMessage per item: ${perItem.toFixed(1)}x; batches of 256 vs ` +
+    `transferred Float64Array(256): ${batchVsTransfer.toFixed(2)}x; vs ringbuf.js batches: ${batchVsRing.toFixed(2)}x`,
+);
+report({
+  what: `Chromium ${version}, two Web Workers: SharedQueue per item vs postMessage (1 number per message)`,
+  baton: mps(by.queue),
+  peer: `postMessage ${mps(by.postMessage)}; ringbuf.js per element ${mps(by.ringbuf)}`,
+  ratio: Number(perItem.toFixed(1)),
+  target: 5,
+});
+report({
+  what: `Chromium ${version}: SharedQueue batches of 256 vs Float64Array(256) per message, transferred`,
+  baton: mps(by.queueBatch),
+  peer: `transferred ${mps(by.postTransferred)}, copied ${mps(by.postCopied)}`,
+  ratio: Number(batchVsTransfer.toFixed(2)),
+  target: 1,
+});
+report({
+  what: `Chromium ${version}: SharedQueue batches of 256 vs ringbuf.js 256 per push/pop`,
+  baton: mps(by.queueBatch),
+  peer: `ringbuf.js ${mps(by.ringbufBatch)}`,
+  ratio: Number(batchVsRing.toFixed(2)),
+  target: 1,
+});

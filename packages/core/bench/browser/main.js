@@ -1,0 +1,109 @@
+// The browser bench page: runs each scenario between two fresh Web Workers (a producer and a
+// consumer), three times, and publishes the median on `window.benchResults` for the Playwright
+// driver (bench/browser.bench.mjs). Open it by hand with `vite --config bench/browser/vite.config.mjs`.
+import { RingBuffer } from 'ringbuf.js';
+import { SharedQueue } from '../../dist/index.js';
+
+const BATCH = 256;
+const ROUNDS = 3;
+const scenarios = [
+  { name: 'SharedQueue, 1 item per call', scenario: 'queue', items: 1_000_000 },
+  { name: `SharedQueue, batches of ${BATCH}`, scenario: 'queueBatch', items: 4_000_000 },
+  { name: 'postMessage, 1 number per message', scenario: 'postMessage', items: 100_000 },
+  { name: `postMessage, Float64Array(${BATCH}) copied`, scenario: 'postCopied', items: 2_048_000 },
+  {
+    name: `postMessage, Float64Array(${BATCH}) transferred`,
+    scenario: 'postTransferred',
+    items: 2_048_000,
+  },
+  { name: 'ringbuf.js, 1 element per push/pop', scenario: 'ringbuf', items: 500_000 },
+  { name: `ringbuf.js, ${BATCH} per push/pop`, scenario: 'ringbufBatch', items: 8_192_000 },
+];
+
+function startWorker(init, transfer) {
+  const worker = new Worker(new URL('./side.js', import.meta.url), { type: 'module' });
+  let markReady;
+  let finish;
+  let fail;
+  const ready = new Promise((resolve, reject) => {
+    markReady = resolve;
+    fail = reject;
+  });
+  const done = new Promise((resolve, reject) => {
+    finish = resolve;
+    const failReady = fail;
+    fail = (error) => {
+      failReady(error);
+      reject(error);
+    };
+  });
+  worker.onmessage = ({ data }) => {
+    if (data.ready) markReady();
+    else if (data.done) finish(data);
+  };
+  worker.onerror = (event) => fail(new Error(`worker failed: ${event.message}`));
+  worker.postMessage(init, transfer);
+  return { worker, ready, done };
+}
+
+async function runOnce({ scenario, items }) {
+  const start = new SharedArrayBuffer(4);
+  const shared = { scenario, items, batch: BATCH, start };
+  if (scenario === 'queue' || scenario === 'queueBatch') {
+    shared.handle = new SharedQueue({ capacity: 1024, codec: 'float64' }).handle;
+  }
+  if (scenario.startsWith('ringbuf')) {
+    shared.ring = RingBuffer.getStorageForCapacity(1024, Float64Array);
+  }
+  const channel = new MessageChannel();
+  const producer = startWorker({ ...shared, role: 'producer', port: channel.port1 }, [
+    channel.port1,
+  ]);
+  const consumer = startWorker({ ...shared, role: 'consumer', port: channel.port2 }, [
+    channel.port2,
+  ]);
+  await Promise.all([producer.ready, consumer.ready]);
+  const cells = new Int32Array(start);
+  Atomics.store(cells, 0, 1);
+  Atomics.notify(cells, 0);
+  const [, result] = await Promise.all([producer.done, consumer.done]);
+  producer.worker.terminate();
+  consumer.worker.terminate();
+  const expected = (items * (items - 1)) / 2;
+  if (result.sum !== expected)
+    throw new Error(`${scenario}: sum ${result.sum}, expected ${expected}`);
+  return result.ms;
+}
+
+async function main() {
+  if (!crossOriginIsolated) throw new Error('the page is not cross-origin isolated');
+  const results = [];
+  for (const s of scenarios) {
+    const times = [];
+    for (let round = 0; round < ROUNDS; round++) times.push(await runOnce(s));
+    times.sort((a, b) => a - b);
+    const ms = times[Math.floor(times.length / 2)];
+    results.push({
+      name: s.name,
+      scenario: s.scenario,
+      items: s.items,
+      ms,
+      perSecond: (s.items / ms) * 1000,
+    });
+    document.querySelector('#out').textContent = JSON.stringify(results, null, 2);
+  }
+  return results;
+}
+
+main().then(
+  (results) => {
+    window.benchResults = {
+      userAgent: navigator.userAgent,
+      cores: navigator.hardwareConcurrency,
+      results,
+    };
+  },
+  (error) => {
+    window.benchResults = { error: String(error?.stack ?? error) };
+  },
+);
