@@ -641,7 +641,8 @@ export class RedisQueue<T = JsonValue> implements QueueLike<T>, AsyncDisposable 
           'COUNT',
           this.getters.length,
           'BLOCK',
-          this.options.pollInterval,
+          // Wake in time for the next reclaim, so a dead consumer's items are not left waiting.
+          Math.min(this.options.pollInterval, reclaimEvery),
           'STREAMS',
           this.keys.items,
           '>',

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { inject } from 'vitest';
 import { RedisQueue, type ConnectionEvent, type RedisQueueOptions } from '../src/index.js';
 
@@ -34,5 +35,26 @@ export async function eventually(
     if (await check()) return;
     if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
     await new Promise((resolve) => setTimeout(resolve, pause));
+  }
+}
+
+/** Waits until `queue`'s reader connection is blocked in XREADGROUP (seen in CLIENT LIST). */
+export async function blockedInRead(queue: RedisQueue<unknown>): Promise<void> {
+  const client = new Redis(redisUrl());
+  try {
+    const name = `name=baton-reader:${encodeURIComponent(queue.name)}:${encodeURIComponent(queue.consumer)}`;
+    await eventually(`${queue.consumer} blocks in XREADGROUP`, async () => {
+      const list = (await client.call('CLIENT', 'LIST', 'TYPE', 'normal')) as string;
+      return list
+        .split('\n')
+        .some(
+          (line) =>
+            line.includes(` ${name} `) &&
+            line.includes('cmd=xreadgroup') &&
+            / flags=\S*b/.test(line),
+        );
+    });
+  } finally {
+    client.disconnect();
   }
 }

@@ -9,7 +9,7 @@ import {
 } from '@baton/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Delivery, RedisQueue } from '../src/index.js';
-import { eventually, open, redisUrl, uniqueName } from './helpers.js';
+import { blockedInRead, eventually, open, redisUrl, uniqueName } from './helpers.js';
 
 const opened: RedisQueue<unknown>[] = [];
 async function queue<T>(
@@ -109,12 +109,13 @@ describe('RedisQueue: timeouts, abort, close', () => {
 
   it('close() ends a get blocked in another process; put then throws ClosedError', async () => {
     const name = uniqueName('close');
-    const a = await queue<number>({ name, pollInterval: 60_000 });
-    const b = await queue<number>({ name, pollInterval: 60_000 });
+    // Reads block for 10 minutes: past the test's timeout, so only CLIENT UNBLOCK ends one.
+    const slow = { pollInterval: 600_000, claimIdle: 1_200_000 };
+    const a = await queue<number>({ name, ...slow });
+    const b = await queue<number>({ name, ...slow });
     const blocked = b.get();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await blockedInRead(b as RedisQueue<unknown>);
     await a.close();
-    // pollInterval is a minute, so only CLIENT UNBLOCK can end the read in time.
     await expect(blocked).rejects.toBeInstanceOf(ClosedError);
     await expect(a.put(1)).rejects.toBeInstanceOf(ClosedError);
     await expect(b.put(1)).rejects.toBeInstanceOf(ClosedError);
@@ -151,21 +152,17 @@ describe('RedisQueue: timeouts, abort, close', () => {
 
   it('a get waiting on a closed queue ends once the last pending item is acknowledged', async () => {
     const name = uniqueName('last');
-    const a = await queue<number>({ name, pollInterval: 60_000 });
-    const b = await queue<number>({ name, pollInterval: 60_000 });
+    const slow = { pollInterval: 600_000, claimIdle: 1_200_000 };
+    const a = await queue<number>({ name, ...slow });
+    const b = await queue<number>({ name, ...slow });
     await a.put(1);
     const item = await a.receive();
     await a.close();
-    const waiting = b.get();
+    let settled = false;
+    const waiting = b.get().finally(() => (settled = true));
     // The item is pending with `a`: b must wait (it could be reclaimed if a died).
-    const early = await Promise.race([
-      waiting.then(
-        () => 'got',
-        () => 'ended',
-      ),
-      new Promise((resolve) => setTimeout(() => resolve('waiting'), 100)),
-    ]);
-    expect(early).toBe('waiting');
+    await blockedInRead(b as RedisQueue<unknown>);
+    expect(settled).toBe(false);
     await a.taskDone(item);
     await expect(waiting).rejects.toBeInstanceOf(ClosedError);
   });
