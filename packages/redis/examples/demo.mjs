@@ -18,7 +18,7 @@ import { checkHistory, describeHistory, readHistories } from '@baton/testkit';
 import { RedisQueue, startRedisServer } from '../dist/index.js';
 
 const COUNT = 10;
-const CLAIM_IDLE = 1500;
+const CLAIM_IDLE = 2500;
 let failures = 0;
 
 const server = process.env.REDIS_URL ? undefined : await startRedisServer();
