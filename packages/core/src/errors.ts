@@ -28,6 +28,14 @@ export class TimeoutError extends BatonError {
     super(message);
     this.timeout = timeout;
   }
+
+  /**
+   * The one wording of a timeout in both worlds: `"<name>: <call> timed out after <ms> ms"`.
+   * @internal
+   */
+  static of(name: string, call: string, timeout: number): TimeoutError {
+    return new TimeoutError(`${name}: ${call} timed out after ${timeout} ms`, timeout);
+  }
 }
 
 /**

@@ -71,7 +71,13 @@ export class Queue<T> implements QueueLike<T> {
     const checked = checkOptions(options);
     // Read from the class, not `new.target.name`, so that minified bundles keep the name.
     this.kind = (new.target as typeof Queue).kindName;
-    this.capacity = checkPositiveInteger('capacity', checked?.capacity ?? Infinity, true);
+    // `undefined` (absent) means unbounded, as in Python; `null` is refused like any bad count.
+    const capacity = checked?.capacity;
+    this.capacity = checkPositiveInteger(
+      'capacity',
+      capacity === undefined ? Infinity : capacity,
+      true,
+    );
     this.name = subjectName(this.kind, this.id, checked?.name);
     this.store = this.createStore(checked);
     emit(this, 'created', { capacity: this.capacity });

@@ -5,7 +5,7 @@
  * @module
  */
 import { TimeoutError } from '../errors.js';
-import { checkTimeout, describe, type WaitOptions } from '../options.js';
+import { checkWaitOptions, describe, type WaitOptions } from '../options.js';
 import { emit, tracing, type TraceSubject } from '../trace/tracer.js';
 import {
   allocate,
@@ -146,24 +146,20 @@ const FOREVER: CheckedWait = Object.freeze({
   signal: undefined,
 });
 
-/** Validates `{ timeout, signal }` and fixes the deadline. Throws `signal.reason` if aborted. */
+/**
+ * Validates `{ timeout, signal }` (with the checker both worlds share) and fixes the deadline.
+ * Throws `signal.reason` if the signal has already aborted.
+ */
 export function checkWait(options: WaitOptions | undefined): CheckedWait {
   if (options === undefined) return FOREVER;
-  if (options !== undefined && (typeof options !== 'object' || options === null)) {
-    throw new TypeError(`options must be an object, got ${describe(options)}`);
-  }
-  const timeout = checkTimeout(options?.timeout);
-  const signal = options?.signal;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new TypeError(`signal must be an AbortSignal, got ${describe(signal)}`);
-  }
-  signal?.throwIfAborted();
+  const { timeout, signal } = checkWaitOptions(options);
+  if (signal?.aborted === true) throw signal.reason;
   return { timeout, deadline: deadlineOf(timeout), signal };
 }
 
 function timeoutError(subject: TraceSubject, what: string, timeout: number): TimeoutError {
   if (tracing()) emit(subject, 'timeout', { timeout });
-  return new TimeoutError(`${subject.name}: ${what} timed out after ${timeout} ms`, timeout);
+  return TimeoutError.of(subject.name, what, timeout);
 }
 
 /** {@link Attempt.waiters}: announce sleepers in the low bit of the word itself. */

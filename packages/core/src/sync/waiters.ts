@@ -20,7 +20,7 @@
  * @module
  */
 import { TimeoutError } from '../errors.js';
-import { checkTimeout, describe, type WaitOptions } from '../options.js';
+import { checkWaitOptions, type WaitOptions } from '../options.js';
 import { currentAgent, emit, tracing, type TraceSubject } from '../trace/tracer.js';
 
 /**
@@ -145,28 +145,13 @@ export function disarm(waiter: Waiter<unknown>): void {
  * signal has already aborted (the call must then do nothing), otherwise `undefined`.
  */
 export function refuse(options: WaitOptions): Promise<never> | undefined {
-  if (typeof options !== 'object' || options === null) {
-    return Promise.reject(new TypeError(`options must be an object, got ${describe(options)}`));
-  }
+  let signal: AbortSignal | undefined;
   try {
-    checkTimeout(options.timeout);
+    signal = checkWaitOptions(options).signal;
   } catch (error) {
     return Promise.reject(error);
   }
-  const signal = options.signal;
-  if (signal !== undefined) {
-    if (
-      typeof signal !== 'object' ||
-      signal === null ||
-      typeof signal.aborted !== 'boolean' ||
-      typeof signal.addEventListener !== 'function'
-    ) {
-      return Promise.reject(
-        new TypeError(`signal must be an AbortSignal, got ${describe(signal)}`),
-      );
-    }
-    if (signal.aborted) return Promise.reject(signal.reason);
-  }
+  if (signal?.aborted === true) return Promise.reject(signal.reason);
   return undefined;
 }
 
@@ -184,9 +169,9 @@ export function waitDetail(
   return { ...extra, timeout };
 }
 
-/** The error a waiter gets when its timeout expires. */
+/** The error a waiter gets when its timeout expires (one wording for both worlds). */
 export function timeoutError(subject: TraceSubject, what: string, timeout: number): TimeoutError {
-  return new TimeoutError(`${subject.name}: ${what} timed out after ${timeout} ms`, timeout);
+  return TimeoutError.of(subject.name, what, timeout);
 }
 
 /**

@@ -27,12 +27,42 @@ export function readUtf8(source: Uint8Array): string {
   return decoder.decode(source);
 }
 
-/** Strings as UTF-8. */
+/** Whether `text` is valid UTF-16 (no lone surrogate), which UTF-8 can carry. */
+function isWellFormed(text: string): boolean {
+  const native = (text as { isWellFormed?: () => boolean }).isWellFormed;
+  return native ? native.call(text) : loneSurrogateAt(text) === -1;
+}
+
+/** Index of the first lone surrogate in `text`, or -1. */
+function loneSurrogateAt(text: string): number {
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) i++;
+      else return i;
+    } else if (unit >= 0xdc00 && unit <= 0xdfff) return i;
+  }
+  return -1;
+}
+
+/** Strings as UTF-8 (a string with a lone surrogate is a `CodecError`). */
 export const utf8: Codec<string> = Object.freeze({
   name: 'utf8',
   encode(value: string, target: Uint8Array): number {
     if (typeof value !== 'string') {
       throw new CodecError(`utf8 codec needs a string, got ${describe(value)}`);
+    }
+    // UTF-8 cannot carry a lone surrogate: TextEncoder would write U+FFFD and the string would
+    // come back changed. Refuse it (nothing is written); the json and binary codecs keep it.
+    if (!isWellFormed(value)) {
+      const at = loneSurrogateAt(value);
+      throw new CodecError(
+        `utf8 codec cannot encode a string with a lone surrogate (U+${value
+          .charCodeAt(at)
+          .toString(16)
+          .toUpperCase()} at index ${at}); use the json or binary codec to keep it`,
+      );
     }
     return writeUtf8(value, target, 'utf8');
   },
