@@ -35,8 +35,29 @@ const run = {
     }
     return { sum, heapAtTenth, heapAtEnd: heap() };
   },
-  // putManySync / getManySync in batches.
+  // putManySync(Float64Array) / getManySync(n, into): typed batches, no allocation.
   queueBatch() {
+    const queue = SharedQueue.from(handle);
+    const chunk = new Float64Array(batch);
+    waitForStart();
+    if (role === 'producer') {
+      for (let i = 0; i < items; i += batch) {
+        const n = Math.min(batch, items - i);
+        for (let k = 0; k < n; k++) chunk[k] = i + k;
+        queue.putManySync(n === batch ? chunk : chunk.subarray(0, n));
+      }
+      return { sum: 0 };
+    }
+    let sum = 0;
+    for (let got = 0; got < items;) {
+      const n = queue.getManySync(batch, chunk);
+      for (let k = 0; k < n; k++) sum += chunk[k];
+      got += n;
+    }
+    return { sum };
+  },
+  // putManySync / getManySync with plain arrays (allocates the result array per call).
+  queueBatchArray() {
     const queue = SharedQueue.from(handle);
     const values = new Array(batch);
     waitForStart();
@@ -55,6 +76,21 @@ const run = {
       for (let k = 0; k < taken.length; k++) sum += taken[k];
       got += taken.length;
     }
+    return { sum };
+  },
+  // Many producers and consumers, one putSync / getSync per item: producer `index` of
+  // `producers` puts index, index + producers, ...; each consumer takes items / consumers.
+  mpmc() {
+    const queue = SharedQueue.from(handle);
+    const { index, producers, consumers } = workerData;
+    waitForStart();
+    if (role === 'producer') {
+      for (let i = index; i < items; i += producers) queue.putSync(i);
+      return { sum: 0 };
+    }
+    let sum = 0;
+    const share = items / consumers;
+    for (let i = 0; i < share; i++) sum += queue.getSync();
     return { sum };
   },
   // ringbuf.js, one element per push / pop, spinning when full / empty (it has no blocking).

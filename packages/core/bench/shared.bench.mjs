@@ -38,52 +38,57 @@ function message(worker, key) {
   });
 }
 
-/** Runs one scenario once; returns items per second (measured from the start signal). */
-async function once(scenario) {
+/**
+ * Runs one scenario once with `producers` x `consumers` workers; returns items per second
+ * (measured from the start signal) and the consumers' results.
+ */
+async function once(scenario, producers = 1, consumers = 1) {
   const start = new SharedArrayBuffer(4);
-  const common = { scenario, items: ITEMS, batch: BATCH, start };
-  let producerData = { ...common, role: 'producer' };
-  let consumerData = { ...common, role: 'consumer' };
-  let producerTransfer = [];
-  let consumerTransfer = [];
-  if (scenario.startsWith('queue')) {
+  const common = { scenario, items: ITEMS, batch: BATCH, start, producers, consumers };
+  const data = [];
+  const transfers = [];
+  let shared = {};
+  if (scenario.startsWith('queue') || scenario === 'mpmc') {
     const queue = new SharedQueue({ capacity: CAPACITY, codec: 'float64', name: 'bench' });
-    producerData.handle = consumerData.handle = queue.handle;
+    shared = { handle: queue.handle };
   } else if (scenario.startsWith('ringbuf')) {
-    const ring = RingBuffer.getStorageForCapacity(CAPACITY, Float64Array);
-    producerData.ring = consumerData.ring = ring;
-  } else {
-    const { port1, port2 } = new MessageChannel();
-    producerData = { ...producerData, port: port1 };
-    consumerData = { ...consumerData, port: port2 };
-    producerTransfer = [port1];
-    consumerTransfer = [port2];
+    shared = { ring: RingBuffer.getStorageForCapacity(CAPACITY, Float64Array) };
   }
-  const producer = startWorker(producerData, producerTransfer);
-  const consumer = startWorker(consumerData, consumerTransfer);
+  for (let i = 0; i < producers; i++)
+    data.push({ ...common, ...shared, role: 'producer', index: i });
+  for (let i = 0; i < consumers; i++)
+    data.push({ ...common, ...shared, role: 'consumer', index: i });
+  for (let i = 0; i < data.length; i++) transfers.push([]);
+  if (scenario === 'postMessage') {
+    const { port1, port2 } = new MessageChannel();
+    data[0].port = port1;
+    data[1].port = port2;
+    transfers[0] = [port1];
+    transfers[1] = [port2];
+  }
+  const workers = data.map((d, i) => startWorker(d, transfers[i]));
   try {
-    await Promise.all([message(producer, 'ready'), message(consumer, 'ready')]);
-    const consumed = message(consumer, 'done');
-    const produced = message(producer, 'done');
+    await Promise.all(workers.map((w) => message(w, 'ready')));
+    const done = workers.map((w) => message(w, 'done'));
     const t0 = performance.now();
     const cells = new Int32Array(start);
     Atomics.store(cells, 0, 1);
     Atomics.notify(cells, 0);
-    const result = await consumed;
+    const results = await Promise.all(done.slice(producers));
     const seconds = (performance.now() - t0) / 1000;
-    await produced;
-    if (result.sum !== expectedSum)
-      throw new Error(`${scenario}: sum ${result.sum}, expected ${expectedSum}`);
-    return { rate: ITEMS / seconds, result };
+    await Promise.all(done);
+    const sum = results.reduce((a, r) => a + r.sum, 0);
+    if (sum !== expectedSum) throw new Error(`${scenario}: sum ${sum}, expected ${expectedSum}`);
+    return { rate: ITEMS / seconds, result: results[0] };
   } finally {
-    await Promise.all([producer.terminate(), consumer.terminate()]);
+    await Promise.all(workers.map((w) => w.terminate()));
   }
 }
 
-async function best(scenario) {
+async function best(scenario, producers = 1, consumers = 1) {
   let top;
   for (let i = 0; i < ROUNDS; i++) {
-    const r = await once(scenario);
+    const r = await once(scenario, producers, consumers);
     if (top === undefined || r.rate > top.rate) top = r;
   }
   return top;
@@ -140,10 +145,14 @@ console.log(
 );
 const queue = await best('queue');
 const queueBatch = await best('queueBatch');
+const queueBatchArray = await best('queueBatchArray');
 const ringbuf = await best('ringbuf');
 const ringbufBatch = await best('ringbufBatch');
 const post = await best('postMessage');
+const mpmc = [];
+for (const n of [1, 2, 4]) mpmc.push([n, await best('mpmc', n, n)]);
 const py = python();
+const herd = await asyncGetters();
 console.log(
   `load average after the runs: ${loadavg()
     .map((l) => l.toFixed(1))
@@ -152,10 +161,15 @@ console.log(
 
 const rows = [
   ['SharedQueue putSync/getSync', queue.rate],
-  ['SharedQueue putManySync/getManySync', queueBatch.rate],
+  [`SharedQueue putManySync(Float64Array)/getManySync(${BATCH}, into)`, queueBatch.rate],
+  [`SharedQueue putManySync/getManySync(${BATCH}), plain arrays`, queueBatchArray.rate],
   ['ringbuf.js push/pop, 1 element (SPSC, spinning)', ringbuf.rate],
   [`ringbuf.js push/pop, ${BATCH} elements`, ringbufBatch.rate],
   ['postMessage (MessageChannel)', post.rate],
+  ...mpmc.map(([n, r]) => [
+    `SharedQueue MPMC ${n}x${n} putSync/getSync (${cpus().length} cores)`,
+    r.rate,
+  ]),
   ...(py
     ? [
         [
@@ -167,23 +181,31 @@ const rows = [
 ];
 for (const [label, rate] of rows) console.log(`${label.padEnd(72)} ${fmt(rate)}`);
 
-console.log('\nratios (targets from the issue):');
+console.log('\nasync getters sleeping on one SharedQueue (main thread puts, each getter loops):');
+for (const { getters, perPut } of herd)
+  console.log(`  ${String(getters).padStart(5)} getters: ${perPut.toFixed(2)} us per put`);
+const flat = herd[herd.length - 1].perPut / herd[0].perPut;
+console.log(
+  `  1,000 getters / 1 getter: ${flat.toFixed(2)}x (target: flat, about 1x; a herd grows with the count)`,
+);
+
+console.log('\nratios measured in this run (target):');
 if (py)
   console.log(
-    `  SharedQueue / Python queue.Queue          ${ratio(queue.rate, py.rate)}   (target >= 10x)`,
+    `  SharedQueue per item / Python queue.Queue      ${ratio(queue.rate, py.rate)}   (target >= 10x)`,
   );
-else console.log('  SharedQueue / Python queue.Queue          n/a (python3 not found)');
+else console.log('  SharedQueue per item / Python queue.Queue      n/a (python3 not found)');
 console.log(
-  `  SharedQueue / postMessage                 ${ratio(queue.rate, post.rate)}   (target >= 5x)`,
+  `  SharedQueue per item / postMessage            ${ratio(queue.rate, post.rate)}   (target >= 5x)`,
 );
 console.log(
-  `  ringbuf.js / SharedQueue                  ${ratio(ringbuf.rate, queue.rate)}   (target <= 3x)`,
+  `  ringbuf.js 1 element / SharedQueue per item   ${ratio(ringbuf.rate, queue.rate)}   (keep Baton faster: < 1x)`,
 );
 console.log(
-  `  SharedQueue batches / ringbuf.js          ${ratio(queueBatch.rate, ringbuf.rate)}   (target > 1x)`,
+  `  SharedQueue ${BATCH}-batches / ringbuf.js ${BATCH}-batches ${ratio(queueBatch.rate, ringbufBatch.rate)}   (target >= 1x)`,
 );
 console.log(
-  `  SharedQueue batches / ringbuf.js batches  ${ratio(queueBatch.rate, ringbufBatch.rate)}   (for information)`,
+  `  MPMC 2x2 / 1x1, 4x4 / 1x1                      ${ratio(mpmc[1][1].rate, mpmc[0][1].rate)}, ${ratio(mpmc[2][1].rate, mpmc[0][1].rate)}   (${cpus().length} cores: more than cores/2 pairs only add contention)`,
 );
 
 const { heapAtTenth, heapAtEnd } = queue.result;
@@ -192,3 +214,38 @@ console.log(
   `\nconsumer heap after gc: ${(heapAtTenth / 1024).toFixed(0)} KiB at 10%, ${(heapAtEnd / 1024).toFixed(0)} KiB at 100%` +
     ` -> ${perItem.toFixed(4)} bytes per item (flat: growth < 0.01 B/item: ${perItem < 0.01 ? 'yes' : 'NO'})`,
 );
+
+/**
+ * Cost per put with 1, 10, 100 and 1,000 async getters asleep on one queue: each getter takes
+ * an item and goes back to sleep; the main thread puts. With one wake-up per item the cost per
+ * put stays flat; a herd (every put waking every getter) grows with the number of getters.
+ */
+async function asyncGetters() {
+  const out = [];
+  for (const getters of [1, 10, 100, 1000]) {
+    const items = 20_000;
+    const q = new SharedQueue({ capacity: 64, codec: 'float64', name: 'herd' });
+    let taken = 0;
+    let finish;
+    const all = new Promise((resolve) => (finish = resolve));
+    const loop = async () => {
+      for (;;) {
+        try {
+          await q.get();
+        } catch {
+          return;
+        }
+        if (++taken === items) finish();
+      }
+    };
+    for (let i = 0; i < getters; i++) void loop();
+    await new Promise((resolve) => setTimeout(resolve, 20)); // let every getter fall asleep
+    const t0 = performance.now();
+    for (let i = 0; i < items; i++) await q.put(i);
+    await all;
+    const perPut = ((performance.now() - t0) * 1000) / items;
+    q.close();
+    out.push({ getters, perPut });
+  }
+  return out;
+}

@@ -404,6 +404,7 @@ export class Ring {
    */
   claimPutMany(max: number): number {
     const cells = this.cells;
+    this.claimedCount = 0; // a failed claim commits nothing
     let tail = Atomics.load(cells, this.tail);
     let raced = false;
     for (let tries = 0; tries < MAX_TRIES; tries++) {
@@ -449,22 +450,29 @@ export class Ring {
     const count = this.claimedCount;
     let index = this.claimed & this.indexMask;
     let position = this.claimed;
-    for (let i = 0; i < count; i++) {
-      if (
-        Atomics.compareExchange(cells, stamps + index, position, (position + 1) | 0) !== position
-      ) {
-        // Revoked: revoke our remaining slots too (each either we or the revoker turns into a
-        // hole), so no later value of ours is published before this one.
-        for (let k = i + 1; k < count; k++) {
-          position = this.next(position);
-          index = index + 1 === capacity ? 0 : index + 1;
-          Atomics.compareExchange(cells, stamps + index, position, this.hole(position));
-        }
-        this.countHoles(count - i);
-        return i;
+    if (count === 0) return 0;
+    // The first slot is published with a CAS (the release, and the one point where a revoked
+    // claim is noticed); the others with plain stores after it. No consumer can reach them
+    // before it has passed the first one, and it passes the first one only after reading its
+    // new stamp (synchronising with this CAS) or after a consumer that did so moved `head`
+    // (synchronising through `head`): either way our value writes are visible to it. A claim
+    // is only revoked from under a live producer at its first slot (see repairGet), so the
+    // plain stores never overwrite a hole. One atomic per batch instead of one per slot.
+    if (Atomics.compareExchange(cells, stamps + index, position, (position + 1) | 0) !== position) {
+      // Revoked: revoke our remaining slots too (CAS: a revoker may have done some), so no
+      // later value of ours is published before this one.
+      for (let k = 1; k < count; k++) {
+        position = this.next(position);
+        index = index + 1 === capacity ? 0 : index + 1;
+        Atomics.compareExchange(cells, stamps + index, position, this.hole(position));
       }
+      this.countHoles(count);
+      return 0;
+    }
+    for (let k = 1; k < count; k++) {
       position = this.next(position);
       index = index + 1 === capacity ? 0 : index + 1;
+      cells[stamps + index] = (position + 1) | 0;
     }
     return count;
   }
@@ -510,6 +518,7 @@ export class Ring {
         if (this.casGet(head, 1, 0)) {
           Atomics.store(cells, this.stamps + (head & this.indexMask), (head + this.oneLap) | 0);
           head = this.nextGet;
+          this.claimedCount = 0; // nothing to commit for a hole
         } else {
           head = this.seen;
         }
@@ -586,6 +595,7 @@ export class Ring {
         if (this.casGet(head, 1, 0)) {
           Atomics.store(cells, this.stamps + (head & this.indexMask), (head + this.oneLap) | 0);
           head = this.nextGet;
+          this.claimedCount = 0; // nothing to commit for a hole
         } else {
           head = this.seen;
           this.forget(E_GET_START);
@@ -635,6 +645,7 @@ export class Ring {
 
   /** Claims up to `max` items with one CAS (scan, then claim); see {@link scanGet}. */
   claimGetMany(max: number): number {
+    this.claimedCount = 0; // a failed claim frees nothing
     for (let tries = 0; tries < MAX_TRIES; tries++) {
       const count = this.scanGet(Math.min(max, this.capacity));
       if (count === 0) return this.scanResult === CLOSED ? CLOSED : 0;
@@ -649,12 +660,18 @@ export class Ring {
     const count = this.claimedCount;
     let index = this.claimed & this.indexMask;
     let lap = this.claimed & this.lapMask;
-    for (let i = 0; i < count; i++) {
-      Atomics.store(cells, stamps + index, (lap + index + oneLap) | 0);
+    if (count === 0) return;
+    // As in commitPutMany: the first slot is freed with an atomic store (the release: our reads
+    // of every value of the batch come before it), the others with plain stores after it; a
+    // producer reaches them only through the first. A live consumer's claim is never revoked,
+    // so nothing else writes these stamps meanwhile.
+    Atomics.store(cells, stamps + index, (lap + index + oneLap) | 0);
+    for (let i = 1; i < count; i++) {
       if (++index === capacity) {
         index = 0;
         lap = (lap + oneLap) | 0;
       }
+      cells[stamps + index] = (lap + index + oneLap) | 0;
     }
   }
 
@@ -678,7 +695,7 @@ export class Ring {
       for (const id of dead) revoked += this.revokeClaim(id);
       return revoked > 0 || this.stampOf(head) !== head;
     }
-    if (!closed) return false;
+    if (!closed || !this.firstOfLiveClaims(head)) return false;
     Atomics.compareExchange(
       this.cells,
       this.stamps + (head & this.indexMask),
@@ -686,6 +703,27 @@ export class Ring {
       this.hole(head),
     );
     return true;
+  }
+
+  /**
+   * Whether `position` is the first slot of every live claim covering it (and there is one):
+   * only there may a live producer's claim be revoked (on close). Its later slots are published
+   * with plain stores once the first is (see commitPutMany): revoking one of them could be
+   * overwritten. They are published (or revoked by the producer itself) within a moment.
+   */
+  private firstOfLiveClaims(position: number): boolean {
+    const cells = this.cells;
+    let found = false;
+    for (let row = 0; row < this.rows; row++) {
+      const at = this.table + row * ENTRY_WORDS;
+      const count = cells[at + E_PUT_COUNT]!;
+      if (count <= 0) continue;
+      const offset = this.distance(cells[at + E_PUT_START]!, position);
+      if (offset < 0 || offset >= count || this.agents.hasExited(row + 1)) continue;
+      if (offset !== 0) return false;
+      found = true;
+    }
+    return found;
   }
 
   /**
