@@ -3,6 +3,10 @@
  * consumed is *lost*, what was consumed more than once is *duplicated*, and what was consumed
  * but never expected is *unexpected*.
  *
+ * For histories recorded in several processes (a queue shared through Redis), `checkHistory` in
+ * `history.ts` merges the per-process files and also tells *redelivered* items (delivered again
+ * because an earlier delivery was never acknowledged: at-least-once) from true duplicates.
+ *
  * @module
  */
 import { AssertionError } from './assertion.js';
