@@ -10,6 +10,7 @@
 import { Mutex, Semaphore as AmSemaphore } from 'async-mutex';
 import { Bench } from 'tinybench';
 import { Lock, Queue, Semaphore } from '../dist/index.js';
+import { report } from './report.mjs';
 
 const OPS = 10_000;
 const ROUNDS = 7;
@@ -234,6 +235,7 @@ const median = (values) => {
 };
 const format = (n) => Math.round(n).toLocaleString('en-US').padStart(12);
 let belowTarget = 0;
+const results = {};
 for (const scenario of scenarios) {
   const [baton, other] = Object.keys(scenario.impls);
   const rates = { [baton]: [], [other]: [] };
@@ -249,6 +251,7 @@ for (const scenario of scenarios) {
     ratios.push(rate[baton] / rate[other]);
   }
   const ratio = median(ratios);
+  results[scenario.name] = { baton: median(rates[baton]), other: median(rates[other]), ratio };
   const target = scenario.target;
   const verdict = target === undefined ? '' : ratio >= target ? ' (target met)' : ' (BELOW TARGET)';
   if (target !== undefined && ratio < target) belowTarget++;
@@ -263,3 +266,18 @@ console.log(
     ? '\nall Lock/Semaphore ratios meet the 1.5x target'
     : `\n${belowTarget} ratio(s) below the 1.5x target on this run`,
 );
+
+// The summary row of `pnpm bench` (bench/report.mjs): uncontended Lock and Semaphore.
+const lockRow = results['Lock acquire/release, uncontended'];
+const semaphoreRow = results['Semaphore(4) acquire/release, uncontended'];
+if (lockRow && semaphoreRow) {
+  const m = (n) => `${(n / 1e6).toFixed(2)} M`;
+  report({
+    what: 'in-thread Lock / Semaphore acquire+release (uncontended) vs async-mutex',
+    baton: `${m(lockRow.baton)} / ${m(semaphoreRow.baton)} ops/s`,
+    peer: `async-mutex ${m(lockRow.other)} / ${m(semaphoreRow.other)} ops/s`,
+    ratio: Number(Math.min(lockRow.ratio, semaphoreRow.ratio).toFixed(2)),
+    target: 1.5,
+    targetText: '>= 1.5x (keep)',
+  });
+}

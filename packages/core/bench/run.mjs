@@ -1,9 +1,11 @@
 // `pnpm bench` for @baton/core: runs every `bench/*.bench.mjs` in turn, in a fresh Node process
 // each, against the built package (dist/). Each file prints its own table and ratios.
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { machine } from './report.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const only = process.argv.slice(2);
@@ -12,13 +14,45 @@ const files = readdirSync(here)
   .filter((name) => only.length === 0 || only.some((word) => name.includes(word)))
   .sort();
 
+// Each bench appends its summary rows (bench/report.mjs) to this file; printed at the end.
+const rowsFile = join(tmpdir(), `baton-bench-rows-${process.pid}.jsonl`);
+rmSync(rowsFile, { force: true });
+const startedOn = machine();
+console.log(`machine: ${startedOn}`);
+
 let failed = 0;
 for (const name of files) {
   console.log(`\n=== ${name} ===`);
   const result = spawnSync(process.execPath, ['--expose-gc', join(here, name)], {
     stdio: 'inherit',
+    env: { ...process.env, BATON_BENCH_ROWS: rowsFile },
   });
   if (result.status !== 0) failed++;
 }
 if (files.length === 0) console.log('no benchmarks found');
+
+// The summary: one row per line of the performance table (issue 15), with its target and the
+// ratio measured in this run (bigger is better for Baton; "met" compares it with the target).
+const rows = existsSync(rowsFile)
+  ? readFileSync(rowsFile, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line))
+  : [];
+rmSync(rowsFile, { force: true });
+if (rows.length > 0) {
+  console.log('\n=== summary: Baton beside its peers, this run ===');
+  console.log(`machine at start: ${startedOn}; at end: ${machine()}`);
+  console.log('(a load average near or above the core count means the figures are noisy)');
+  console.table(
+    rows.map((row) => ({
+      what: row.what,
+      Baton: row.baton,
+      peer: row.peer,
+      ratio: `${row.ratio}x`,
+      target: row.target,
+      met: row.ok === undefined ? '' : row.ok ? 'yes' : 'NO',
+    })),
+  );
+}
 process.exit(failed > 0 ? 1 : 0);
