@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { RingBuffer } from 'ringbuf.js';
 import { SharedQueue } from '../dist/index.js';
+import { machine, report } from './report.mjs';
 
 const ITEMS = Number(process.env.BENCH_ITEMS ?? 2_000_000);
 const CAPACITY = 1024;
@@ -207,6 +208,53 @@ console.log(
 console.log(
   `  MPMC 2x2 / 1x1, 4x4 / 1x1                      ${ratio(mpmc[1][1].rate, mpmc[0][1].rate)}, ${ratio(mpmc[2][1].rate, mpmc[0][1].rate)}   (${cpus().length} cores: more than cores/2 pairs only add contention)`,
 );
+
+// Summary rows for `pnpm bench` (bench/run.mjs prints them all at the end).
+const busy = machine();
+if (py)
+  report({
+    what: `SharedQueue float64 per item vs Python queue.Queue (${busy})`,
+    baton: fmt(queue.rate),
+    peer: fmt(py.rate),
+    ratio: queue.rate / py.rate,
+    target: 10,
+  });
+report({
+  what: 'SharedQueue float64 per item vs postMessage',
+  baton: fmt(queue.rate),
+  peer: fmt(post.rate),
+  ratio: queue.rate / post.rate,
+  target: 5,
+});
+report({
+  what: `SharedQueue putManySync/getManySync ${BATCH} float64 vs ringbuf.js ${BATCH} push/pop`,
+  baton: fmt(queueBatch.rate),
+  peer: fmt(ringbufBatch.rate),
+  ratio: queueBatch.rate / ringbufBatch.rate,
+  target: 1,
+});
+report({
+  what: 'ringbuf.js 1 element per push/pop (spinning) vs SharedQueue per item',
+  baton: fmt(queue.rate),
+  peer: fmt(ringbuf.rate),
+  ratio: queue.rate / ringbuf.rate,
+  targetText: 'keep (Baton faster)',
+});
+report({
+  what: 'SharedQueue async getters: cost per put with 1 / 10 / 100 / 1,000 sleeping',
+  baton: herd.map((h) => `${h.perPut.toFixed(1)}`).join(' / ') + ' us',
+  peer: '',
+  ratio: herd[0].perPut / herd[herd.length - 1].perPut,
+  targetText: 'flat (1 getter / 1,000 getters about 1x)',
+});
+for (const [n, r] of mpmc)
+  report({
+    what: `SharedQueue MPMC ${n}x${n} putSync/getSync (${cpus().length} cores)`,
+    baton: fmt(r.rate),
+    peer: `1x1: ${fmt(mpmc[0][1].rate)}`,
+    ratio: r.rate / mpmc[0][1].rate,
+    targetText: `for information (${cpus().length} cores)`,
+  });
 
 const { heapAtTenth, heapAtEnd } = queue.result;
 const perItem = (heapAtEnd - heapAtTenth) / (ITEMS * 0.9);

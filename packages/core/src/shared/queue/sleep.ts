@@ -78,11 +78,11 @@ function timeoutError(
   op: Sleep,
 ): TimeoutError {
   if (tracing()) emit(subject, 'timeout', { timeout: wait.timeout });
+  const error = TimeoutError.of(subject.name, what, wait.timeout);
+  // Say who holds the slot this call waited on, when a claim stalled it.
   const detail = op.stalled() ? op.detail() : undefined;
-  return new TimeoutError(
-    `${subject.name}: ${what} timed out after ${wait.timeout} ms${detail ? ` (${detail})` : ''}`,
-    wait.timeout,
-  );
+  if (detail !== undefined) error.message += ` (${detail})`;
+  return error;
 }
 
 /** How long the next sleep may last. */
