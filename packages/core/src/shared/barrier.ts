@@ -19,6 +19,7 @@ import {
 import { HEADER_WORDS, type SharedHandle } from './handle.js';
 import { SharedPrimitive } from './primitive.js';
 import { checkCanBlock, now, waitAsync, waitSync, type WaitOutcome } from './wait.js';
+import { gateAsync, gateSync } from './gate.js';
 
 const PARTIES = HEADER_WORDS;
 /** Bumped (then notified) after every decision and every new round; waiters sleep on it. */
@@ -155,6 +156,8 @@ export class SharedBarrier extends SharedPrimitive<'SharedBarrier'> {
    * a timeout or abort breaks it (and rejects with `TimeoutError` / `signal.reason`).
    */
   async wait(options?: WaitOptions): Promise<number> {
+    const gate = gateAsync(this, 'wait');
+    if (gate) await gate;
     const wait = checkWait(options);
     const arrival = this.arrive();
     if (arrival.done) return arrival.index;
@@ -179,6 +182,7 @@ export class SharedBarrier extends SharedPrimitive<'SharedBarrier'> {
 
   /** Blocking form of {@link wait}; throws `BlockingCallError` on a browser's main thread. */
   waitSync(options?: WaitOptions): number {
+    gateSync(this, 'wait');
     checkCanBlock(this.name, 'waitSync', 'wait');
     const wait = checkWait(options);
     const arrival = this.arrive();
@@ -202,6 +206,7 @@ export class SharedBarrier extends SharedPrimitive<'SharedBarrier'> {
 
   /** Breaks the barrier: waiting agents and later waits get `BrokenBarrierError`. */
   abort(): void {
+    gateSync(this, 'abort');
     for (;;) {
       const round = roundOf(Atomics.load(this.state, STATE64));
       const had = this.decide(round, BROKE);
@@ -221,6 +226,7 @@ export class SharedBarrier extends SharedPrimitive<'SharedBarrier'> {
    * the reset is under way joins the new round.
    */
   reset(): void {
+    gateSync(this, 'reset');
     const round = roundOf(Atomics.load(this.state, STATE64));
     this.decide(round, RESET);
     Atomics.store(this.cells, DEAD, 0);

@@ -21,6 +21,7 @@ import { HEADER_WORDS, type SharedHandle } from './handle.js';
 import { SharedLock, SharedRLock } from './lock.js';
 import { SharedPrimitive } from './primitive.js';
 import { checkCanBlock, waitAsync, waitSync, type WaitOutcome } from './wait.js';
+import { gateAsync, gateSync } from './gate.js';
 
 /** Bumped by every notify; waiters sleep while it still has the value they read. */
 const SEQ = HEADER_WORDS;
@@ -185,6 +186,8 @@ export class SharedCondition extends SharedPrimitive<'SharedCondition'> {
    * @throws LockError when this agent does not hold the lock.
    */
   async wait(options?: WaitOptions): Promise<void> {
+    const gate = gateAsync(this, 'wait');
+    if (gate) await gate;
     const wait = checkWait(options);
     const { seq, depth, token } = this.beforeWait(wait);
     let outcome: WaitOutcome;
@@ -201,6 +204,7 @@ export class SharedCondition extends SharedPrimitive<'SharedCondition'> {
 
   /** Blocking form of {@link wait}; throws `BlockingCallError` on a browser's main thread. */
   waitSync(options?: WaitOptions): void {
+    gateSync(this, 'wait');
     checkCanBlock(this.name, 'waitSync', 'wait');
     const wait = checkWait(options);
     const { seq, depth, token } = this.beforeWait(wait);
@@ -260,6 +264,7 @@ export class SharedCondition extends SharedPrimitive<'SharedCondition'> {
    * @throws LockError when this agent does not hold the lock.
    */
   notify(n = 1): void {
+    gateSync(this, 'notify');
     if (typeof n !== 'number' || !(n >= 0))
       throw new RangeError(`n must be a non-negative number, got ${describe(n)}`);
     this.checkHeld('notify');

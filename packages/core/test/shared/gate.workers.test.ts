@@ -8,7 +8,12 @@ import {
   findDeadlock,
   GateController,
   GateError,
+  SharedBarrier,
+  SharedCondition,
+  SharedEvent,
   SharedLock,
+  SharedQueue,
+  SharedSemaphore,
   type ParkedAgent,
 } from '../../src/index.js';
 import { nextMessage, startWorker, terminateAll } from './workers.js';
@@ -23,9 +28,12 @@ afterEach(async () => {
 
 /** Waits until `count` agents are parked (each worker parks at its first operation). */
 async function parkedCount(controller: GateController, count: number): Promise<ParkedAgent[]> {
+  const start = Date.now();
   for (;;) {
     const parked = controller.parked();
     if (parked.length >= count) return parked;
+    // A hang guard (a worker that failed to start), not a speed assertion.
+    if (Date.now() - start > 20_000) throw new Error(`${parked.length} of ${count} parked`);
     await controller.changed(100);
   }
 }
@@ -199,6 +207,50 @@ describe('GateController with real workers', () => {
     await drive(gate, (parked, step) => parked.find((p) => p.name === order[step])!);
     await Promise.all(done);
     expect(counter[0]).toBe(1); // two increments, one lost
+  });
+
+  it('parks before every kind of shared operation, sync and async, and names it', async () => {
+    const semaphore = new SharedSemaphore(1, { name: 'slots' });
+    const event = new SharedEvent({ name: 'ready' });
+    const queue = new SharedQueue<number>({ capacity: 4, codec: 'int32', name: 'jobs' });
+    const condition = new SharedCondition(new SharedLock({ name: 'm' }), { name: 'items' });
+    const barrier = new SharedBarrier(1, { name: 'start' });
+    gate = GateController.attach();
+    const worker = startWorker('gated', {
+      name: 'tourist',
+      mode: 'tour',
+      semaphore: semaphore.handle,
+      event: event.handle,
+      queue: queue.handle,
+      condition: condition.handle,
+      barrier: barrier.handle,
+    });
+    const done = nextMessage(worker);
+    await parkedCount(gate, 1);
+    const steps = await drive(gate, (parked) => parked[0]!);
+    expect(steps.map((s) => s.replace(/^tourist:/, ''))).toEqual([
+      'acquire:slots',
+      'release:slots',
+      'set:ready',
+      'clear:ready',
+      'put:jobs',
+      'get:jobs',
+      'put:jobs',
+      'get:jobs',
+      'put:jobs',
+      'get:jobs',
+      'put:jobs',
+      'get:jobs',
+      'acquire:m',
+      'notify:items',
+      'release:m',
+      'wait:start',
+      'acquire:slots',
+      'set:ready',
+      'wait:ready',
+      'close:jobs',
+    ]);
+    await done;
   });
 
   it('detach releases every parked worker, and a second controller is refused while attached', async () => {
