@@ -30,6 +30,8 @@ export interface InitMessage {
   readonly output: unknown;
   /** Items arrive as `[seq, item]` and leave as `[seq, outputs[]]`. */
   readonly ordered: boolean;
+  /** How many workers share the input (each takes its share of a batch). */
+  readonly workers: number;
 }
 
 /** Main -> worker: import a module now (a pool warming up); answered by `loaded`. */

@@ -93,6 +93,7 @@ export async function prepareWorkerStage(
       input: workerInput.handle,
       output: workerOutput.handle,
       ordered,
+      workers: stage.concurrency,
     };
     return startJob(run, stage.name, index, worker, init);
   });
