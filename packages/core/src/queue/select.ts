@@ -9,6 +9,7 @@ import { describe, type WaitOptions } from '../options.js';
 import { emit } from '../trace/tracer.js';
 import type { TraceSubject } from '../trace/tracer.js';
 import { Event } from '../sync/event.js';
+import { longTimeout, type LongTimeout } from '../sync/timer.js';
 import {
   disarm,
   refuse,
@@ -192,7 +193,7 @@ class SelectGroup implements WaiterGroup {
   private readonly subjects: TraceSubject[] = [];
   private winner: Waiter<unknown> | undefined = undefined;
   private over = false;
-  private timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  private timer: LongTimeout | undefined = undefined;
   private readonly onAbort: (() => void) | undefined = undefined;
 
   constructor(
@@ -203,7 +204,8 @@ class SelectGroup implements WaiterGroup {
   ) {
     const timeout = options?.timeout;
     if (timeout !== undefined && timeout !== Infinity) {
-      this.timer = setTimeout(() => {
+      // longTimeout: a plain setTimeout fires a delay above 2^31 - 1 ms after about 1 ms.
+      this.timer = longTimeout(() => {
         this.timer = undefined;
         this.giveUp(timeoutError(subject, 'select', timeout), 'timeout');
       }, timeout);
@@ -274,7 +276,7 @@ class SelectGroup implements WaiterGroup {
   }
 
   private stopWatching(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timer = undefined;
     if (this.onAbort !== undefined)
       this.options?.signal?.removeEventListener('abort', this.onAbort);

@@ -123,6 +123,16 @@ describe('select', () => {
     );
   });
 
+  it('waits with a timeout longer than a timer can hold (2^31 ms and more)', async () => {
+    const a = new Queue<number>();
+    const pending = track(select([{ get: a }], { timeout: 2 ** 31 + 5 }));
+    await new Promise((resolve) => setTimeout(resolve, 20)); // a plain setTimeout would fire in ~1 ms
+    expect(pending.state).toBe('pending');
+    await a.put(1);
+    await flush();
+    expect(pending.value).toEqual({ index: 0, closed: false, value: 1 });
+  });
+
   it('works with LifoQueue and PriorityQueue, and refuses other queues', async () => {
     const lifo = new LifoQueue<number>();
     const prio = new PriorityQueue<number>();
