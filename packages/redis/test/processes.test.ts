@@ -72,9 +72,9 @@ describe('RedisQueue across processes', () => {
   it('3 producers, 3 consumers, one consumer SIGKILLed: at least once, duplicates only its redeliveries, closed and drained', async () => {
     const name = uniqueName('kill');
     const dir = historyDir();
-    const queue = await open<unknown>({ name, capacity: 16, claimIdle: 3000 });
+    const queue = await open<unknown>({ name, capacity: 16, claimIdle: 5000 });
     cleanups.push(() => queue.destroy());
-    const { consumers, producers } = spawnAll(redisUrl(), name, dir, 3000, 20);
+    const { consumers, producers } = spawnAll(redisUrl(), name, dir, 5000, 20);
     const victim = consumers[0]!;
 
     // Kill the victim while it holds an item it got and did not acknowledge.
