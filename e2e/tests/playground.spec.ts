@@ -59,12 +59,19 @@ for (const example of EXAMPLES) {
     await page.getByRole('combobox', { name: 'Example' }).selectOption(example.id);
     expect(await paneText(page, 'Producer code')).toBe(example.producer);
     const verdict = await run(page);
-    await expectVerdict(verdict, example.expect);
     const text = (await verdict.textContent()) ?? '';
+    if (example.expect === 'fails') {
+      // How it fails depends on who goes first; that it fails does not.
+      expect(['wrong', 'deadlock', 'failed'], text).toContain(
+        await verdict.getAttribute('data-kind'),
+      );
+      return;
+    }
+    await expectVerdict(verdict, example.expect);
     if (example.expect === 'ok') {
       expect(text).toContain('consumed once and in order');
     } else if (example.expect === 'wrong') {
-      expect(text).toMatch(/lost|doubled/);
+      expect(text).toMatch(/lost|doubled|never consumed|nobody wrote/);
     } else {
       // The deadlock is explained by the locks' names, in words and in the diagram.
       for (const name of example.names ?? []) {
@@ -171,7 +178,9 @@ test('a syntax error is reported with its worker and line, and marked in the gut
   page,
 }) => {
   await openWith(page, 'const a = 1;\nconst b = 2;\nlet c = (;\n', 'log("fine");');
-  // Marked as you type (here: as loaded), before anything runs.
+  // Marked as you type once you work in the editor (the checker loads on first focus, so it is
+  // not part of the first load), before anything runs.
+  await page.getByRole('textbox', { name: 'Producer code' }).focus();
   await expect(page.locator('.cm-lint-marker-error')).toHaveCount(1);
   await expect(page.getByTestId('run-state')).toHaveText('idle');
   const verdict = await run(page);
@@ -309,13 +318,20 @@ test('a finished run, with its timing from page load to first result', async ({
     });
     const fresh = await context.newPage();
     await fresh.goto('/');
-    await expect(fresh.getByTestId('verdict')).toHaveAttribute('data-kind', 'ok', {
-      timeout: VERDICT_TIMEOUT,
+    // A fresh page opens on the lesson's first step, the race: its verdict is 'wrong'.
+    await expect(fresh.getByTestId('verdict')).toBeVisible({ timeout: VERDICT_TIMEOUT });
+    const { result, run } = await fresh.evaluate(() => ({
+      result: Number(document.documentElement.dataset.firstResultMs),
+      run: Number(document.documentElement.dataset.firstRunMs),
+    }));
+    testInfo.annotations.push({ type: 'first-result-ms', description: String(result) });
+    testInfo.annotations.push({
+      type: 'first-run-to-verdict-ms',
+      description: String(result - run),
     });
-    const ms = Number(await fresh.evaluate(() => document.documentElement.dataset.firstResultMs));
-    testInfo.annotations.push({ type: 'first-result-ms', description: String(ms) });
-    console.log(`playground: page load to first run result ${ms} ms`);
-    expect(ms).toBeGreaterThan(0);
+    console.log(`playground: page load to first run result ${result} ms`);
+    console.log(`playground: first Run to first verdict ${result - run} ms (target 1000 ms)`);
+    expect(result).toBeGreaterThan(0);
   } finally {
     await context.close();
   }

@@ -105,6 +105,10 @@ export class Runner {
       }
       return;
     }
+    if (document.documentElement.dataset.firstRunMs === undefined) {
+      // For the e2e suite's report: the time from the first Run to its verdict.
+      document.documentElement.dataset.firstRunMs = String(Math.round(this.run.startedAt));
+    }
     this.view = snapshot(this.run.model, 0);
     cancelAnimationFrame(this.#frame);
     this.#frame = requestAnimationFrame(this.#loop);

@@ -192,9 +192,10 @@ export class Run {
       this.#end(false);
       return true;
     }
-    // Stepped into a state where nobody can take a step: a deadlock, known without waiting.
-    if (this.stepper.stuck) {
-      this.model.drain(true);
+    // Stepped into a state where nobody can take a step: a deadlock, known without waiting
+    // for quiet. Shared memory says so before the workers' last events arrive; the verdict
+    // waits for those, so that it can explain every worker's wait.
+    if (this.stepper.stuck && !this.model.waitingForEvents && isStuck(this.model.graph())) {
       this.#end(true);
       return true;
     }
