@@ -55,7 +55,6 @@ import { Float64Lane, Int32Lane } from './queue/number-lanes.js';
 import { sleepAsync, sleepSync, wake, wakeEveryone, type Sleep } from './queue/sleep.js';
 import { BUSY, CLOSED, MAX_CAPACITY, Ring, STALLED, type AgentFigures } from './ring.js';
 import { checkCanBlock, SpinBudget } from './wait.js';
-import { gateAsync, gateSync } from './gate.js';
 
 /** Default slot size for variable-size codecs, in bytes. */
 export const DEFAULT_SLOT_SIZE = 256;
@@ -75,11 +74,20 @@ export interface SharedQueueOptions<T> extends SharedNameOptions {
 }
 
 /** The handle of a {@link SharedQueue}. */
-export interface SharedQueueHandle extends SharedHandle<'SharedQueue'> {
+/** Type-only brand carrying a queue's value type in its handle (never present at run time). */
+declare const valueType: unique symbol;
+
+/**
+ * The handle of a {@link SharedQueue}`<T>`: `SharedQueue.from(queue.handle)` gives back a
+ * `SharedQueue<T>` with the same `T`.
+ */
+export interface SharedQueueHandle<T = unknown> extends SharedHandle<'SharedQueue'> {
   readonly capacity: number;
   readonly slotSize: number;
   /** The codec's name; a built-in codec is found again by it. */
   readonly codec: string;
+  /** Type only: the values' type (structured clone does not carry it, and needs not). */
+  readonly [valueType]?: T;
 }
 
 /** Items a dead consumer took with it (see {@link SharedQueue.losses}). */
@@ -255,7 +263,7 @@ export class SharedQueue<T = unknown>
    * @throws HandleError when `handle` is not a SharedQueue's handle (every layout word and the
    *   buffer's size are checked), or the codec is missing or has another name.
    */
-  static from<T = unknown>(handle: SharedQueueHandle, codec?: Codec<T>): SharedQueue<T> {
+  static from<T = unknown>(handle: SharedQueueHandle<T>, codec?: Codec<T>): SharedQueue<T> {
     const state = openState(handle, 'SharedQueue');
     const name = (handle as Partial<SharedQueueHandle>).codec;
     let resolved: Codec<T>;
@@ -292,7 +300,7 @@ export class SharedQueue<T = unknown>
   }
 
   /** Send this with `postMessage`; rebuild the queue with `SharedQueue.from(handle)`. */
-  override get handle(): SharedQueueHandle {
+  override get handle(): SharedQueueHandle<T> {
     return {
       ...super.handle,
       capacity: this.capacity,
@@ -347,12 +355,6 @@ export class SharedQueue<T = unknown>
    *   ClosedError when the queue is closed.
    */
   tryPut(value: T): boolean {
-    gateSync(this, 'put');
-    return this.putNow(value);
-  }
-
-  /** {@link tryPut} past the gate: `put` and `putSync` have passed it already. */
-  private putNow(value: T): boolean {
     this.lane.prepare(value);
     return this.putOnce(value, undefined);
   }
@@ -389,10 +391,8 @@ export class SharedQueue<T = unknown>
    * not added), `TimeoutError` after `timeout` ms or `signal.reason` on abort.
    */
   async put(value: T, options?: WaitOptions): Promise<void> {
-    const gate = gateAsync(this, 'put');
-    if (gate) await gate;
     const wait = checkWait(options);
-    if (this.putNow(value)) return;
+    if (this.tryPut(value)) return;
     const kept = this.lane.keep(value);
     await sleepAsync(
       this,
@@ -408,10 +408,9 @@ export class SharedQueue<T = unknown>
    * on a browser's main thread.
    */
   putSync(value: T, options?: WaitOptions): void {
-    gateSync(this, 'put');
     checkCanBlock(this.name, 'putSync', 'put');
     const wait = checkWait(options);
-    if (this.putNow(value)) return;
+    if (this.tryPut(value)) return;
     const kept = this.lane.keep(value);
     sleepSync(
       this,
@@ -431,8 +430,6 @@ export class SharedQueue<T = unknown>
    * error's message says how many).
    */
   async putMany(values: ArrayLike<T>, options?: WaitOptions): Promise<void> {
-    const gate = gateAsync(this, 'put');
-    if (gate) await gate;
     const wait = checkWait(options);
     const batch = this.prepareMany(values);
     let done = this.putBatch(batch, 0);
@@ -448,7 +445,6 @@ export class SharedQueue<T = unknown>
    * (int32 queue) it allocates nothing: one claim and one copy per step.
    */
   putManySync(values: ArrayLike<T>, options?: WaitOptions): void {
-    gateSync(this, 'put');
     checkCanBlock(this.name, 'putManySync', 'putMany');
     const wait = checkWait(options);
     const batch = this.prepareMany(values);
@@ -531,7 +527,6 @@ export class SharedQueue<T = unknown>
    *   ClosedError when the queue is closed and drained.
    */
   tryGet(): TryGetResult<T> {
-    gateSync(this, 'get');
     const raw = this.take();
     if (raw === CLOSED_TAKE) throw this.closedError('get');
     return raw === EMPTY_TAKE ? EMPTY : { ok: true, value: this.lane.finish(raw) };
@@ -543,8 +538,6 @@ export class SharedQueue<T = unknown>
    * with `CodecError` when the item cannot be decoded (see {@link tryGet}).
    */
   async get(options?: WaitOptions): Promise<T> {
-    const gate = gateAsync(this, 'get');
-    if (gate) await gate;
     const wait = checkWait(options);
     const first = this.take();
     if (first !== EMPTY_TAKE) return this.taken(first);
@@ -561,7 +554,6 @@ export class SharedQueue<T = unknown>
 
   /** Blocking form of {@link get}; throws `BlockingCallError` on a browser's main thread. */
   getSync(options?: WaitOptions): T {
-    gateSync(this, 'get');
     checkCanBlock(this.name, 'getSync', 'get');
     const wait = checkWait(options);
     const first = this.take();
@@ -597,8 +589,6 @@ export class SharedQueue<T = unknown>
    * ```
    */
   async getMany(max: number, options?: WaitOptions): Promise<T[]> {
-    const gate = gateAsync(this, 'get');
-    if (gate) await gate;
     checkPositiveInteger('max', max);
     const wait = checkWait(options);
     const sink: Sink<T> = { array: [], typed: undefined, offset: 0 };
@@ -631,7 +621,6 @@ export class SharedQueue<T = unknown>
     into?: Float64Array | Int32Array | WaitOptions,
     options?: WaitOptions,
   ): T[] | number {
-    gateSync(this, 'get');
     checkCanBlock(this.name, 'getManySync', 'getMany');
     checkPositiveInteger('max', max);
     let sink: Sink<T>;
@@ -675,7 +664,6 @@ export class SharedQueue<T = unknown>
    * `ClosedError`. With `immediate: true` the items left are dropped. Idempotent.
    */
   close(options?: CloseOptions): void {
-    gateSync(this, 'close');
     const immediate = options?.immediate ?? false;
     if (typeof immediate !== 'boolean') {
       throw new TypeError(`immediate must be a boolean, got ${describe(immediate)}`);
@@ -688,6 +676,29 @@ export class SharedQueue<T = unknown>
     if (tracing() && (first || immediate)) emit(this, 'close', { immediate, size: this.size });
     wakeEveryone(this.cells, NOT_EMPTY, GET_SLEEPERS);
     wakeEveryone(this.cells, NOT_FULL, PUT_SLEEPERS);
+  }
+
+  /**
+   * Blocking iteration for workers: yields items (`getSync`) until the queue is closed and
+   * drained. Throws `BlockingCallError` on a browser's main thread; use `for await` there.
+   *
+   * @example
+   * ```ts
+   * // in a worker
+   * for (const order of SharedQueue.from(workerData.orders)) handle(order);
+   * ```
+   */
+  *[Symbol.iterator](): Iterator<T> {
+    for (;;) {
+      let value: T;
+      try {
+        value = this.getSync();
+      } catch (error) {
+        if (error instanceof ClosedError) return;
+        throw error;
+      }
+      yield value;
+    }
   }
 
   /** Yields items until the queue is closed and drained: `for await (const x of queue)`. */
