@@ -55,6 +55,7 @@ import { Float64Lane, Int32Lane } from './queue/number-lanes.js';
 import { sleepAsync, sleepSync, wake, wakeEveryone, type Sleep } from './queue/sleep.js';
 import { BUSY, CLOSED, MAX_CAPACITY, Ring, STALLED, type AgentFigures } from './ring.js';
 import { checkCanBlock, SpinBudget } from './wait.js';
+import { gateAsync, gateSync } from './gate.js';
 
 /** Default slot size for variable-size codecs, in bytes. */
 export const DEFAULT_SLOT_SIZE = 256;
@@ -355,6 +356,12 @@ export class SharedQueue<T = unknown>
    *   ClosedError when the queue is closed.
    */
   tryPut(value: T): boolean {
+    gateSync(this, 'put');
+    return this.putNow(value);
+  }
+
+  /** {@link tryPut} past the gate: `put` and `putSync` have passed it already. */
+  private putNow(value: T): boolean {
     this.lane.prepare(value);
     return this.putOnce(value, undefined);
   }
@@ -391,8 +398,10 @@ export class SharedQueue<T = unknown>
    * not added), `TimeoutError` after `timeout` ms or `signal.reason` on abort.
    */
   async put(value: T, options?: WaitOptions): Promise<void> {
+    const gate = gateAsync(this, 'put');
+    if (gate) await gate;
     const wait = checkWait(options);
-    if (this.tryPut(value)) return;
+    if (this.putNow(value)) return;
     const kept = this.lane.keep(value);
     await sleepAsync(
       this,
@@ -408,9 +417,10 @@ export class SharedQueue<T = unknown>
    * on a browser's main thread.
    */
   putSync(value: T, options?: WaitOptions): void {
+    gateSync(this, 'put');
     checkCanBlock(this.name, 'putSync', 'put');
     const wait = checkWait(options);
-    if (this.tryPut(value)) return;
+    if (this.putNow(value)) return;
     const kept = this.lane.keep(value);
     sleepSync(
       this,
@@ -430,6 +440,8 @@ export class SharedQueue<T = unknown>
    * error's message says how many).
    */
   async putMany(values: ArrayLike<T>, options?: WaitOptions): Promise<void> {
+    const gate = gateAsync(this, 'put');
+    if (gate) await gate;
     const wait = checkWait(options);
     const batch = this.prepareMany(values);
     let done = this.putBatch(batch, 0);
@@ -445,6 +457,7 @@ export class SharedQueue<T = unknown>
    * (int32 queue) it allocates nothing: one claim and one copy per step.
    */
   putManySync(values: ArrayLike<T>, options?: WaitOptions): void {
+    gateSync(this, 'put');
     checkCanBlock(this.name, 'putManySync', 'putMany');
     const wait = checkWait(options);
     const batch = this.prepareMany(values);
@@ -527,6 +540,7 @@ export class SharedQueue<T = unknown>
    *   ClosedError when the queue is closed and drained.
    */
   tryGet(): TryGetResult<T> {
+    gateSync(this, 'get');
     const raw = this.take();
     if (raw === CLOSED_TAKE) throw this.closedError('get');
     return raw === EMPTY_TAKE ? EMPTY : { ok: true, value: this.lane.finish(raw) };
@@ -538,6 +552,8 @@ export class SharedQueue<T = unknown>
    * with `CodecError` when the item cannot be decoded (see {@link tryGet}).
    */
   async get(options?: WaitOptions): Promise<T> {
+    const gate = gateAsync(this, 'get');
+    if (gate) await gate;
     const wait = checkWait(options);
     const first = this.take();
     if (first !== EMPTY_TAKE) return this.taken(first);
@@ -554,6 +570,7 @@ export class SharedQueue<T = unknown>
 
   /** Blocking form of {@link get}; throws `BlockingCallError` on a browser's main thread. */
   getSync(options?: WaitOptions): T {
+    gateSync(this, 'get');
     checkCanBlock(this.name, 'getSync', 'get');
     const wait = checkWait(options);
     const first = this.take();
@@ -589,6 +606,8 @@ export class SharedQueue<T = unknown>
    * ```
    */
   async getMany(max: number, options?: WaitOptions): Promise<T[]> {
+    const gate = gateAsync(this, 'get');
+    if (gate) await gate;
     checkPositiveInteger('max', max);
     const wait = checkWait(options);
     const sink: Sink<T> = { array: [], typed: undefined, offset: 0 };
@@ -621,6 +640,7 @@ export class SharedQueue<T = unknown>
     into?: Float64Array | Int32Array | WaitOptions,
     options?: WaitOptions,
   ): T[] | number {
+    gateSync(this, 'get');
     checkCanBlock(this.name, 'getManySync', 'getMany');
     checkPositiveInteger('max', max);
     let sink: Sink<T>;
@@ -664,6 +684,7 @@ export class SharedQueue<T = unknown>
    * `ClosedError`. With `immediate: true` the items left are dropped. Idempotent.
    */
   close(options?: CloseOptions): void {
+    gateSync(this, 'close');
     const immediate = options?.immediate ?? false;
     if (typeof immediate !== 'boolean') {
       throw new TypeError(`immediate must be a boolean, got ${describe(immediate)}`);
