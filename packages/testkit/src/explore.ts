@@ -1,16 +1,41 @@
 /**
- * Schedule exploration: run an async scenario built on the in-thread primitives under many
- * interleavings, stop at the first run that fails (throws, or deadlocks), and print the seed and
- * the schedule that {@link replay} follows to reproduce it exactly.
+ * Schedule exploration: run an async scenario under many interleavings, stop at the first run
+ * that fails (throws, or deadlocks), and print the seed and the schedule that {@link replay}
+ * follows to reproduce it exactly.
  *
- * How it controls the order: while a run is on, the explorer is core's `Scheduler`, so every
- * waiter a primitive wakes (a lock handed over, an item delivered) becomes a *ready*
- * continuation instead of resuming at once; so does every waiting call that completes at once
- * (an uncontended `acquire`, a `put` with room, a `get` that finds an item: it takes what it asked
- * for at once, only its continuation waits), every `task()` start and every `await checkpoint()`. The explorer lets the microtasks that are already queued run, then picks
- * one ready continuation (by the strategy, or the schedule being replayed), resumes it, and
- * repeats. When nothing is ready, no timer is pending and the scenario has not finished, no
- * interleaving can ever finish it: that run deadlocked.
+ * Run 1 is the natural schedule: nothing is steered (every continuation goes on as soon as it
+ * can, through the same promises and in the same microtask turns as with no explorer), only
+ * watched, so exploration contains the plain run: whatever a plain test shows, run 1 shows, and
+ * a deadlock there is explained with the wait-for graph like any other.
+ *
+ * How later runs control the order: the explorer is core's `Scheduler`, so every waiter a
+ * primitive wakes (a lock handed over, an item delivered) becomes a *ready* continuation instead
+ * of resuming at once; so does every waiting call that completes at once (an uncontended
+ * `acquire`, a `put` with room, a `get` that finds an item: it takes what it asked for at once,
+ * only its continuation waits), every `task()` start, every `await checkpoint()` and, with the
+ * awaitPoints() plugin, every rewritten `await`. The explorer picks one ready continuation (by
+ * the strategy, or the schedule being replayed) and resumes it.
+ *
+ * Plain `await`s: JavaScript gives no way to stop a task at a plain `await` from outside (its
+ * continuation is queued on the microtask queue by the engine, and a promise hook can watch it
+ * but not hold it back). What the explorer does control is *when* it releases the next ready
+ * continuation relative to the ones already running. So each choice has a gap: either none (let
+ * every microtask run, so what was released runs until it stops at a switch point or finishes,
+ * then pick again), or a number of microtask turns `g` (pick again after `g` turns of the
+ * microtask queue, while what was released is still between its plain `await`s). A turn is one
+ * `await` of an already resolved promise by the explorer: its continuation is queued behind
+ * every microtask queued so far, so each released task advances about one plain `await` per
+ * turn. This is sound: every run is a real execution of the scenario in which some
+ * continuations merely started later than they could have (as if a timer or I/O had delayed
+ * them); no continuation is reordered against the engine's own rules, so no failure found is an
+ * artefact of the explorer. It is also exact to replay: the engine's microtask order is
+ * deterministic, so the same choices and gaps give the same interleaving. What it cannot do is
+ * hold one task at a plain `await` while another runs many turns (the chance of a long enough
+ * gap halves with each turn); the opt-in `awaitPoints()` plugin (vite.ts) makes every `await`
+ * a switch point for that.
+ *
+ * When nothing is ready, every microtask has run, no timer is pending and the scenario has not
+ * finished, no interleaving can ever finish it: that run deadlocked.
  *
  * A scenario must build its primitives and state afresh on each call, and must not depend on
  * anything else nondeterministic (timers, I/O, `Math.random`), or replays may differ.
@@ -42,6 +67,7 @@ import {
   type Chooser,
   type Ready,
 } from './strategy.js';
+import { explainWorkers, Steering, WorkerWatch, type ParkedWorker } from './steer.js';
 import { currentTask, observeTasks, runNamed, setTaskStarter } from './task.js';
 import { WaitForTracker } from './wait-for.js';
 
@@ -84,6 +110,8 @@ interface Outcome {
   readonly explanation?: string;
   /** For a deadlock: the scenario itself returned, leaving its tasks blocked. */
   readonly leftBehind?: boolean;
+  /** For a livelock: a worker ran on without reaching a shared operation. */
+  readonly workersBusy?: boolean;
   /** The decisions taken, or `undefined` for the natural run (nothing was steered). */
   readonly choices: readonly Choice[] | undefined;
   readonly steps: readonly string[];
@@ -115,8 +143,12 @@ export class ExplorationError extends Error {
   constructor(outcome: Outcome, header: string, seed?: number, run?: number) {
     const schedule = outcome.choices === undefined ? NATURAL : formatSchedule(outcome.choices);
     const failure = outcome.failure ?? 'error';
-    const shown = outcome.steps.length > 40 ? outcome.steps.slice(-40) : outcome.steps;
-    const skipped = outcome.steps.length - shown.length;
+    // A gap after the last step announces a next step that never came: drop it there.
+    const steps = outcome.steps.map((line, i, all) =>
+      i === all.length - 1 ? line.replace(/, and [^,]*, while it runs:$/, '') : line,
+    );
+    const shown = steps.length > 40 ? steps.slice(-40) : steps;
+    const skipped = steps.length - shown.length;
     super(
       [
         header,
@@ -144,7 +176,9 @@ function describeFailure(outcome: Outcome): string {
         ? `deadlock: the scenario returned, leaving tasks blocked for ever\n${outcome.explanation ?? ''}`
         : `deadlock: nothing is ready, no timer is pending, and the scenario has not finished\n${outcome.explanation ?? ''}`;
     case 'livelock':
-      return `livelock: still running after ${outcome.steps.length} steps`;
+      return outcome.workersBusy === true
+        ? `livelock: a worker ran for 30 s without reaching an operation on a shared primitive or exiting, after ${outcome.steps.length} steps`
+        : `livelock: still running after ${outcome.steps.length} steps`;
     default: {
       const error = outcome.error;
       return `failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
@@ -420,6 +454,9 @@ async function execute(
       });
     },
   };
+  // Workers: steered through core's gate in steered runs, only watched in the natural run.
+  const steering = natural ? undefined : Steering.attach();
+  const watch = new WorkerWatch();
   const previousScheduler = setScheduler(scheduler);
   // The natural run starts tasks at once, as task() does with no explorer (a starter would add
   // microtask turns to every start).
@@ -470,17 +507,67 @@ async function execute(
     );
     for (;;) {
       await idle(pending, scope.timers);
+      let workers: ParkedWorker[] = [];
+      let first: Choice | undefined;
+      if (scope.workers.size > 0) {
+        if (steering !== undefined && steering.steering) {
+          // Every worker plays out its last step before the next choice.
+          if (!(await steering.settle(() => scope.workers.size))) {
+            return { failure: 'livelock', choices: recorded(), steps, workersBusy: true };
+          }
+          await idle(pending, scope.timers);
+          workers = steering.parked();
+        } else if (pending.length === 0 && !settled) {
+          // The natural run: wait while workers run; stuck for good is a deadlock.
+          const stuck = await waitForWorkers(scope, watch, () => settled || failed);
+          if (stuck) {
+            return {
+              failure: 'deadlock',
+              explanation: explainBoth(tracker, undefined),
+              leftBehind: false,
+              choices: recorded(),
+              steps,
+            };
+          }
+          continue;
+        }
+      }
       if (failed) return { failure: 'error', error, choices: recorded(), steps };
       if (livelocked) return { failure: 'livelock', choices: recorded(), steps };
-      if (pending.length === 0) {
+      if (pending.length === 0 && workers.length === 0) {
         if (settled && tracker.alive.size === 0) return { choices: recorded(), steps };
         return {
           failure: 'deadlock',
-          explanation: formatWaitFor(tracker.graph()),
+          explanation: explainBoth(tracker, steering),
           leftBehind: settled,
           choices: recorded(),
           steps,
         };
+      }
+      if (workers.length > 0) {
+        // One choice among the in-thread continuations and the parked workers together.
+        if (choices.length >= maxSteps) return { failure: 'livelock', choices, steps };
+        const all: Ready[] = [...pending, ...workers];
+        let choice: Choice;
+        try {
+          choice = (choose as Chooser)(all, choices.length);
+        } catch (e) {
+          return { failure: 'error', error: e, choices, steps };
+        }
+        if (choice.index >= all.length) {
+          throw new Error(`explore: strategy chose ${choice.index} of ${all.length}`);
+        }
+        if (choice.index >= pending.length) {
+          const worker = workers[choice.index - pending.length] as ParkedWorker;
+          // A worker's step is played out before the next choice: no gap.
+          choices.push({ index: choice.index, gap: undefined });
+          steps.push(`${worker.agent} ${worker.what}`);
+          steering?.release(worker.id);
+          continue;
+        }
+        // An in-thread continuation, while workers are parked: no gap either (the workers'
+        // state is read only between choices).
+        first = { index: choice.index, gap: undefined };
       }
       // Decide, and while the strategy asks for a gap and something is ready, decide again
       // after that many microtask turns, without waiting for the released code to stop.
@@ -488,10 +575,11 @@ async function execute(
         if (choices.length >= maxSteps) return { failure: 'livelock', choices, steps };
         let choice: Choice;
         try {
-          choice = (choose as Chooser)(pending, choices.length);
+          choice = first ?? (choose as Chooser)(pending, choices.length);
         } catch (e) {
           return { failure: 'error', error: e, choices, steps };
         }
+        first = undefined;
         const [next] = pending.splice(choice.index, 1);
         if (next === undefined)
           throw new Error(`explore: strategy chose ${choice.index} of ${pending.length}`);
@@ -504,6 +592,7 @@ async function execute(
       }
     }
   } finally {
+    steering?.detach();
     ready = undefined;
     runScope = undefined;
     stopTrace();
@@ -531,6 +620,33 @@ function nextTurn(): Promise<void> {
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
+
+/** The in-thread wait-for graph and the workers' one, each when anyone waits there. */
+function explainBoth(tracker: WaitForTracker, steering: Steering | undefined): string {
+  const graph = tracker.graph();
+  const workers = explainWorkers(steering);
+  if (workers !== '' && graph.waits.length === 0) return workers;
+  return workers === '' ? formatWaitFor(graph) : `${formatWaitFor(graph)}\n${workers}`;
+}
+
+/**
+ * The natural run, nothing ready in this thread while workers of the run are alive: returns
+ * `true` when the workers can never go on (a cycle, or every one blocked for good while this
+ * thread is idle with no timer), else waits a moment and returns `false` (the caller looks
+ * again).
+ */
+async function waitForWorkers(
+  scope: Scope,
+  watch: WorkerWatch,
+  done: () => boolean,
+): Promise<boolean> {
+  if (done() || scope.workers.size === 0) return false;
+  if (scope.timers.size === 0 && watch.stuck()) return true;
+  await outsideScope(() => new Promise<void>((resolve) => setTimeout(resolve, 5)));
+  if (scope.timers.size > 0) watch.reset();
+  // The caller looks again (anything made ready in this thread goes first).
+  return false;
+}
 
 /**
  * Lets every queued microtask run, then waits while nothing is ready but a timer set by the

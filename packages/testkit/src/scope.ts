@@ -33,6 +33,11 @@ export class Scope {
   bodyStarted = false;
   /** Async ids of `setTimeout` / `setInterval` timers created in the scope and not yet done. */
   readonly timers = new Set<number>();
+  /**
+   * Async ids of the `Worker`s started in the scope whose handle is not yet gone (it goes after
+   * the worker's `exit` event): the explorer steers them through core's gate.
+   */
+  readonly workers = new Set<number>();
   /** Set by {@link closeScope}. */
   closed = false;
   /** Called when the last pending timer is done (a watch re-checks for quiescence then). */
@@ -47,16 +52,17 @@ const owners = new Map<number, Scope>();
 let active = 0;
 const timerHook = hooks?.createHook({
   init(id, type) {
-    if (type !== 'Timeout') return;
+    if (type !== 'Timeout' && type !== 'WORKER') return;
     const scope = storage?.getStore();
     if (scope === undefined) return;
-    scope.timers.add(id);
+    (type === 'WORKER' ? scope.workers : scope.timers).add(id);
     owners.set(id, scope);
   },
   destroy(id) {
     const scope = owners.get(id);
     if (scope === undefined) return;
     owners.delete(id);
+    scope.workers.delete(id);
     scope.timers.delete(id);
     // Destroy hooks may run late (after a clearTimeout): whoever skipped a check because of
     // this timer must look again. Deferred so no user code runs inside the hook itself.
@@ -101,7 +107,9 @@ export function closeScope(scope: Scope): void {
   if (storage === undefined || scope.closed) return;
   scope.closed = true;
   for (const id of scope.timers) owners.delete(id);
+  for (const id of scope.workers) owners.delete(id);
   scope.timers.clear();
+  scope.workers.clear();
   if (--active === 0) timerHook?.disable();
 }
 
