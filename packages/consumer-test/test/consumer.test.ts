@@ -1,9 +1,9 @@
 // A user's project: the packed tarballs installed outside the workspace, every README block
 // type-checked (and run, unless marked otherwise), type tests, the lesson three ways,
 // require() from CommonJS, and publint / arethetypeswrong on each tarball.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allBlocks, describeDiagnostic, prepare } from '../lib/consumer.mjs';
 import { here, publicPackages } from '../lib/project.mjs';
 import { node, runModule, runVitest } from '../lib/run.mjs';
@@ -13,6 +13,13 @@ let project: Prepared;
 
 beforeAll(async () => {
   project = await prepare({ log: (line) => console.log(`consumer: ${line}`) });
+});
+
+afterAll(() => {
+  // Keep the project for a look with BATON_KEEP_CONSUMER=1.
+  if (project && !process.env['BATON_KEEP_CONSUMER']) {
+    rmSync(project.dir, { recursive: true, force: true });
+  }
 });
 
 /** The diagnostics of the files for which `pick` is true, as lines pointing into READMEs. */
@@ -54,7 +61,8 @@ describe('README blocks', () => {
 
   for (const original of blocks) {
     const label = `${original.readme.split('/packages/')[1]}:${original.line} \`\`\`${original.info}`;
-    it(label, async () => {
+    // Concurrent: each block runs in its own node process (vitest caps it at maxConcurrency).
+    it.concurrent(label, async () => {
       const block = project.blocks.find(
         (b) => b.readme === original.readme && b.line === original.line,
       );
@@ -131,6 +139,33 @@ describe('packaging', () => {
     expect(outcome.stdout).toContain('required @baton/core from CommonJS: from CommonJS');
   });
 
+  it("core's shipped examples run from the installed package", async () => {
+    const outcome = await node(
+      [join(project.dir, 'node_modules/@baton/core/examples/lesson/queue-and-event.mjs')],
+      { cwd: project.dir },
+    );
+    expect(outcome.code, outcome.stderr).toBe(0);
+    expect(outcome.stdout).toMatch(/^produced \[\[/);
+  });
+
+  it('README links are absolute or point at a file in the tarball', async () => {
+    for (const [name, tarball] of project.tarballs) {
+      const list = await node(['-e', LIST_TARBALL, tarball], { cwd: project.dir });
+      const files = new Set<string>(JSON.parse(list.stdout));
+      const readme = join(project.dir, 'node_modules', name, 'README.md');
+      if (!existsSync(readme)) continue; // reported by the next test
+      const links = [...readFileSync(readme, 'utf8').matchAll(/\]\(([^)\s]+)\)/g)].map(
+        (m) => m[1]!,
+      );
+      const broken = links.filter(
+        (link) =>
+          !/^(https?:|mailto:|#)/.test(link) &&
+          !files.has(`package/${link.replace(/^\.\//, '').replace(/#.*$/, '')}`),
+      );
+      expect(broken, `${name}: relative links to files the package does not ship`).toEqual([]);
+    }
+  });
+
   it('every tarball has its README, LICENSE and an engines field', async () => {
     for (const [name, tarball] of project.tarballs) {
       const list = await node(['-e', LIST_TARBALL, tarball], { cwd: project.dir });
@@ -143,7 +178,7 @@ describe('packaging', () => {
     }
   });
 
-  describe.each(publicPackages().map((p) => p.name))('%s', (name) => {
+  describe.concurrent.each(publicPackages().map((p) => p.name))('%s', (name) => {
     it('passes publint --strict', async () => {
       const outcome = await node(
         [bin('publint', 'publint'), 'run', '--strict', project.tarballs.get(name)!],

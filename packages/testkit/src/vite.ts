@@ -1,6 +1,6 @@
 /**
  * `awaitPoints()`: an opt-in Vite / vitest plugin that makes every `await` of the selected files a
- * switch point of {@link explore}, for systematic coverage of plain-`await` races.
+ * switch point of `explore()`, for systematic coverage of plain-`await` races.
  *
  * Without it, `explore()` steers plain `await`s only by *phase*: it releases a continuation a
  * chosen number of microtask turns after another, and from then on both advance one `await`
