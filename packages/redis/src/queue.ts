@@ -34,7 +34,7 @@ import {
 import type { Redis } from 'ioredis';
 import { connect } from './connection.js';
 import { describe, settle, type RedisQueueOptions, type Settled } from './options.js';
-import { ACK, BURY, CLOSE, GROUP, keysOf, OPEN, PUT, RECLAIM, STATE } from './scripts.js';
+import { ACK, BURY, CLOSE, GROUP, keysOf, OPEN, PUT, RECLAIM, STATE, TOUCH } from './scripts.js';
 import { checkWait, park, Pauses, timedOut, type Parked } from './wait.js';
 
 /** One delivery of an item to this consumer: what {@link RedisQueue.receive} returns. */
@@ -134,7 +134,10 @@ export class RedisQueue<T = JsonValue> implements QueueLike<T>, AsyncDisposable 
   private readonly command: Redis;
   private readonly blocking: Redis;
   private readonly scratch: Uint8Array;
-  private readonly call: Record<'put' | 'ack' | 'close' | 'state' | 'bury' | 'open', Call>;
+  private readonly call: Record<
+    'put' | 'ack' | 'close' | 'state' | 'bury' | 'open' | 'touch',
+    Call
+  >;
   private readonly reclaimCall: Call;
   private readonly pauses = new Pauses();
   /** Gets waiting for an item, oldest first. */
@@ -187,6 +190,7 @@ export class RedisQueue<T = JsonValue> implements QueueLike<T>, AsyncDisposable 
       close: define('batonClose', 2, CLOSE),
       state: define('batonState', 3, STATE),
       bury: define('batonBury', 3, BURY),
+      touch: define('batonTouch', 1, TOUCH),
     };
     this.reclaimCall = define('batonReclaim', 3, RECLAIM, true);
   }
@@ -346,6 +350,25 @@ export class RedisQueue<T = JsonValue> implements QueueLike<T>, AsyncDisposable 
     // The last item of a closed queue: wake every blocked reader so that their gets end now.
     if (length === 0 && closed !== '') await this.unblockReaders();
     return acked === 1;
+  }
+
+  /**
+   * Tells Redis this process is still working on an item, resetting its idle time: a handler
+   * that may take longer than `claimIdle` calls it now and then, so that the item is not
+   * reclaimed and handled twice. Resolves `false` when the item was already reclaimed by another
+   * consumer (stop, or expect it handled twice).
+   *
+   * @throws RangeError when no delivery of this item is outstanding in this process.
+   */
+  async touch(item: T | Delivery<T>): Promise<boolean> {
+    const delivery = this.findOutstanding(item);
+    const held = (await this.call.touch(
+      this.keys.items,
+      GROUP,
+      this.consumer,
+      delivery.id,
+    )) as number;
+    return held === 1;
   }
 
   /**

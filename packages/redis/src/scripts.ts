@@ -151,3 +151,15 @@ local h = redis.call('HMGET', KEYS[2], 'closed', 'put', 'acked', 'dead', 'droppe
 return {redis.call('XLEN', KEYS[1]), pending, h[1] or '', tonumber(h[2] or '0'),
   tonumber(h[3] or '0'), tonumber(h[4] or '0'), tonumber(h[5] or '0'), tonumber(h[6] or '0')}
 `;
+
+/**
+ * Resets the idle time of an item this consumer still holds, so that it is not reclaimed while
+ * a slow handler works on it. Does nothing (returns 0) when another consumer owns it now.
+ * KEYS: items. ARGV: group, consumer, id.
+ */
+export const TOUCH = `
+local info = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1)
+if not info[1] or info[1][2] ~= ARGV[2] then return 0 end
+redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3], 'JUSTID')
+return 1
+`;

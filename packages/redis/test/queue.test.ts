@@ -282,6 +282,30 @@ describe('RedisQueue: recovery', () => {
     await first.join();
   });
 
+  it('touch() keeps a slow handler’s item from being reclaimed; false once it was', async () => {
+    const name = uniqueName('touch');
+    const options = { name, claimIdle: 1000, pollInterval: 50 };
+    const slow = await queue<number>(options);
+    const other = await queue<number>(options);
+    await slow.put(1);
+    const item = await slow.receive();
+    const stolen = other.receive();
+    let taken = false;
+    void stolen.then(() => (taken = true));
+    // Touch every 100 ms for longer than claimIdle: the other consumer never gets the item.
+    const start = Date.now();
+    while (Date.now() - start < 1500) {
+      expect(await slow.touch(item)).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(taken).toBe(false);
+    // Stop touching: once idle past claimIdle it is reclaimed, and touch() says so.
+    const again = await stolen;
+    expect(again).toMatchObject({ id: item.id, deliveries: 2 });
+    expect(await slow.touch(item)).toBe(false);
+    expect(await other.taskDone(again)).toBe(true);
+  });
+
   it('a put waiting for room gives up on abort, adding nothing', async () => {
     const q = await queue<number>({ capacity: 1 });
     await q.put(1);
