@@ -66,6 +66,7 @@ export function waitGraphFromSnapshot(snapshot: WaitForSnapshot): WaitGraph {
       agentId: a.id,
       state: a.state,
       ...(a.wakesAt !== undefined ? { wakesAt: a.wakesAt } : {}),
+      ...(a.lost !== undefined ? { lost: a.lost } : {}),
     })),
     resources: snapshot.primitives.map((p) => ({
       key: key(p),

@@ -42,6 +42,8 @@ export interface WaitGraphParty {
    * timeout: a party with `wakesAt` will run again without anybody's help.
    */
   readonly wakesAt?: number;
+  /** Items it took with it when it died (a worker read from the shared registry). */
+  readonly lost?: number;
 }
 
 /** Someone who took a permit of a semaphore and has not given one back (not an owner). */

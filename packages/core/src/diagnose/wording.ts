@@ -97,10 +97,13 @@ export function formatWaitGraph(
   const finished = graph.parties.filter((p) => p.state === 'finished').map((p) => p.name);
   if (finished.length > 0) lines.push(`finished: ${list(finished)}`);
   // A registry outlives its workers: list the exited ones only where they still matter.
-  const exited = graph.parties
-    .filter((p) => p.state === 'exited' && graph.holds.some((h) => h.party === p.name))
-    .map((p) => p.name);
-  if (exited.length > 0) lines.push(`exited holding a lock: ${list(exited)}`);
+  const exited = graph.parties.filter((p) => p.state === 'exited');
+  const holding = exited.filter((p) => graph.holds.some((h) => h.party === p.name));
+  if (holding.length > 0) lines.push(`exited holding a lock: ${list(holding.map((p) => p.name))}`);
+  for (const p of exited) {
+    if (p.lost !== undefined)
+      lines.push(`${p.name} exited and took ${count(p.lost, 'item')} with it`);
+  }
   return lines.join('\n');
 }
 
@@ -249,6 +252,11 @@ export function duration(ms: number): string {
   if (!Number.isFinite(ms)) return String(ms);
   if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
   return `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** `n` and the noun, with an `s` unless `n` is 1. */
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 /** `a`, `a and b`, `a, b and c`. */

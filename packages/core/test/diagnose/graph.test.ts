@@ -10,6 +10,7 @@ import {
   Semaphore,
   setTracer,
   SharedLock,
+  SharedRegistry,
   snapshot,
   waitGraphFromSnapshot,
   WaitGraphRecorder,
@@ -130,6 +131,22 @@ describe('WaitGraphRecorder and analyseWaits', () => {
     expect(r.graph(10).parties.find((p) => p.name === 'a')?.wakesAt).toBe(50);
     expect(explainWait(r.graph(10), r.graph(10).waits[0]!)).toBe(
       'a waits for Lock l since 10 ms (times out in 40 ms, after 50 ms), which nobody holds (a lost wake-up?)',
+    );
+  });
+});
+
+describe('losses of dead agents', () => {
+  it('shows the items a dead agent took with it in snapshots and explanations', () => {
+    const registry = SharedRegistry.create({ maxAgents: 4, maxPrimitives: 4 });
+    const me = registry.agentId;
+    registry.recordLoss(me, 0, 2);
+    registry.recordLoss(me, 0, 1);
+    expect(registry.snapshot().agents[0]?.lost).toBe(3);
+    registry.agentExited(me);
+    const graph = waitGraphFromSnapshot(registry.snapshot());
+    expect(graph.parties[0]).toMatchObject({ state: 'exited', lost: 3 });
+    expect(formatWaitGraph(graph)).toBe(
+      `nobody waits on a primitive\n${graph.parties[0]?.name} exited and took 3 items with it`,
     );
   });
 });

@@ -23,10 +23,18 @@ export function findDeadlockIn(snapshot: WaitForSnapshot, self: number): Deadloc
   const byLabel = new Map(snapshot.agents.map((a) => [labels.get(a.id) ?? a.name, a]));
   const agentsOf = (names: readonly string[]): AgentSnapshot[] =>
     names.flatMap((name) => byLabel.get(name) ?? []);
+  // The survivors see who died with items in hand: it explains a stall as much as a wait does.
+  const losses = snapshot.agents
+    .filter((a) => a.state === 'exited' && a.lost !== undefined)
+    .map(
+      (a) =>
+        `; ${labels.get(a.id) ?? a.name} exited and took ${a.lost} item${a.lost === 1 ? '' : 's'} with it`,
+    )
+    .join('');
   const message = (agents: readonly AgentSnapshot[]): string => {
     const names = agents.map((a) => labels.get(a.id) ?? a.name);
     const waits = names.flatMap((name) => graph.waits.filter((w) => w.party === name));
-    return explainWaits(graph, waits);
+    return explainWaits(graph, waits) + losses;
   };
   const waitedOn = (agents: readonly AgentSnapshot[]): PrimitiveSnapshot[] =>
     agents.flatMap((a) => (a.waitingOn ? [a.waitingOn.primitive] : []));

@@ -4,7 +4,7 @@
  * ```
  * header   MAGIC VERSION maxAgents maxPrimitives nextAgent nextPrimitive tokenA tokenB
  *          controller gateEvents reserved x6 (16 words)
- * agents   [state thread waitingOn op seq gate gatePrimitive gateOp] x maxAgents
+ * agents   [state thread waitingOn op seq gate gatePrimitive gateOp lost reserved x3] x maxAgents
  *          state: 0 free, 1 alive, 2 exited; gate: 0 open, 1 parked, 2 released
  * prims    [kind owner depth reserved] x maxPrimitives      owner: agent id holding a lock, or 0
  * times    agentSince[maxAgents], ownerSince[maxPrimitives] (Date.now() ms),
@@ -35,7 +35,7 @@ export const H_CONTROLLER = 8;
 /** Bumped (and notified) when an agent parks at its gate, starts a wait, or exits. */
 export const H_GATE_EVENTS = 9;
 export const HEADER = 16;
-export const AGENT_WORDS = 8;
+export const AGENT_WORDS = 12;
 export const A_STATE = 0;
 export const A_THREAD = 1;
 export const A_WAITING_ON = 2;
@@ -48,6 +48,8 @@ export const A_GATE = 5;
 export const A_GATE_PRIMITIVE = 6;
 /** While parked: the operation it is about to make, as 1 + its index in `GATE_OPS`. */
 export const A_GATE_OP = 7;
+/** Items this agent took with it when it died (added by the survivors that found out). */
+export const A_LOST = 8;
 /** Float64 times per agent after `agentSince` and `ownerSince`: deadline, timeout, wakesAt. */
 export const AGENT_TIMES = 3;
 export const T_DEADLINE = 0;

@@ -56,6 +56,11 @@ export interface AgentSnapshot {
    * `'running'`: it waits for the controller, not for another agent.
    */
   readonly parked?: { readonly op: GateOp; readonly primitive?: PrimitiveSnapshot };
+  /**
+   * Items it took with it when it died (a consumer killed while it held claimed items), as
+   * recorded by the survivors that repaired what it left; absent when none.
+   */
+  readonly lost?: number;
   /** Locks it holds. */
   readonly holds: readonly PrimitiveSnapshot[];
 }

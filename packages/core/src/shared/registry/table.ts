@@ -35,6 +35,7 @@ import { currentAgentName } from './identity.js';
 import {
   AGENT_TIMES,
   AGENT_WORDS,
+  A_LOST,
   align8,
   ALIVE,
   A_OP,
@@ -136,15 +137,16 @@ export class SharedRegistry {
   private readonly maxPrimitives: number;
   private readonly primBase: number;
   private self = 0;
-  /** This agent's waits going on now, oldest first (several async tasks may wait at once). */
-  private readonly waits: {
-    token: number;
-    primitive: number;
-    op: number;
-    since: number;
-    timeout: number;
-    deadline: number;
-  }[] = [];
+  /**
+   * This agent's waits going on now (several async tasks may wait at once), by token. Kept so
+   * that beginning and ending a wait cost O(1) amortised however many are going on (10,000
+   * async getters of one queue are ordinary): `order` is a stack of waits in the order they
+   * began, whose ended entries are dropped lazily from its top (and compacted now and then),
+   * and `wakesAt` is the earliest deadline, recomputed only when the wait holding it ends.
+   */
+  private readonly waits = new Map<number, OngoingWait>();
+  private order: OngoingWait[] = [];
+  private wakesAt = Infinity;
   private lastToken = 0;
 
   private constructor(buffer: SharedArrayBuffer) {
@@ -297,7 +299,10 @@ export class SharedRegistry {
     // The primitives' deadlines are performance.now() based (monotonic, but local to this
     // agent: each worker has its own time origin); other agents read Date.now() based times.
     const deadline = timeout === Infinity ? Infinity : since + remaining(bound!.deadline);
-    this.waits.push({ token, primitive, op: OPS.indexOf(op), since, timeout, deadline });
+    const wait = { token, primitive, op: OPS.indexOf(op), since, timeout, deadline, over: false };
+    this.waits.set(token, wait);
+    this.order.push(wait);
+    if (deadline < this.wakesAt) this.wakesAt = deadline;
     this.showWait();
     return token;
   }
@@ -305,16 +310,26 @@ export class SharedRegistry {
   /** Records that the wait `token` (from {@link beginWait}) is over. @internal */
   endWait(token: number): void {
     if (token === 0) return;
-    const at = this.waits.findIndex((w) => w.token === token);
-    if (at === -1) return;
-    this.waits.splice(at, 1);
+    const wait = this.waits.get(token);
+    if (wait === undefined) return;
+    this.waits.delete(token);
+    wait.over = true;
+    const order = this.order;
+    while (order.length > 0 && order[order.length - 1]!.over) order.pop();
+    if (order.length > 2 * this.waits.size + 64) this.order = order.filter((w) => !w.over);
+    if (this.waits.size === 0) this.wakesAt = Infinity;
+    else if (wait.deadline === this.wakesAt && wait.deadline !== Infinity) {
+      let earliest = Infinity;
+      for (const w of this.waits.values()) if (w.deadline < earliest) earliest = w.deadline;
+      this.wakesAt = earliest;
+    }
     this.showWait();
   }
 
   /** Writes the most recent ongoing wait (or none) into this agent's row, as one unit. */
   private showWait(): void {
     const row = HEADER + (this.self - 1) * AGENT_WORDS;
-    const wait = this.waits[this.waits.length - 1];
+    const wait = this.order[this.order.length - 1];
     const times = this.agentTimes(this.self);
     // Sequence lock: odd while we write. Only this agent writes its record, so a plain
     // load + store pair suffices; the stores are seq-cst, so a reader that loads the same even
@@ -324,8 +339,7 @@ export class SharedRegistry {
     if (wait === undefined) {
       Atomics.store(this.cells, row + A_WAITING_ON, 0);
     } else {
-      let wakesAt = Infinity;
-      for (const w of this.waits) wakesAt = Math.min(wakesAt, w.deadline);
+      const wakesAt = this.wakesAt;
       this.times[this.self - 1] = wait.since;
       this.times[times + T_DEADLINE] = wait.deadline;
       this.times[times + T_TIMEOUT] = wait.timeout;
@@ -430,6 +444,19 @@ export class SharedRegistry {
     return Atomics.load(this.cells, HEADER + (id - 1) * AGENT_WORDS + A_STATE) === EXITED;
   }
 
+  /**
+   * Records that (dead) agent `id` took `items` items of `primitive` with it, for example a
+   * consumer killed between claiming items of a queue and handing them over. Snapshots show the
+   * total as {@link AgentSnapshot.lost}, and explanations say so. Any agent may call it; counts
+   * add up. @internal
+   */
+  recordLoss(id: number, primitive: number, items: number): void {
+    if (!Number.isSafeInteger(id) || id < 1 || id > this.maxAgents) return;
+    if (!Number.isSafeInteger(items) || items <= 0) return;
+    void primitive; // the total per agent is what snapshots show; the queue keeps the details
+    Atomics.add(this.cells, HEADER + (id - 1) * AGENT_WORDS + A_LOST, items);
+  }
+
   /** The name of agent `id` as registered (`agent <id>` when unknown). @internal */
   agentName(id: number): string {
     if (!Number.isSafeInteger(id) || id < 1 || id > this.maxAgents) return `agent ${id}`;
@@ -477,6 +504,7 @@ export class SharedRegistry {
       id: number;
       name: string;
       thread: number;
+      lost: number;
       state: number;
     } & WaitRecord)[] = [];
     for (let id = 1; id <= agentCount; id++) {
@@ -487,6 +515,7 @@ export class SharedRegistry {
         id,
         name: this.readName(id - 1),
         thread: Atomics.load(this.cells, row + A_THREAD),
+        lost: Atomics.load(this.cells, row + A_LOST),
         state,
         ...this.readWait(id),
       });
@@ -539,6 +568,7 @@ export class SharedRegistry {
         ...(waitingOn ? { waitingOn } : {}),
         ...(waitingOn && wakesAt !== undefined ? { wakesAt } : {}),
         ...(parked ? { parked } : {}),
+        ...(a.lost > 0 ? { lost: a.lost } : {}),
         holds: primitives.filter((p) => p.owner?.id === a.id),
       };
     });
@@ -636,6 +666,18 @@ export class SharedRegistry {
     // TextDecoder refuses views of shared memory: slice() copies into a private buffer.
     return decoder.decode(this.names.slice(start + 1, start + 1 + length));
   }
+}
+
+/** One wait of this agent going on now (see `SharedRegistry.waits`). */
+interface OngoingWait {
+  readonly token: number;
+  readonly primitive: number;
+  readonly op: number;
+  readonly since: number;
+  readonly timeout: number;
+  readonly deadline: number;
+  /** Ended: waiting to be dropped from `order`. */
+  over: boolean;
 }
 
 /** An agent's wait record as stored (times `Infinity` when absent). */
