@@ -8,15 +8,15 @@ import { checkPositiveInteger, type WaitOptions } from '../options.js';
 import { emit, tracing } from '../trace/tracer.js';
 import {
   checkWait,
-  fromState,
-  isOpening,
+  opened,
+  openedState,
   openState,
   stateFor,
   timeoutError,
   type CheckedWait,
   type SharedNameOptions,
 } from './base.js';
-import { HEADER_WORDS, type SharedHandle } from './handle.js';
+import { HEADER_WORDS, type Layout, type SharedBarrierHandle } from './handle.js';
 import { SharedPrimitive } from './primitive.js';
 import { checkCanBlock, now, waitAsync, waitSync, type WaitOutcome } from './wait.js';
 import { gateAsync, gateSync } from './gate.js';
@@ -58,6 +58,12 @@ const DEATH_CHECK_MS = 100;
 export function barrierBytes(parties: number): number {
   return (ARRIVALS + 2 * Math.min(parties, TRACKED)) * 4;
 }
+
+/** What `from(handle)` checks (handle.ts `checkLayout`): parties, then the size it implies. */
+const LAYOUT: Layout = {
+  words: [{ index: PARTIES, field: 'parties', min: 1, max: 0x7fffffff }],
+  bytes: (cells) => barrierBytes(cells[PARTIES] ?? 1),
+};
 
 function pack(round: number, low: number): bigint {
   return BigInt.asIntN(64, (BigInt(round >>> 0) << 32n) | BigInt(low >>> 0));
@@ -108,7 +114,7 @@ export class SharedBarrier extends SharedPrimitive<'SharedBarrier'> {
 
   /** @param parties - how many agents must arrive, a positive integer below 2^31. */
   constructor(parties: number, options?: SharedBarrierOptions) {
-    if (!isOpening()) {
+    if (openedState(options) === undefined) {
       checkPositiveInteger('parties', parties);
       if (parties > 0x7fffffff) throw new RangeError(`parties must be below 2^31, got ${parties}`);
     }
@@ -126,8 +132,8 @@ export class SharedBarrier extends SharedPrimitive<'SharedBarrier'> {
    *
    * @throws HandleError when `handle` is not a SharedBarrier's handle.
    */
-  static from(handle: SharedHandle<'SharedBarrier'>): SharedBarrier {
-    return fromState(openState(handle, 'SharedBarrier'), () => new SharedBarrier(1));
+  static from(handle: SharedBarrierHandle): SharedBarrier {
+    return new SharedBarrier(1, opened(openState(handle, 'SharedBarrier', LAYOUT)));
   }
 
   /** How many agents must arrive. */

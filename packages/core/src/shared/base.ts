@@ -10,7 +10,9 @@ import { emit, tracing, type TraceSubject } from '../trace/tracer.js';
 import {
   allocate,
   checkHandle,
+  checkLayout,
   PRIMITIVE_ID,
+  type Layout,
   type SharedHandle,
   type SharedKind,
 } from './handle.js';
@@ -62,13 +64,18 @@ export function createState(
   return { buffer, registry, id, name, created: true };
 }
 
-/** Checks `handle` and joins its registry. */
+/**
+ * Checks `handle` (and, with `layout`, its buffer: see {@link checkLayout}) and joins its
+ * registry.
+ */
 export function openState<K extends SharedKind>(
   handle: unknown,
   kind: K,
+  layout?: Layout,
 ): SharedState & { handle: SharedHandle<K> } {
   requireSharedMemory();
   const checked = checkHandle(handle, kind);
+  if (layout !== undefined) checkLayout(kind, checked.buffer, layout);
   const registry = joinRegistry(checked.registry);
   return {
     handle: checked,
@@ -80,36 +87,32 @@ export function openState<K extends SharedKind>(
   };
 }
 
-let opening: SharedState | undefined;
+/** The key under which `from(handle)` hands its opened state to the constructor. */
+const OPENED: unique symbol = Symbol('baton.opened');
 
 /**
- * Builds a primitive from an existing state (used by `SharedX.from(handle)`): the constructor
- * calls {@link stateFor}, which hands it this state instead of allocating a new one. Keeps the
- * public constructors' signatures free of internal arguments.
+ * The explicit internal path from `from(handle)` to the constructor: `from()` passes
+ * `opened(state)` as the constructor's options, and the constructor asks {@link openedState}
+ * (or {@link stateFor}) for it. A symbol key keeps it out of the public options type and out
+ * of reach of callers, with no module-level state between the two calls.
  */
-export function fromState<S extends SharedState, T>(state: S, make: () => T): T {
-  opening = state;
-  try {
-    return make();
-  } finally {
-    opening = undefined;
-  }
+export function opened(state: SharedState): SharedNameOptions {
+  return { [OPENED]: state } as SharedNameOptions;
 }
 
-/** In a constructor: whether it runs for `from(handle)` (so its arguments are defaults). */
-export function isOpening(): boolean {
-  return opening !== undefined;
+/** The state `from(handle)` passed in `options` (see {@link opened}), if any. */
+export function openedState(options: unknown): SharedState | undefined {
+  if (typeof options !== 'object' || options === null) return undefined;
+  return (options as { [OPENED]?: SharedState })[OPENED];
 }
 
-/** In a constructor: the state being opened by `from(handle)`, else a freshly created one. */
+/** In a constructor: the state opened by `from(handle)` if `options` carries one, else a new one. */
 export function stateFor(
   kind: SharedKind,
   bytes: number,
   options: SharedNameOptions | undefined,
 ): SharedState {
-  const state = opening;
-  opening = undefined;
-  return state ?? createState(kind, bytes, options);
+  return openedState(options) ?? createState(kind, bytes, options);
 }
 
 /** The part of a shared primitive the waiting loops need. */

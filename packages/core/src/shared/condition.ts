@@ -9,15 +9,20 @@ import { describe } from '../options.js';
 import { emit, tracing } from '../trace/tracer.js';
 import {
   checkWait,
-  fromState,
-  isOpening,
+  opened,
+  openedState,
   openState,
   stateFor,
   timeoutError,
   type CheckedWait,
   type SharedNameOptions,
 } from './base.js';
-import { HEADER_WORDS, type SharedHandle } from './handle.js';
+import {
+  HEADER_WORDS,
+  type SharedHandle,
+  type SharedLockHandle,
+  type SharedRLockHandle,
+} from './handle.js';
 import { SharedLock, SharedRLock } from './lock.js';
 import { SharedPrimitive } from './primitive.js';
 import { checkCanBlock, waitAsync, waitSync, type WaitOutcome } from './wait.js';
@@ -45,7 +50,7 @@ export type SharedConditionOptions = SharedNameOptions;
 
 /** The handle of a {@link SharedCondition}: its own state plus its lock's handle. */
 export interface SharedConditionHandle extends SharedHandle<'SharedCondition'> {
-  readonly lock: SharedHandle<'SharedLock'> | SharedHandle<'SharedRLock'>;
+  readonly lock: SharedLockHandle | SharedRLockHandle;
 }
 
 type AnySharedLock = SharedLock | SharedRLock;
@@ -82,8 +87,9 @@ export class SharedCondition extends SharedPrimitive<'SharedCondition'> {
    * @param lock - a {@link SharedLock} or {@link SharedRLock}; a new SharedLock by default.
    */
   constructor(lock?: AnySharedLock, options?: SharedConditionOptions) {
+    const opening = openedState(options) !== undefined;
     if (
-      !isOpening() &&
+      !opening &&
       lock !== undefined &&
       !(lock instanceof SharedLock || lock instanceof SharedRLock)
     ) {
@@ -93,9 +99,8 @@ export class SharedCondition extends SharedPrimitive<'SharedCondition'> {
     }
     const state = stateFor('SharedCondition', BYTES, options);
     super(state);
-    this.lock = state.created
-      ? (lock ?? new SharedLock({ name: `${this.name} lock` }))
-      : openingLock!;
+    // Opened from a handle: from() passes the condition's own lock, already rebuilt.
+    this.lock = lock ?? new SharedLock({ name: `${this.name} lock` });
     if (state.created && tracing()) emit(this, 'created');
   }
 
@@ -105,21 +110,17 @@ export class SharedCondition extends SharedPrimitive<'SharedCondition'> {
    * @throws HandleError when `handle` is not a SharedCondition's handle.
    */
   static from(handle: SharedConditionHandle): SharedCondition {
-    const state = openState(handle, 'SharedCondition');
+    const state = openState(handle, 'SharedCondition', { bytes: BYTES });
     const lockHandle = (handle as Partial<SharedConditionHandle>).lock;
-    if (lockHandle?.kind === 'SharedLock')
-      openingLock = SharedLock.from(lockHandle as SharedHandle<'SharedLock'>);
+    let lock: AnySharedLock;
+    if (lockHandle?.kind === 'SharedLock') lock = SharedLock.from(lockHandle as SharedLockHandle);
     else if (lockHandle?.kind === 'SharedRLock')
-      openingLock = SharedRLock.from(lockHandle as SharedHandle<'SharedRLock'>);
+      lock = SharedRLock.from(lockHandle as SharedRLockHandle);
     else
       throw new HandleError(
         'SharedCondition.from(): handle.lock is not a SharedLock or SharedRLock handle',
       );
-    try {
-      return fromState(state, () => new SharedCondition());
-    } finally {
-      openingLock = undefined;
-    }
+    return new SharedCondition(lock, opened(state));
   }
 
   override get handle(): SharedConditionHandle {
@@ -316,5 +317,3 @@ export class SharedCondition extends SharedPrimitive<'SharedCondition'> {
     if (tracing()) emit(this, 'wake');
   }
 }
-
-let openingLock: AnySharedLock | undefined;

@@ -9,13 +9,13 @@ import {
   blockAsync,
   blockSync,
   checkWait,
-  fromState,
+  opened,
   openState,
   stateFor,
   type Attempt,
   type SharedNameOptions,
 } from './base.js';
-import { HEADER_WORDS, type SharedHandle } from './handle.js';
+import { HEADER_WORDS, type Layout, type SharedEventHandle } from './handle.js';
 import { SharedPrimitive } from './primitive.js';
 import { checkCanBlock } from './wait.js';
 import { gateAsync, gateSync } from './gate.js';
@@ -35,6 +35,14 @@ const GENERATION = HEADER_WORDS + 2;
 /** @internal The size of an event's buffer, checked by `from(handle)`. */
 export const EVENT_BYTES = (HEADER_WORDS + 3) * 4;
 const BYTES = EVENT_BYTES;
+/** What `from(handle)` checks (handle.ts `checkLayout`). */
+const LAYOUT: Layout = {
+  words: [
+    { index: FLAG, field: 'flag', min: 0, max: 1 },
+    { index: WAITERS, field: 'waiters', min: 0, max: 0x7fffffff },
+  ],
+  bytes: BYTES,
+};
 
 /** Options of `new SharedEvent()`. */
 export type SharedEventOptions = SharedNameOptions;
@@ -87,8 +95,8 @@ export class SharedEvent extends SharedPrimitive<'SharedEvent'> {
    *
    * @throws HandleError when `handle` is not a SharedEvent's handle.
    */
-  static from(handle: SharedHandle<'SharedEvent'>): SharedEvent {
-    return fromState(openState(handle, 'SharedEvent'), () => new SharedEvent());
+  static from(handle: SharedEventHandle): SharedEvent {
+    return new SharedEvent(opened(openState(handle, 'SharedEvent', LAYOUT)));
   }
 
   /** Whether the flag is set now. */

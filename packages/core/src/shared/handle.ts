@@ -72,6 +72,69 @@ export interface SharedHandle<K extends SharedKind = SharedKind> {
   readonly name: string;
 }
 
+/** The handle of a {@link SharedLock}. */
+export type SharedLockHandle = SharedHandle<'SharedLock'>;
+/** The handle of a {@link SharedRLock}. */
+export type SharedRLockHandle = SharedHandle<'SharedRLock'>;
+/** The handle of a {@link SharedSemaphore}. */
+export type SharedSemaphoreHandle = SharedHandle<'SharedSemaphore'>;
+/** The handle of a {@link SharedEvent}. */
+export type SharedEventHandle = SharedHandle<'SharedEvent'>;
+/** The handle of a {@link SharedBarrier}. */
+export type SharedBarrierHandle = SharedHandle<'SharedBarrier'>;
+
+/** One word of a primitive's layout that `from(handle)` checks: its range, inclusive. */
+export interface LayoutWord {
+  /** Int32 index in the buffer. */
+  readonly index: number;
+  /** Its name in the error message, e.g. `'parties'`. */
+  readonly field: string;
+  readonly min: number;
+  readonly max: number;
+}
+
+/** What a kind's buffer must look like, beyond the common header (see {@link checkLayout}). */
+export interface Layout {
+  /** Words whose values a constructor bounds; checked first, in order. */
+  readonly words?: readonly LayoutWord[];
+  /** The exact buffer size, or how to compute it from the (already checked) words. */
+  readonly bytes: number | ((cells: Int32Array) => number);
+}
+
+/**
+ * Checks a primitive's buffer against its layout: every listed word within its range, then the
+ * exact size (a truncated or padded buffer is refused). This is what makes a forged handle (the
+ * right magic word, wrong contents) a {@link HandleError} at `from()`, never a `RangeError` or
+ * a wait on a word that is not there later. Each kind's `from()` passes its layout to
+ * `openState()`; `SharedQueue` checks its capacity and slot-size words the same way.
+ *
+ * @throws HandleError naming the word and its value, or the size found and the size needed.
+ */
+export function checkLayout(kind: SharedKind, buffer: SharedArrayBuffer, layout: Layout): void {
+  const cells = new Int32Array(buffer, 0, buffer.byteLength >> 2);
+  for (const word of layout.words ?? []) {
+    if (word.index >= cells.length) {
+      const needed = typeof layout.bytes === 'number' ? layout.bytes : (word.index + 1) * 4;
+      throw new HandleError(
+        `${kind}.from(): handle.buffer has ${buffer.byteLength} bytes, a ${kind} needs ${needed}`,
+      );
+    }
+    const value = Atomics.load(cells, word.index);
+    if (value < word.min || value > word.max) {
+      throw new HandleError(
+        `${kind}.from(): ${word.field} word is ${value}, expected ${word.min} to ${word.max} ` +
+          '(a forged or corrupted handle)',
+      );
+    }
+  }
+  const bytes = typeof layout.bytes === 'function' ? layout.bytes(cells) : layout.bytes;
+  if (buffer.byteLength !== bytes) {
+    throw new HandleError(
+      `${kind}.from(): handle.buffer has ${buffer.byteLength} bytes, a ${kind} needs ${bytes}`,
+    );
+  }
+}
+
 /** Allocates a primitive buffer of `words` Int32 words (at least the header) and stamps it. */
 export function allocate(
   kind: SharedKind,

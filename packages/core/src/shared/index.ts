@@ -57,6 +57,14 @@ export {
   type SettleOptions,
 } from './gate-controller.js';
 export type { GateOp } from './gate.js';
-export type { SharedHandle, SharedKind } from './handle.js';
+export type {
+  SharedHandle,
+  SharedKind,
+  SharedLockHandle,
+  SharedRLockHandle,
+  SharedSemaphoreHandle,
+  SharedEventHandle,
+  SharedBarrierHandle,
+} from './handle.js';
 export type { SharedNameOptions } from './base.js';
 export { canBlock } from './wait.js';

@@ -9,8 +9,13 @@ import type { Lockable } from '../interfaces.js';
 import type { WaitOptions } from '../options.js';
 import { exclusive, guard, LockGuard } from '../sync/guard.js';
 import { emit, tracing } from '../trace/tracer.js';
-import { checkWait, fromState, openState, stateFor, type SharedNameOptions } from './base.js';
-import { HEADER_WORDS, type SharedHandle } from './handle.js';
+import { checkWait, opened, openState, stateFor, type SharedNameOptions } from './base.js';
+import {
+  HEADER_WORDS,
+  type Layout,
+  type SharedLockHandle,
+  type SharedRLockHandle,
+} from './handle.js';
 import { CONTENDED, FREE, lockAsync, lockSync, tryLock, unlock } from './mutex.js';
 import { SharedPrimitive } from './primitive.js';
 import { checkCanBlock } from './wait.js';
@@ -22,6 +27,15 @@ const OWNER = HEADER_WORDS + 1;
 /** SharedRLock: how many times the owner holds it. Only the owner reads or writes it. */
 const DEPTH = HEADER_WORDS + 2;
 const BYTES = (HEADER_WORDS + 4) * 4;
+/** What `from(handle)` checks (handle.ts `checkLayout`): the size and the lock word's states. */
+const LAYOUT: Layout = {
+  words: [
+    { index: STATE, field: 'state', min: 0, max: 2 },
+    { index: OWNER, field: 'owner', min: 0, max: 0x7fffffff },
+    { index: DEPTH, field: 'depth', min: 0, max: 0x7fffffff },
+  ],
+  bytes: BYTES,
+};
 
 const WAITED = Object.freeze({ waited: true });
 const NOT_WAITED = Object.freeze({ waited: false });
@@ -173,8 +187,8 @@ export class SharedLock extends SharedLockBase<'SharedLock'> {
    *
    * @throws HandleError when `handle` is not a SharedLock's handle.
    */
-  static from(handle: SharedHandle<'SharedLock'>): SharedLock {
-    return fromState(openState(handle, 'SharedLock'), () => new SharedLock());
+  static from(handle: SharedLockHandle): SharedLock {
+    return new SharedLock(opened(openState(handle, 'SharedLock', LAYOUT)));
   }
 
   tryAcquire(): boolean {
@@ -251,8 +265,8 @@ export class SharedRLock extends SharedLockBase<'SharedRLock'> {
    *
    * @throws HandleError when `handle` is not a SharedRLock's handle.
    */
-  static from(handle: SharedHandle<'SharedRLock'>): SharedRLock {
-    return fromState(openState(handle, 'SharedRLock'), () => new SharedRLock());
+  static from(handle: SharedRLockHandle): SharedRLock {
+    return new SharedRLock(opened(openState(handle, 'SharedRLock', LAYOUT)));
   }
 
   /** How many times this agent holds the lock now (0 when another agent, or nobody, does). */

@@ -72,18 +72,21 @@ export function lockSync(
   if (tryLock(cells, word) || spinLock(cells, word)) return false;
   if (tracing()) emit(subject, 'acquire');
   const { registry, id } = subject.registryRow;
-  for (;;) {
-    if (Atomics.exchange(cells, word, CONTENDED) === FREE) return true;
-    if (rescue?.() === true) return true;
-    if (wait.deadline !== Infinity && performance.now() >= wait.deadline) {
-      throw timeoutError(subject, 'acquire', wait.timeout);
-    }
-    const token = registry.beginWait(id, 'acquire', wait);
-    try {
+  // One registry record for the whole wait (not one per rescue slice), so that snapshots see
+  // one steady wait with its true start.
+  let token = 0;
+  try {
+    for (;;) {
+      if (Atomics.exchange(cells, word, CONTENDED) === FREE) return true;
+      if (rescue?.() === true) return true;
+      if (wait.deadline !== Infinity && performance.now() >= wait.deadline) {
+        throw timeoutError(subject, 'acquire', wait.timeout);
+      }
+      if (token === 0) token = registry.beginWait(id, 'acquire', wait);
       waitSync(cells, word, CONTENDED, sliceEnd(wait.deadline, rescue));
-    } finally {
-      registry.endWait(token);
     }
+  } finally {
+    registry.endWait(token);
   }
 }
 
@@ -98,26 +101,26 @@ export async function lockAsync(
   if (tryLock(cells, word) || spinLock(cells, word)) return false;
   if (tracing()) emit(subject, 'acquire');
   const { registry, id } = subject.registryRow;
-  for (;;) {
-    if (Atomics.exchange(cells, word, CONTENDED) === FREE) return true;
-    if (rescue?.() === true) return true;
-    if (wait.deadline !== Infinity && performance.now() >= wait.deadline) {
-      throw timeoutError(subject, 'acquire', wait.timeout);
-    }
-    const token = registry.beginWait(id, 'acquire', wait);
-    let outcome;
-    try {
+  let token = 0;
+  try {
+    for (;;) {
+      if (Atomics.exchange(cells, word, CONTENDED) === FREE) return true;
+      if (rescue?.() === true) return true;
+      if (wait.deadline !== Infinity && performance.now() >= wait.deadline) {
+        throw timeoutError(subject, 'acquire', wait.timeout);
+      }
+      if (token === 0) token = registry.beginWait(id, 'acquire', wait);
       const until = sliceEnd(wait.deadline, rescue);
-      outcome = await waitAsync(cells, word, CONTENDED, until, wait.signal);
-    } finally {
-      registry.endWait(token);
+      const outcome = await waitAsync(cells, word, CONTENDED, until, wait.signal);
+      if (outcome === 'aborted') {
+        // Our word may be left at 2 with nobody asleep: that costs the next release one
+        // needless notify, never a lost wake-up.
+        if (tracing()) emit(subject, 'abort');
+        throw wait.signal?.reason;
+      }
     }
-    if (outcome === 'aborted') {
-      // Our word may be left at 2 with nobody asleep: that costs the next release one
-      // needless notify, never a lost wake-up.
-      if (tracing()) emit(subject, 'abort');
-      throw wait.signal?.reason;
-    }
+  } finally {
+    registry.endWait(token);
   }
 }
 

@@ -11,14 +11,14 @@ import {
   blockAsync,
   blockSync,
   checkWait,
-  fromState,
-  isOpening,
+  opened,
+  openedState,
   openState,
   stateFor,
   type Attempt,
   type SharedNameOptions,
 } from './base.js';
-import { HEADER_WORDS, type SharedHandle } from './handle.js';
+import { HEADER_WORDS, type Layout, type SharedSemaphoreHandle } from './handle.js';
 import { SharedPrimitive } from './primitive.js';
 import { checkCanBlock } from './wait.js';
 import { gateAsync, gateSync } from './gate.js';
@@ -29,6 +29,14 @@ const VALUE = HEADER_WORDS;
 const WAITERS = HEADER_WORDS + 1;
 const BYTES = (HEADER_WORDS + 2) * 4;
 const MAX_PERMITS = 0x7fffffff;
+/** What `from(handle)` checks (handle.ts `checkLayout`). */
+const LAYOUT: Layout = {
+  words: [
+    { index: VALUE, field: 'value', min: 0, max: MAX_PERMITS },
+    { index: WAITERS, field: 'waiters', min: 0, max: 0x7fffffff },
+  ],
+  bytes: BYTES,
+};
 
 /** Options of `new SharedSemaphore()`. */
 export type SharedSemaphoreOptions = SharedNameOptions;
@@ -60,7 +68,7 @@ export class SharedSemaphore extends SharedPrimitive<'SharedSemaphore'> implemen
    * @throws RangeError / TypeError naming `value`.
    */
   constructor(value = 1, options?: SharedSemaphoreOptions) {
-    if (!isOpening()) {
+    if (openedState(options) === undefined) {
       checkNonNegativeInteger('value', value);
       if (value > MAX_PERMITS)
         throw new RangeError(`value must be at most ${MAX_PERMITS}, got ${value}`);
@@ -80,8 +88,8 @@ export class SharedSemaphore extends SharedPrimitive<'SharedSemaphore'> implemen
    *
    * @throws HandleError when `handle` is not a SharedSemaphore's handle.
    */
-  static from(handle: SharedHandle<'SharedSemaphore'>): SharedSemaphore {
-    return fromState(openState(handle, 'SharedSemaphore'), () => new SharedSemaphore());
+  static from(handle: SharedSemaphoreHandle): SharedSemaphore {
+    return new SharedSemaphore(1, opened(openState(handle, 'SharedSemaphore', LAYOUT)));
   }
 
   /** Permits available now. */
