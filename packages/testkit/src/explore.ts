@@ -250,19 +250,26 @@ export function awaitPoint<T>(value: T, site: string): Promise<T> {
 
 /**
  * Runs `scenario` under `runs` interleavings and throws an {@link ExplorationError} (with the
- * seed, the schedule and the steps) at the first one that throws or deadlocks.
+ * seed, the schedule and the steps) at the first one that throws or deadlocks. Run 1 is the
+ * natural schedule (as a plain run); the others are steered by the strategy, at primitive calls,
+ * `task()` starts, `checkpoint()`s, plain `await`s (by gaps), the `awaitPoints()` plugin's await
+ * points, and the operations of workers the scenario starts (through core's gate).
  *
  * @example
  * ```ts
  * await explore(async () => {
  *   let n = 0;
- *   const inc = async () => { const v = n; await checkpoint(); n = v + 1; };
+ *   const inc = async () => {
+ *     const v = n;
+ *     await Promise.resolve();
+ *     n = v + 1;
+ *   };
  *   await Promise.all([task('A', inc), task('B', inc)]);
  *   if (n !== 2) throw new Error(`lost update: n = ${n}`);
  * }, { seed: 1 });
- * // ExplorationError: run 1 of 1000 failed (strategy pct, seed 1)
+ * // ExplorationError: explore: run 1 of 1000 (the natural schedule) failed (strategy pct, seed 1)
  * // failed: Error: lost update: n = 1
- * // schedule: "0.1.0.1" ...
+ * // schedule: "natural" ...
  * ```
  */
 export async function explore(
@@ -332,7 +339,8 @@ export async function explore(
  *
  * @example
  * ```ts
- * await replay(scenario, '0.1.0.1'); // ExplorationError: replay of schedule "0.1.0.1" failed ...
+ * await replay(scenario, '1+1.0+0'); // ExplorationError: replay of schedule "1+1.0+0" failed ...
+ * await replay(scenario, 'natural'); // the plain run again
  * ```
  */
 export async function replay(scenario: Scenario, schedule: string): Promise<void> {

@@ -3,6 +3,8 @@
  * watch (a deadlock timeout, a lock-order check, the explorer) listens, fans each event out to
  * every listener, passes it on to whatever tracer was installed before, and gives the slot back
  * when the last listener leaves. Watches can therefore nest and overlap (e.g. concurrent tests).
+ * While anything listens, async functions started without `task()` are told apart (agents.ts),
+ * and the tracer's `agent()` names them.
  *
  * @module
  */

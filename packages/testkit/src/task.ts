@@ -7,6 +7,10 @@
  * exist (a browser), the name holds only for the synchronous start of `fn`; everything else
  * still works, explanations just say `main` more often.
  *
+ * Async functions started without `task()` are told apart too while a watch runs (see
+ * agents.ts): {@link currentTask} names them by function and call site, and task observers hear
+ * of them when they first act and when they return.
+ *
  * @module
  */
 
@@ -50,7 +54,9 @@ function loadStorage(): Storage | undefined {
 export const namesFollowAwait: boolean = storage !== undefined;
 
 /**
- * The name of the task the caller runs in, or `undefined` outside any {@link task}.
+ * The name of the task the caller runs in, or `undefined` outside any {@link task}. While a watch
+ * (`withDeadlockTimeout`, `explore`, ...) runs, an async function started without `task()` is a
+ * task of its own, named like `transfer (started at test/bank.test.ts:19:20)`.
  *
  * @example
  * ```ts
