@@ -14,9 +14,7 @@ import type { Put, SinkFunction, SinkQueue, Source, StageContext } from './types
 
 /**
  * Whether a sink is a queue (anything with `put` and `tryPut`: core's `Queue`s, a `SharedQueue`,
- * a `RedisQueue`) rather than a function. A source needs no such test: every queue is an async
- * iterable, read with `for await` until it is closed and drained (a `RedisQueue` acknowledges
- * each item as the pipeline takes the next).
+ * a `RedisQueue`) rather than a function.
  */
 export function isSinkQueue(sink: unknown): sink is SinkQueue<unknown> {
   return (
@@ -38,6 +36,9 @@ export function runSource(
   output: QueueLike<unknown>,
   counters: Counters,
 ): Promise<void> {
+  if (isQueueSource(source)) {
+    return task(run, 'source', () => drainQueue(source, output, counters, run.signal));
+  }
   if (typeof source !== 'function') {
     return task(run, 'source', () => drain(source, output, counters));
   }
@@ -60,6 +61,49 @@ export function runSource(
     );
   }
   return Promise.all(tasks).then(() => undefined);
+}
+
+/** A queue given as the source: anything with `get`, `put` and `close` (every queue is). */
+type QueueSource = QueueLike<unknown> & { taskDone?: (item: unknown) => unknown };
+
+function isQueueSource(source: unknown): source is QueueSource {
+  const q = source as Partial<QueueLike<unknown>> | null;
+  return (
+    typeof q === 'object' &&
+    q !== null &&
+    typeof q.get === 'function' &&
+    typeof q.put === 'function' &&
+    typeof q.close === 'function'
+  );
+}
+
+/**
+ * Gets every item of a queue source into `output` until the queue is closed and drained. Not
+ * `for await`: a get waiting on a queue nobody closes must end when the pipeline stops, and
+ * `get({ signal })` does, leaving no trace (an iterator's pending `next()` could not be called
+ * off, and would still take an item). The pipeline is the source queue's consumer: once an item
+ * is in the pipeline's first queue it is marked with `taskDone(item)` when the queue has it (so
+ * `join()` on the source resolves once the pipeline took everything, and a `RedisQueue`
+ * acknowledges the item then: at-least-once up to that hand-off).
+ */
+async function drainQueue(
+  queue: QueueSource,
+  output: QueueLike<unknown>,
+  counters: Counters,
+  signal: AbortSignal,
+): Promise<void> {
+  for (;;) {
+    let item: unknown;
+    try {
+      item = await queue.get({ signal });
+    } catch (error) {
+      if (error instanceof ClosedError || signal.aborted) return;
+      throw error;
+    }
+    const sent = put(output, item, counters);
+    if (sent === false || (sent !== true && !(await sent))) return;
+    if (typeof queue.taskDone === 'function') await queue.taskDone(item);
+  }
 }
 
 /** Puts every item of an iterable into `output`, stopping early if the pipeline stops. */

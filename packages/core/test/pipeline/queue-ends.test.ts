@@ -30,6 +30,35 @@ describe('pipeline with queues as source and sink', () => {
     expect(result.stats.at(-1)?.itemsIn).toBe(6);
   });
 
+  it('marks each item of a Queue source done, so join() on it resolves', async () => {
+    const input = new Queue<number>({ capacity: 8 });
+    for (let i = 0; i < 5; i++) await input.put(i);
+    input.close();
+    const { items } = await pipeline<number, number>({ source: input }).run();
+    expect(items).toEqual([0, 1, 2, 3, 4]);
+    expect(input.unfinishedTasks).toBe(0);
+    await input.join();
+  });
+
+  it('a failing stage stops a pipeline whose queue source is never closed', async () => {
+    const input = new Queue<number>({ capacity: 4 });
+    await input.put(1);
+    const error = await pipeline({
+      source: input,
+      stages: [
+        map(() => {
+          throw new Error('boom');
+        }),
+      ],
+    })
+      .run()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PipelineError);
+    // The source's waiting get was called off without a trace: a later item stays in the queue.
+    await input.put(2);
+    expect(input.tryGet()).toEqual({ ok: true, value: 2 });
+  });
+
   it('puts into a SharedQueue sink, waiting while it is full', async () => {
     const output = new SharedQueue<number>({ capacity: 2, codec: 'float64' });
     const run = pipeline<number, number>({ source: [1, 2, 3, 4], sink: output }).run();
