@@ -19,8 +19,9 @@ export const USER_OPTIONS = {
   strict: true,
   module: ts.ModuleKind.NodeNext,
   moduleResolution: ts.ModuleResolutionKind.NodeNext,
-  // ES2022 so that `using` is downlevelled (Node 20 cannot parse it); lib is the target's
-  // default, without esnext.disposable: the shipped types must bring their own Disposable.
+  // ES2022 so that `using` is downlevelled (Node 20 cannot parse it). The Node program's lib is
+  // ES2022 alone: no esnext.disposable (the shipped types must bring their own Disposable) and
+  // no DOM (a README block must not pick up the DOM's Lock or Worker instead of importing ours).
   target: ts.ScriptTarget.ES2022,
   esModuleInterop: true,
   forceConsistentCasingInFileNames: true,

@@ -63,7 +63,10 @@ function filesUnder(root) {
  * compiles. Returns the diagnostics of each program.
  * @param {{ readmes?: string[], log?: (line: string) => void }} [options]
  */
-export async function prepare({ readmes, log = () => {} } = {}) {
+export async function prepare({ readmes, log: print = () => {} } = {}) {
+  const start = Date.now();
+  /** @param {string} line */
+  const log = (line) => print(`[${((Date.now() - start) / 1000).toFixed(1)} s] ${line}`);
   const dir = createProject();
   log(`packing the packages into ${dir}/tarballs`);
   const tarballs = await packAll(join(dir, 'tarballs'));
@@ -85,6 +88,7 @@ export async function prepare({ readmes, log = () => {} } = {}) {
     all.filter((f) => f.startsWith(domRoot)),
     'dom',
   );
+  log('compiled');
   return { dir, tarballs, blocks, diagnostics: [...node, ...dom] };
 }
 
