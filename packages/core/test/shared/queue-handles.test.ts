@@ -43,3 +43,21 @@ describe('SharedQueue.from() checks every layout word', () => {
     expect(queue.getSync()).toBe(1.5);
   });
 });
+
+describe('SharedQueue encoding errors name the queue', () => {
+  it('a value too large for a slot: CodecError naming the queue (and its place in a batch)', () => {
+    const queue = new SharedQueue<string>({
+      capacity: 4,
+      codec: 'utf8',
+      slotSize: 4,
+      name: 'words',
+    });
+    expect(() => queue.tryPut('hello')).toThrow(
+      /^words: utf8 codec: .* does not fit in a 4-byte slot/,
+    );
+    expect(() => queue.putManySync(['ok', 'fine', 'toolong'])).toThrow(
+      /^words: value 2 of the batch: utf8 codec/,
+    );
+    expect(queue.size).toBe(0); // nothing of the refused batch was written
+  });
+});

@@ -46,7 +46,20 @@ export class BytesLane<T> implements Lane<T> {
   }
 
   prepare(value: T): void {
-    this.length = encodeInto(this.codec, value, this.scratch);
+    try {
+      this.length = encodeInto(this.codec, value, this.scratch);
+    } catch (error) {
+      throw this.named(error, undefined);
+    }
+  }
+
+  /** Prefixes an encoding error with the queue's name (and the value's place in a batch). */
+  private named(error: unknown, at: number | undefined): unknown {
+    if (error instanceof CodecError) {
+      const where = at === undefined ? '' : `value ${at} of the batch: `;
+      error.message = `${this.queueName}: ${where}${error.message}`;
+    }
+    return error;
   }
 
   keep(value: T): Prepared<T> {
@@ -94,7 +107,12 @@ export class BytesLane<T> implements Lane<T> {
     let used = 0;
     // One encode pass into one growing buffer.
     for (let i = 0; i < count; i++) {
-      const length = encodeInto(this.codec, values[i] as T, this.scratch);
+      let length: number;
+      try {
+        length = encodeInto(this.codec, values[i] as T, this.scratch);
+      } catch (error) {
+        throw this.named(error, i);
+      }
       if (used + length > bytes.length) {
         const grown = new Uint8Array(Math.max(bytes.length * 2, used + length));
         grown.set(bytes.subarray(0, used));
