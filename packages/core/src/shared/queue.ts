@@ -236,6 +236,7 @@ export class SharedQueue<T = unknown>
         self: registry.agentId,
         hasExited: (id) => registry.hasExited(id),
         agentName: (id) => registry.agentName(id),
+        recordLoss: (id, items) => registry.recordLoss(id, state.id, items),
       },
     );
     if (state.created) this.ring.init();

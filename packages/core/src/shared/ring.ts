@@ -113,6 +113,8 @@ export interface Agents {
   readonly self: number;
   hasExited(id: number): boolean;
   agentName(id: number): string;
+  /** Reports items an exited agent took with it (the registry shows them in snapshots). */
+  recordLoss?(id: number, items: number): void;
 }
 
 /** `claimPut`/`claimGet` results that are not slot indices. */
@@ -801,7 +803,10 @@ export class Ring {
     }
     if (freed > 0) {
       cells[at + E_GOT] = cells[at + E_GOT_AFTER]!;
-      if (lost > 0) Atomics.add(cells, at + E_LOST, lost);
+      if (lost > 0) {
+        Atomics.add(cells, at + E_LOST, lost);
+        this.agents.recordLoss?.(id, lost);
+      }
     }
     return freed;
   }

@@ -112,6 +112,11 @@ describe('SharedQueue: a consumer terminated between claim and free', () => {
       ['tryGet'],
     ]);
     expect(results).toEqual([true, 2, 3, 'empty']);
+    // The registry's snapshot says so too.
+    const doomed = sharedRegistry()
+      .snapshot()
+      .agents.find((a) => a.name === 'doomed consumer');
+    expect(doomed).toMatchObject({ state: 'exited', lost: 1 });
     expect(queue.losses()).toEqual([
       { agent: expect.objectContaining({ name: 'doomed consumer' }), items: 1 },
     ]);
