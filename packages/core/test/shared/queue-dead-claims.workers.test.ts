@@ -3,7 +3,7 @@
 // test stops it exactly there, then checks that the survivors carry on: items put after the dead
 // producer's slot are got, close() ends a get blocked behind it, puts and gets stay bounded
 // (no spinning past a timeout), and a dead consumer's slot is freed and its item reported.
-import type { Worker } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClosedError, SharedQueue, sharedRegistry, TimeoutError } from '../../src/index.js';
 import { eventually, nextMessage, startWorker, terminateAll } from './workers.js';
@@ -163,5 +163,45 @@ describe('SharedQueue: a consumer terminated between claim and free', () => {
       (error: unknown) => (error instanceof TimeoutError ? 'timed out' : String(error)),
     );
     expect(await guarded(put, 'put')).toBe('put');
+  });
+});
+
+describe('SharedQueue: a claimant that is not watched (never taken for dead)', () => {
+  /** A victim whose exit the registry never hears of (no watchWorker). */
+  async function unwatched(
+    queue: SharedQueue<number>,
+    role: 'producer' | 'consumer',
+    name: string,
+  ): Promise<Worker> {
+    const victim = new Worker(new URL('./fixtures/queue-victim.mjs', import.meta.url), {
+      workerData: { handle: queue.handle, role, name },
+    });
+    await nextMessage(victim);
+    await victim.terminate();
+    return victim;
+  }
+
+  it('close() still ends a get blocked behind its unpublished slot', async () => {
+    const queue = new SharedQueue<number>({ capacity: 4, codec: 'int32', name: 'unwatched' });
+    await unwatched(queue, 'producer', 'silent producer');
+    queue.tryPut(1);
+    // Nobody can tell the producer is gone: a get waits behind its slot (and times out).
+    expect(await survive(queue, [['getSync', { timeout: 20 }]])).toEqual(['TimeoutError']);
+    const blocked = queue.get();
+    queue.close();
+    // close() revokes the unpublished slot: the blocked get drains past it, then the queue ends.
+    expect(await guarded(blocked, 'get after close()')).toBe(1);
+    await expect(queue.get()).rejects.toBeInstanceOf(ClosedError);
+  });
+
+  it('a put that times out on its slot says which agent holds it', async () => {
+    const queue = new SharedQueue<number>({ capacity: 1, codec: 'int32', name: 'unwatched' });
+    queue.putSync(1);
+    await unwatched(queue, 'consumer', 'silent consumer');
+    const error = await queue.put(2, { timeout: 30 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect((error as Error).message).toMatch(/still claimed by 'silent consumer'/);
+    queue.close();
+    await expect(queue.put(3)).rejects.toBeInstanceOf(ClosedError);
   });
 });
