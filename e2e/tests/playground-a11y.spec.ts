@@ -17,7 +17,7 @@ test('axe-core: no serious or critical finding, idle and after a run', async ({ 
   await expect(page.getByTestId('run-state')).toHaveText('idle');
   expect(await seriousFindings(page)).toEqual([]);
   await page.getByRole('combobox', { name: 'Example' }).selectOption('locks-twice');
-  await page.getByRole('button', { name: 'Run' }).click();
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
   await expect(page.getByTestId('verdict')).toBeVisible({ timeout: VERDICT_TIMEOUT });
   expect(await seriousFindings(page)).toEqual([]);
 });
@@ -49,7 +49,7 @@ test('keyboard only: Tab goes into an editor and out again; Ctrl+Enter keeps the
   expect(await editor.evaluate((el) => el === document.activeElement)).toBe(true);
 
   // Ctrl+Enter from the Run button: the run ends and the focus is still on Run, not the body.
-  await page.getByRole('button', { name: 'Run' }).focus();
+  await page.getByRole('button', { name: 'Run', exact: true }).focus();
   await page.keyboard.press('Control+Enter');
   await expect(page.getByTestId('verdict')).toBeVisible({ timeout: VERDICT_TIMEOUT });
   expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Run');

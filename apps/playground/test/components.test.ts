@@ -5,7 +5,8 @@ import VerdictView from '../src/components/Verdict.svelte';
 import { RunModel } from '../src/runtime/page/model.js';
 import { workerSpecs } from '../src/runtime/page/run.js';
 import { snapshot } from '../src/runtime/page/snapshot.js';
-import { account, decide, explainDeadlock, type ItemRecord } from '../src/runtime/page/verdict.js';
+import { account, decide, type ItemRecord } from '../src/runtime/page/verdict.js';
+import { explainDeadlock } from '../src/runtime/page/wait-graph.js';
 import { DEFAULT_SETTINGS } from '../src/settings.js';
 import { render } from './render.js';
 
@@ -32,7 +33,7 @@ describe('Verdict', () => {
     const section = el.querySelector('[data-testid="verdict"]');
     expect(section?.getAttribute('data-kind')).toBe('deadlock');
     expect(el.querySelector('h2')?.textContent).toBe(
-      'Deadlock: producer 1 waits for producer_lock, which it already holds.',
+      'Deadlock: producer 1 waits for lock producer_lock, which it holds itself.',
     );
     const labels = [...el.querySelectorAll('svg text')].map((t) => t.textContent);
     expect(labels).toEqual(

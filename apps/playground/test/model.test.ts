@@ -139,7 +139,7 @@ describe('RunModel', () => {
       model.receive({ type: 'events', worker, events: [ev(seq, body)] }),
     );
     model.drain();
-    expect(model.locks.get('p')).toEqual({ holder: 0, waiters: [0] });
+    expect(model.locks.get('p')).toMatchObject({ holder: 0, waiters: [0] });
     expect(isStuck(model.graph())).toBe(true);
     model.stopLive(10, 'blocked');
     expect(model.lanes[0]?.state).toBe('blocked');

@@ -9,10 +9,10 @@ import { EXAMPLES, FIRST_EXAMPLE } from '../src/examples.js';
 import { laneColour, RunModel } from '../src/runtime/page/model.js';
 import { workerSpecs } from '../src/runtime/page/run.js';
 import { snapshot } from '../src/runtime/page/snapshot.js';
+import { explainDeadlock, explainStuck } from '../src/runtime/page/wait-graph.js';
 import {
   account,
   decide,
-  explainDeadlock,
   headline,
   type ItemRecord,
   type WaitGraph,
@@ -49,7 +49,7 @@ describe('verdicts that tell the truth', () => {
     const deadlock = explainDeadlock(graph);
     expect(deadlock.cycle).toBeNull();
     expect(deadlock.sentences).toEqual([
-      'producer 1 waits for a permit of slots; none is left and nobody releases one.',
+      'producer 1 waits for a permit of semaphore slots; no other task has taken one to give back (a release that never came?).',
     ]);
     expect(deadlock.sentences.join(' ')).not.toContain('holds');
   });
@@ -237,5 +237,71 @@ describe('the lesson track', () => {
 
   it('documents every name the worker API passes to the code', () => {
     expect(API_REFERENCE.map((e) => e.name).sort()).toEqual([...API_NAMES].sort());
+  });
+});
+
+describe('deadlock wording from core', () => {
+  const settings = { ...DEFAULT_SETTINGS };
+  const ev = (seq: number, body: EventBody, t = seq): WorkerEvent =>
+    ({ ...body, seq, t }) as WorkerEvent;
+
+  it('explains the lesson-2 deadlock and a forgotten semaphore release in user words', () => {
+    const model = new RunModel(
+      workerSpecs(settings),
+      {
+        locks: [
+          { name: 'producer_lock', locked: false },
+          { name: 'consumer_lock', locked: false },
+        ],
+        semaphores: [],
+        events: [],
+        cells: [],
+      },
+      settings,
+    );
+    model.receive({
+      type: 'events',
+      worker: 0,
+      events: [
+        ev(0, { kind: 'started' }),
+        ev(1, { kind: 'acquired', prim: 'lock', name: 'producer_lock' }),
+        ev(3, { kind: 'block', on: { kind: 'lock', name: 'producer_lock' } }),
+      ],
+    });
+    model.receive({
+      type: 'events',
+      worker: 1,
+      events: [
+        ev(2, { kind: 'acquired', prim: 'lock', name: 'consumer_lock' }),
+        ev(4, { kind: 'block', on: { kind: 'lock', name: 'consumer_lock' } }),
+      ],
+    });
+    model.drain(true);
+    const deadlock = explainStuck(model, 10);
+    expect(deadlock.sentences[0]).toMatch(
+      /^producer 1 waits for lock producer_lock .*which it holds itself/,
+    );
+    expect(deadlock.sentences[1]).toMatch(
+      /^consumer 1 waits for lock consumer_lock .*which it holds itself/,
+    );
+    expect(deadlock.cycle?.[0]).toMatchObject({ worker: 'producer 1', resource: 'producer_lock' });
+
+    const sem = new RunModel(
+      workerSpecs(settings),
+      { locks: [], semaphores: [{ name: 'slots', value: 1 }], events: [], cells: [] },
+      settings,
+    );
+    sem.receive({
+      type: 'events',
+      worker: 0,
+      events: [
+        ev(0, { kind: 'acquired', prim: 'semaphore', name: 'slots' }),
+        ev(1, { kind: 'block', on: { kind: 'semaphore', name: 'slots' } }),
+      ],
+    });
+    sem.drain(true);
+    const words = explainStuck(sem, 5).sentences.join(' ');
+    expect(words).toContain('producer 1 waits for a permit of semaphore slots');
+    expect(words).not.toMatch(/holds|held/);
   });
 });

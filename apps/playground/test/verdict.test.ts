@@ -3,12 +3,12 @@ import type { ItemId } from '../src/runtime/common/protocol.js';
 import {
   account,
   decide,
-  explainDeadlock,
   headline,
   isStuck,
   type ItemRecord,
   type WaitGraph,
 } from '../src/runtime/page/verdict.js';
+import { explainDeadlock } from '../src/runtime/page/wait-graph.js';
 
 const rec = (from: number, n: number, worker: number, value = String(n)): ItemRecord => ({
   item: [from, n] as ItemId,
@@ -92,8 +92,8 @@ describe('deadlock', () => {
       { worker: 'producer 1', resource: 'producer_lock', heldBy: 'producer 1' },
     ]);
     expect(d.sentences).toEqual([
-      'producer 1 waits for producer_lock, which it already holds.',
-      'consumer 1 waits for consumer_lock, which it already holds.',
+      'producer 1 waits for lock producer_lock, which it holds itself.',
+      'consumer 1 waits for lock consumer_lock, which it holds itself.',
     ]);
   });
 
@@ -109,7 +109,7 @@ describe('deadlock', () => {
       ],
     });
     expect(explainDeadlock(g).sentences[0]).toBe(
-      'producer 1 waits for b, held by consumer 1, which waits for a, held by producer 1.',
+      'producer 1 waits for lock b, held by consumer 1; consumer 1 waits for lock a, held by producer 1; and so back to producer 1.',
     );
   });
 
@@ -150,7 +150,7 @@ describe('deadlock', () => {
     const d = explainDeadlock(g);
     expect(d.cycle).toBeNull();
     expect(d.sentences).toEqual([
-      'consumer 1 waits for an item from queue, and no running worker is left to put one.',
+      'consumer 1 waits for an item in queue queue, which is empty (0/10).',
     ]);
   });
 
@@ -169,8 +169,8 @@ describe('deadlock', () => {
       }),
     );
     expect(d.sentences).toEqual([
-      'consumer 1 waits for c, which was held from the start and nobody released.',
-      'consumer 2 waits for p, held by producer 1, which has finished without releasing it.',
+      'consumer 1 waits for lock c, held by the start (held from the start); the start (held from the start) has finished without releasing it (abandoned).',
+      'consumer 2 waits for lock p, held by producer 1; producer 1 has finished without releasing it (abandoned).',
     ]);
   });
 

@@ -104,8 +104,18 @@ export function targetLabel(target: WaitTarget): string {
 
 export class RunModel {
   readonly lanes: Lane[];
-  readonly locks = new Map<string, { holder: number | 'setup' | null; waiters: number[] }>();
-  readonly semaphores = new Map<string, { value: number; initial: number; holders: number[] }>();
+  readonly locks = new Map<
+    string,
+    { holder: number | 'setup' | null; waiters: number[]; since: number }
+  >();
+  readonly semaphores = new Map<
+    string,
+    { value: number; initial: number; holders: number[]; since: number[] }
+  >();
+  /** Who ever put into and took from the queue, and who set each event (for the wording). */
+  readonly queueProducers = new Set<number>();
+  readonly queueConsumers = new Set<number>();
+  readonly eventSetters = new Map<string, Set<number>>();
   readonly events = new Map<string, boolean>();
   readonly queue: { size: number; peak: number; readonly capacity: number };
   /** The queue's fill over time: `[t, size]` after each put and get (at most `SEGMENT_LIMIT`). */
@@ -149,10 +159,10 @@ export class RunModel {
       line: undefined,
     }));
     for (const { name, locked } of declarations.locks) {
-      this.locks.set(name, { holder: locked ? 'setup' : null, waiters: [] });
+      this.locks.set(name, { holder: locked ? 'setup' : null, waiters: [], since: 0 });
     }
     for (const { name, value } of declarations.semaphores) {
-      this.semaphores.set(name, { value, initial: value, holders: [] });
+      this.semaphores.set(name, { value, initial: value, holders: [], since: [] });
     }
     for (const name of declarations.events) this.events.set(name, false);
     this.queue = { size: 0, peak: 0, capacity: settings.capacity };
@@ -248,12 +258,16 @@ export class RunModel {
         this.#resume(lane, worker, event.t);
         if (event.prim === 'lock') {
           const lock = this.locks.get(event.name);
-          if (lock !== undefined) lock.holder = worker;
+          if (lock !== undefined) {
+            lock.holder = worker;
+            lock.since = event.t;
+          }
         } else {
           const semaphore = this.semaphores.get(event.name);
           if (semaphore !== undefined) {
             semaphore.value--;
             semaphore.holders.push(worker);
+            semaphore.since.push(event.t);
           }
         }
         break;
@@ -270,6 +284,7 @@ export class RunModel {
             // still leaves the oldest holder's permit counted as returned.
             const at = semaphore.holders.indexOf(worker);
             semaphore.holders.splice(at === -1 ? 0 : at, 1);
+            semaphore.since.splice(at === -1 ? 0 : at, 1);
           }
         }
         break;
@@ -277,10 +292,16 @@ export class RunModel {
       case 'set':
       case 'clear':
         this.events.set(event.name, event.kind === 'set');
+        if (event.kind === 'set') {
+          const setters = this.eventSetters.get(event.name) ?? new Set<number>();
+          setters.add(worker);
+          this.eventSetters.set(event.name, setters);
+        }
         break;
       case 'put':
         this.#resume(lane, worker, event.t);
         if (event.to === 'queue') {
+          this.queueProducers.add(worker);
           this.queue.size++;
           this.#fill(event.t);
           this.queue.peak = Math.max(
@@ -298,6 +319,7 @@ export class RunModel {
         // the put's number (the putter numbers its put only after the put returned). The count
         // is exact again once both events are applied.
         if (event.from === 'queue') {
+          this.queueConsumers.add(worker);
           this.queue.size--;
           this.#fill(event.t);
         }

@@ -16,14 +16,8 @@ import type {
 } from '../common/protocol.js';
 import { createShared, type SharedRun } from './shared.js';
 import { Stepper } from './stepper.js';
-import {
-  account,
-  decide,
-  explainDeadlock,
-  isStuck,
-  type Deadlock,
-  type Verdict,
-} from './verdict.js';
+import { explainStuck } from './wait-graph.js';
+import { account, decide, isStuck, type Deadlock, type Verdict } from './verdict.js';
 
 /** What the user wrote: both panes and the settings. */
 export interface Program {
@@ -251,20 +245,11 @@ export class Run {
   }
 
   /**
-   * The deadlock in words, from the page's wait-for graph; plus, when the core's shared agent
-   * registry (read from shared memory, not from events) finds one too, its own account.
+   * The deadlock in words: core's one wait-for analysis and wording, over the page's model of
+   * the run (see `wait-graph.ts`).
    */
   #explain(): Deadlock {
-    const explained = explainDeadlock(this.model.graph());
-    let registry: string | undefined;
-    try {
-      registry = this.#shared.findDeadlock()?.message;
-    } catch {
-      registry = undefined;
-    }
-    return registry === undefined
-      ? explained
-      : { ...explained, sentences: [...explained.sentences, `Shared registry: ${registry}`] };
+    return explainStuck(this.model, this.model.now);
   }
 
   #finish({ stopped, deadlocked }: { stopped: boolean; deadlocked: boolean }): void {
