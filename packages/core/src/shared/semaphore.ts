@@ -4,7 +4,12 @@
  * @module
  */
 import type { Lockable } from '../interfaces.js';
-import { checkNonNegativeInteger, describe, type WaitOptions } from '../options.js';
+import {
+  checkNonNegativeInteger,
+  checkPositiveInteger,
+  describe,
+  type WaitOptions,
+} from '../options.js';
 import { exclusive, guard, LockGuard } from '../sync/guard.js';
 import { emit, tracing } from '../trace/tracer.js';
 import {
@@ -27,13 +32,20 @@ import { gateAsync, gateSync } from './gate.js';
 const VALUE = HEADER_WORDS;
 /** How many agents sleep on VALUE: `release` skips the notify system call when 0. */
 const WAITERS = HEADER_WORDS + 1;
-const BYTES = (HEADER_WORDS + 2) * 4;
+/**
+ * How many of those sleepers want more than one permit. While any does, `release(n)` wakes every
+ * sleeper, not just `n`: a woken waiter that wants 3 of the 1 released permit would otherwise
+ * use up the wake-up that a waiter wanting 1 needed.
+ */
+const WEIGHTED = HEADER_WORDS + 2;
+const BYTES = (HEADER_WORDS + 3) * 4;
 const MAX_PERMITS = 0x7fffffff;
 /** What `from(handle)` checks (handle.ts `checkLayout`). */
 const LAYOUT: Layout = {
   words: [
     { index: VALUE, field: 'value', min: 0, max: MAX_PERMITS },
     { index: WAITERS, field: 'waiters', min: 0, max: 0x7fffffff },
+    { index: WEIGHTED, field: 'weighted', min: 0, max: 0x7fffffff },
   ],
   bytes: BYTES,
 };
@@ -102,10 +114,11 @@ export class SharedSemaphore extends SharedPrimitive<'SharedSemaphore'> implemen
     return this.value === 0;
   }
 
-  /** Takes a permit if one is available now. */
-  tryAcquire(): boolean {
+  /** Takes `n` permits (default 1) if that many are available now, all or none. */
+  tryAcquire(n = 1): boolean {
     gateSync(this, 'acquire');
-    const ok = take(this.cells);
+    if (n !== 1) checkPositiveInteger('permits', n);
+    const ok = take(this.cells, n);
     if (ok && tracing()) emit(this, 'acquired', { waited: false });
     return ok;
   }
@@ -113,26 +126,71 @@ export class SharedSemaphore extends SharedPrimitive<'SharedSemaphore'> implemen
   /**
    * Waits until a permit is available, then takes it. Rejects with `TimeoutError` after
    * `timeout` ms or with `signal.reason`; no permit is then taken.
+   *
+   * **Weighted**: `acquire(n, options)` takes `n` permits at once, all or none. Unlike the
+   * in-thread `Semaphore`, waiters across agents are not served in order: a large request can
+   * wait while smaller ones keep taking permits (bound it with a timeout).
    */
-  async acquire(options?: WaitOptions): Promise<void> {
+  async acquire(options?: WaitOptions): Promise<void>;
+  async acquire(permits: number, options?: WaitOptions): Promise<void>;
+  async acquire(first?: number | WaitOptions, second?: WaitOptions): Promise<void> {
     const gate = gateAsync(this, 'acquire');
     if (gate) await gate;
+    const [n, options] = this.weighted(first, second);
     const wait = checkWait(options);
-    if (take(this.cells)) return this.traceAcquired(false);
+    if (take(this.cells, n)) return this.traceAcquired(false);
     if (tracing()) emit(this, 'acquire');
-    await blockAsync(this, this.taking, 'acquire', wait, 'acquire');
+    if (n === 1) await blockAsync(this, this.taking, 'acquire', wait, 'acquire');
+    else {
+      Atomics.add(this.cells, WEIGHTED, 1);
+      try {
+        await blockAsync(this, this.takingN(n), 'acquire', wait, 'acquire');
+      } finally {
+        Atomics.sub(this.cells, WEIGHTED, 1);
+      }
+    }
     this.traceAcquired(true);
   }
 
   /** Blocking form of {@link acquire}; throws `BlockingCallError` on a browser's main thread. */
-  acquireSync(options?: WaitOptions): void {
+  acquireSync(options?: WaitOptions): void;
+  acquireSync(permits: number, options?: WaitOptions): void;
+  acquireSync(first?: number | WaitOptions, second?: WaitOptions): void {
     gateSync(this, 'acquire');
     checkCanBlock(this.name, 'acquireSync', 'acquire');
+    const [n, options] = this.weighted(first, second);
     const wait = checkWait(options);
-    if (take(this.cells)) return this.traceAcquired(false);
+    if (take(this.cells, n)) return this.traceAcquired(false);
     if (tracing()) emit(this, 'acquire');
-    blockSync(this, this.taking, 'acquire', wait, 'acquire');
+    if (n === 1) blockSync(this, this.taking, 'acquire', wait, 'acquire');
+    else {
+      Atomics.add(this.cells, WEIGHTED, 1);
+      try {
+        blockSync(this, this.takingN(n), 'acquire', wait, 'acquire');
+      } finally {
+        Atomics.sub(this.cells, WEIGHTED, 1);
+      }
+    }
     this.traceAcquired(true);
+  }
+
+  /** The `(n, options)` or `(options)` arguments of a (weighted) acquire, checked. */
+  private weighted(
+    first: number | WaitOptions | undefined,
+    second: WaitOptions | undefined,
+  ): [number, WaitOptions | undefined] {
+    if (typeof first !== 'number') return [1, first];
+    checkPositiveInteger('permits', first);
+    if (first > MAX_PERMITS) {
+      throw new RangeError(`permits must be at most ${MAX_PERMITS}, got ${first}`);
+    }
+    return [first, second];
+  }
+
+  /** The attempt of a weighted wait (allocated per wait: rare next to single permits). */
+  private takingN(n: number): Attempt {
+    const cells = this.cells;
+    return { cells, word: VALUE, waiters: WAITERS, attempt: () => take(cells, n) };
   }
 
   /**
@@ -156,7 +214,10 @@ export class SharedSemaphore extends SharedPrimitive<'SharedSemaphore'> implemen
     }
     if (tracing()) emit(this, 'release', { value: value + n });
     // The count changed before we look at WAITERS: see blockSync for why nobody is missed.
-    if (Atomics.load(this.cells, WAITERS) !== 0) Atomics.notify(this.cells, VALUE, n);
+    if (Atomics.load(this.cells, WAITERS) !== 0) {
+      const everyone = Atomics.load(this.cells, WEIGHTED) !== 0;
+      Atomics.notify(this.cells, VALUE, everyone ? Infinity : n);
+    }
   }
 
   /** Acquires a permit and resolves with a guard that releases it when disposed. */
@@ -174,11 +235,11 @@ export class SharedSemaphore extends SharedPrimitive<'SharedSemaphore'> implemen
   }
 }
 
-/** Takes one permit with a CAS loop (never below zero). */
-function take(cells: Int32Array): boolean {
+/** Takes `n` permits with a CAS loop (never below zero; all or none). */
+function take(cells: Int32Array, n = 1): boolean {
   let value = Atomics.load(cells, VALUE);
-  while (value > 0) {
-    const seen = Atomics.compareExchange(cells, VALUE, value, value - 1);
+  while (value >= n) {
+    const seen = Atomics.compareExchange(cells, VALUE, value, value - n);
     if (seen === value) return true;
     value = seen;
   }

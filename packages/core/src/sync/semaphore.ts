@@ -11,7 +11,7 @@ import { emit, newId, tracing } from '../trace/tracer.js';
 import { exclusive, guard, type LockGuard } from './guard.js';
 import { NOT_WAITED, WAITED } from './lock.js';
 import { checkOptions, subjectName, type NameOptions } from './subject.js';
-import { park, refuse, serveNext, waitDetail, WaiterList } from './waiters.js';
+import { park, refuse, serveNext, waitDetail, WaiterList, type Waiter } from './waiters.js';
 
 /** Options of `new Semaphore()` and `new BoundedSemaphore()`. */
 export type SemaphoreOptions = NameOptions;
@@ -39,7 +39,10 @@ export class Semaphore implements Lockable {
   readonly kind: string;
   readonly id: number = newId();
   readonly name: string;
-  /** Permits free now. Zero whenever somebody waits (a release hands permits over at once). */
+  /**
+   * Permits free now. Fewer than the oldest waiter wants whenever somebody waits (a release
+   * hands permits over at once, oldest waiter first).
+   */
   protected permits: number;
   private readonly waiters = new WaiterList<void>();
 
@@ -71,31 +74,85 @@ export class Semaphore implements Lockable {
   }
 
   /**
-   * Waits for a permit (after every earlier waiter has had one), then takes it. Rejects with
-   * `TimeoutError` after `timeout` ms, or with `signal.reason` when `signal` aborts; no permit
-   * is then taken.
+   * Waits for a permit (after every earlier waiter has had what it asked for), then takes it.
+   * Rejects with `TimeoutError` after `timeout` ms, or with `signal.reason` when `signal`
+   * aborts; no permit is then taken.
+   *
+   * **Weighted**: `acquire(n, options)` takes `n` permits at once, all or none, like Go's
+   * `semaphore.Weighted`. Waiters are served in arrival order, so a large request is not
+   * starved by smaller ones that arrive after it (they wait behind it).
+   *
+   * @example
+   * ```ts
+   * import { Semaphore } from '@baton/core';
+   *
+   * const memory = new Semaphore(100); // 100 MB of budget
+   * await memory.acquire(40, { timeout: 1000 }); // a 40 MB job
+   * memory.release(40);
+   * ```
    */
-  acquire(options?: WaitOptions): Promise<void> {
+  acquire(options?: WaitOptions): Promise<void>;
+  acquire(permits: number, options?: WaitOptions): Promise<void>;
+  acquire(first?: number | WaitOptions, second?: WaitOptions): Promise<void> {
+    let n = 1;
+    let options = first as WaitOptions | undefined;
+    if (typeof first === 'number') {
+      options = second;
+      try {
+        n = this.checkPermits(first);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     if (options !== undefined) {
       const refused = refuse(options);
       if (refused !== undefined) return refused;
     }
-    if (this.permits > 0) {
-      this.permits--;
+    if (this.waiters.length === 0 && this.permits >= n) {
+      this.permits -= n;
       emit(this, 'acquired', NOT_WAITED);
       // Taken now; under a scheduler (schedule exploration) the caller still yields here.
       return completed(this);
     }
-    if (tracing()) emit(this, 'acquire', waitDetail(options));
-    return park(this.waiters, this, 'acquire', options);
+    if (tracing()) emit(this, 'acquire', waitDetail(options, n === 1 ? undefined : { n }));
+    return park(this.waiters, this, 'acquire', options, n, this.giveUp);
   }
 
-  /** Takes a permit if one is free now. Returns whether it was taken. */
-  tryAcquire(): boolean {
-    if (this.permits === 0) return false;
-    this.permits--;
+  /**
+   * Takes `n` permits (default 1) if they are free now and nobody waits before us. Returns
+   * whether they were taken.
+   */
+  tryAcquire(n = 1): boolean {
+    if (n !== 1) this.checkPermits(n);
+    if (this.waiters.length > 0 || this.permits < n) return false;
+    this.permits -= n;
     emit(this, 'acquired', NOT_WAITED);
     return true;
+  }
+
+  /** Checks the `n` of a weighted acquire. */
+  protected checkPermits(n: unknown): number {
+    return checkPositiveInteger('permits', n);
+  }
+
+  /** A waiter that gave up may have blocked smaller requests behind it: serve them now. */
+  private readonly giveUp = (waiter: Waiter<void>, reason: unknown): void => {
+    waiter.reject(reason);
+    this.serve();
+  };
+
+  /** Hands free permits to the oldest waiters, in order, while the oldest's request fits. */
+  private serve(): void {
+    for (;;) {
+      const head = this.waiters.first;
+      if (head === undefined) return;
+      const wants = (head.item as number | undefined) ?? 1;
+      if (wants > this.permits) return;
+      const next = serveNext(this.waiters)!;
+      this.permits -= wants;
+      emit(this, 'acquired', WAITED, next.agent);
+      resumeWaiter(this, next.resolve as () => void);
+    }
   }
 
   /**
@@ -108,15 +165,8 @@ export class Semaphore implements Lockable {
     if (n !== 1) checkPositiveInteger('n', n);
     this.checkRelease(n);
     if (tracing()) emit(this, 'release', { value: this.permits, n });
-    let left = n;
-    while (left > 0) {
-      const next = serveNext(this.waiters);
-      if (next === undefined) break;
-      left--;
-      emit(this, 'acquired', WAITED, next.agent);
-      resumeWaiter(this, next.resolve as () => void);
-    }
-    this.permits += left;
+    this.permits += n;
+    this.serve();
   }
 
   /** Hook for {@link BoundedSemaphore}: throws when releasing `n` permits is not allowed. */
@@ -153,6 +203,17 @@ export class BoundedSemaphore extends Semaphore {
   constructor(value = 1, options?: SemaphoreOptions) {
     super(value, options);
     this.bound = value;
+  }
+
+  /** A weighted request above `bound` could never be met: refused at once. */
+  protected override checkPermits(n: unknown): number {
+    const permits = super.checkPermits(n);
+    if (permits > this.bound) {
+      throw new RangeError(
+        `${this.name}: acquire(${permits}) asks for more than its ${this.bound} permits`,
+      );
+    }
+    return permits;
   }
 
   /** @throws RangeError when the release would leave more than `bound` permits. */

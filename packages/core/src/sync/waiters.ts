@@ -96,6 +96,11 @@ export class WaiterList<T> {
   /** Number of waiters in the list. */
   length = 0;
 
+  /** The oldest waiter, if any (the next to be served). */
+  get first(): Waiter<T> | undefined {
+    return this.head;
+  }
+
   /** The newest waiter, if any. */
   get last(): Waiter<T> | undefined {
     return this.tail;

@@ -281,7 +281,7 @@ interface ConditionLike {
   acquire(): Promise<void>;
   release(): void;
   wait(options?: { timeout?: number }): Promise<void>;
-  waitFor(predicate: () => boolean, options?: { timeout?: number }): Promise<void>;
+  waitFor(predicate: () => boolean, options?: { timeout?: number }): Promise<unknown>;
   notify(n?: number): void;
   notifyAll(): void;
 }

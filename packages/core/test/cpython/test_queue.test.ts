@@ -24,7 +24,7 @@ interface QueueUnderTest {
   put(value: number | string, options?: { timeout?: number }): Promise<void>;
   get(options?: { timeout?: number }): Promise<number | string>;
   tryPut(value: number | string): boolean;
-  tryGet(): { ok: boolean; value: unknown };
+  tryGet(): { readonly ok: boolean };
   close(options?: { immediate?: boolean }): void;
   taskDone?(): void;
   join?(): Promise<void>;
@@ -32,8 +32,16 @@ interface QueueUnderTest {
 }
 
 const kinds: [string, number[], (capacity?: number) => QueueUnderTest][] = [
-  ['Queue', [111, 333, 222], (capacity) => new Queue({ capacity: capacity ?? Infinity })],
-  ['LifoQueue', [222, 333, 111], (capacity) => new LifoQueue({ capacity: capacity ?? Infinity })],
+  [
+    'Queue',
+    [111, 333, 222],
+    (capacity) => new Queue<number | string>({ capacity: capacity ?? Infinity }),
+  ],
+  [
+    'LifoQueue',
+    [222, 333, 111],
+    (capacity) => new LifoQueue<number | string>({ capacity: capacity ?? Infinity }),
+  ],
   [
     'PriorityQueue',
     [111, 222, 333],
