@@ -12,6 +12,8 @@ import { park, refuse, serveNext, waitDetail, WaiterList } from './waiters.js';
 /** Options of `new Once()`. */
 export type OnceOptions = NameOptions;
 
+const RUNNING = Object.freeze({ running: true });
+
 type Outcome<T> =
   { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
 
@@ -27,8 +29,9 @@ type Outcome<T> =
  *
  * Everything `fn` did happens-before what any caller does after `run()` settles.
  *
- * Trace events: `acquire` when a caller starts `fn`, `wait` when a caller waits for a running
- * `fn`, `set` when `fn` settles (`{ ok }`), `wake` for each waiter, `clear` on `reset()`.
+ * Trace events: `acquired` when a caller starts `fn` (it holds the Once while `fn` runs),
+ * `wait` when a caller waits for a running `fn`, `release` and `set` (`{ ok }`) when `fn`
+ * settles, `wake` for each waiter, `clear` on `reset()`.
  *
  * @example
  * ```ts
@@ -81,7 +84,9 @@ export class Once<T = void> {
     }
     if (!this.running) {
       this.running = true;
-      if (tracing()) emit(this, 'acquire');
+      // The caller that runs fn holds the Once while it runs; later callers wait for it (so a
+      // wait-for graph shows them waiting on the runner, not on nobody).
+      emit(this, 'acquired', RUNNING);
       void this.start(fn);
     } else if (tracing()) {
       emit(this, 'wait', waitDetail(options));
@@ -108,7 +113,8 @@ export class Once<T = void> {
     }
     this.outcome = outcome;
     this.running = false;
-    emit(this, 'set', { ok: outcome.ok });
+    emit(this, 'release');
+    if (tracing()) emit(this, 'set', { ok: outcome.ok });
     for (let w = serveNext(this.waiters); w !== undefined; w = serveNext(this.waiters)) {
       emit(this, 'wake', undefined, w.agent);
       const waiter = w;

@@ -71,8 +71,9 @@ describe('Once', () => {
     }
     expect(events.map((e) => e.kind)).toEqual([
       'created',
-      'acquire',
+      'acquired',
       'wait',
+      'release',
       'set',
       'wake',
       'wake',
