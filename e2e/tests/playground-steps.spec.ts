@@ -166,7 +166,7 @@ test('the timeline fits the run, explains what is under the pointer, and scrubs'
   await scrubber.focus();
   await page.keyboard.press('Home');
   await expect(page.getByTestId('scrub-time')).toHaveText('0 µs');
-  await expect(page.getByTestId('locks')).toContainText('setup');
+  await expect(page.getByTestId('locks')).toContainText('held from the start');
   // Then to a moment in the middle: each worker's line is highlighted in its editor.
   await scrubber.fill(String(Number(await scrubber.getAttribute('max')) / 2));
   await expect(page.locator('.cm-worker-line').first()).toBeVisible();

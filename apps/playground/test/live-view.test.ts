@@ -158,14 +158,15 @@ describe('Resources', () => {
   it('lists every lock with its holder and waiters, then semaphores and events', () => {
     const el = render(Resources, { view: busyRun().view() });
     expect(tableRows(el)).toEqual([
-      ['lock producer_lock', 'producer 1', 'producer 2, producer 3'],
-      ['lock consumer_lock', 'setup', '-'],
+      ['lock producer_lock', 'held by producer 1', 'producer 2, producer 3'],
+      ['lock consumer_lock', 'held from the start', '-'],
       ['lock spare', 'free', '-'],
-      ['semaphore slots', '1 free', '-'],
+      // A semaphore is never "held": it has permits left, or none.
+      ['semaphore slots', '1 permit left', '-'],
       ['event stop', 'not set', 'consumer 1'],
     ]);
     const headers = [...el.querySelectorAll('[data-testid="locks"] thead th')];
-    expect(headers.map((th) => th.textContent)).toEqual(['name', 'held by', 'waiting']);
+    expect(headers.map((th) => th.textContent)).toEqual(['name', 'state', 'waiting']);
   });
 
   it('shows the queue fill in words and as a meter', () => {
@@ -187,7 +188,7 @@ describe('Resources', () => {
     run.send(0, { kind: 'released', prim: 'lock', name: 'producer_lock' });
     run.send(1, { kind: 'acquired', prim: 'lock', name: 'producer_lock' });
     const el = render(Resources, { view: run.view() });
-    expect(tableRows(el)[0]).toEqual(['lock producer_lock', 'producer 2', 'producer 3']);
+    expect(tableRows(el)[0]).toEqual(['lock producer_lock', 'held by producer 2', 'producer 3']);
   });
 
   it('never shows the queue below empty while a get is replayed before its put', () => {
