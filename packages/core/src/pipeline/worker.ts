@@ -15,7 +15,10 @@
  * @module
  */
 import { ClosedError } from '../errors.js';
-import { registerAgent, SharedQueue, type SharedQueueHandle } from '../shared/index.js';
+// The modules themselves rather than the shared/ barrel: a worker then loads only what it
+// uses (fewer modules to read and compile before it is ready).
+import { SharedQueue, type SharedQueueHandle } from '../shared/queue.js';
+import { registerAgent } from '../shared/registry.js';
 import { Counters } from './counters.js';
 import { isAsyncIterable, isIterable, isThenable } from './io.js';
 import { loadStageFunction } from './load.js';
