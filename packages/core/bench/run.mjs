@@ -49,7 +49,7 @@ if (rows.length > 0) {
       what: row.what,
       Baton: row.baton,
       peer: row.peer,
-      ratio: `${row.ratio}x`,
+      ratio: `${Number(row.ratio).toFixed(2)}x`,
       target: row.target,
       met: row.ok === undefined ? '' : row.ok ? 'yes' : 'NO',
     })),
