@@ -34,19 +34,35 @@ export function findSharedDeadlock(ignore: ReadonlySet<string>): Deadlock | unde
   if (found === undefined || found.kind === 'all-blocked' || found.deadline !== undefined) {
     return undefined;
   }
+  if (!definite(found)) return undefined;
   return ignore.has(signature(found)) ? undefined : found;
 }
 
 /**
+ * Whether a finding holds whatever agents the registry cannot see yet. Only cycles of one on
+ * a `SharedLock` are not: a `SharedLock` is not owned, so a worker that has not registered yet
+ * (still starting) may release the lock its holder waits for (the lesson's hand-off). Those
+ * are treated as stalls: believed once they have held for a grace period.
+ */
+function definite(found: Deadlock): boolean {
+  if (found.kind !== 'cycle') return true;
+  return found.cycles.some(
+    (cycle) => cycle.length > 1 || cycle[0]?.waitingOn?.primitive.kind !== 'SharedLock',
+  );
+}
+
+/**
  * Every agent in the shared registry other than this thread is blocked, none of them in a
- * wait with a timeout, and no cycle or abandoned lock explains it (core's `'all-blocked'`).
+ * wait with a timeout, and no cycle or abandoned lock explains it (core's `'all-blocked'`), or
+ * agents each wait for a `SharedLock` they took themselves (see `definite`).
  * On its own this proves nothing (this thread may still put, release or set), so the watch
  * acts on it only when its own tasks are quiescent too: then nobody can ever act.
  */
 export function findSharedStall(ignore: ReadonlySet<string>): Deadlock | undefined {
   if (!sharedRegistryAvailable) return undefined;
   const found = safely(findDeadlock);
-  if (found?.kind !== 'all-blocked' || found.deadline !== undefined) return undefined;
+  if (found === undefined || found.deadline !== undefined) return undefined;
+  if (found.kind !== 'all-blocked' && definite(found)) return undefined;
   return ignore.has(signature(found)) ? undefined : found;
 }
 

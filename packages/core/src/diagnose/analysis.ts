@@ -112,9 +112,32 @@ export function analyseWaits(graph: WaitGraph, options?: AnalyseOptions): WaitAn
   const party = new Map(graph.parties.map((p) => [p.name, p]));
   const waiting = new Set(graph.waits.map((w) => w.party));
   const helpers = new Map(graph.waits.map((w) => [w, helpersOf(graph, w)]));
+  const resource = new Map(graph.resources.map((r) => [r.key, r]));
+  // Someone other than `name` (and the observer) is alive and not waiting: it may still act.
+  // A party waiting for a lock that nobody holds is about to take it (it was just woken): it
+  // counts as running.
+  const held = new Set(graph.holds.map((h) => h.resource));
+  const goesOn = new Set(
+    graph.waits.filter((w) => w.for === 'acquire' && !held.has(w.resource)).map((w) => w.party),
+  );
+  const othersRun = (name: string): boolean =>
+    graph.parties.some(
+      (p) =>
+        p.name !== name &&
+        p.name !== observer &&
+        !GONE.has(p.state) &&
+        (!waiting.has(p.name) || goesOn.has(p.name)),
+    );
   const edges: WaitGraphEdge[] = [];
   for (const wait of graph.waits) {
-    for (const to of helpers.get(wait) ?? []) edges.push({ from: wait.party, to, wait });
+    for (const to of helpers.get(wait) ?? []) {
+      // `Lock` and `SharedLock` are not owned: any party may release them (the lesson's
+      // hand-off). Waiting for one it took itself is a deadlock of one only once nobody else
+      // is left running who could release it; an `RLock`'s owner alone can.
+      const unowned = !(resource.get(wait.resource)?.type ?? '').endsWith('RLock');
+      if (to === wait.party && wait.for === 'acquire' && unowned && othersRun(to)) continue;
+      edges.push({ from: wait.party, to, wait });
+    }
   }
 
   const cycles: WaitGraphEdge[][] = [];
