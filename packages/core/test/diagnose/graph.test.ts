@@ -98,6 +98,20 @@ describe('WaitGraphRecorder and analyseWaits', () => {
     );
   });
 
+  it('calls a wait for an unowned lock taken by the waiter itself a deadlock only when nobody else runs', () => {
+    const r = new WaitGraphRecorder();
+    r.started('producer');
+    r.started('consumer');
+    // The lesson's hand-off: the producer waits for its lock until the consumer releases it.
+    r.event(ev('acquired', 'producer', 'Lock', 'producer_lock', 0));
+    r.event(ev('acquire', 'producer', 'Lock', 'producer_lock', 1));
+    expect(analyseWaits(r.graph(5)).cycle).toBeUndefined();
+    // Once the consumer blocks too (on a lock someone holds), nobody can release it.
+    r.event(ev('acquired', 'producer', 'Lock', 'consumer_lock', 2));
+    r.event(ev('acquire', 'consumer', 'Lock', 'consumer_lock', 3));
+    expect(analyseWaits(r.graph(5)).cycle?.map((e) => e.from)).toEqual(['producer']);
+  });
+
   it('reports a lock whose holder finished as abandoned', () => {
     const r = new WaitGraphRecorder();
     r.started('order 1');
