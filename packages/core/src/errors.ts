@@ -55,6 +55,17 @@ export class LockError extends BatonError {
   }
 }
 
+/**
+ * The call was waiting on a primitive whose `cancelAll()` was called: it left without what it
+ * waited for (no permit, no item, nothing put). `cancelAll(reason)` rejects with `reason`
+ * instead when one is given.
+ */
+export class CancelledError extends BatonError {
+  static {
+    this.prototype.name = 'CancelledError';
+  }
+}
+
 /** A {@link Barrier} was broken (aborted, reset, or a waiter timed out) while a party waited. */
 export class BrokenBarrierError extends BatonError {
   static {

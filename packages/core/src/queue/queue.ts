@@ -10,7 +10,15 @@ import { checkPositiveInteger, describe, type WaitOptions } from '../options.js'
 import { completed, completedWith, resumeWaiter } from '../trace/scheduler.js';
 import { emit, newId, tracing } from '../trace/tracer.js';
 import { checkOptions, subjectName, type NameOptions } from '../sync/subject.js';
-import { park, refuse, serveNext, waitDetail, WaiterList, type Waiter } from '../sync/waiters.js';
+import {
+  cancelWaiters,
+  park,
+  refuse,
+  serveNext,
+  waitDetail,
+  WaiterList,
+  type Waiter,
+} from '../sync/waiters.js';
 import { RingStore, type Store } from './store.js';
 
 /** Options of `new Queue()` and `new LifoQueue()`. */
@@ -63,6 +71,20 @@ export class Queue<T> implements QueueLike<T> {
   private readonly getters = new WaiterList<T>();
   private readonly putters = new WaiterList<void>();
   private readonly joiners = new WaiterList<void>();
+
+  /**
+   * Rejects every call waiting now (`get`, `put` (its value is not
+   * added), `join`) with `reason`, or a {@link CancelledError} by
+   * default, and returns how many there were. The primitive stays usable; later calls wait as
+   * usual.
+   */
+  cancelAll(reason?: unknown): number {
+    return (
+      cancelWaiters(this.getters, this, 'get', reason) +
+      cancelWaiters(this.putters, this, 'put', reason) +
+      cancelWaiters(this.joiners, this, 'join', reason)
+    );
+  }
   private unfinished = 0;
   private isClosed = false;
 

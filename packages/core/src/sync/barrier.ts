@@ -9,6 +9,7 @@ import { completedWith, resumeWaiter } from '../trace/scheduler.js';
 import { emit, newId, tracing } from '../trace/tracer.js';
 import { checkOptions, subjectName, type NameOptions } from './subject.js';
 import {
+  cancelWaiters,
   park,
   refuse,
   serveNext,
@@ -58,6 +59,16 @@ export class Barrier {
   readonly parties: number;
   private readonly action: (() => void) | undefined;
   private readonly waiters = new WaiterList<number>();
+
+  /**
+   * Rejects every call waiting now (`wait`) with `reason`, or a {@link CancelledError} by
+   * default, and returns how many there were. The primitive stays usable; later calls wait as
+   * usual. The
+   * round starts again from no arrivals; the barrier is not broken.
+   */
+  cancelAll(reason?: unknown): number {
+    return cancelWaiters(this.waiters, this, 'wait', reason);
+  }
   private isBroken = false;
 
   /** @throws RangeError or TypeError naming `parties`, `action` or `name`. */

@@ -11,6 +11,7 @@ import { exclusive } from './guard.js';
 import { Lock } from './lock.js';
 import { checkOptions, subjectName, type NameOptions } from './subject.js';
 import {
+  cancelWaiters,
   disarm,
   park,
   refuse,
@@ -77,6 +78,16 @@ export class Condition implements Lockable {
   /** The lock this condition is over (a new {@link Lock} unless one was given). */
   readonly lock: Lockable;
   private readonly waiters = new WaiterList<void>();
+
+  /**
+   * Rejects every call waiting now (`wait`, `waitFor`) with `reason`, or a {@link CancelledError} by
+   * default, and returns how many there were. The primitive stays usable; later calls wait as
+   * usual. Each
+   * cancelled waiter takes the lock again before it rejects, as after a timeout.
+   */
+  cancelAll(reason?: unknown): number {
+    return cancelWaiters(this.waiters, this, 'wait', reason, this.giveUp);
+  }
 
   /**
    * @param lock - the lock to wait with (default: a new `Lock`); any {@link Lockable}.

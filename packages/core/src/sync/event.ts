@@ -7,7 +7,7 @@ import type { WaitOptions } from '../options.js';
 import { completed, resumeWaiter } from '../trace/scheduler.js';
 import { emit, newId, tracing } from '../trace/tracer.js';
 import { checkOptions, subjectName, type NameOptions } from './subject.js';
-import { park, refuse, serveNext, waitDetail, WaiterList } from './waiters.js';
+import { cancelWaiters, park, refuse, serveNext, waitDetail, WaiterList } from './waiters.js';
 
 /** Options of `new Event()`. */
 export type EventOptions = NameOptions;
@@ -36,6 +36,15 @@ export class Event {
   readonly name: string;
   private flag = false;
   private readonly waiters = new WaiterList<void>();
+
+  /**
+   * Rejects every call waiting now (`wait`) with `reason`, or a {@link CancelledError} by
+   * default, and returns how many there were. The primitive stays usable; later calls wait as
+   * usual.
+   */
+  cancelAll(reason?: unknown): number {
+    return cancelWaiters(this.waiters, this, 'wait', reason);
+  }
 
   constructor(options?: EventOptions) {
     this.name = subjectName(this.kind, this.id, checkOptions(options)?.name);

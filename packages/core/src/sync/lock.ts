@@ -10,7 +10,7 @@ import { completed, resumeWaiter } from '../trace/scheduler.js';
 import { emit, newId, tracing } from '../trace/tracer.js';
 import { exclusive, guard, type LockGuard } from './guard.js';
 import { checkOptions, subjectName, type NameOptions } from './subject.js';
-import { park, refuse, serveNext, waitDetail, WaiterList } from './waiters.js';
+import { cancelWaiters, park, refuse, serveNext, waitDetail, WaiterList } from './waiters.js';
 
 /** Trace details, shared so that reporting them allocates nothing. */
 export const WAITED = Object.freeze({ waited: true });
@@ -51,6 +51,15 @@ export class Lock implements Lockable {
   readonly name: string;
   private held = false;
   private readonly waiters = new WaiterList<void>();
+
+  /**
+   * Rejects every call waiting now (`acquire`) with `reason`, or a {@link CancelledError} by
+   * default, and returns how many there were. The primitive stays usable; later calls wait as
+   * usual.
+   */
+  cancelAll(reason?: unknown): number {
+    return cancelWaiters(this.waiters, this, 'acquire', reason);
+  }
 
   constructor(options?: LockOptions) {
     this.name = subjectName(this.kind, this.id, checkOptions(options)?.name);

@@ -11,7 +11,15 @@ import { emit, newId, tracing } from '../trace/tracer.js';
 import { exclusive, guard, type LockGuard } from './guard.js';
 import { NOT_WAITED, WAITED } from './lock.js';
 import { checkOptions, subjectName, type NameOptions } from './subject.js';
-import { park, refuse, serveNext, waitDetail, WaiterList, type Waiter } from './waiters.js';
+import {
+  cancelWaiters,
+  park,
+  refuse,
+  serveNext,
+  waitDetail,
+  WaiterList,
+  type Waiter,
+} from './waiters.js';
 
 /** Options of `new Semaphore()` and `new BoundedSemaphore()`. */
 export type SemaphoreOptions = NameOptions;
@@ -45,6 +53,15 @@ export class Semaphore implements Lockable {
    */
   protected permits: number;
   private readonly waiters = new WaiterList<void>();
+
+  /**
+   * Rejects every call waiting now (`acquire`) with `reason`, or a {@link CancelledError} by
+   * default, and returns how many there were. The primitive stays usable; later calls wait as
+   * usual.
+   */
+  cancelAll(reason?: unknown): number {
+    return cancelWaiters(this.waiters, this, 'acquire', reason);
+  }
 
   /**
    * @param value - the initial number of permits (default 1), a non-negative safe integer.

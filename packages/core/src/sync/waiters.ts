@@ -19,7 +19,7 @@
  *
  * @module
  */
-import { TimeoutError } from '../errors.js';
+import { CancelledError, TimeoutError } from '../errors.js';
 import { checkWaitOptions, type WaitOptions } from '../options.js';
 import { currentAgent, emit, tracing, type TraceSubject } from '../trace/tracer.js';
 
@@ -263,6 +263,33 @@ export function park<T>(
     }
   }
   return promise;
+}
+
+/**
+ * `cancelAll()` of every in-thread primitive: takes every waiter out of `list`, oldest first,
+ * and rejects it with `reason` (by default a {@link CancelledError} naming the primitive and
+ * the call), or hands it to `giveUp` (a condition re-takes its lock first). Returns how many
+ * waiters there were. A cancelled waiter leaves no trace, as one that timed out.
+ */
+export function cancelWaiters<T>(
+  list: WaiterList<T>,
+  subject: TraceSubject,
+  what: string,
+  reason: unknown,
+  giveUp?: GiveUp<T>,
+): number {
+  let count = 0;
+  for (let w = serveNext(list); w !== undefined; w = serveNext(list)) {
+    count++;
+    emit(subject, 'abort', undefined, w.agent);
+    const error =
+      reason === undefined
+        ? new CancelledError(`${subject.name}: ${what} was cancelled by cancelAll()`)
+        : reason;
+    if (giveUp !== undefined) giveUp(w, error);
+    else w.reject(error);
+  }
+  return count;
 }
 
 /**

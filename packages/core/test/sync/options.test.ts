@@ -59,7 +59,8 @@ function signalLike(aborted = false): unknown {
 
 describe.each(calls)('%s options', (_name, call) => {
   it.each([
-    [5, TypeError, 'options must be an object, got number 5'],
+    // (a number is a permit count for the semaphores' weighted acquire(n), so not used here)
+    [true, TypeError, 'options must be an object, got boolean true'],
     [null, TypeError, 'options must be an object, got null'],
     [{ timeout: '5' }, TypeError, 'timeout must be a number of milliseconds, got the string "5"'],
     [{ timeout: -1 }, RangeError, 'timeout must be a non-negative number of milliseconds, got -1'],
