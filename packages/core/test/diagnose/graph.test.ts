@@ -107,8 +107,8 @@ describe('WaitGraphRecorder and analyseWaits', () => {
     r.event(ev('acquire', 'producer', 'Lock', 'producer_lock', 1));
     expect(analyseWaits(r.graph(5)).cycle).toBeUndefined();
     // Once the consumer blocks too (on a lock someone holds), nobody can release it.
-    r.event(ev('acquired', 'producer', 'Lock', 'consumer_lock', 2));
-    r.event(ev('acquire', 'consumer', 'Lock', 'consumer_lock', 3));
+    r.event(ev('acquired', 'producer', 'Lock', 'the consumer lock', 2));
+    r.event(ev('acquire', 'consumer', 'Lock', 'the consumer lock', 3));
     expect(analyseWaits(r.graph(5)).cycle?.map((e) => e.from)).toEqual(['producer']);
   });
 
