@@ -7,7 +7,7 @@ import { describe, type WaitOptions } from '../options.js';
 import { completedWith, resumeWaiter } from '../trace/scheduler.js';
 import { emit, newId, tracing } from '../trace/tracer.js';
 import { checkOptions, subjectName, type NameOptions } from './subject.js';
-import { park, refuse, serveNext, waitDetail, WaiterList } from './waiters.js';
+import { cancelWaiters, park, refuse, serveNext, waitDetail, WaiterList } from './waiters.js';
 
 /** Options of `new Once()`. */
 export type OnceOptions = NameOptions;
@@ -56,6 +56,15 @@ export class Once<T = void> {
   /** Whether the function has run to its end (returned or thrown). */
   get done(): boolean {
     return this.outcome !== undefined;
+  }
+
+  /**
+   * Rejects every caller waiting now (the one that started the function too) with `reason`
+   * (default: a {@link CancelledError} naming this Once) and returns how many there were. The
+   * function goes on; its result is kept for later callers.
+   */
+  cancelAll(reason?: unknown): number {
+    return cancelWaiters(this.waiters, this, 'run', reason);
   }
 
   /** Whether the function is running now. */

@@ -10,7 +10,15 @@ import { completed, resumeWaiter } from '../trace/scheduler.js';
 import { emit, newId, tracing } from '../trace/tracer.js';
 import { exclusive, guard, type LockGuard } from './guard.js';
 import { checkOptions, subjectName, type NameOptions } from './subject.js';
-import { park, refuse, serveNext, waitDetail, WaiterList, type Waiter } from './waiters.js';
+import {
+  cancelWaiters,
+  park,
+  refuse,
+  serveNext,
+  waitDetail,
+  WaiterList,
+  type Waiter,
+} from './waiters.js';
 
 /** Options of `new RWLock()`. */
 export type RWLockOptions = NameOptions;
@@ -90,6 +98,18 @@ export class RWLock {
       },
     });
     emit(this, 'created');
+  }
+
+  /**
+   * Rejects every task waiting to read or write now with `reason` (default: a
+   * {@link CancelledError} naming this lock) and returns how many there were. They leave no
+   * trace; the holders keep the lock.
+   */
+  cancelAll(reason?: unknown): number {
+    return (
+      cancelWaiters(this.writeWaiters, this, 'acquire (write)', reason) +
+      cancelWaiters(this.readWaiters, this, 'acquire (read)', reason)
+    );
   }
 
   /** Number of readers holding the lock now. */

@@ -7,7 +7,7 @@ import { describe, type WaitOptions } from '../options.js';
 import { completed, resumeWaiter } from '../trace/scheduler.js';
 import { emit, newId, tracing } from '../trace/tracer.js';
 import { checkOptions, subjectName, type NameOptions } from './subject.js';
-import { park, refuse, serveNext, waitDetail, WaiterList } from './waiters.js';
+import { cancelWaiters, park, refuse, serveNext, waitDetail, WaiterList } from './waiters.js';
 
 /** Options of `new WaitGroup()`. */
 export type WaitGroupOptions = NameOptions;
@@ -52,6 +52,14 @@ export class WaitGroup {
   /** The unfinished count now. */
   get count(): number {
     return this.counter;
+  }
+
+  /**
+   * Rejects every task waiting now with `reason` (default: a {@link CancelledError} naming this
+   * group) and returns how many there were. The count is unchanged.
+   */
+  cancelAll(reason?: unknown): number {
+    return cancelWaiters(this.waiters, this, 'wait', reason);
   }
 
   /** Number of tasks waiting for the count to reach zero. */
