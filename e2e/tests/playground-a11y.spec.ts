@@ -13,6 +13,8 @@ async function seriousFindings(page: Page) {
 }
 
 test('axe-core: no serious or critical finding, idle and after a run', async ({ page }) => {
+  // Two full axe-core passes on a loaded machine.
+  test.setTimeout(180_000);
   await page.goto('/');
   await expect(page.getByTestId('run-state')).toHaveText('idle');
   expect(await seriousFindings(page)).toEqual([]);

@@ -48,6 +48,7 @@ async function stepUntilVerdict(page: Page, prefer: string[], max = 200) {
 }
 
 test('step mode: the lesson deadlock, stepped to its verdict by clicking', async ({ page }) => {
+  test.setTimeout(180_000);
   await fresh(page);
   await pick(page, 'locks-twice');
   await page.getByTestId('step-mode').check();
@@ -114,8 +115,12 @@ test('a shared link with a schedule replays to the same verdict for whoever open
   page,
   browser,
 }) => {
+  test.setTimeout(180_000);
   await fresh(page);
   await pick(page, 'release-free');
+  // Two items keep the clicking short.
+  await page.getByRole('spinbutton', { name: 'Items per producer' }).fill('2');
+  await page.getByRole('spinbutton', { name: 'Items per producer' }).blur();
   await page.getByTestId('step-mode').check();
   await page.getByRole('button', { name: 'Run', exact: true }).click();
   // The consumer goes first: it reads before anything was written.
@@ -180,6 +185,7 @@ test('the timeline fits the run, explains what is under the pointer, and scrubs'
 });
 
 test('the lesson track, walked from its first step to its last', async ({ page }) => {
+  test.setTimeout(300_000);
   await fresh(page);
   await expect(page.getByTestId('lesson')).toContainText(`step 1 of ${LESSON.length}`);
   for (const [i, step] of LESSON.entries()) {

@@ -21,8 +21,9 @@ class Label extends WidgetType {
   toDOM() {
     const span = document.createElement('span');
     span.className = 'cm-worker-label';
+    // The worker's colour on the border and a swatch; the text stays dark enough to read.
     span.style.borderColor = this.colour;
-    span.style.color = this.colour;
+    span.style.boxShadow = `inset 4px 0 0 ${this.colour}`;
     span.textContent = this.text;
     return span;
   }

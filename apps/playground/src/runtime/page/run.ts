@@ -249,7 +249,8 @@ export class Run {
    * the run (see `wait-graph.ts`).
    */
   #explain(): Deadlock {
-    return explainStuck(this.model, this.model.now);
+    // Durations up to the moment the deadlock is called, not the last event.
+    return explainStuck(this.model, Math.max(this.model.now, performance.now() - this.startedAt));
   }
 
   #finish({ stopped, deadlocked }: { stopped: boolean; deadlocked: boolean }): void {
