@@ -257,15 +257,22 @@ export class GateController {
   }
 
   /**
-   * Calls `listener` with the parked agents each time an agent parks, starts a wait or exits,
-   * until the returned function is called or the controller detaches.
+   * Calls `listener` with the parked agents each time the set of parked agents (or what they
+   * are about to do) changes, until the returned function is called or the controller detaches.
    */
   onChange(listener: (parked: ParkedAgent[]) => void): () => void {
     let active = true;
+    let last: string | undefined;
     const loop = async (): Promise<void> => {
       while (active && this.attached) {
-        if (await this.changed(250)) {
-          if (active) listener(this.parked());
+        // Woken by a change, or after a while anyway: a change that came before this wait
+        // began is caught by comparing with what the listener saw last.
+        await this.changed(250);
+        const parked = this.parked();
+        const key = parked.map((p) => `${p.id}:${p.op}:${p.primitive?.id ?? 0}`).join(',');
+        if (active && key !== last) {
+          last = key;
+          listener(parked);
         }
       }
     };

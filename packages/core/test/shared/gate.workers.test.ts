@@ -253,7 +253,7 @@ describe('GateController with real workers', () => {
     await done;
   });
 
-  it('detach releases every parked worker, and a second controller is refused while attached', async () => {
+  it('notifies each park, detach releases every parked worker, and a second controller is refused while attached', async () => {
     const a = new SharedLock({ name: 'gamma' });
     const b = new SharedLock({ name: 'delta' });
     gate = GateController.attach();
@@ -263,7 +263,15 @@ describe('GateController with real workers', () => {
       startWorker('gated', { name: 'two', mode: 'two-locks', first: a.handle, second: b.handle }),
     ];
     const done = workers.map((w) => nextMessage(w));
+    const seen: string[][] = [];
+    const stop = gate.onChange((parked) => seen.push(parked.map((p) => p.name).sort()));
     await parkedCount(gate, 2);
+    // Told of each park (a hang guard, not a speed assertion).
+    for (let i = 0; i < 200 && !seen.some((names) => names.length === 2); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    stop();
+    expect(seen).toContainEqual(['one', 'two']);
     gate.detach();
     expect(gate.attached).toBe(false);
     expect(await Promise.all(done)).toEqual(['done', 'done']);
