@@ -61,9 +61,12 @@ function filesUnder(root) {
 /**
  * Builds the project: packs and installs the packages, writes the blocks and the fixtures,
  * compiles. Returns the diagnostics of each program.
- * @param {{ readmes?: string[], log?: (line: string) => void }} [options]
+ * @param {{ readmes?: string[], blocks?: import('./readme.mjs').Block[],
+ *   log?: (line: string) => void }} [options] `blocks`: the blocks to use, as read earlier (the
+ *   tests are named after them, so a README edited meanwhile must not shift them); default:
+ *   read from `readmes` now.
  */
-export async function prepare({ readmes, log: print = () => {} } = {}) {
+export async function prepare({ readmes, blocks: given, log: print = () => {} } = {}) {
   const start = Date.now();
   /** @param {string} line */
   const log = (line) => print(`[${((Date.now() - start) / 1000).toFixed(1)} s] ${line}`);
@@ -73,7 +76,7 @@ export async function prepare({ readmes, log: print = () => {} } = {}) {
   log(`installing ${[...tarballs.values()].map((t) => basename(t)).join(', ')}`);
   install(dir, tarballs);
   cpSync(join(here, 'fixtures'), join(dir, 'src'), { recursive: true });
-  const blocks = allBlocks(readmes).map((block) => place(dir, block));
+  const blocks = (given ?? allBlocks(readmes)).map((block) => place(dir, block));
   for (const block of blocks) write(block.source, block.code);
   log(`compiling ${blocks.length} README blocks and the fixtures in ${dir}`);
   const all = filesUnder(join(dir, 'src')).filter((f) => /\.(m|c)?[jt]s$/.test(f));

@@ -8,11 +8,14 @@ import { allBlocks, describeDiagnostic, prepare } from '../lib/consumer.mjs';
 import { publicPackages } from '../lib/project.mjs';
 import { node, runModule, runVitest } from '../lib/run.mjs';
 
+// Collected at load time (cheap: reads the READMEs) so that each block is a test of its own.
+const blocks = allBlocks();
+
 type Prepared = Awaited<ReturnType<typeof prepare>>;
 let project: Prepared;
 
 beforeAll(async () => {
-  project = await prepare({ log: (line) => console.log(`consumer: ${line}`) });
+  project = await prepare({ blocks, log: (line) => console.log(`consumer: ${line}`) });
 });
 
 afterAll(() => {
@@ -28,9 +31,6 @@ function errorsIn(pick: (file: string) => boolean): string[] {
     .filter((d) => d.file !== undefined && pick(d.file))
     .map((d) => describeDiagnostic(d, project.blocks, project.dir));
 }
-
-// Collected at load time (cheap: reads the READMEs) so that each block is a test of its own.
-const blocks = allBlocks();
 
 let vitestRun: ReturnType<typeof runVitest> | undefined;
 /** One vitest run over every `test` block, shared by their tests. */
