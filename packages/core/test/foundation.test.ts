@@ -45,8 +45,13 @@ describe('option checks', () => {
     );
     expect(() => checkPositiveInteger('capacity', 2 ** 60)).toThrow(RangeError);
     expect(() => checkPositiveInteger('capacity', Infinity)).toThrow(RangeError);
+    // null is a bad count (RangeError), not a missing one: `?? default` must not take it.
+    expect(() => checkPositiveInteger('capacity', null)).toThrow(RangeError);
     expect(() => checkPositiveInteger('capacity', null)).toThrow(
-      'capacity must be a number, got null',
+      'capacity must be a positive safe integer, got null',
+    );
+    expect(() => checkPositiveInteger('capacity', '4')).toThrow(
+      'capacity must be a number, got the string "4"',
     );
   });
 
