@@ -7,6 +7,9 @@
  * - `[MODE]`: {@link FREE} (workers go on by themselves) or {@link CONTROLLED} (each worker
  *   parks before each primitive call until the page grants it a step);
  * - `[TICKETS]`: how many passes were recorded so far (the next index into `order`);
+ * - `[PASSING]`: in free mode, `w + 1` of the worker between announcing a call and recording its
+ *   pass (0: none), so that a call and its ticket are one step that no other worker's call can
+ *   fall between (see `worker/gate.ts`);
  * - per worker `w`, at `WORKER_BASE + w * WORKER_SLOTS`: its {@link WorkerGateState} and how many
  *   steps the page has granted it.
  *
@@ -23,6 +26,7 @@
 
 export const MODE = 0;
 export const TICKETS = 1;
+export const PASSING = 2;
 export const WORKER_BASE = 4;
 export const WORKER_SLOTS = 4;
 /** Offsets inside a worker's slots. */

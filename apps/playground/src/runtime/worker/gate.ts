@@ -12,6 +12,7 @@ import {
   GRANTED,
   MODE,
   ORDER_CAPACITY,
+  PASSING,
   slot,
   STATE,
   TICKETS,
@@ -83,6 +84,29 @@ export function openGate(
   };
   const controlled = (): boolean => Atomics.load(control, MODE) === CONTROLLED;
 
+  /*
+   * Free mode: a call and the ticket that records it form one step. Without this, worker A could
+   * write a cell, worker B read it and draw its ticket, and only then A draw its own: the order
+   * would say "B read, then A wrote", and Replay, which grants steps one at a time in that order,
+   * would reach another verdict. So a worker takes the PASSING word from `enter` to `passed`
+   * (a few instructions: the call itself, never a wait: `retry` lets it go before the caller
+   * blocks the ordinary way). It is taken again only if not already this worker's, so a call
+   * that threw between `enter` and `passed` cannot make its worker wait for itself; `end`
+   * lets it go whatever happened.
+   */
+  const me = id + 1;
+  const takePassing = (): void => {
+    for (;;) {
+      const holder = Atomics.compareExchange(control, PASSING, 0, me);
+      if (holder === 0 || holder === me) return;
+      Atomics.wait(control, PASSING, holder);
+    }
+  };
+  const letPassingGo = (): void => {
+    if (Atomics.compareExchange(control, PASSING, me, 0) === me)
+      Atomics.notify(control, PASSING, 1);
+  };
+
   /** Parks until the page grants a step; `false` if the page let the run go free instead. */
   const park = (blocked: boolean): boolean => {
     if (!controlled()) return false;
@@ -108,18 +132,27 @@ export function openGate(
     enter(intent) {
       current = intent;
       recorded = park(false);
+      if (!recorded) takePassing();
     },
     retry() {
+      // The call cannot go on: in free mode its caller now waits the ordinary way, which must
+      // not hold up the others.
+      letPassingGo();
       const again = park(true);
       recorded = again;
       return again;
     },
     passed() {
-      if (!recorded) record();
+      if (!recorded) {
+        takePassing();
+        record();
+        letPassingGo();
+      }
       recorded = false;
       current = null;
     },
     end() {
+      letPassingGo();
       settle(GateState.Ended);
     },
   };
