@@ -283,6 +283,9 @@ export class SharedBarrier extends SharedPrimitive<'SharedBarrier'> {
       }
       const had = this.outcome(round);
       if (had === BROKE) throw this.brokenError(round);
+      // The round filled and passed between our CAS and this look: we were counted in it, so we
+      // passed too (joining the next round here would count us twice).
+      if (had === PASSED) return { done: true, index, round };
       if (had !== 0) continue; // reset between our look and our CAS: join the new round
       if (tracing()) emit(this, 'wait', { index });
       return { done: false, index, round };
