@@ -75,6 +75,15 @@ export function findSharedStall(ignore: ReadonlySet<string>): Deadlock | undefin
 export const SHARED_STALL_GRACE = 250;
 
 /**
+ * How long (ms) an agent's wait for a `SharedLock` it took itself must stay the same before a
+ * watch believes it (see `definite`). Longer than {@link SHARED_STALL_GRACE}: here the agent
+ * that will release the lock may be a worker that has not even registered yet, and starting a
+ * worker on a loaded machine takes far longer than waking one (seen: 264 ms was not enough for
+ * the lesson's step 4 on a busy 2-core machine).
+ */
+export const SHARED_SELF_WAIT_GRACE = 3000;
+
+/**
  * Confirms a stall across workers ({@link findSharedStall} and
  * {@link sharedAllowsQuiescence}) over time: {@link SharedStall.settled} is `true` once the same
  * waits (same agents, primitives and start times) have been seen for {@link SHARED_STALL_GRACE}
@@ -101,7 +110,11 @@ export class SharedStall {
       return false;
     }
     this.#reads++;
-    return this.#reads >= 3 && now - this.#since >= SHARED_STALL_GRACE;
+    const grace =
+      found !== undefined && found.kind === 'cycle' && !definite(found)
+        ? SHARED_SELF_WAIT_GRACE
+        : SHARED_STALL_GRACE;
+    return this.#reads >= 3 && now - this.#since >= grace;
   }
 
   /** Something may have changed (this thread ran, or a timer was pending): start over. */
