@@ -143,7 +143,12 @@ async function trial(seed: number): Promise<void> {
     return new Promise<void>((resolve) => {
       const check = (): void => {
         if (done.has(i)) return resolve();
-        if (putSoFar() < threshold && done.size < PRODUCERS + CONSUMERS - victims.size) {
+        // No more items can come once every producer has finished or been killed (a killed
+        // producer's share never arrives): then the threshold may be out of reach, kill now.
+        const flowing = Array.from({ length: PRODUCERS }, (_, p) => p).some(
+          (p) => !done.has(p) && !killed.has(p),
+        );
+        if (putSoFar() < threshold && flowing) {
           setImmediate(check);
           return;
         }
