@@ -13,53 +13,39 @@ import { nextMessage, startWorker, terminateAll } from './workers.js';
 
 afterEach(terminateAll);
 
+/** Three workers pass `rounds` rounds of `barrier`: nobody leaves early, indices 0-2 each round. */
+async function passRounds(barrier: SharedBarrier, rounds: number): Promise<void> {
+  const arrived = new SharedArrayBuffer(rounds * 4);
+  const workers = Array.from({ length: 3 }, (_, i) =>
+    startWorker('scenarios', {
+      scenario: 'barrier',
+      name: `party ${i}`,
+      barrier: barrier.handle,
+      arrived,
+      rounds,
+    }),
+  );
+  const results = await Promise.all(
+    workers.map((w) => nextMessage<{ indices: number[]; early: number }>(w)),
+  );
+  expect(results.map((r) => r.early)).toEqual([0, 0, 0]);
+  for (let round = 0; round < rounds; round++) {
+    expect(results.map((r) => r.indices[round]).sort()).toEqual([0, 1, 2]);
+  }
+}
+
 describe('across worker_threads', () => {
   it('SharedBarrier: 3 workers x 200 rounds, nobody leaves a round before all arrived', async () => {
-    const barrier = new SharedBarrier(3, { name: 'rounds' });
-    const rounds = 200;
-    const arrived = new SharedArrayBuffer(rounds * 4);
-    const workers = Array.from({ length: 3 }, (_, i) =>
-      startWorker('scenarios', {
-        scenario: 'barrier',
-        name: `party ${i}`,
-        barrier: barrier.handle,
-        arrived,
-        rounds,
-      }),
-    );
-    const results = await Promise.all(
-      workers.map((w) => nextMessage<{ indices: number[]; early: number }>(w)),
-    );
-    expect(results.map((r) => r.early)).toEqual([0, 0, 0]);
-    for (let round = 0; round < rounds; round++) {
-      expect(results.map((r) => r.indices[round]).sort()).toEqual([0, 1, 2]);
-    }
+    await passRounds(new SharedBarrier(3, { name: 'rounds' }), 200);
   });
 
   it('SharedBarrier: a party counted in a round that passed is never counted again (5 x 3 workers x 2000 rounds)', async () => {
     // Regression: a party whose CAS joined a round that the last party filled and passed before
     // the joiner looked again took the passed round for a reset and joined the next round too,
     // so one round later a party was missing and the barrier hung (seen about once in 10 runs).
-    const rounds = 2000;
     for (let trial = 0; trial < 5; trial++) {
       const barrier = new SharedBarrier(3, { name: `rounds ${trial}` });
-      const arrived = new SharedArrayBuffer(rounds * 4);
-      const workers = Array.from({ length: 3 }, (_, i) =>
-        startWorker('scenarios', {
-          scenario: 'barrier',
-          name: `party ${i}`,
-          barrier: barrier.handle,
-          arrived,
-          rounds,
-        }),
-      );
-      const results = await Promise.all(
-        workers.map((w) => nextMessage<{ indices: number[]; early: number }>(w)),
-      );
-      expect(results.map((r) => r.early)).toEqual([0, 0, 0]);
-      for (let round = 0; round < rounds; round++) {
-        expect(results.map((r) => r.indices[round]).sort()).toEqual([0, 1, 2]);
-      }
+      await passRounds(barrier, 2000);
       expect(barrier.waiting).toBe(0);
       expect(barrier.broken).toBe(false);
     }
