@@ -21,26 +21,33 @@ async function pick(page: Page, id: string) {
   await page.getByRole('combobox', { name: 'Example' }).selectOption(id);
 }
 
-/** Clicks enabled step buttons (preferring `prefer`) until the verdict shows. */
+/**
+ * Clicks enabled step buttons (preferring `prefer`, in that order) until the verdict shows.
+ * A button can vanish between being found and being clicked (the run ended, or its lane was
+ * redrawn), so each round first waits for "some button enabled, or the verdict", then clicks with
+ * a short timeout and simply looks again when the click missed.
+ */
 async function stepUntilVerdict(page: Page, prefer: string[], max = 200) {
   const verdict = page.getByTestId('verdict');
+  const enabled = page.locator('[data-testid="step-button"]:enabled');
   for (let i = 0; i < max; i++) {
+    await expect(enabled.or(verdict).first()).toBeVisible({ timeout: VERDICT_TIMEOUT });
     if (await verdict.isVisible()) return verdict;
-    const buttons = page.getByTestId('step-button');
-    let clicked = false;
-    for (const name of prefer) {
-      const button = buttons.and(page.locator(`[data-worker="${name}"]`));
-      if ((await button.count()) > 0 && (await button.isEnabled())) {
-        await button.click();
-        clicked = true;
-        break;
-      }
-    }
-    if (!clicked) {
-      // Nobody can step yet (a worker still starting): wait for a button or the verdict.
-      await expect(
-        page.locator('[data-testid="step-button"]:enabled').or(verdict).first(),
-      ).toBeVisible({ timeout: VERDICT_TIMEOUT });
+    // The first preferred worker that can step, else whoever can.
+    const candidates = [
+      ...prefer.map((name) =>
+        page.locator(`[data-testid="step-button"][data-worker="${name}"]:enabled`),
+      ),
+      enabled,
+    ];
+    for (const button of candidates) {
+      if ((await button.count()) === 0) continue;
+      // Gone or disabled since we looked: the next round looks again.
+      await button
+        .first()
+        .click({ timeout: 2_000 })
+        .catch(() => undefined);
+      break;
     }
   }
   await expect(verdict).toBeVisible();
