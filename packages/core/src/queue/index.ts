@@ -4,6 +4,7 @@ export { PriorityQueue, type PriorityQueueOptions } from './priority.js';
 export type { Compare } from './heap.js';
 export {
   select,
+  selectSync,
   type CaseResult,
   type GetCase,
   type PutCase,

@@ -5,7 +5,7 @@
  * @module
  */
 import { ClosedError } from '../errors.js';
-import { describe, type WaitOptions } from '../options.js';
+import { checkWaitOptions, describe, type WaitOptions } from '../options.js';
 import { emit } from '../trace/tracer.js';
 import type { TraceSubject } from '../trace/tracer.js';
 import { Event } from '../sync/event.js';
@@ -20,21 +20,24 @@ import {
   type WaiterGroup,
 } from '../sync/waiters.js';
 import { Queue } from './queue.js';
+import { SharedEvent } from '../shared/event.js';
+import { SharedQueue } from '../shared/queue.js';
+import { selectShared, selectSyncShared, type InThreadSelect } from '../shared/select.js';
 
-/** Take an item from `get` (a `Queue`, `LifoQueue` or `PriorityQueue`). */
+/** Take an item from `get` (a `Queue`, `LifoQueue`, `PriorityQueue` or `SharedQueue`). */
 export interface GetCase<T> {
-  readonly get: Queue<T>;
+  readonly get: Queue<T> | SharedQueue<T>;
 }
 
-/** Put `value` into `put`. */
+/** Put `value` into `put` (a `Queue`, `LifoQueue`, `PriorityQueue` or `SharedQueue`). */
 export interface PutCase<T> {
-  readonly put: Queue<T>;
+  readonly put: Queue<T> | SharedQueue<T>;
   readonly value: T;
 }
 
-/** Wait for `wait` (an `Event`) to be set. */
+/** Wait for `wait` (an `Event` or a `SharedEvent`) to be set. */
 export interface WaitCase {
-  readonly wait: Event;
+  readonly wait: Event | SharedEvent;
 }
 
 /** One case of {@link select}. */
@@ -80,8 +83,12 @@ export interface SelectOptions extends WaitOptions {
  *
  * `timeout` and `signal` bound the whole select: it then rejects with `TimeoutError` or
  * `signal.reason` having done nothing; `timeout: 0` only does a case that can happen now.
- * Works with the in-thread `Queue`, `LifoQueue`, `PriorityQueue` and `Event` (a
- * `SharedQueue`'s waiters live in shared memory, so another thread could serve two of them).
+ * Works with the in-thread `Queue`, `LifoQueue`, `PriorityQueue` and `Event`, and with
+ * `SharedQueue` and `SharedEvent`, mixed as you like, on the main thread or in a worker. A
+ * shared case is never served by another thread: the select only sleeps until one of the
+ * shared words it watches moves, then does the first ready case with `tryGet()` / `tryPut()`,
+ * so it still does exactly one case (see shared/select.ts for how it keeps the queue's
+ * wake-one scheme whole). In a worker, {@link selectSync} blocks instead.
  *
  * Trace events: each queue or event reports its own `wait`; the cases that lose report
  * `abort`, as a waiter that gives up does.
@@ -101,13 +108,16 @@ export function select<const C extends readonly SelectCase[]>(
   options?: SelectOptions,
 ): Promise<SelectResult<C>> {
   try {
-    checkCases(cases);
+    checkCases(cases, 'select');
     if (options !== undefined) {
       const refused = refuse(options);
       if (refused !== undefined) return refused;
       if (options.name !== undefined && typeof options.name !== 'string') {
         throw new TypeError(`name must be a string, got ${describe(options.name)}`);
       }
+    }
+    if (cases.some(isShared)) {
+      return selectShared(cases, options, select as InThreadSelect) as Promise<SelectResult<C>>;
     }
     const now = tryNow(cases);
     if (now !== undefined) return Promise.resolve(now as SelectResult<C>);
@@ -154,32 +164,86 @@ function tryNow(cases: readonly SelectCase[]): unknown {
       }
     } else if ('put' in c) {
       if (c.put.tryPut(c.value)) return { index, closed: false, value: undefined };
-    } else if (c.wait.isSet()) {
+    } else if ((c.wait as Event).isSet()) {
+      // Only in-thread cases reach here (a select with a shared case goes to selectShared).
       return { index, closed: false, value: undefined };
     }
   }
   return undefined;
 }
 
-function checkCases(cases: unknown): asserts cases is readonly SelectCase[] {
+function isShared(c: SelectCase): boolean {
+  const x = 'get' in c ? c.get : 'put' in c ? c.put : c.wait;
+  return x instanceof SharedQueue || x instanceof SharedEvent;
+}
+
+function checkCases(
+  cases: unknown,
+  call: 'select' | 'selectSync',
+): asserts cases is readonly SelectCase[] {
   if (!Array.isArray(cases) || cases.length === 0) {
-    throw new TypeError(`select() needs a non-empty array of cases, got ${describe(cases)}`);
+    throw new TypeError(`${call}() needs a non-empty array of cases, got ${describe(cases)}`);
   }
   cases.forEach((c: unknown, index) => {
     const x = c as Partial<Record<'get' | 'put' | 'wait' | 'value', unknown>> | null;
+    const queue = (q: unknown): boolean =>
+      call === 'selectSync'
+        ? q instanceof SharedQueue
+        : q instanceof Queue || q instanceof SharedQueue;
+    const event = (e: unknown): boolean =>
+      call === 'selectSync'
+        ? e instanceof SharedEvent
+        : e instanceof Event || e instanceof SharedEvent;
     const ok =
       typeof x === 'object' &&
       x !== null &&
-      (('get' in x && x.get instanceof Queue) ||
-        ('put' in x && x.put instanceof Queue && 'value' in x) ||
-        ('wait' in x && x.wait instanceof Event));
+      (('get' in x && queue(x.get)) ||
+        ('put' in x && queue(x.put) && 'value' in x) ||
+        ('wait' in x && event(x.wait)));
     if (!ok) {
       throw new TypeError(
-        `cases[${index}] must be { get: queue }, { put: queue, value } or { wait: event } ` +
-          `with an in-thread Queue, LifoQueue, PriorityQueue or Event, got ${describe(c)}`,
+        call === 'selectSync'
+          ? `cases[${index}] must be { get: queue }, { put: queue, value } or { wait: event } ` +
+              `with a SharedQueue or SharedEvent (a blocked thread cannot wait for an in-thread ` +
+              `Queue or Event: use await select() there), got ${describe(c)}`
+          : `cases[${index}] must be { get: queue }, { put: queue, value } or { wait: event } ` +
+              `with a Queue, LifoQueue, PriorityQueue, SharedQueue, Event or SharedEvent, ` +
+              `got ${describe(c)}`,
       );
     }
   });
+}
+
+/**
+ * The blocking form of {@link select} for workers, over `SharedQueue` and `SharedEvent` cases
+ * only (a thread blocked in `Atomics.wait` cannot run the event loop an in-thread queue needs).
+ * Same cases, result and `{ timeout, signal }`; does exactly one case, or throws `TimeoutError`
+ * or `signal.reason` having done nothing. With several cases it sleeps on one case's shared
+ * word at a time for at most 16 ms and tries every case between two such slices (a
+ * `signal` is seen between slices too), so a change on another case is seen within 16 ms;
+ * with one case (and no signal) it simply sleeps until woken.
+ *
+ * @throws BlockingCallError on a browser's main thread; TypeError naming the bad case.
+ * @example
+ * ```ts
+ * // in a worker
+ * const r = selectSync([{ get: urgent }, { get: jobs }, { wait: stop }], { timeout: 1000 });
+ * if (r.index === 2) return; // stop was set
+ * if (!r.closed) handle(r.value);
+ * ```
+ */
+export function selectSync<const C extends readonly SelectCase[]>(
+  cases: C,
+  options?: SelectOptions,
+): SelectResult<C> {
+  checkCases(cases, 'selectSync');
+  if (options !== undefined) {
+    checkWaitOptions(options);
+    if (options.name !== undefined && typeof options.name !== 'string') {
+      throw new TypeError(`name must be a string, got ${describe(options.name)}`);
+    }
+  }
+  return selectSyncShared(cases, options) as SelectResult<C>;
 }
 
 /** Sent to the losing cases' promises; never seen by a caller. */

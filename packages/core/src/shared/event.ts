@@ -32,6 +32,11 @@ const WAITERS = HEADER_WORDS + 1;
  * would find it clear and sleep again.
  */
 const GENERATION = HEADER_WORDS + 2;
+/**
+ * @internal The words `select()` (shared/select.ts) sleeps on for a `{ wait: event }` case:
+ * it counts itself in `waiters` and sleeps on `generation`, as `wait()` does.
+ */
+export const EVENT_WORDS = { generation: GENERATION, waiters: WAITERS } as const;
 /** @internal The size of an event's buffer, checked by `from(handle)`. */
 export const EVENT_BYTES = (HEADER_WORDS + 3) * 4;
 const BYTES = EVENT_BYTES;

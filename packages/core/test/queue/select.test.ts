@@ -139,10 +139,14 @@ describe('select', () => {
     await prio.put(3);
     await prio.put(1);
     expect(await select([{ get: lifo }, { get: prio }])).toMatchObject({ index: 1, value: 1 });
-    const shared = new SharedQueue<number>({ capacity: 2, codec: 'float64' });
-    await expect(select([{ get: shared as unknown as Queue<number> }])).rejects.toThrow(
-      /cases\[0\] must be \{ get: queue \}.*in-thread Queue/,
+    // A look-alike is refused (a SharedQueue is a case too since select went shared).
+    const lookAlike = { tryGet: () => ({ ok: false }), get: () => Promise.resolve(1) };
+    await expect(select([{ get: lookAlike as unknown as Queue<number> }])).rejects.toThrow(
+      /cases\[0\] must be \{ get: queue \}.*Queue, LifoQueue, PriorityQueue, SharedQueue/,
     );
+    const shared = new SharedQueue<number>({ capacity: 2, codec: 'float64' });
+    shared.tryPut(4);
+    expect(await select([{ get: lifo }, { get: shared }])).toMatchObject({ index: 1, value: 4 });
     await expect(select([])).rejects.toThrow(TypeError);
   });
 
