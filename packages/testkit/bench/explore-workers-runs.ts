@@ -76,8 +76,9 @@ it('measures runs needed with workers', { timeout: 3_600_000 }, async () => {
           await Promise.all(started.splice(0).map((w) => w.terminate()));
         }
       }
+      const sorted = [...runs].sort((a, b) => a - b);
       console.log(
-        `${name} | ${strategy} | runs ${runs.join(',')} | worst ${Math.max(...runs)} | ${SEEDS} seeds`,
+        `${name} | ${strategy} | runs ${runs.join(',')} | min ${sorted[0]} | median ${sorted[Math.floor(sorted.length / 2)]} | worst ${Math.max(...runs)} | ${SEEDS} seeds`,
       );
     }
   }

@@ -58,11 +58,15 @@ import {
   formatSchedule,
   NATURAL,
   parseSchedule,
+  replayChooser,
+  ScheduleError,
+  stepOf,
+  type NamedStep,
+} from './schedule.js';
+import {
   pctChooser,
   randomChooser,
-  replayChooser,
   runSeed,
-  ScheduleMismatch,
   type Choice,
   type Chooser,
   type Ready,
@@ -113,7 +117,7 @@ interface Outcome {
   /** For a livelock: a worker ran on without reaching a shared operation. */
   readonly workersBusy?: boolean;
   /** The decisions taken, or `undefined` for the natural run (nothing was steered). */
-  readonly choices: readonly Choice[] | undefined;
+  readonly choices: readonly (NamedStep & Choice)[] | undefined;
   readonly steps: readonly string[];
 }
 
@@ -132,7 +136,10 @@ interface Outcome {
 export class ExplorationError extends Error {
   /** `'error'`: the scenario threw; `'deadlock'`: nothing could go on; `'livelock'`: too many steps. */
   readonly failure: 'error' | 'deadlock' | 'livelock';
-  /** The schedule of the failing run, for {@link replay} (`"natural"` for the plain run). */
+  /**
+   * The schedule of the failing run, for {@link replay}: who went at each step, by name
+   * (`"T2+1 T1"`, `"w1 w2*2 w1"`; see {@link replay}), or `"natural"` for the plain run.
+   */
   readonly schedule: string;
   /** The seed of the exploration (undefined when replaying). */
   readonly seed: number | undefined;
@@ -314,7 +321,12 @@ export async function explore(
           ? randomChooser(s, gaps)
           : pctChooser(s, depth, Math.max(longest, 8), gaps);
     awaitPointsSeen = false;
-    let outcome = await execute(scenario, chooser, maxSteps, false);
+    let outcome = await execute(
+      scenario,
+      chooser === undefined ? undefined : () => chooser,
+      maxSteps,
+      false,
+    );
     if (run === 0 && awaitPointsSeen) gaps = options.gaps ?? false;
     longest = Math.max(longest, outcome.choices?.length ?? outcome.steps.length);
     if (outcome.failure !== undefined) {
@@ -334,12 +346,19 @@ export async function explore(
 
 /**
  * Runs `scenario` once, following `schedule` (from an {@link ExplorationError}), and throws the
- * same failure again, or resolves if the run passes. Throws a plain `Error` if the scenario no
- * longer fits the schedule (it changed since the schedule was recorded).
+ * same failure again, or resolves if the run passes. A schedule names who goes at each step,
+ * separated by spaces: a worker's `registerAgent(name)`, a `task()`'s name, or an unnamed task's
+ * name from where it was started (quoted `'like this'` when not a plain word, `''` for a quote
+ * inside), then `[n]` for the n-th of that agent's ready continuations when several are ready,
+ * `+g` for a gap of g microtask turns before the next pick, and `*k` for k such steps in a row.
+ * `"natural"` is the plain run; the older form of ready-set indexes (`"1+1.0"`) is accepted too.
+ * Throws a {@link ScheduleError} if the schedule is malformed or the scenario no longer fits it
+ * (a name it does not have, an agent not ready at that step, a different length).
  *
  * @example
  * ```ts
- * await replay(scenario, '1+1.0+0'); // ExplorationError: replay of schedule "1+1.0+0" failed ...
+ * await replay(scenario, 'B+1 A'); // ExplorationError: replay of schedule "B+1 A" failed ...
+ * await replay(scenario, 'w1 w2*2 w1'); // two workers, by their registerAgent() names
  * await replay(scenario, 'natural'); // the plain run again
  * ```
  */
@@ -351,18 +370,23 @@ export async function replay(scenario: Scenario, schedule: string): Promise<void
   const outcome =
     choices === undefined
       ? await execute(scenario, undefined, DEFAULT_MAX_STEPS, true)
-      : await execute(scenario, replayChooser(choices), choices.length + 1, true);
-  if (outcome.error instanceof ScheduleMismatch) {
-    throw new Error(
+      : await execute(scenario, (known) => replayChooser(choices, known), choices.length + 1, true);
+  if (outcome.error instanceof ScheduleError) {
+    const { problem, step, agent } = outcome.error;
+    throw new ScheduleError(
+      problem,
       `replay: the scenario no longer follows the schedule: ${outcome.error.message}`,
+      { step, agent },
     );
   }
   if (outcome.failure !== undefined) {
     throw new ExplorationError(outcome, `replay of schedule ${JSON.stringify(schedule)} failed`);
   }
   if (choices !== undefined && outcome.choices?.length !== choices.length) {
-    throw new Error(
+    throw new ScheduleError(
+      'diverged',
       `replay: the scenario finished after ${outcome.choices?.length ?? 0} of the schedule's ${choices.length} steps`,
+      { step: outcome.choices?.length ?? 0 },
     );
   }
 }
@@ -373,10 +397,11 @@ export async function replay(scenario: Scenario, schedule: string): Promise<void
  */
 async function withSites(scenario: Scenario, outcome: Outcome): Promise<Outcome> {
   if (outcome.failure !== 'deadlock') return outcome;
+  const choices = outcome.choices;
   const again =
-    outcome.choices === undefined
+    choices === undefined
       ? await execute(scenario, undefined, DEFAULT_MAX_STEPS, true)
-      : await execute(scenario, replayChooser(outcome.choices), outcome.choices.length + 1, true);
+      : await execute(scenario, (known) => replayChooser(choices, known), choices.length + 1, true);
   const same = again.failure === 'deadlock' && again.steps.join('\n') === outcome.steps.join('\n');
   if (same) return again;
   return {
@@ -391,21 +416,26 @@ interface Pending extends Ready {
 }
 
 /**
- * One run: steered by `choose`, or, without one, the natural run (every continuation goes on as
- * soon as it can, exactly as with no explorer, while the explorer still watches for a deadlock).
+ * One run: steered by the chooser `steer` makes, or, without one, the natural run (every
+ * continuation goes on as soon as it can, exactly as with no explorer, while the explorer still
+ * watches for a deadlock). `steer` is given the names of the agents the run has shown so far (a
+ * replay tells a name the scenario lacks from one not ready yet).
  */
 async function execute(
   scenario: Scenario,
-  choose: Chooser | undefined,
+  steer: ((known: () => ReadonlySet<string>) => Chooser) | undefined,
   maxSteps: number,
   stacks: boolean,
 ): Promise<Outcome> {
   if (running)
     throw new Error('explore: another exploration is running; explorations cannot overlap');
   running = true;
-  const natural = choose === undefined;
+  const natural = steer === undefined;
+  /** Every agent seen in this run: tasks started, ready continuations, workers registered. */
+  const known = new Set<string>(['main']);
+  const choose = steer?.(() => known);
   const pending: Pending[] = [];
-  const choices: Choice[] = [];
+  const choices: (NamedStep & Choice)[] = [];
   const steps: string[] = [];
   let livelocked = false;
   const tracker = new WaitForTracker();
@@ -428,6 +458,7 @@ async function execute(
    */
   const add = (entry: Pending): void => {
     if (!natural) {
+      known.add(entry.agent);
       pending.push(entry);
       return;
     }
@@ -472,14 +503,17 @@ async function execute(
     natural
       ? undefined
       : (name, start) => {
-          if (inCurrentRun()) pending.push({ agent: name, resume: start, what: 'starts' });
-          else start();
+          if (inCurrentRun()) {
+            known.add(name);
+            pending.push({ agent: name, resume: start, what: 'starts' });
+          } else start();
         },
   );
   ready = (agent, resume, what) => add({ agent, resume, what });
   const stopTasks = observeTasks({
     started: (name) => {
       if (!inCurrentRun()) return;
+      known.add(name);
       tracker.started(name);
       if (natural) steps.push(`${name} starts`);
     },
@@ -501,7 +535,8 @@ async function execute(
   let settled = false;
   let error: unknown;
   let failed = false;
-  const recorded = (): readonly Choice[] | undefined => (natural ? undefined : choices);
+  const recorded = (): readonly (NamedStep & Choice)[] | undefined =>
+    natural ? undefined : choices;
   try {
     runInScope(scope, () => runNamed('main', scenario)).then(
       () => {
@@ -525,6 +560,7 @@ async function execute(
           }
           await idle(pending, scope.timers);
           workers = steering.parked();
+          for (const name of steering.names()) known.add(name);
         } else if (pending.length === 0 && !settled) {
           // The natural run: wait while workers run; stuck for good is a deadlock.
           const stuck = await waitForWorkers(scope, watch, () => settled || failed);
@@ -568,7 +604,7 @@ async function execute(
         if (choice.index >= pending.length) {
           const worker = workers[choice.index - pending.length] as ParkedWorker;
           // A worker's step is played out before the next choice: no gap.
-          choices.push({ index: choice.index, gap: undefined });
+          choices.push(stepOf(all, { index: choice.index, gap: undefined }));
           steps.push(`${worker.agent} ${worker.what}`);
           steering?.release(worker.id);
           continue;
@@ -588,10 +624,12 @@ async function execute(
           return { failure: 'error', error: e, choices, steps };
         }
         first = undefined;
-        const [next] = pending.splice(choice.index, 1);
-        if (next === undefined)
+        if (choice.index >= pending.length)
           throw new Error(`explore: strategy chose ${choice.index} of ${pending.length}`);
-        choices.push(choice);
+        // (While workers are parked, the choice was among `pending` and then the workers: the
+        // in-thread ones come first, so it is named the same in either list.)
+        choices.push(stepOf(pending, choice));
+        const next = pending.splice(choice.index, 1)[0] as Pending;
         steps.push(`${next.agent} ${next.what}${describeGap(choice.gap)}`);
         runInScope(scope, next.resume);
         if (choice.gap === undefined) break;

@@ -83,3 +83,4 @@ export {
   type ExploreOptions,
   type ExploreReport,
 } from './explore.js';
+export { ScheduleError, type ScheduleProblem } from './schedule.js';

@@ -114,6 +114,16 @@ export class Steering {
       .map((p) => ({ agent: p.name, id: p.id, what: describeOp(p) }));
   }
 
+  /** The names of the workers of this run that have registered (live or not). */
+  names(): string[] {
+    const gate = this.#gate;
+    if (gate === undefined) return [];
+    return gate
+      .agents()
+      .filter((a) => !this.#before.has(a.id))
+      .map((a) => a.name);
+  }
+
   /** Lets worker `id` make the operation it is parked at. */
   release(id: number): void {
     this.#gate?.release(id);

@@ -377,8 +377,8 @@ describe('explore', () => {
       'explore: runs must be a positive integer, got 0',
     );
     await expect(explore(counter, { strategy: 'dfs' as never })).rejects.toThrow(RangeError);
-    await expect(replay(counter, 'x.1')).rejects.toThrow(
-      'replay: schedule step 0 is "x", not an index',
+    await expect(replay(counter, 'x+1.1')).rejects.toThrow(
+      'replay: schedule "x+1.1" at character 3 (step 0): unexpected "." after step 0 ("x+1"); steps are separated by spaces',
     );
     await expect(replay(counter, '5')).rejects.toThrow(
       'replay: the scenario no longer follows the schedule: at step 0 the schedule picks #5, but only 2 tasks are ready',

@@ -64,17 +64,23 @@ describe('explore() and plain awaits', () => {
     expect(normalise(found.message)).toMatchInlineSnapshot(`
       "explore: run 41 of 1000 failed (strategy random, seed 1)
       failed: Error: lost update: balance 2, expected 3
-      schedule: "1+1.0"
+      schedule: "T2+1 T1"
       steps:
         1. T2 starts, and 1 microtask turn later, while it runs:
         2. T1 starts
-      replay it with: replay(scenario, "1+1.0")"
+      replay it with: replay(scenario, "T2+1 T1")"
     `);
   });
 
   it('rejects a schedule step with a bad gap', async () => {
     await expect(replay(deposits(2), '0+x')).rejects.toThrow(
-      'replay: schedule step 0 is "0+x", not an index (optionally +turns, at most 15)',
+      `replay: schedule "0+x" at character 0 (step 0): expected an agent's name at "0+x" (or, in the older form, only ready-set indexes, each with an optional +turns, joined by dots: "1+1.0")`,
+    );
+    await expect(replay(deposits(2), 'T1+16')).rejects.toThrow(
+      'replay: schedule "T1+16" at character 0 (step 0): "T1+16": the gap is at most 15 turns',
+    );
+    await expect(replay(deposits(2), '0+16')).rejects.toThrow(
+      'replay: schedule step 0 is "0+16": the gap is at most 15 turns',
     );
   });
 });
