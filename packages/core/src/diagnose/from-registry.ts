@@ -9,6 +9,7 @@ import type { AgentSnapshot, WaitForSnapshot } from '../shared/registry/snapshot
 import type { WaitOp } from '../shared/registry/layout.js';
 import {
   resourceKind,
+  waitForOf,
   type ResourceKind,
   type WaitFor,
   type WaitGraph,
@@ -101,20 +102,5 @@ export function partyLabels(agents: readonly AgentSnapshot[]): Map<number, strin
 
 /** What a registry wait (`op` on a primitive of `kind`) waits for. */
 export function waitFor(kind: ResourceKind, op: WaitOp): WaitFor {
-  if (op === 'put') return 'space';
-  if (op === 'get') return 'item';
-  switch (kind) {
-    case 'lock':
-      return 'acquire';
-    case 'semaphore':
-      return 'permit';
-    case 'condition':
-      return op === 'acquire' ? 'acquire' : 'condition';
-    case 'event':
-      return 'event';
-    case 'barrier':
-      return 'barrier';
-    default:
-      return 'other';
-  }
+  return waitForOf(kind, op === 'put' ? 'space' : op === 'get' ? 'item' : op);
 }

@@ -9,6 +9,7 @@
 import type { TraceEvent } from '../trace/tracer.js';
 import {
   resourceKind,
+  waitForOf,
   type PartyState,
   type PermitTaker,
   type ResourceKind,
@@ -278,20 +279,8 @@ function removeWaiter(state: State, party: string): WaitGraphWait | undefined {
 
 /** What a traced wait (`acquire` or `wait`, with its `detail.for`) waits for. */
 function waitFor(kind: ResourceKind, event: 'acquire' | 'wait', purpose: unknown): WaitFor {
-  if (purpose === 'not_full') return 'space';
-  if (purpose === 'not_empty') return 'item';
-  switch (kind) {
-    case 'lock':
-      return 'acquire';
-    case 'semaphore':
-      return 'permit';
-    case 'condition':
-      return event === 'acquire' ? 'acquire' : 'condition';
-    case 'event':
-      return 'event';
-    case 'barrier':
-      return 'barrier';
-    default:
-      return 'other';
-  }
+  return waitForOf(
+    kind,
+    purpose === 'not_full' ? 'space' : purpose === 'not_empty' ? 'item' : event,
+  );
 }

@@ -139,3 +139,32 @@ export function resourceKind(type: string): ResourceKind {
   if (type.endsWith('Queue')) return 'queue';
   return 'other';
 }
+
+/**
+ * What a call that waits asks for: `space` in a queue, an `item` from one, the lock (to
+ * `acquire` it, or to get a condition's lock back after a notification), or to `wait` for
+ * whatever the primitive gives (a permit, an event set, a barrier filled, a notification).
+ */
+export type WaitCall = 'space' | 'item' | 'acquire' | 'wait';
+
+/**
+ * What a party waits for, from the kind of resource and what its call asks: the one rule for
+ * waits read from trace events and from the shared registry alike.
+ */
+export function waitForOf(kind: ResourceKind, call: WaitCall): WaitFor {
+  if (call === 'space' || call === 'item') return call;
+  switch (kind) {
+    case 'lock':
+      return 'acquire';
+    case 'semaphore':
+      return 'permit';
+    case 'condition':
+      return call === 'acquire' ? 'acquire' : 'condition';
+    case 'event':
+      return 'event';
+    case 'barrier':
+      return 'barrier';
+    default:
+      return 'other';
+  }
+}

@@ -54,6 +54,62 @@ describe('WaitGraphRecorder and analyseWaits', () => {
     );
   });
 
+  it('finds a three-way cycle and prints it in the order of the cycle', () => {
+    const r = new WaitGraphRecorder();
+    for (const [who, lock] of [
+      ['A', 'a'],
+      ['B', 'bb'],
+      ['C', 'ccc'],
+    ] as const) {
+      r.started(who);
+      r.event(ev('acquired', who, 'Lock', lock, 0));
+    }
+    r.event(ev('acquire', 'A', 'Lock', 'bb', 100));
+    r.event(ev('acquire', 'B', 'Lock', 'ccc', 200));
+    r.event(ev('acquire', 'C', 'Lock', 'a', 300));
+    const graph = r.graph(1300);
+    const analysis = analyseWaits(graph);
+    expect(analysis.cycle?.map((e) => e.from)).toEqual(['A', 'B', 'C']);
+    expect(formatWaitGraph(graph, analysis)).toBe(
+      [
+        'cycle:',
+        '  A waits for Lock bb since 1.2 s, held by B since 1.3 s',
+        '  B waits for Lock ccc since 1.1 s, held by C since 1.3 s',
+        '  C waits for Lock a since 1.0 s, held by A since 1.3 s',
+        '  and so back to A',
+      ].join('\n'),
+    );
+  });
+
+  it("follows a lock released by another task than its holder (the lesson's hand-off)", () => {
+    const r = new WaitGraphRecorder();
+    r.event(ev('acquired', 'producer', 'Lock', 'consumer_lock', 0));
+    r.event(ev('release', 'consumer', 'Lock', 'consumer_lock', 10));
+    r.event(ev('acquired', 'producer', 'Lock', 'consumer_lock', 20));
+    r.event(ev('acquire', 'consumer', 'Lock', 'consumer_lock', 30));
+    const graph = r.graph(30);
+    expect(graph.holds.map((h) => h.party)).toEqual(['producer']);
+    expect(formatWaitGraph(graph)).toBe(
+      [
+        'blocked:',
+        '  consumer waits for Lock consumer_lock since 0 ms, held by producer since 10 ms',
+      ].join('\n'),
+    );
+  });
+
+  it('forgets waits that timed out, were aborted or ended by close', () => {
+    const r = new WaitGraphRecorder();
+    const waiting = () => r.graph().waits.map((w) => w.party);
+    r.started('p');
+    r.event(ev('wait', 'p', 'Queue', 'q', 0, { for: 'not_full', size: 1, capacity: 1 }));
+    expect(waiting()).toEqual(['p']);
+    r.event(ev('timeout', 'p', 'Queue', 'q', 1));
+    expect(waiting()).toEqual([]);
+    r.event(ev('wait', 'p', 'Queue', 'q', 2, { for: 'not_full', size: 1, capacity: 1 }));
+    r.event(ev('close', 'main', 'Queue', 'q', 3, { immediate: false, size: 1 }));
+    expect(waiting()).toEqual([]);
+  });
+
   it('never says a semaphore is held: a forgotten release is a wait for a permit', () => {
     const r = new WaitGraphRecorder();
     r.started('producer');
