@@ -27,6 +27,7 @@ import { SharedLock, SharedRLock } from './lock.js';
 import { SharedPrimitive } from './primitive.js';
 import { checkCanBlock, waitAsync, waitSync, type WaitOutcome } from './wait.js';
 import { gateAsync, gateSync } from './gate.js';
+import { bumpEpoch, cancelledError, isCancelled, watchCancel, type Cancel } from './cancel.js';
 
 /** Bumped by every notify; waiters sleep while it still has the value they read. */
 const SEQ = HEADER_WORDS;
@@ -41,8 +42,13 @@ const WAITERS = HEADER_WORDS + 1;
  */
 const SLOTS_AT = HEADER_WORDS + 2;
 const SLOTS = 64;
+/**
+ * The cancel epoch: `cancelAll` adds 1, then moves SEQ and wakes everyone (see cancel.ts). After
+ * the table, so the words above keep their places.
+ */
+const EPOCH = SLOTS_AT + 2 * SLOTS;
 /** @internal The size of a condition's buffer, checked by `from(handle)`. */
-export const CONDITION_BYTES = (SLOTS_AT + 2 * SLOTS) * 4;
+export const CONDITION_BYTES = (EPOCH + 1) * 4;
 const BYTES = CONDITION_BYTES;
 
 /** Options of `new SharedCondition()`. */
@@ -190,7 +196,7 @@ export class SharedCondition extends SharedPrimitive<'SharedCondition'> {
     const gate = gateAsync(this, 'wait');
     if (gate) await gate;
     const wait = checkWait(options);
-    const { seq, depth, token } = this.beforeWait(wait);
+    const { seq, depth, token, cancel } = this.beforeWait(wait);
     let outcome: WaitOutcome;
     try {
       outcome = await waitAsync(this.cells, SEQ, seq, wait.deadline, wait.signal);
@@ -200,7 +206,7 @@ export class SharedCondition extends SharedPrimitive<'SharedCondition'> {
       await this.lock.acquire();
       this.restore(depth);
     }
-    this.afterWait(outcome, wait);
+    this.afterWait(outcome, wait, cancel);
   }
 
   /** Blocking form of {@link wait}; throws `BlockingCallError` on a browser's main thread. */
@@ -208,7 +214,7 @@ export class SharedCondition extends SharedPrimitive<'SharedCondition'> {
     gateSync(this, 'wait');
     checkCanBlock(this.name, 'waitSync', 'wait');
     const wait = checkWait(options);
-    const { seq, depth, token } = this.beforeWait(wait);
+    const { seq, depth, token, cancel } = this.beforeWait(wait);
     let outcome: WaitOutcome;
     try {
       outcome = waitSync(this.cells, SEQ, seq, wait.deadline);
@@ -218,7 +224,7 @@ export class SharedCondition extends SharedPrimitive<'SharedCondition'> {
       this.lock.acquireSync();
       this.restore(depth);
     }
-    this.afterWait(outcome, wait);
+    this.afterWait(outcome, wait, cancel);
   }
 
   /**
@@ -276,6 +282,31 @@ export class SharedCondition extends SharedPrimitive<'SharedCondition'> {
     if (Atomics.load(this.cells, WAITERS) !== 0 && n > 0) Atomics.notify(this.cells, SEQ, n);
   }
 
+  /**
+   * Makes every call waiting now (`wait`, `waitSync`, `waitFor`, in any agent) give up with a
+   * `CancelledError` (in this agent: with `reason` when given), after taking the lock back as
+   * any wait ends; later calls are not affected. Unlike `notify`, it does not need the lock.
+   * Returns how many waits were counted at that moment (see shared/cancel.ts for what the count
+   * means across agents).
+   *
+   * @example
+   * ```ts
+   * const lock = new SharedLock();
+   * const cond = new SharedCondition(lock, { name: 'cond' });
+   * await lock.acquire();
+   * const waiting = cond.wait().catch((e: unknown) => e); // CancelledError (lock re-taken)
+   * cond.cancelAll(); // 1
+   * ```
+   */
+  cancelAll(reason?: unknown): number {
+    this.forgetDead();
+    const count = bumpEpoch(this.cells, EPOCH, WAITERS, reason);
+    // The epoch moved before SEQ, and every waiter sleeps on SEQ: see cancel.ts.
+    Atomics.add(this.cells, SEQ, 1);
+    Atomics.notify(this.cells, SEQ);
+    return count;
+  }
+
   /** Wakes every waiting agent. The caller must hold the lock. */
   notifyAll(): void {
     this.notify(Infinity);
@@ -289,8 +320,15 @@ export class SharedCondition extends SharedPrimitive<'SharedCondition'> {
   }
 
   /** Reads the counter, counts us in, then releases the lock (fully, for an RLock). */
-  private beforeWait(wait: CheckedWait): { seq: number; depth: number; token: number } {
+  private beforeWait(wait: CheckedWait): {
+    seq: number;
+    depth: number;
+    token: number;
+    cancel: Cancel;
+  } {
     this.checkHeld('wait');
+    // The epoch before SEQ and before counting us in (the order cancel.ts relies on).
+    const cancel = watchCancel(this.cells, EPOCH);
     const seq = Atomics.load(this.cells, SEQ);
     this.countIn();
     if (tracing()) emit(this, 'wait');
@@ -301,14 +339,19 @@ export class SharedCondition extends SharedPrimitive<'SharedCondition'> {
     }
     const token = this.registryRow.registry.beginWait(this.id, 'wait', wait);
     this.lock.release();
-    return { seq, depth, token };
+    return { seq, depth, token, cancel };
   }
 
   private restore(depth: number): void {
     for (let i = 1; i < depth; i++) this.lock.tryAcquire();
   }
 
-  private afterWait(outcome: WaitOutcome, wait: CheckedWait): void {
+  private afterWait(outcome: WaitOutcome, wait: CheckedWait, cancel: Cancel): void {
+    // A wake-up with the epoch moved is a cancel (even if a notify came first: every waiter
+    // present then was present at the cancel too, so no notify is lost for anyone else).
+    if ((outcome === 'ok' || outcome === 'not-equal') && isCancelled(cancel)) {
+      throw cancelledError(this, 'wait', cancel);
+    }
     if (outcome === 'aborted') {
       if (tracing()) emit(this, 'abort');
       throw wait.signal?.reason;

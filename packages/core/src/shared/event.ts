@@ -19,6 +19,7 @@ import { HEADER_WORDS, type Layout, type SharedEventHandle } from './handle.js';
 import { SharedPrimitive } from './primitive.js';
 import { checkCanBlock } from './wait.js';
 import { gateAsync, gateSync } from './gate.js';
+import { bumpEpoch, cancelledError, isCancelled, watchCancel } from './cancel.js';
 
 /** 1 when set, 0 when clear. */
 const FLAG = HEADER_WORDS;
@@ -33,12 +34,20 @@ const WAITERS = HEADER_WORDS + 1;
  */
 const GENERATION = HEADER_WORDS + 2;
 /**
- * @internal The words `select()` (shared/select.ts) sleeps on for a `{ wait: event }` case:
- * it counts itself in `waiters` and sleeps on `generation`, as `wait()` does.
+ * Waiters sleep on this sequence word: a `set()` that finds waiters moves it (after FLAG and
+ * GENERATION), and so does `cancelAll()` (after the cancel epoch). It is not GENERATION itself
+ * because a moved GENERATION means "set": a cancel must wake the sleepers without that.
  */
-export const EVENT_WORDS = { generation: GENERATION, waiters: WAITERS } as const;
+const SEQ = HEADER_WORDS + 3;
+/** The cancel epoch: `cancelAll` adds 1 (see cancel.ts). */
+const EPOCH = HEADER_WORDS + 4;
+/**
+ * @internal The words `select()` (shared/select.ts) sleeps on for a `{ wait: event }` case:
+ * it counts itself in `waiters`, sleeps on `seq` and gives up when `epoch` moves, as `wait()` does.
+ */
+export const EVENT_WORDS = { seq: SEQ, waiters: WAITERS, epoch: EPOCH } as const;
 /** @internal The size of an event's buffer, checked by `from(handle)`. */
-export const EVENT_BYTES = (HEADER_WORDS + 3) * 4;
+export const EVENT_BYTES = (HEADER_WORDS + 5) * 4;
 const BYTES = EVENT_BYTES;
 /** What `from(handle)` checks (handle.ts `checkLayout`). */
 const LAYOUT: Layout = {
@@ -85,14 +94,44 @@ export class SharedEvent extends SharedPrimitive<'SharedEvent'> {
    */
   private waitingFrom(): Attempt {
     const cells = this.cells;
+    // Read before blockSync/blockAsync count the call in WAITERS (the order cancel.ts needs).
+    const cancel = watchCancel(cells, EPOCH);
     const generation = Atomics.load(cells, GENERATION);
     return {
       cells,
-      word: GENERATION,
+      word: SEQ,
       waiters: WAITERS,
-      attempt: () =>
-        Atomics.load(cells, FLAG) === 1 || Atomics.load(cells, GENERATION) !== generation,
+      attempt: () => {
+        if (Atomics.load(cells, FLAG) === 1 || Atomics.load(cells, GENERATION) !== generation) {
+          return true;
+        }
+        if (isCancelled(cancel)) throw cancelledError(this, 'wait', cancel);
+        return false;
+      },
     };
+  }
+
+  /**
+   * Makes every call waiting now (`wait`, `waitSync`, in any agent) give up with a
+   * `CancelledError` (in this agent: with `reason` when given); the flag is not touched and
+   * later calls are not affected. A waiter whose event was set before the cancel reached it
+   * returns normally. Returns how many calls had counted themselves as waiting at that moment
+   * (see shared/cancel.ts for what the count means exactly across agents).
+   *
+   * @example
+   * ```ts
+   * const ready = new SharedEvent({ name: 'ready' });
+   * const waiting = ready.wait().catch((e: unknown) => e); // CancelledError
+   * await new Promise((r) => setTimeout(r, 10));
+   * ready.cancelAll(); // 1
+   * ```
+   */
+  cancelAll(reason?: unknown): number {
+    const count = bumpEpoch(this.cells, EPOCH, WAITERS, reason);
+    // The epoch moved before the sleep word: see cancel.ts.
+    Atomics.add(this.cells, SEQ, 1);
+    Atomics.notify(this.cells, SEQ);
+    return count;
   }
 
   /**
@@ -130,8 +169,11 @@ export class SharedEvent extends SharedPrimitive<'SharedEvent'> {
     }
     if (tracing()) emit(this, 'set');
     // The generation changed before we look at WAITERS, so a waiter that counted itself after
-    // this load sees the change in its own re-check (see blockSync).
-    if (Atomics.load(this.cells, WAITERS) !== 0) Atomics.notify(this.cells, GENERATION);
+    // this load sees the change in its own re-check (see blockSync); the sleep word moves after.
+    if (Atomics.load(this.cells, WAITERS) !== 0) {
+      Atomics.add(this.cells, SEQ, 1);
+      Atomics.notify(this.cells, SEQ);
+    }
   }
 
   /** Clears the flag; later `wait()` calls wait for the next `set()`. */

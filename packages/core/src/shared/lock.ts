@@ -16,7 +16,16 @@ import {
   type SharedLockHandle,
   type SharedRLockHandle,
 } from './handle.js';
-import { CONTENDED, FREE, lockAsync, lockSync, tryLock, unlock } from './mutex.js';
+import {
+  CONTENDED,
+  FREE,
+  lockAsync,
+  lockSync,
+  tryLock,
+  unlock,
+  type CancelWords,
+} from './mutex.js';
+import { bumpEpoch } from './cancel.js';
 import { SharedPrimitive } from './primitive.js';
 import { checkCanBlock } from './wait.js';
 import { gateAsync, gateSync } from './gate.js';
@@ -26,13 +35,18 @@ const STATE = HEADER_WORDS;
 const OWNER = HEADER_WORDS + 1;
 /** SharedRLock: how many times the owner holds it. Only the owner reads or writes it. */
 const DEPTH = HEADER_WORDS + 2;
-const BYTES = (HEADER_WORDS + 4) * 4;
+/** The cancel epoch (`cancelAll` adds 1) and the count of waiting calls: see cancel.ts. */
+const EPOCH = HEADER_WORDS + 4;
+const WAITERS = HEADER_WORDS + 5;
+const CANCEL_WORDS: CancelWords = { epoch: EPOCH, waiters: WAITERS };
+const BYTES = (HEADER_WORDS + 6) * 4;
 /** What `from(handle)` checks (handle.ts `checkLayout`): the size and the lock word's states. */
 const LAYOUT: Layout = {
   words: [
     { index: STATE, field: 'state', min: 0, max: 2 },
     { index: OWNER, field: 'owner', min: 0, max: 0x7fffffff },
     { index: DEPTH, field: 'depth', min: 0, max: 0x7fffffff },
+    { index: WAITERS, field: 'waiters', min: 0, max: 0x7fffffff },
   ],
   bytes: BYTES,
 };
@@ -111,6 +125,30 @@ abstract class SharedLockBase<K extends 'SharedLock' | 'SharedRLock'>
    */
   lock(options?: WaitOptions): Promise<LockGuard> {
     return guard(this, options);
+  }
+
+  /**
+   * Makes every call waiting now to acquire the lock (`acquire`, `acquireSync`, `lock`, in any
+   * agent) give up with a `CancelledError` (in this agent: with `reason` when given), without
+   * the lock; the holder keeps it and later calls are not affected. Returns how many calls had
+   * counted themselves as waiting at that moment (see shared/cancel.ts for what the count means
+   * across agents). A waiter asleep is woken at once; one caught between its last check and
+   * its sleep leaves within 100 ms (the waiters' sleeps are sliced).
+   *
+   * @example
+   * ```ts
+   * const lock = new SharedLock({ name: 'books' });
+   * lock.acquireSync();
+   * const waiting = lock.acquire().catch((e: unknown) => e); // CancelledError
+   * await new Promise((r) => setTimeout(r, 10));
+   * lock.cancelAll(); // 1
+   * lock.release();
+   * ```
+   */
+  cancelAll(reason?: unknown): number {
+    const count = bumpEpoch(this.cells, EPOCH, WAITERS, reason);
+    Atomics.notify(this.cells, STATE);
+    return count;
   }
 
   /** Blocking form of {@link lock}: `using _ = lock.lockSync()`. */
@@ -206,7 +244,7 @@ export class SharedLock extends SharedLockBase<'SharedLock'> {
     const gate = gateAsync(this, 'acquire');
     if (gate) await gate;
     const wait = checkWait(options);
-    this.took(await lockAsync(this, this.cells, STATE, wait, this.rescue));
+    this.took(await lockAsync(this, this.cells, STATE, wait, this.rescue, CANCEL_WORDS));
   }
 
   /**
@@ -217,7 +255,7 @@ export class SharedLock extends SharedLockBase<'SharedLock'> {
     gateSync(this, 'acquire');
     checkCanBlock(this.name, 'acquireSync', 'acquire');
     const wait = checkWait(options);
-    this.took(lockSync(this, this.cells, STATE, wait, this.rescue));
+    this.took(lockSync(this, this.cells, STATE, wait, this.rescue, CANCEL_WORDS));
   }
 
   /**
@@ -311,7 +349,7 @@ export class SharedRLock extends SharedLockBase<'SharedRLock'> {
     if (gate) await gate;
     const wait = checkWait(options);
     if (this.mine()) return this.again();
-    this.took(await lockAsync(this, this.cells, STATE, wait, this.rescue));
+    this.took(await lockAsync(this, this.cells, STATE, wait, this.rescue, CANCEL_WORDS));
   }
 
   /** Takes the lock, blocking if another agent holds it; see {@link SharedLock.acquireSync}. */
@@ -320,7 +358,7 @@ export class SharedRLock extends SharedLockBase<'SharedRLock'> {
     const wait = checkWait(options);
     if (this.mine()) return this.again();
     checkCanBlock(this.name, 'acquireSync', 'acquire');
-    this.took(lockSync(this, this.cells, STATE, wait, this.rescue));
+    this.took(lockSync(this, this.cells, STATE, wait, this.rescue, CANCEL_WORDS));
   }
 
   /**

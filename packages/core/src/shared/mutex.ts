@@ -22,6 +22,41 @@ import { emit, tracing } from '../trace/tracer.js';
 import type { CheckedWait, Waitable } from './base.js';
 import { timeoutError } from './base.js';
 import { now, SPIN, waitAsync, waitSync } from './wait.js';
+import { cancelledError, isCancelled, watchCancel, type Cancel } from './cancel.js';
+
+/**
+ * Where a lock keeps its cancel epoch and its count of waiting calls (see cancel.ts). The futex
+ * word cannot be moved for nothing, so a cancel only notifies it; a waiter that was between its
+ * epoch check and its sleep sees the cancel at its next wake-up, at most one rescue slice
+ * ({@link RESCUE_SLICE_MS}) later, since every sleep of a lock waiter is sliced.
+ */
+export interface CancelWords {
+  readonly epoch: number;
+  readonly waiters: number;
+}
+
+/** Starts a waiting call's cancel watch: epoch first, then count ourselves (cancel.ts order). */
+function startWaiting(cells: Int32Array, words: CancelWords | undefined): Cancel | undefined {
+  if (words === undefined) return undefined;
+  const cancel = watchCancel(cells, words.epoch);
+  Atomics.add(cells, words.waiters, 1);
+  return cancel;
+}
+
+/**
+ * Gives up when cancelAll() ran since the call started to wait. A cancelled waiter may have
+ * been the one an unlock woke (wake-one): it passes that wake-up on before it leaves.
+ */
+function checkCancel(
+  subject: Waitable,
+  cells: Int32Array,
+  word: number,
+  cancel: Cancel | undefined,
+): void {
+  if (cancel === undefined || !isCancelled(cancel)) return;
+  Atomics.notify(cells, word, 1);
+  throw cancelledError(subject, 'acquire', cancel);
+}
 
 /**
  * How often a sleeping waiter asks its `rescue` hook whether the holder has died (ms). The
@@ -68,6 +103,7 @@ export function lockSync(
   word: number,
   wait: CheckedWait,
   rescue?: Rescue,
+  cancelWords?: CancelWords,
 ): boolean {
   if (tryLock(cells, word) || spinLock(cells, word)) return false;
   if (tracing()) emit(subject, 'acquire');
@@ -75,8 +111,10 @@ export function lockSync(
   // One registry record for the whole wait (not one per rescue slice), so that snapshots see
   // one steady wait with its true start.
   let token = 0;
+  const cancel = startWaiting(cells, cancelWords);
   try {
     for (;;) {
+      checkCancel(subject, cells, word, cancel);
       if (Atomics.exchange(cells, word, CONTENDED) === FREE) return true;
       if (rescue?.() === true) return true;
       if (wait.deadline !== Infinity && performance.now() >= wait.deadline) {
@@ -86,6 +124,7 @@ export function lockSync(
       waitSync(cells, word, CONTENDED, sliceEnd(wait.deadline, rescue));
     }
   } finally {
+    if (cancelWords !== undefined) Atomics.sub(cells, cancelWords.waiters, 1);
     registry.endWait(token);
   }
 }
@@ -97,13 +136,16 @@ export async function lockAsync(
   word: number,
   wait: CheckedWait,
   rescue?: Rescue,
+  cancelWords?: CancelWords,
 ): Promise<boolean> {
   if (tryLock(cells, word) || spinLock(cells, word)) return false;
   if (tracing()) emit(subject, 'acquire');
   const { registry, id } = subject.registryRow;
   let token = 0;
+  const cancel = startWaiting(cells, cancelWords);
   try {
     for (;;) {
+      checkCancel(subject, cells, word, cancel);
       if (Atomics.exchange(cells, word, CONTENDED) === FREE) return true;
       if (rescue?.() === true) return true;
       if (wait.deadline !== Infinity && performance.now() >= wait.deadline) {
@@ -120,6 +162,7 @@ export async function lockAsync(
       }
     }
   } finally {
+    if (cancelWords !== undefined) Atomics.sub(cells, cancelWords.waiters, 1);
     registry.endWait(token);
   }
 }

@@ -10,7 +10,7 @@
  *
  * **How a select sleeps (async).** For each shared case it announces itself as a sleeper (adds 1
  * to the sleeper count of the word: `NOT_EMPTY`/`GET_SLEEPERS` for a get, `NOT_FULL`/
- * `PUT_SLEEPERS` for a put, `generation`/`waiters` for an event), reads the word, tries every
+ * `PUT_SLEEPERS` for a put, `seq`/`waiters` for an event), reads the word, tries every
  * case once more, and then sleeps with one `Atomics.waitAsync` per word, raced with the
  * in-thread cases (an in-thread `select()` with an internal signal), the deadline and the
  * caller's signal. The order gives the same argument as queue/sleep.ts: the waker publishes and
@@ -49,6 +49,7 @@ import { Queue } from '../queue/queue.js';
 import { Event } from '../sync/event.js';
 import { checkWait, type CheckedWait } from './base.js';
 import { EVENT_WORDS, SharedEvent } from './event.js';
+import { cancelledError, isCancelled, watchCancel, type Cancel } from './cancel.js';
 import { SharedQueue } from './queue.js';
 import { GET_SLEEPERS, NOT_EMPTY, NOT_FULL, PUT_SLEEPERS } from './queue/layout.js';
 import { wake } from './queue/sleep.js';
@@ -92,11 +93,14 @@ interface Plan {
   readonly arms: Arm[];
   /** For each shared event case: its generation when the select began. */
   readonly generations: Map<number, number>;
+  /** For each shared event case: its cancel epoch when the select began (see cancel.ts). */
+  readonly cancels: Map<number, Cancel>;
 }
 
 function planOf(cases: readonly SelectCase[]): Plan {
   const arms: Arm[] = [];
   const generations = new Map<number, number>();
+  const cancels = new Map<number, Cancel>();
   cases.forEach((c, index) => {
     let arm: Omit<Arm, 'expected' | 'state' | 'owed'> | undefined;
     if ('get' in c && c.get instanceof SharedQueue) {
@@ -121,11 +125,14 @@ function planOf(cases: readonly SelectCase[]): Plan {
       };
     } else if ('wait' in c && c.wait instanceof SharedEvent) {
       // Read before the first attempt: a set (even one undone by a clear) after this counts.
+      const cells = cellsOf(c.wait);
+      // The epoch first: it must be read before we count ourselves among the waiters.
+      cancels.set(index, watchCancel(cells, EVENT_WORDS.epoch));
       generations.set(index, c.wait.generation);
       arm = {
         index,
         cells: cellsOf(c.wait),
-        word: EVENT_WORDS.generation,
+        word: EVENT_WORDS.seq,
         sleepers: EVENT_WORDS.waiters,
         wakeOne: false,
         primitive: c.wait,
@@ -134,7 +141,7 @@ function planOf(cases: readonly SelectCase[]): Plan {
     }
     if (arm !== undefined) arms.push({ ...arm, expected: 0, state: 'idle', owed: false });
   });
-  return { cases, arms, generations };
+  return { cases, arms, generations, cancels };
 }
 
 function cellsOf(primitive: SharedQueue<unknown> | SharedEvent): Int32Array {
@@ -143,7 +150,7 @@ function cellsOf(primitive: SharedQueue<unknown> | SharedEvent): Int32Array {
 
 /** Does the first case that can happen now (in order) and returns its result, or `undefined`. */
 function tryNow(plan: Plan): AnyResult | undefined {
-  const { cases, generations } = plan;
+  const { cases, generations, cancels } = plan;
   for (let index = 0; index < cases.length; index++) {
     const c = cases[index] as SelectCase;
     if ('get' in c) {
@@ -164,6 +171,9 @@ function tryNow(plan: Plan): AnyResult | undefined {
       if (c.wait.isSet || c.wait.generation !== generations.get(index)) {
         return { index, closed: false, value: undefined };
       }
+      // A cancelAll() of the event ends the select, as it ends an in-thread select's wait.
+      const cancel = cancels.get(index) as Cancel;
+      if (isCancelled(cancel)) throw cancelledError(c.wait, 'select', cancel);
     } else if ((c.wait as Event).isSet()) {
       return { index, closed: false, value: undefined };
     }

@@ -27,8 +27,9 @@ import { HEADER_WORDS, type Layout, type SharedSemaphoreHandle } from './handle.
 import { SharedPrimitive } from './primitive.js';
 import { checkCanBlock } from './wait.js';
 import { gateAsync, gateSync } from './gate.js';
+import { bumpEpoch, cancelledError, isCancelled, watchCancel } from './cancel.js';
 
-/** Permits available now; waiters sleep on this word while it is 0. */
+/** Permits available now. */
 const VALUE = HEADER_WORDS;
 /** How many agents sleep on VALUE: `release` skips the notify system call when 0. */
 const WAITERS = HEADER_WORDS + 1;
@@ -38,7 +39,15 @@ const WAITERS = HEADER_WORDS + 1;
  * use up the wake-up that a waiter wanting 1 needed.
  */
 const WEIGHTED = HEADER_WORDS + 2;
-const BYTES = (HEADER_WORDS + 3) * 4;
+/**
+ * Waiters sleep on this sequence word: `release` moves it (after the count) when anyone waits,
+ * and so does `cancelAll` (after the cancel epoch). It is not VALUE itself so that a cancel can
+ * move the word every sleeper watches without touching the permits (see cancel.ts).
+ */
+const SEQ = HEADER_WORDS + 3;
+/** The cancel epoch: `cancelAll` adds 1 (see cancel.ts). */
+const EPOCH = HEADER_WORDS + 4;
+const BYTES = (HEADER_WORDS + 5) * 4;
 const MAX_PERMITS = 0x7fffffff;
 /** What `from(handle)` checks (handle.ts `checkLayout`). */
 const LAYOUT: Layout = {
@@ -73,7 +82,6 @@ export type SharedSemaphoreOptions = SharedNameOptions;
  */
 export class SharedSemaphore extends SharedPrimitive<'SharedSemaphore'> implements Lockable {
   readonly kind = 'SharedSemaphore' as const;
-  private readonly taking: Attempt;
 
   /**
    * @param value - initial number of permits, a non-negative integer below 2^31.
@@ -91,8 +99,6 @@ export class SharedSemaphore extends SharedPrimitive<'SharedSemaphore'> implemen
       Atomics.store(this.cells, VALUE, value);
       if (tracing()) emit(this, 'created', { value });
     }
-    const cells = this.cells;
-    this.taking = { cells, word: VALUE, waiters: WAITERS, attempt: () => take(cells) };
   }
 
   /**
@@ -140,11 +146,11 @@ export class SharedSemaphore extends SharedPrimitive<'SharedSemaphore'> implemen
     const wait = checkWait(options);
     if (take(this.cells, n)) return this.traceAcquired(false);
     if (tracing()) emit(this, 'acquire');
-    if (n === 1) await blockAsync(this, this.taking, 'acquire', wait, 'acquire');
+    if (n === 1) await blockAsync(this, this.taking(1), 'acquire', wait, 'acquire');
     else {
       Atomics.add(this.cells, WEIGHTED, 1);
       try {
-        await blockAsync(this, this.takingN(n), 'acquire', wait, 'acquire');
+        await blockAsync(this, this.taking(n), 'acquire', wait, 'acquire');
       } finally {
         Atomics.sub(this.cells, WEIGHTED, 1);
       }
@@ -162,11 +168,11 @@ export class SharedSemaphore extends SharedPrimitive<'SharedSemaphore'> implemen
     const wait = checkWait(options);
     if (take(this.cells, n)) return this.traceAcquired(false);
     if (tracing()) emit(this, 'acquire');
-    if (n === 1) blockSync(this, this.taking, 'acquire', wait, 'acquire');
+    if (n === 1) blockSync(this, this.taking(1), 'acquire', wait, 'acquire');
     else {
       Atomics.add(this.cells, WEIGHTED, 1);
       try {
-        blockSync(this, this.takingN(n), 'acquire', wait, 'acquire');
+        blockSync(this, this.taking(n), 'acquire', wait, 'acquire');
       } finally {
         Atomics.sub(this.cells, WEIGHTED, 1);
       }
@@ -187,10 +193,45 @@ export class SharedSemaphore extends SharedPrimitive<'SharedSemaphore'> implemen
     return [first, second];
   }
 
-  /** The attempt of a weighted wait (allocated per wait: rare next to single permits). */
-  private takingN(n: number): Attempt {
+  /**
+   * The attempt of a wait for `n` permits (allocated per wait, only once the fast path failed):
+   * first the cancel check, then the take. It reads the epoch now, before blockSync/blockAsync
+   * count the call in WAITERS (the order cancel.ts relies on).
+   */
+  private taking(n: number): Attempt {
     const cells = this.cells;
-    return { cells, word: VALUE, waiters: WAITERS, attempt: () => take(cells, n) };
+    const cancel = watchCancel(cells, EPOCH);
+    return {
+      cells,
+      word: SEQ,
+      waiters: WAITERS,
+      attempt: () => {
+        if (isCancelled(cancel)) throw cancelledError(this, 'acquire', cancel);
+        return take(cells, n);
+      },
+    };
+  }
+
+  /**
+   * Makes every call waiting now to acquire (`acquire`, `acquireSync`, in any agent) give up
+   * with a `CancelledError` (in this agent: with `reason` when given), taking no permit; later
+   * calls are not affected. Returns how many calls had counted themselves as waiting at that
+   * moment (see shared/cancel.ts for what the count means exactly across agents).
+   *
+   * @example
+   * ```ts
+   * const slots = new SharedSemaphore(0, { name: 'slots' });
+   * const waiting = slots.acquire().catch((e: unknown) => e); // CancelledError
+   * await new Promise((r) => setTimeout(r, 10));
+   * slots.cancelAll(); // 1
+   * ```
+   */
+  cancelAll(reason?: unknown): number {
+    const count = bumpEpoch(this.cells, EPOCH, WAITERS, reason);
+    // The epoch moved before the sleep word: see cancel.ts.
+    Atomics.add(this.cells, SEQ, 1);
+    Atomics.notify(this.cells, SEQ);
+    return count;
   }
 
   /**
@@ -213,10 +254,12 @@ export class SharedSemaphore extends SharedPrimitive<'SharedSemaphore'> implemen
       value = seen;
     }
     if (tracing()) emit(this, 'release', { value: value + n });
-    // The count changed before we look at WAITERS: see blockSync for why nobody is missed.
+    // The count changed before we look at WAITERS, and the sequence word moves after that:
+    // see blockSync for why nobody is missed.
     if (Atomics.load(this.cells, WAITERS) !== 0) {
       const everyone = Atomics.load(this.cells, WEIGHTED) !== 0;
-      Atomics.notify(this.cells, VALUE, everyone ? Infinity : n);
+      Atomics.add(this.cells, SEQ, 1);
+      Atomics.notify(this.cells, SEQ, everyone ? Infinity : n);
     }
   }
 

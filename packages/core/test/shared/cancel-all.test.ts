@@ -1,0 +1,206 @@
+// cancelAll(reason?) on the shared waiting primitives: every call waiting at that moment (async
+// here, blocking in workers) gives up with CancelledError (or the reason, in the same agent),
+// the count says how many were waiting, the state is untouched and later calls are unaffected.
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  CancelledError,
+  SharedCondition,
+  SharedEvent,
+  SharedLock,
+  SharedQueue,
+  SharedRLock,
+  SharedSemaphore,
+  select,
+  setTracer,
+  snapshot,
+  type TraceEvent,
+} from '../../src/index.js';
+import { eventually, nextMessage, startWorker, terminateAll } from './workers.js';
+
+afterEach(terminateAll);
+
+/** Lets pending waits and promise callbacks run. */
+const turn = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 5));
+
+/** Settles `p` into `{ value }` or `{ error }`. */
+function settle<T>(p: Promise<T>): Promise<{ value?: T; error?: unknown }> {
+  return p.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
+}
+
+/** Waits until `count` agents of the registry wait on the primitive named `name`. */
+function waitersOf(name: string, count: number): Promise<true> {
+  return eventually(() =>
+    snapshot().agents.filter((a) => a.state === 'waiting' && a.waitingOn?.primitive.name === name)
+      .length >= count
+      ? true
+      : undefined,
+  );
+}
+
+describe('cancelAll on shared primitives (one agent)', () => {
+  it('SharedSemaphore: waiters give up, no permit taken, later acquires work', async () => {
+    const sem = new SharedSemaphore(0, { name: 'sem' });
+    const a = settle(sem.acquire());
+    const b = settle(sem.acquire(2));
+    await turn();
+    expect(sem.cancelAll()).toBe(2);
+    const [ra, rb] = await Promise.all([a, b]);
+    expect(ra.error).toBeInstanceOf(CancelledError);
+    expect((ra.error as Error).message).toBe('sem: acquire was cancelled by cancelAll()');
+    expect(rb.error).toBeInstanceOf(CancelledError);
+    expect(sem.value).toBe(0);
+    expect(sem.cancelAll()).toBe(0);
+    const later = sem.acquire({ timeout: 10_000 });
+    sem.release();
+    await later;
+    expect(sem.value).toBe(0);
+  });
+
+  it('SharedEvent: waiters reject with the given reason in this agent, the flag is untouched', async () => {
+    const ev = new SharedEvent({ name: 'ev' });
+    const waiting = [settle(ev.wait()), settle(ev.wait({ timeout: 60_000 }))];
+    await turn();
+    const reason = new Error('shutting down');
+    expect(ev.cancelAll(reason)).toBe(2);
+    for (const r of await Promise.all(waiting)) expect(r.error).toBe(reason);
+    expect(ev.isSet).toBe(false);
+    const later = ev.wait({ timeout: 10_000 });
+    ev.set();
+    await later;
+    // A set event: nobody waits, cancelAll changes nothing.
+    expect(ev.cancelAll()).toBe(0);
+    expect(ev.isSet).toBe(true);
+  });
+
+  it('SharedLock: waiters give up, the holder keeps the lock', async () => {
+    // (A SharedRLock's holder agent re-enters instead of waiting: see the worker tests.)
+    for (const lock of [new SharedLock({ name: 'l' })]) {
+      lock.acquireSync();
+      const waiting = settle(lock.acquire());
+      await turn();
+      expect(lock.cancelAll()).toBe(1);
+      expect((await waiting).error).toBeInstanceOf(CancelledError);
+      expect(lock.locked).toBe(true);
+      lock.release();
+      expect(lock.locked).toBe(false);
+      await lock.acquire({ timeout: 10_000 }); // later callers unaffected
+      lock.release();
+    }
+  });
+
+  it('SharedCondition: waiters give up with the lock taken back', async () => {
+    const lock = new SharedLock();
+    const cond = new SharedCondition(lock, { name: 'cond' });
+    await lock.acquire();
+    const waiting = settle(cond.wait().finally(() => lock.release()));
+    await turn();
+    expect(cond.cancelAll()).toBe(1);
+    expect((await waiting).error).toBeInstanceOf(CancelledError);
+    expect(cond.waiting).toBe(0);
+    expect(lock.locked).toBe(false);
+  });
+
+  it('ends a select() waiting on a SharedEvent; the queue keeps its item', async () => {
+    const ev = new SharedEvent({ name: 'stop' });
+    const q = new SharedQueue<number>({ capacity: 2, codec: 'float64' });
+    const waiting = settle(select([{ get: q }, { wait: ev }]));
+    await turn();
+    ev.cancelAll();
+    expect((await waiting).error).toBeInstanceOf(CancelledError);
+    q.tryPut(1);
+    expect(q.size).toBe(1);
+  });
+
+  it('a cancelled wait ends in the trace and in the registry (no stale wait)', async () => {
+    const events: TraceEvent[] = [];
+    const previous = setTracer({ event: (e) => void events.push(e) });
+    try {
+      const sem = new SharedSemaphore(0, { name: 'traced' });
+      const waiting = settle(sem.acquire());
+      await waitersOf('traced', 1);
+      sem.cancelAll();
+      await waiting;
+      const mine = events.filter((e) => e.name === 'traced').map((e) => e.kind);
+      expect(mine.slice(-2)).toEqual(['acquire', 'abort']);
+      const stillWaiting = snapshot().agents.some(
+        (a) => a.state === 'waiting' && a.waitingOn?.primitive.name === 'traced',
+      );
+      expect(stillWaiting).toBe(false);
+    } finally {
+      setTracer(previous);
+    }
+  });
+});
+
+describe('cancelAll across workers', () => {
+  const cases = [
+    { kind: 'SharedSemaphore', make: () => new SharedSemaphore(0, { name: 'x-sem' }) },
+    { kind: 'SharedEvent', make: () => new SharedEvent({ name: 'x-ev' }) },
+    {
+      kind: 'SharedLock',
+      make: () => {
+        const lock = new SharedLock({ name: 'x-lock' });
+        lock.acquireSync();
+        return lock;
+      },
+    },
+    {
+      kind: 'SharedRLock',
+      make: () => {
+        const lock = new SharedRLock({ name: 'x-rlock' });
+        lock.acquireSync();
+        return lock;
+      },
+    },
+    {
+      kind: 'SharedCondition',
+      make: () => new SharedCondition(new SharedLock(), { name: 'x-cond' }),
+    },
+  ] as const;
+
+  for (const c of cases) {
+    it(`${c.kind}: two blocked workers and an async waiter here all give up; the next wait works`, async () => {
+      const primitive = c.make();
+      const handle = primitive.handle;
+      const workers = [1, 2].map((i) =>
+        startWorker('cancel-waiter', { kind: c.kind, handle, name: `${c.kind} waiter ${i}` }),
+      );
+      const ended = workers.map((w) => nextMessage<{ ended: string; message?: string }>(w));
+      ended.forEach((p) => p.catch(() => undefined)); // awaited below; a failed test terminates
+      // An async waiter in this agent too (not for an RLock, which this agent holds and would
+      // re-enter, nor a condition, whose lock this agent would have to hold).
+      const here =
+        primitive instanceof SharedCondition || primitive instanceof SharedRLock
+          ? undefined
+          : settle(
+              primitive instanceof SharedEvent
+                ? primitive.wait()
+                : (primitive as SharedSemaphore | SharedLock | SharedRLock).acquire(),
+            );
+      await waitersOf(primitive.name, here === undefined ? 2 : 3);
+      expect(primitive.cancelAll()).toBe(here === undefined ? 2 : 3);
+      for (const r of await Promise.all(ended)) {
+        expect(r).toEqual({
+          ended: 'CancelledError',
+          message: expect.stringContaining('cancelled by cancelAll()'),
+        });
+      }
+      if (here !== undefined) expect((await here).error).toBeInstanceOf(CancelledError);
+      // Later callers are unaffected: a new blocked worker is served normally.
+      const next = startWorker('cancel-waiter', { kind: c.kind, handle, name: `${c.kind} next` });
+      const done = nextMessage<{ ended: string }>(next);
+      await waitersOf(primitive.name, 1);
+      if (primitive instanceof SharedSemaphore) primitive.release();
+      else if (primitive instanceof SharedEvent) primitive.set();
+      else if (primitive instanceof SharedCondition) {
+        await primitive.lock.acquire();
+        primitive.notify();
+        primitive.lock.release();
+      } else primitive.release();
+      expect(await done).toEqual({ ended: 'ok' });
+    }, 60_000);
+  }
+});
