@@ -1,8 +1,10 @@
 /**
  * The controller side of the gate (see `gate.ts`): attach to a registry, see which agents are
  * parked and what each is about to do, release them one step at a time, wait until a step has
- * played out, and detach (which releases everyone). Usable from a Node test thread and from a
- * browser page: it never blocks the thread it runs on.
+ * played out, and detach (which releases everyone). Or record: let the agents run freely while
+ * the registry keeps the order in which they passed their gates, and steer a later run through
+ * the same order. Usable from a Node test thread and from a browser page: it never blocks the
+ * thread it runs on.
  *
  * @module
  */
@@ -10,7 +12,7 @@ import { BatonError } from '../errors.js';
 import type { SharedKind } from './handle.js';
 import { gateEvent, releaseGate, type GateOp } from './gate.js';
 import { sharedRegistry } from './registry/default.js';
-import { H_CONTROLLER, H_GATE_EVENTS } from './registry/layout.js';
+import { H_CONTROLLER, H_GATE_EVENTS, H_TICKETS } from './registry/layout.js';
 import type { AgentSnapshot } from './registry/snapshot.js';
 import type { SharedRegistry } from './registry/table.js';
 import { now, waitAsync } from './wait.js';
@@ -49,6 +51,23 @@ export interface SteeredAgent {
 export interface SettleOptions {
   /** Give up (resolve `false`) after this many ms (default 10 000). */
   readonly timeout?: number;
+  /**
+   * Agents the caller knows will make no further operation though they have not exited (a
+   * worker whose code returned and that stays alive): counted as settled.
+   */
+  readonly finished?: (agent: { readonly id: number; readonly name: string }) => boolean;
+}
+
+/**
+ * How a controller drives the gates: `'steer'` parks every operation until released;
+ * `'record'` parks nothing and keeps the order of passes (see {@link GateController.recorded}).
+ */
+export type GateMode = 'steer' | 'record';
+
+/** Options of {@link GateController.attach}. */
+export interface GateAttachOptions {
+  /** `'steer'` (default) or `'record'`; {@link GateController.setMode} switches later. */
+  readonly mode?: GateMode;
 }
 
 /** How often a waiting controller re-reads the table even without a notification (ms). */
@@ -97,13 +116,32 @@ export class GateController {
    *
    * @throws GateError when another controller is attached to it.
    */
-  static attach(registry: SharedRegistry = sharedRegistry()): GateController {
+  static attach(
+    registry: SharedRegistry = sharedRegistry(),
+    options: GateAttachOptions = {},
+  ): GateController {
+    const mode = options.mode ?? 'steer';
+    if (mode !== 'steer' && mode !== 'record') {
+      throw new TypeError(
+        `GateController.attach(): mode must be 'steer' or 'record', got ${JSON.stringify(mode)}`,
+      );
+    }
     const self = registry.agentId;
     const cells = registry.gateTable().cells;
-    const previous = Atomics.compareExchange(cells, H_CONTROLLER, 0, self);
+    const current = Atomics.load(cells, H_CONTROLLER);
+    if (current === 0) {
+      // A new record starts with this controller (nobody passes a gate while detached).
+      Atomics.store(cells, H_TICKETS, 0);
+    }
+    const previous = Atomics.compareExchange(
+      cells,
+      H_CONTROLLER,
+      0,
+      mode === 'steer' ? self : -self,
+    );
     if (previous !== 0) {
       throw new GateError(
-        `GateController.attach(): agent ${previous} already controls this registry; detach it first`,
+        `GateController.attach(): agent ${Math.abs(previous)} already controls this registry; detach it first`,
       );
     }
     return new GateController(registry, self);
@@ -111,7 +149,60 @@ export class GateController {
 
   /** Whether this controller is still attached. */
   get attached(): boolean {
-    return this.#attached && Atomics.load(this.#cells, H_CONTROLLER) === this.#self;
+    return this.#attached && Math.abs(Atomics.load(this.#cells, H_CONTROLLER)) === this.#self;
+  }
+
+  /** How the gates work now: `'steer'` or `'record'`. */
+  get mode(): GateMode {
+    return Atomics.load(this.#cells, H_CONTROLLER) < 0 ? 'record' : 'steer';
+  }
+
+  /**
+   * Switches between steering and recording. To `'record'`: every parked agent goes on (its pass
+   * is recorded) and nothing parks any more; to `'steer'`: each agent parks at its next gate.
+   * The order of passes goes on in both (steered passes in the order the controller released
+   * them).
+   *
+   * @throws GateError once detached.
+   */
+  setMode(mode: GateMode): void {
+    if (!this.attached) throw new GateError('GateController.setMode(): the controller is detached');
+    if (mode !== 'steer' && mode !== 'record') {
+      throw new TypeError(
+        `GateController.setMode(): mode must be 'steer' or 'record', got ${JSON.stringify(mode)}`,
+      );
+    }
+    const from = mode === 'steer' ? -this.#self : this.#self;
+    const to = -from;
+    if (Atomics.compareExchange(this.#cells, H_CONTROLLER, from, to) !== from) return;
+    // As in detach(): stored before the sweep, so an agent parking now is released by it or
+    // sees that nobody steers.
+    if (mode === 'record') this.releaseAll();
+    gateEvent(this.#cells);
+  }
+
+  /**
+   * The order in which agents passed their gates since this controller attached (agent ids; see
+   * `snapshot().agents` or {@link agents} for their names): under `'record'`, the order in which
+   * the operations took effect; under `'steer'`, the order the controller released them. A
+   * replay steers a new run through it. At most the registry's `record` capacity is kept (see
+   * `SharedRegistry.create()`); a pass whose ticket is drawn but not yet written ends the list.
+   */
+  recorded(): number[] {
+    const order = this.registry.gateTable().order;
+    const count = Math.min(Atomics.load(this.#cells, H_TICKETS), order.length);
+    const out: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const id = Atomics.load(order, i);
+      if (id === 0) break;
+      out.push(id);
+    }
+    return out;
+  }
+
+  /** How many passes were recorded, kept or not (more than `recorded().length` past capacity). */
+  get passes(): number {
+    return Atomics.load(this.#cells, H_TICKETS);
   }
 
   /** Every agent of the registry other than this controller's, and where it is. */
@@ -174,6 +265,7 @@ export class GateController {
     // Stored before the sweep: an agent parking now either is seen by the sweep or sees 0
     // (see `gate.ts`), so nobody stays parked.
     Atomics.compareExchange(this.#cells, H_CONTROLLER, this.#self, 0);
+    Atomics.compareExchange(this.#cells, H_CONTROLLER, -this.#self, 0);
     this.releaseAll();
     gateEvent(this.#cells);
   }
@@ -198,8 +290,8 @@ export class GateController {
    * exited, or waits in a primitive for another agent (a lock wait counts only while the lock
    * is held, since a waiter of a free lock is about to take it).
    */
-  settled(): boolean {
-    return this.#settled().settled;
+  settled(options?: Pick<SettleOptions, 'finished'>): boolean {
+    return this.#settled(options?.finished).settled;
   }
 
   /**
@@ -213,7 +305,7 @@ export class GateController {
     let quietEvents = -1;
     while (this.attached) {
       const events = Atomics.load(this.#cells, H_GATE_EVENTS);
-      const { settled, unsure } = this.#settled();
+      const { settled, unsure } = this.#settled(options?.finished);
       if (settled && !unsure) return true;
       if (settled && unsure) {
         if (quietSince === undefined || events !== quietEvents) {
@@ -282,11 +374,12 @@ export class GateController {
     };
   }
 
-  #settled(): { settled: boolean; unsure: boolean } {
+  #settled(finished?: SettleOptions['finished']): { settled: boolean; unsure: boolean } {
     const table = this.registry.gateTable();
     let unsure = false;
     for (const a of this.registry.snapshot().agents) {
       if (a.id === this.#self || a.state === 'exited' || a.parked !== undefined) continue;
+      if (finished?.(a) === true) continue;
       const wait = a.waitingOn;
       if (a.state !== 'waiting' || wait === undefined) return { settled: false, unsure };
       const kind = wait.primitive.kind;

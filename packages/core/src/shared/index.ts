@@ -55,8 +55,11 @@ export {
   type ParkedAgent,
   type SteeredAgent,
   type SettleOptions,
+  type GateMode,
+  type GateAttachOptions,
 } from './gate-controller.js';
 export type { GateOp } from './gate.js';
+export { gateStep, gateStepAsync, isSteered, type GateStepOptions } from './gate-step.js';
 export type {
   SharedHandle,
   SharedKind,

@@ -3,13 +3,15 @@
  *
  * ```
  * header   MAGIC VERSION maxAgents maxPrimitives nextAgent nextPrimitive tokenA tokenB
- *          controller gateEvents reserved x6 (16 words)
+ *          controller gateEvents recordLock tickets recordCapacity recordWaiters reserved x2
+ *          (16 words)
  * agents   [state thread waitingOn op seq gate gatePrimitive gateOp lost reserved x3] x maxAgents
  *          state: 0 free, 1 alive, 2 exited; gate: 0 open, 1 parked, 2 released
  * prims    [kind owner depth reserved] x maxPrimitives      owner: agent id holding a lock, or 0
  * times    agentSince[maxAgents], ownerSince[maxPrimitives] (Date.now() ms),
  *          then per agent [deadline timeout wakesAt] (Date.now() ms / ms; Infinity: none)
  * names    [length, utf8 bytes...] 64 bytes each, agents then primitives
+ * order    recordCapacity Int32 words: the agent id of each recorded gate pass, in order
  * ```
  *
  * Only the table (`table.ts`) reads and writes these words; the constants live here so that the
@@ -20,8 +22,12 @@
 import { describe } from '../../options.js';
 
 export const REGISTRY_MAGIC = 0x42545247; // 'BTRG'
-/** 3: agents have gate words and the header a controller (version 2 agents would ignore it). */
-export const REGISTRY_VERSION = 3;
+/**
+ * 3: agents have gate words and the header a controller (version 2 agents would ignore it).
+ * 4: a negative controller word means "recording" (a version 3 agent would park forever), and
+ * the registry ends with the recorded order of gate passes.
+ */
+export const REGISTRY_VERSION = 4;
 export const H_MAGIC = 0;
 export const H_VERSION = 1;
 export const H_MAX_AGENTS = 2;
@@ -34,6 +40,17 @@ export const H_TOKEN_B = 7;
 export const H_CONTROLLER = 8;
 /** Bumped (and notified) when an agent parks at its gate, starts a wait, or exits. */
 export const H_GATE_EVENTS = 9;
+/**
+ * The record lock: the agent id making a recorded pass now, or 0. A pass and its ticket are one
+ * step under it, so that the recorded order is the order in which the operations took effect.
+ */
+export const H_RECORD_LOCK = 10;
+/** How many gate passes were recorded since the controller attached (the next ticket). */
+export const H_TICKETS = 11;
+/** How many recorded passes the registry keeps (the Int32 words of its `order` area). */
+export const H_RECORD_CAPACITY = 12;
+/** How many agents sleep on {@link H_RECORD_LOCK} (a release notifies only when some do). */
+export const H_RECORD_WAITERS = 13;
 export const HEADER = 16;
 export const AGENT_WORDS = 12;
 export const A_STATE = 0;

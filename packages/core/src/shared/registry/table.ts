@@ -20,15 +20,7 @@ import { HandleError } from '../../errors.js';
 import { describe } from '../../options.js';
 import { defaultAgentName, threadId } from '../agent.js';
 import { kindOfCode, KIND_CODES, type SharedKind } from '../handle.js';
-import {
-  gateEvent,
-  mustPark,
-  parkAsync,
-  parkedAt,
-  parkSync,
-  type GateOp,
-  type GateWords,
-} from '../gate.js';
+import { AgentGate, gateEvent, mustPark, parkedAt, type GateOp } from '../gate.js';
 import { remaining, requireSharedMemory } from '../wait.js';
 import { findDeadlockIn } from './analysis.js';
 import { currentAgentName } from './identity.js';
@@ -48,6 +40,7 @@ import {
   HEADER,
   H_CONTROLLER,
   H_MAGIC,
+  H_RECORD_CAPACITY,
   H_MAX_AGENTS,
   H_MAX_PRIMS,
   H_NEXT_AGENT,
@@ -95,6 +88,11 @@ export interface SharedRegistryOptions {
   maxAgents?: number;
   /** Rows for primitives (default 4096). Primitives beyond it work but are not shown. */
   maxPrimitives?: number;
+  /**
+   * How many gate passes a recording {@link GateController} keeps (default 4096, 4 bytes each;
+   * 0 to 16777216). Passes past it are counted but not kept.
+   */
+  record?: number;
 }
 
 /** The structured-clonable handle of a registry. */
@@ -148,6 +146,10 @@ export class SharedRegistry {
   private order: OngoingWait[] = [];
   private wakesAt = Infinity;
   private lastToken = 0;
+  /** This agent's gate in this registry, made on its first pass (see `gate.ts`). */
+  private agentGate: AgentGate | undefined;
+  /** The recorded order of gate passes (agent ids), after the names. */
+  private readonly passOrder: Int32Array;
 
   private constructor(buffer: SharedArrayBuffer) {
     this.buffer = buffer;
@@ -160,6 +162,12 @@ export class SharedRegistry {
     const nameCount = this.maxAgents + this.maxPrimitives;
     this.times = new Float64Array(buffer, timesOffset, timeCount);
     this.names = new Uint8Array(buffer, timesOffset + timeCount * 8, nameCount * NAME_BYTES);
+    const orderOffset = timesOffset + timeCount * 8 + nameCount * NAME_BYTES;
+    const capacity = Math.max(
+      0,
+      Math.min(this.cells[H_RECORD_CAPACITY] ?? 0, (buffer.byteLength - orderOffset) >> 2),
+    );
+    this.passOrder = new Int32Array(buffer, orderOffset, capacity);
   }
 
   /** Makes a new, empty registry. */
@@ -167,12 +175,20 @@ export class SharedRegistry {
     requireSharedMemory();
     const maxAgents = rows('maxAgents', options?.maxAgents ?? 256);
     const maxPrimitives = rows('maxPrimitives', options?.maxPrimitives ?? 4096);
+    const record = options?.record ?? 4096;
+    if (!Number.isSafeInteger(record) || record < 0 || record > 1 << 24) {
+      throw new RangeError(
+        `SharedRegistry.create(): record must be an integer from 0 to 16777216, got ${describe(record)}`,
+      );
+    }
     const words = HEADER + maxAgents * AGENT_WORDS + maxPrimitives * PRIM_WORDS;
     const count = maxAgents + maxPrimitives;
-    const bytes = align8(words * 4) + timesOf(maxAgents, maxPrimitives) * 8 + count * NAME_BYTES;
+    const bytes =
+      align8(words * 4) + timesOf(maxAgents, maxPrimitives) * 8 + count * NAME_BYTES + record * 4;
     const buffer = new SharedArrayBuffer(bytes);
     const cells = new Int32Array(buffer);
     cells[H_VERSION] = REGISTRY_VERSION;
+    cells[H_RECORD_CAPACITY] = record;
     cells[H_MAX_AGENTS] = maxAgents;
     cells[H_MAX_PRIMS] = maxPrimitives;
     cells[H_TOKEN_A] = (Math.random() * 0x7fffffff) | 0;
@@ -293,6 +309,9 @@ export class SharedRegistry {
   beginWait(primitive: number, op: WaitOp, bound?: WaitBound): number {
     const id = this.agentId;
     if (id > this.maxAgents || primitive === 0) return 0;
+    // A recorded step that starts to wait has taken effect as far as it can by itself: it must
+    // not hold up the others' passes while it waits (see `gate.ts`).
+    this.agentGate?.letGo();
     const token = ++this.lastToken;
     const since = Date.now();
     const timeout = bound?.timeout ?? Infinity;
@@ -359,33 +378,101 @@ export class SharedRegistry {
 
   /**
    * The gate of a synchronous operation `op` on `primitive` (see `gate.ts`): one atomic load
-   * when no controller is attached, else parks this agent until the controller releases it.
+   * when no controller is attached, else passes this agent's gate (parks while steered, records
+   * while recording). Inside a {@link gateStep} it passes with the step.
    *
    * @internal
    */
   gateSync(primitive: number, op: GateOp): void {
     if (!mustPark(this.cells, this.self)) return;
-    const words = this.gateWords();
-    if (words !== undefined) parkSync(words, primitive, op);
+    const gate = this.gate();
+    if (gate !== undefined && gate.depth === 0) gate.passSync(primitive, op, false);
   }
 
   /**
    * The gate of an async operation: `undefined` when no controller is attached (one atomic
-   * load, nothing to await), else a promise that resolves when this agent is released.
+   * load, nothing to await), else a promise that resolves once this agent passed its gate.
    *
    * @internal
    */
   gateAsync(primitive: number, op: GateOp): Promise<void> | undefined {
     if (!mustPark(this.cells, this.self)) return undefined;
-    const words = this.gateWords();
-    return words === undefined ? undefined : parkAsync(words, primitive, op);
+    const gate = this.gate();
+    return gate === undefined || gate.depth > 0 ? undefined : gate.passAsync(primitive, op, false);
   }
 
-  /** This agent's gate words, registering it; `undefined` if it is the controller or unlisted. */
-  private gateWords(): GateWords | undefined {
+  /**
+   * Runs `action` as one step of this agent at its gate (see `gateStep()`).
+   *
+   * @internal
+   */
+  gateStep<T>(primitive: number, op: GateOp, action: () => T, onPark?: () => void): T {
+    if (!mustPark(this.cells, this.self)) return action();
+    const gate = this.gate();
+    if (gate === undefined || gate.depth > 0) return action();
+    gate.passSync(primitive, op, true, onPark);
+    gate.depth++;
+    try {
+      return action();
+    } finally {
+      gate.depth--;
+      gate.letGo();
+    }
+  }
+
+  /**
+   * Runs async `action` as one step of this agent at its gate (see `gateStepAsync()`).
+   *
+   * @internal
+   */
+  async gateStepAsync<T>(
+    primitive: number,
+    op: GateOp,
+    action: () => Promise<T>,
+    onPark?: () => void,
+  ): Promise<T> {
+    if (!mustPark(this.cells, this.self)) return action();
+    const gate = this.gate();
+    if (gate === undefined || gate.depth > 0) return action();
+    await gate.passAsync(primitive, op, true, onPark);
+    let pending: Promise<T>;
+    // Only the operations `action` starts synchronously pass with the step: after its first
+    // await, other tasks of this agent run, and their operations pass their own gates.
+    gate.depth++;
+    try {
+      pending = action();
+    } catch (error) {
+      gate.letGo();
+      throw error;
+    } finally {
+      gate.depth--;
+    }
+    try {
+      return await pending;
+    } finally {
+      gate.letGo();
+    }
+  }
+
+  /** Whether a controller other than this agent steers this registry now (one atomic load). */
+  steered(): boolean {
+    const controller = Atomics.load(this.cells, H_CONTROLLER);
+    return controller > 0 && controller !== this.self;
+  }
+
+  /** This agent's gate, registering it; `undefined` if it is the controller or unlisted. */
+  private gate(): AgentGate | undefined {
+    if (this.agentGate !== undefined) return this.agentGate;
     const self = this.agentId;
-    if (self > this.maxAgents || !mustPark(this.cells, self)) return undefined;
-    return { cells: this.cells, row: HEADER + (self - 1) * AGENT_WORDS, self };
+    if (self > this.maxAgents) return undefined;
+    this.agentGate = new AgentGate({
+      cells: this.cells,
+      row: HEADER + (self - 1) * AGENT_WORDS,
+      self,
+      order: this.passOrder,
+      rowOf: (id) => HEADER + (id - 1) * AGENT_WORDS,
+    });
+    return this.agentGate;
   }
 
   /**
@@ -395,6 +482,8 @@ export class SharedRegistry {
    */
   gateTable(): {
     readonly cells: Int32Array;
+    /** The recorded order of gate passes (agent ids; see `gate.ts`). */
+    readonly order: Int32Array;
     readonly maxAgents: number;
     agentRow(id: number): number;
     agentCount(): number;
@@ -403,6 +492,7 @@ export class SharedRegistry {
   } {
     return {
       cells: this.cells,
+      order: this.passOrder,
       maxAgents: this.maxAgents,
       agentRow: (id) => HEADER + (id - 1) * AGENT_WORDS,
       agentCount: () => Math.min(Atomics.load(this.cells, H_NEXT_AGENT), this.maxAgents),
