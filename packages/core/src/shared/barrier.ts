@@ -20,12 +20,19 @@ import { HEADER_WORDS, type Layout, type SharedBarrierHandle } from './handle.js
 import { SharedPrimitive } from './primitive.js';
 import { checkCanBlock, now, waitAsync, waitSync, type WaitOutcome } from './wait.js';
 import { gateAsync, gateSync } from './gate.js';
+import { bumpEpoch, cancelledError, isCancelled, watchCancel, type Cancel } from './cancel.js';
 
 const PARTIES = HEADER_WORDS;
 /** Bumped (then notified) after every decision and every new round; waiters sleep on it. */
 const SEQ = HEADER_WORDS + 1;
 /** Agent id of the party whose exit broke the barrier (0: none), for the others' errors. */
 const DEAD = HEADER_WORDS + 2;
+/**
+ * The cancel epoch (see cancel.ts): `cancelAll` adds 1, then ends the round as `reset()` does;
+ * a waiter of a reset round whose epoch moved since it arrived gives up with `CancelledError`
+ * instead of `BrokenBarrierError`. (The word was padding before STATE64: the size is unchanged.)
+ */
+const EPOCH = HEADER_WORDS + 3;
 /**
  * The round and its arrivals in one 64-bit word (BigInt64Array index 4, Int32 words 8-9), so
  * that "join round g" is one compare-and-swap that cannot land in another round: the high half
@@ -165,6 +172,8 @@ export class SharedBarrier extends SharedPrimitive<'SharedBarrier'> {
     const gate = gateAsync(this, 'wait');
     if (gate) await gate;
     const wait = checkWait(options);
+    // The epoch before we arrive (count ourselves in): the order cancel.ts relies on.
+    const cancel = watchCancel(this.cells, EPOCH);
     const arrival = this.arrive();
     if (arrival.done) return arrival.index;
     const { registry } = this.registryRow;
@@ -183,7 +192,7 @@ export class SharedBarrier extends SharedPrimitive<'SharedBarrier'> {
     } finally {
       registry.endWait(token);
     }
-    return this.settle(arrival, outcome, wait);
+    return this.settle(arrival, outcome, wait, cancel);
   }
 
   /** Blocking form of {@link wait}; throws `BlockingCallError` on a browser's main thread. */
@@ -191,6 +200,7 @@ export class SharedBarrier extends SharedPrimitive<'SharedBarrier'> {
     gateSync(this, 'wait');
     checkCanBlock(this.name, 'waitSync', 'wait');
     const wait = checkWait(options);
+    const cancel = watchCancel(this.cells, EPOCH);
     const arrival = this.arrive();
     if (arrival.done) return arrival.index;
     const { registry } = this.registryRow;
@@ -207,7 +217,39 @@ export class SharedBarrier extends SharedPrimitive<'SharedBarrier'> {
     } finally {
       registry.endWait(token);
     }
-    return this.settle(arrival, outcome, wait);
+    return this.settle(arrival, outcome, wait, cancel);
+  }
+
+  /**
+   * Makes every party waiting now (`wait`, `waitSync`, in any agent) give up with a
+   * `CancelledError` (in this agent: with `reason` when given), as the in-thread `Barrier` does:
+   * the round ends as with `reset()` (not broken), and later waits start a fresh round. Returns
+   * how many parties had arrived in the round it ended (0 when the barrier is broken, and then
+   * it stays broken: `reset()` it). Unlike {@link abort}, later callers are not affected.
+   *
+   * @example
+   * ```ts
+   * const ready = new SharedBarrier(3, { name: 'ready' });
+   * const waiting = ready.wait().catch((e: unknown) => e); // CancelledError
+   * await new Promise((r) => setTimeout(r, 10));
+   * ready.cancelAll(); // 1
+   * ```
+   */
+  cancelAll(reason?: unknown): number {
+    gateSync(this, 'reset');
+    const round = roundOf(Atomics.load(this.state, STATE64));
+    // Epoch first, then the decision (which is what a waiter reads after its wake-up).
+    bumpEpoch(this.cells, EPOCH, EPOCH, reason);
+    const had = this.decide(round, RESET);
+    if (had !== 0) {
+      // Passed or reset already (help it end, as reset() does): nobody of that round is left
+      // waiting for us. Broken: it stays broken until reset(), so the round is left as it is.
+      if (had !== BROKE) this.moveOn(round);
+      return 0;
+    }
+    const count = Math.min(lowOf(Atomics.load(this.state, STATE64)) & ~BROKEN_BIT, this.parties);
+    this.moveOn(round);
+    return count;
   }
 
   /** Breaks the barrier: waiting agents and later waits get `BrokenBarrierError`. */
@@ -372,6 +414,7 @@ export class SharedBarrier extends SharedPrimitive<'SharedBarrier'> {
     arrival: { index: number; round: number },
     outcome: WaitOutcome,
     wait: CheckedWait,
+    cancel: Cancel,
   ): number {
     if (outcome === 'aborted' || outcome === 'timed-out') {
       // We gave up first: break the round for everyone. If the last party (or a reset) beat
@@ -383,7 +426,9 @@ export class SharedBarrier extends SharedPrimitive<'SharedBarrier'> {
         throw timeoutError(this, 'wait', wait.timeout);
       }
     }
-    if (this.outcome(arrival.round) === PASSED) return arrival.index;
+    const ended = this.outcome(arrival.round);
+    if (ended === PASSED) return arrival.index;
+    if (ended === RESET && isCancelled(cancel)) throw cancelledError(this, 'wait', cancel);
     throw this.brokenError(arrival.round);
   }
 

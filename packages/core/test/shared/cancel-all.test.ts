@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   CancelledError,
+  SharedBarrier,
   SharedCondition,
   SharedEvent,
   SharedLock,
@@ -91,6 +92,21 @@ describe('cancelAll on shared primitives (one agent)', () => {
     }
   });
 
+  it('SharedBarrier: parties give up, the round starts afresh (not broken)', async () => {
+    const barrier = new SharedBarrier(3, { name: 'b' });
+    const waiting = [settle(barrier.wait()), settle(barrier.wait())];
+    await turn();
+    expect(barrier.cancelAll()).toBe(2);
+    for (const r of await Promise.all(waiting)) expect(r.error).toBeInstanceOf(CancelledError);
+    expect(barrier.broken).toBe(false);
+    const indexes = await Promise.all([barrier.wait(), barrier.wait(), barrier.wait()]);
+    expect(indexes.sort()).toEqual([0, 1, 2]);
+    // A broken barrier stays broken: cancelAll is not a reset.
+    barrier.abort();
+    expect(barrier.cancelAll()).toBe(0);
+    expect(barrier.broken).toBe(true);
+  });
+
   it('SharedCondition: waiters give up with the lock taken back', async () => {
     const lock = new SharedLock();
     const cond = new SharedCondition(lock, { name: 'cond' });
@@ -139,6 +155,7 @@ describe('cancelAll across workers', () => {
   const cases = [
     { kind: 'SharedSemaphore', make: () => new SharedSemaphore(0, { name: 'x-sem' }) },
     { kind: 'SharedEvent', make: () => new SharedEvent({ name: 'x-ev' }) },
+    { kind: 'SharedBarrier', make: () => new SharedBarrier(4, { name: 'x-barrier' }) },
     {
       kind: 'SharedLock',
       make: () => {
@@ -176,7 +193,7 @@ describe('cancelAll across workers', () => {
         primitive instanceof SharedCondition || primitive instanceof SharedRLock
           ? undefined
           : settle(
-              primitive instanceof SharedEvent
+              primitive instanceof SharedEvent || primitive instanceof SharedBarrier
                 ? primitive.wait()
                 : (primitive as SharedSemaphore | SharedLock | SharedRLock).acquire(),
             );
@@ -193,7 +210,10 @@ describe('cancelAll across workers', () => {
       const next = startWorker('cancel-waiter', { kind: c.kind, handle, name: `${c.kind} next` });
       const done = nextMessage<{ ended: string }>(next);
       await waitersOf(primitive.name, 1);
-      if (primitive instanceof SharedSemaphore) primitive.release();
+      if (primitive instanceof SharedBarrier) {
+        // A fresh round: the three other parties arrive here, and everyone passes.
+        await Promise.all([primitive.wait(), primitive.wait(), primitive.wait()]);
+      } else if (primitive instanceof SharedSemaphore) primitive.release();
       else if (primitive instanceof SharedEvent) primitive.set();
       else if (primitive instanceof SharedCondition) {
         await primitive.lock.acquire();
