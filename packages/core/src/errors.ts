@@ -90,6 +90,26 @@ export class CodecError extends BatonError {
 }
 
 /**
+ * A value whose encoding is larger than a `SharedQueue`'s `maxValueBytes`: refused before
+ * anything is written (the queue stays usable, nothing is left claimed). The message names the
+ * queue, the value's size and the bound, and says what to do.
+ */
+export class ValueTooLargeError extends CodecError {
+  static {
+    this.prototype.name = 'ValueTooLargeError';
+  }
+  /** Bytes the value's encoding takes, or `undefined` when only known to be over `limit`. */
+  readonly size: number | undefined;
+  /** The queue's `maxValueBytes`. */
+  readonly limit: number;
+  constructor(message: string, options: { size: number | undefined; limit: number }) {
+    super(message);
+    this.size = options.size;
+    this.limit = options.limit;
+  }
+}
+
+/**
  * A blocking call (`acquireSync`, `putSync`, `getSync`, ...) was made where blocking is not
  * allowed, such as a browser's main thread. The message names the async form to use instead.
  */

@@ -40,20 +40,24 @@ import {
   HEAD,
   INT32_LANE,
   LANE,
+  DEFAULT_MAX_VALUE_BYTES,
   layoutOf,
   MAX_DATA_BYTES,
   MAX_SLOT_SIZE,
+  MAX_VALUE,
   NOT_EMPTY,
   NOT_FULL,
   PUT_SLEEPERS,
   readLayout,
   SLOT_SIZE,
+  SPAN_SLEEPERS,
+  SPANS_SEEN,
   STAMPS,
   TAIL,
 } from './queue/layout.js';
 import { Float64Lane, Int32Lane } from './queue/number-lanes.js';
 import { sleepAsync, sleepSync, wake, wakeEveryone, type Sleep } from './queue/sleep.js';
-import { BUSY, CLOSED, MAX_CAPACITY, Ring, STALLED, type AgentFigures } from './ring.js';
+import { BUSY, CLOSED, FULL, MAX_CAPACITY, Ring, STALLED, type AgentFigures } from './ring.js';
 import { checkCanBlock, SpinBudget } from './wait.js';
 import { gateAsync, gateSync } from './gate.js';
 
@@ -68,10 +72,20 @@ export interface SharedQueueOptions<T> extends SharedNameOptions {
   /** How values become bytes: a built-in codec's name or a {@link Codec} object. */
   codec: Codec<T> | BuiltinCodecName;
   /**
-   * Bytes per slot for variable-size codecs (`utf8`, `json`, `binary`, custom codecs without
-   * `fixedSize`); default 256. A value whose encoding is larger is refused with `CodecError`.
+   * Bytes per slot for variable-size codecs (`utf8`, `json`, `binary`, `structured`, custom
+   * codecs without `fixedSize`); default 256. A value whose encoding is larger spans several
+   * consecutive slots (up to {@link SharedQueueOptions.maxValueBytes}).
    */
   slotSize?: number;
+  /**
+   * The largest encoded value the queue takes, in bytes: a positive integer up to `capacity x
+   * slotSize` (a value may span every slot, not more). Default: 1 MiB, or `capacity x slotSize`
+   * when that is less. A larger value is refused with `ValueTooLargeError` (a
+   * `CodecError`) naming the queue, the value's size and this bound; nothing is put. For
+   * fixed-size codecs (`float64`, `int32`, `fixedSize`) every value takes one slot, and this
+   * may only be absent or at least that size.
+   */
+  maxValueBytes?: number;
 }
 
 /** The handle of a {@link SharedQueue}. */
@@ -85,6 +99,8 @@ declare const valueType: unique symbol;
 export interface SharedQueueHandle<T = unknown> extends SharedHandle<'SharedQueue'> {
   readonly capacity: number;
   readonly slotSize: number;
+  /** The largest encoded value the queue takes (also in the buffer, where `from()` reads it). */
+  readonly maxValueBytes: number;
   /** The codec's name; a built-in codec is found again by it. */
   readonly codec: string;
   /** Type only: the values' type (structured clone does not carry it, and needs not). */
@@ -127,9 +143,13 @@ class Opening<T> {
  * - **Close** as in-thread `Queue` (Python 3.13 `shutdown`): later puts throw `ClosedError`,
  *   gets drain what is left and then throw `ClosedError`; `close({ immediate: true })` drops
  *   the rest. `close()` ends every blocked call, whatever other agents left half done.
- * - **Codecs**: `float64` and `int32` values live in typed slots; `utf8`, `json`, `binary` and
- *   custom codecs use byte slots of `slotSize` bytes. A value that cannot be encoded, or does
- *   not fit, is refused with `CodecError` before anything is written; the queue stays usable.
+ * - **Codecs**: `float64` and `int32` values live in typed slots; `utf8`, `json`, `binary`,
+ *   `structured` and custom codecs use byte slots of `slotSize` bytes. A value larger than a
+ *   slot spans consecutive slots, put and got in one claim (up to `maxValueBytes`, default
+ *   1 MiB or the whole ring); it counts as one item in `size`, though it takes
+ *   `ceil(bytes / slotSize)` of the `capacity` slots. A value that cannot be encoded is
+ *   refused with `CodecError`, one past `maxValueBytes` with `ValueTooLargeError`, before
+ *   anything is written; the queue stays usable.
  * - **Memory**: everything a producer did before `put` is visible to the consumer after the
  *   `get` that returns the item.
  * - **Batches**: `putMany` / `getMany` (and `putManySync(Float64Array)`,
@@ -173,6 +193,8 @@ export class SharedQueue<T = unknown>
   readonly capacity: number;
   /** Bytes per slot. */
   readonly slotSize: number;
+  /** The largest encoded value the queue takes (see {@link SharedQueueOptions.maxValueBytes}). */
+  readonly maxValueBytes: number;
   /** The codec values pass through. */
   readonly codec: Codec<T>;
   private readonly ring: Ring;
@@ -185,7 +207,8 @@ export class SharedQueue<T = unknown>
   private getStalled = false;
 
   /**
-   * @throws RangeError / TypeError naming `capacity`, `slotSize` or `codec` when invalid.
+   * @throws RangeError / TypeError naming `capacity`, `slotSize`, `maxValueBytes` or `codec`
+   *   when invalid.
    */
   constructor(options: SharedQueueOptions<T>);
   /** @internal */
@@ -211,6 +234,7 @@ export class SharedQueue<T = unknown>
           `capacity x slotSize must be at most ${MAX_DATA_BYTES} bytes, got ${capacity} x ${slotSize}`,
         );
       }
+      const maxValueBytes = checkMaxValueBytes(codec, capacity, slotSize, options.maxValueBytes);
       state = createState(
         'SharedQueue',
         layoutOf(capacity, lane, slotSize, DEFAULT_AGENTS).bytes,
@@ -221,16 +245,25 @@ export class SharedQueue<T = unknown>
       cells[SLOT_SIZE] = slotSize;
       cells[LANE] = lane;
       cells[AGENTS] = DEFAULT_AGENTS;
+      cells[MAX_VALUE] = maxValueBytes;
     }
     super(state);
-    const { capacity, slotSize, lane, agents, layout } = readLayout(this.buffer);
+    const { capacity, slotSize, lane, agents, maxValueBytes, layout } = readLayout(this.buffer);
     this.capacity = capacity;
     this.slotSize = slotSize;
+    this.maxValueBytes = maxValueBytes;
     this.codec = codec;
     const registry = state.registry;
     this.ring = new Ring(
       this.cells,
-      { head: HEAD, tail: TAIL, stamps: STAMPS, table: layout.table, agents },
+      {
+        head: HEAD,
+        tail: TAIL,
+        stamps: STAMPS,
+        table: layout.table,
+        agents,
+        spansSeen: SPANS_SEEN,
+      },
       capacity,
       {
         self: registry.agentId,
@@ -240,21 +273,26 @@ export class SharedQueue<T = unknown>
       },
     );
     if (state.created) this.ring.init();
-    this.lane =
-      lane === FLOAT64_LANE
-        ? (new Float64Lane(this.buffer, layout.values, capacity) as unknown as Lane<T>)
-        : lane === INT32_LANE
-          ? (new Int32Lane(this.buffer, layout.values, capacity) as unknown as Lane<T>)
-          : new BytesLane<T>({
-              codec,
-              buffer: this.buffer,
-              cells: this.cells,
-              values: layout.values,
-              lengths: layout.lengths,
-              capacity,
-              slotSize,
-              name: this.name,
-            });
+    if (lane === BYTES_LANE) {
+      const bytes = new BytesLane<T>({
+        codec,
+        buffer: this.buffer,
+        cells: this.cells,
+        values: layout.values,
+        lengths: layout.lengths,
+        capacity,
+        slotSize,
+        maxValueBytes,
+        name: this.name,
+      });
+      if (bytes.spans) this.ring.allowSpans(bytes.spanAt);
+      this.lane = bytes;
+    } else {
+      this.lane =
+        lane === FLOAT64_LANE
+          ? (new Float64Lane(this.buffer, layout.values, capacity) as unknown as Lane<T>)
+          : (new Int32Lane(this.buffer, layout.values, capacity) as unknown as Lane<T>);
+    }
     if (state.created && tracing()) emit(this, 'created', { capacity, codec: codec.name });
   }
 
@@ -307,11 +345,15 @@ export class SharedQueue<T = unknown>
       ...super.handle,
       capacity: this.capacity,
       slotSize: this.slotSize,
+      maxValueBytes: this.maxValueBytes,
       codec: this.codec.name,
     };
   }
 
-  /** Number of items in the queue now. */
+  /**
+   * Number of items in the queue now. A value spanning slots counts as one item (once any value
+   * has spanned slots, this walks the slots in use to count them).
+   */
   get size(): number {
     return this.ring.size;
   }
@@ -363,21 +405,21 @@ export class SharedQueue<T = unknown>
 
   /** {@link tryPut} past the gate: `put` and `putSync` have passed it already. */
   private putNow(value: T): boolean {
-    this.lane.prepare(value);
-    return this.putOnce(value, undefined);
+    return this.putOnce(value, undefined, this.lane.prepare(value));
   }
 
   /**
-   * Claims a slot and puts the prepared `value` in it, repairing a dead consumer's slot or
-   * retrying a revoked claim on the way (a bounded number of times).
+   * Claims a slot (`slots` consecutive slots, in one claim, for a value spanning them) and puts
+   * the prepared `value` in it, repairing a dead consumer's slot or retrying a revoked claim on
+   * the way (a bounded number of times).
    */
-  private putOnce(value: T, kept: Prepared<T> | undefined): boolean {
+  private putOnce(value: T, kept: Prepared<T> | undefined, slots: number): boolean {
     this.putStalled = false;
     for (let tries = 0; tries < 4; tries++) {
-      const index = this.ring.claimPut();
+      const index = slots === 1 ? this.ring.claimPut() : this.ring.claimPutSpan(slots);
       if (index >= 0) {
         this.lane.write(index, value, kept);
-        if (this.ring.commitPut(index)) {
+        if (slots === 1 ? this.ring.commitPut(index) : this.ring.commitPutSpan()) {
           this.putDone(1);
           return true;
         }
@@ -406,7 +448,7 @@ export class SharedQueue<T = unknown>
     const kept = this.lane.keep(value);
     await sleepAsync(
       this,
-      this.putSleep(() => this.putOnce(value, kept)),
+      this.putSleep(() => this.putOnce(value, kept, kept.slots), kept.slots > 1),
       'put',
       wait,
       'put',
@@ -425,7 +467,7 @@ export class SharedQueue<T = unknown>
     const kept = this.lane.keep(value);
     sleepSync(
       this,
-      this.putSleep(() => this.putOnce(value, kept)),
+      this.putSleep(() => this.putOnce(value, kept, kept.slots), kept.slots > 1),
       'put',
       wait,
       'put',
@@ -447,7 +489,10 @@ export class SharedQueue<T = unknown>
     const batch = this.prepareMany(values);
     let done = this.putBatch(batch, 0);
     if (done === batch.count) return;
-    const sleep = this.putSleep(() => (done = this.putBatch(batch, done)) === batch.count);
+    const sleep = this.putSleep(
+      () => (done = this.putBatch(batch, done)) === batch.count,
+      batch.slots !== undefined,
+    );
     await sleepAsync(this, sleep, 'put', wait, 'putMany').catch((error: unknown) =>
       this.annotate(error, done, batch.count),
     );
@@ -464,7 +509,10 @@ export class SharedQueue<T = unknown>
     const batch = this.prepareMany(values);
     let done = this.putBatch(batch, 0);
     if (done === batch.count) return;
-    const sleep = this.putSleep(() => (done = this.putBatch(batch, done)) === batch.count);
+    const sleep = this.putSleep(
+      () => (done = this.putBatch(batch, done)) === batch.count,
+      batch.slots !== undefined,
+    );
     try {
       sleepSync(this, sleep, 'put', wait, 'putManySync');
     } catch (error) {
@@ -486,11 +534,37 @@ export class SharedQueue<T = unknown>
     throw error;
   }
 
-  /** Puts values `from ..` of `batch` while slots are free; returns the new `from`. */
+  /**
+   * Puts values `from ..` of `batch` while slots are free; returns the new `from`. Values that
+   * fit a slot go in runs, one claim per run; a value spanning slots goes alone, in one claim.
+   */
   private putBatch(batch: Batch<T>, from: number): number {
     this.putStalled = false;
+    const spans = batch.slots;
     for (let tries = 0; from < batch.count && tries < 64; tries++) {
-      const count = this.ring.claimPutMany(Math.min(batch.count - from, this.capacity));
+      let count: number;
+      if (spans !== undefined && spans[from]! > 1) {
+        const index = this.ring.claimPutSpan(spans[from]!);
+        if (index >= 0) {
+          const value = batch.values[from]!;
+          const bytes = batch.bytes.subarray(batch.offsets[from], batch.offsets[from + 1]);
+          this.lane.write(index, value, { value, bytes, slots: spans[from]! });
+          if (this.ring.commitPutSpan()) {
+            this.putDone(1);
+            from++;
+          }
+          continue; // published, or revoked (closed meanwhile): the next claim says which
+        }
+        count = index === FULL ? 0 : index;
+      } else {
+        let run = Math.min(batch.count - from, this.capacity);
+        if (spans !== undefined) {
+          let fits = 1;
+          while (fits < run && spans[from + fits] === 1) fits++;
+          run = fits;
+        }
+        count = this.ring.claimPutMany(run);
+      }
       if (count > 0) {
         this.lane.writeMany(this.ring, batch, from, count);
         // Fewer than claimed when a claim was revoked: the rest go again.
@@ -509,7 +583,12 @@ export class SharedQueue<T = unknown>
     return from;
   }
 
-  private putSleep(attempt: () => boolean): Sleep {
+  /**
+   * How a put waits for room. `spanning`: its value (or one of its batch) spans slots, so one
+   * freed slot may not be enough for it: it sleeps as a greedy sleeper, and while it does every
+   * freed slot wakes every sleeping putter (see queue/sleep.ts `wake`).
+   */
+  private putSleep(attempt: () => boolean, spanning = false): Sleep {
     if (tracing())
       emit(this, 'wait', { for: 'not_full', size: this.size, capacity: this.capacity });
     return {
@@ -520,6 +599,7 @@ export class SharedQueue<T = unknown>
       attempt,
       stalled: () => this.putStalled,
       detail: () => this.ring.describeStall('put'),
+      ...(spanning ? { greedy: SPAN_SLEEPERS } : {}),
     };
   }
 
@@ -750,8 +830,7 @@ export class SharedQueue<T = unknown>
       const index = this.ring.claimGet();
       if (index >= 0) {
         const raw = this.lane.read(index);
-        this.ring.commitGet(index);
-        this.getDone(1);
+        this.getDone(1, this.ring.commitGet(index));
         return raw;
       }
       if (index === CLOSED) return CLOSED_TAKE;
@@ -795,8 +874,7 @@ export class SharedQueue<T = unknown>
         if (sink.array !== undefined) sink.array.length = before; // another consumer was first
         continue;
       }
-      ring.commitGetMany();
-      this.getDone(copied > 0 ? copied : 1);
+      this.getDone(copied > 0 ? copied : 1, ring.commitGetMany());
       if (copied === 0) throw failure!;
       return copied;
     }
@@ -818,9 +896,12 @@ export class SharedQueue<T = unknown>
     };
   }
 
-  /** After slots were freed: wake as many sleeping producers (only if any sleep). */
-  private getDone(count: number): void {
-    wake(this.cells, NOT_FULL, PUT_SLEEPERS, count);
+  /**
+   * After `count` items were taken and `slots` slots freed: wake as many sleeping producers
+   * (only if any sleep; all of them while a putter of a spanning value sleeps, see sleep.ts).
+   */
+  private getDone(count: number, slots: number): void {
+    wake(this.cells, NOT_FULL, PUT_SLEEPERS, slots, SPAN_SLEEPERS);
     if (tracing()) emit(this, 'get', { size: this.size, capacity: this.capacity, count });
   }
 
@@ -843,6 +924,39 @@ function checkCapacity(capacity: unknown): number {
     throw new RangeError(`capacity must be at most ${MAX_CAPACITY}, got ${capacity as number}`);
   }
   return capacity as number;
+}
+
+/**
+ * The `maxValueBytes` option: for a variable-size codec, a positive integer up to what the
+ * slots hold (`capacity x slotSize`), default 1 MiB or that; for a fixed-size one, the size.
+ */
+function checkMaxValueBytes(
+  codec: Codec<unknown>,
+  capacity: number,
+  slotSize: number,
+  maxValueBytes: unknown,
+): number {
+  const fixed = codec.fixedSize !== undefined || laneOf(codec) !== BYTES_LANE;
+  if (maxValueBytes === undefined) {
+    return fixed ? slotSize : Math.min(DEFAULT_MAX_VALUE_BYTES, capacity * slotSize);
+  }
+  checkPositiveInteger('maxValueBytes', maxValueBytes);
+  const bytes = maxValueBytes as number;
+  if (fixed) {
+    if (bytes < slotSize) {
+      throw new RangeError(
+        `maxValueBytes must be at least ${slotSize} for codec '${codec.name}' (every value takes ${slotSize} bytes), got ${bytes}`,
+      );
+    }
+    return slotSize;
+  }
+  if (bytes > capacity * slotSize) {
+    throw new RangeError(
+      `maxValueBytes must be at most capacity x slotSize (${capacity} x ${slotSize} = ${capacity * slotSize} bytes: ` +
+        `a value may span every slot, not more), got ${bytes}; raise capacity or slotSize, or lower maxValueBytes`,
+    );
+  }
+  return bytes;
 }
 
 function checkSlotSize(codec: Codec<unknown>, slotSize: unknown): number {

@@ -92,6 +92,29 @@
  * them in between, and the copy is exact. A batch get therefore never holds items it has not
  * returned (see `getMany`).
  *
+ * ## Values that span slots
+ *
+ * A value too large for one slot takes `k` consecutive slots (at most `capacity`), claimed by a
+ * producer with *one* CAS `t -> t+k` ({@link Ring.claimPutSpan}) and taken by a consumer with
+ * one CAS `h -> h+k`, so no other agent ever owns part of a span. Its first slot holds the
+ * value's length (the lane turns it into `k`); the other *continuation* slots carry hole stamps:
+ *
+ * - the producer writes the bytes into all `k` slots, gives the continuation slots their hole
+ *   stamps (plain stores), then publishes the first slot with its CAS, which releases all of it
+ *   ({@link Ring.commitPutSpan});
+ * - a consumer that sees the first stamp full reads `k` from the slot, *then* CASes `head` by
+ *   `k`. The read is optimistic, as a batch's: if another consumer took the item first and the
+ *   slot was rewritten, `k` may be garbage, but then `head` has moved and the CAS fails. If the
+ *   CAS wins, `head` was `h` throughout, nobody freed the slot, and `k` is the producer's.
+ *   It frees all `k` slots as a batch get does;
+ * - repairs need nothing new: a dead producer's unpublished span is revoked slot by slot
+ *   (holes, which consumers pass one at a time), and on close only its first slot is revoked
+ *   (the continuation slots are or become holes); a dead consumer's span is freed with its
+ *   claim, and counts as one lost item (only the first slot's stamp says "item").
+ *
+ * Intents record items beside positions (a span is `k` positions, 1 item), so the figures
+ * count items. `size` counts items too once a span was seen (a walk, see {@link Ring.size}).
+ *
  * @module
  */
 
@@ -105,6 +128,8 @@ export interface RingLayout {
   readonly table: number;
   /** Rows in the claim table: agents with ids `1 .. agents` are tracked. */
   readonly agents: number;
+  /** A word set to 1 once any value has spanned slots (then {@link Ring.size} counts items). */
+  readonly spansSeen?: number;
 }
 
 /** What the ring needs to know about agents: the registry's view. */
@@ -151,6 +176,12 @@ const E_GOT = 7;
 const E_HOLES = 8;
 /** Of its get claims, how many items survivors found still claimed after it exited. */
 const E_LOST = 9;
+/**
+ * Items of the last put / get intent: equal to its count, except for a value spanning
+ * `count` slots (1 item). Written with the intent, read by the repairers to count holes.
+ */
+const E_PUT_ITEMS = 10;
+const E_GET_ITEMS = 11;
 
 /** Per-agent figures of one queue, for accounting (see {@link Ring.agentFigures}). */
 export interface AgentFigures {
@@ -196,6 +227,17 @@ export class Ring {
   private nextGet = 0;
   /** Position found by the last {@link scanGet}, and what it found there. */
   private scanned = 0;
+  /**
+   * When values may span slots (see {@link allowSpans}): how many slots the item published at
+   * slot `index` takes, read from the slot before the claim (see "Values that span slots").
+   */
+  private spanAt: ((index: number) => number) | undefined = undefined;
+  /** With spans, after {@link scanGet}: `scanEnds[i]` = slots taken by items `0 .. i` found. */
+  private scanEnds: Int32Array | undefined = undefined;
+  /** Set when {@link claimPutSpan} was stopped by a consumer's claim inside its span: that position. */
+  private putStalledAt: number | undefined = undefined;
+  /** Word set once any value has spanned slots, or -1. */
+  private readonly spansSeen: number;
 
   constructor(cells: Int32Array, layout: RingLayout, capacity: number, agents: Agents) {
     this.cells = cells;
@@ -208,6 +250,7 @@ export class Ring {
     const self = agents.self;
     this.own = self >= 1 && self <= layout.agents ? layout.table + (self - 1) * ENTRY_WORDS : -1;
     this.capacity = capacity;
+    this.spansSeen = layout.spansSeen ?? -1;
     let mark = 1;
     while (mark < capacity + 1) mark *= 2;
     this.markBit = mark;
@@ -253,6 +296,26 @@ export class Ring {
     return Atomics.load(this.cells, this.stamps + (position & this.indexMask));
   }
 
+  /**
+   * Lets values span slots: `spanAt(index)` says how many slots the item published at slot
+   * `index` takes (the bytes lane reads it from the slot's length word). Without it every item
+   * takes one slot and the get paths are exactly crossbeam's.
+   */
+  allowSpans(spanAt: (index: number) => number): void {
+    this.spanAt = spanAt;
+    this.scanEnds = new Int32Array(this.capacity);
+  }
+
+  /**
+   * Slots the item at `position` takes: read *before* the claim, so it may be garbage if
+   * another consumer took the item meanwhile and a producer rewrote the slot; then the claiming
+   * CAS fails (`head` moved on), so the value only has to stay in range here.
+   */
+  private spanOf(position: number): number {
+    const span = this.spanAt!(position & this.indexMask);
+    return span >= 1 && span <= this.capacity ? span : 1;
+  }
+
   // ---------------------------------------------------------------- claim table
 
   /**
@@ -267,6 +330,7 @@ export class Ring {
     cells[own + start + 1] = count;
     cells[own + start] = position;
     cells[own + start + 2] = cells[own + start + 3]! + items;
+    cells[own + (start === E_PUT_START ? E_PUT_ITEMS : E_GET_ITEMS)] = items;
   }
 
   /** After a winning CAS: the claim counts (see {@link intend}). */
@@ -319,7 +383,7 @@ export class Ring {
     let known = false;
     let raced = false;
     if (stamp === tail) {
-      if (this.casPut(tail, 1)) return tail & this.indexMask;
+      if (this.casPut(tail, 1, 1)) return tail & this.indexMask;
       tail = this.seen;
       raced = true;
     } else {
@@ -335,7 +399,7 @@ export class Ring {
       if (!known) stamp = this.stampOf(tail);
       known = false;
       if (stamp === tail) {
-        if (this.casPut(tail, 1)) return tail & this.indexMask;
+        if (this.casPut(tail, 1, 1)) return tail & this.indexMask;
         tail = this.seen; // another producer won this slot: try the next one
         raced = true;
         continue;
@@ -363,18 +427,39 @@ export class Ring {
   }
 
   /** Records the intent, then tries the CAS `tail: position -> position + count`. */
-  private casPut(position: number, count: number): boolean {
-    this.intend(E_PUT_START, position, count, count);
+  private casPut(position: number, count: number, items: number): boolean {
+    if (!this.claim(this.tail, E_PUT_START, position, count, items)) return false;
+    this.nextPut = this.claimEnd;
+    return true;
+  }
+
+  /** Where the last successful {@link claim} moved `head` / `tail` to. */
+  private claimEnd = 0;
+
+  /**
+   * One claim of `count` positions from `position` holding `items` items (fewer than `count`
+   * for a value spanning slots): records the intent in this agent's row (`start`), then tries
+   * the CAS of `word` (`head` or `tail`) from `position` to `position + count`.
+   */
+  private claim(
+    word: number,
+    start: number,
+    position: number,
+    count: number,
+    items: number,
+  ): boolean {
+    this.intend(start, position, count, items);
     const next = count === 1 ? this.next(position) : this.advance(position, count);
-    const seen = Atomics.compareExchange(this.cells, this.tail, position, next);
+    const seen = Atomics.compareExchange(this.cells, word, position, next);
     if (seen !== position) {
       this.seen = seen;
       return false;
     }
-    this.apply(E_PUT_START);
+    // Applied before any slot is written or freed: an agent that dies after has counted it.
+    this.apply(start);
     this.claimed = position;
     this.claimedCount = count;
-    this.nextPut = next;
+    this.claimEnd = next;
     return true;
   }
 
@@ -405,8 +490,19 @@ export class Ring {
    * `indexAt(i)`. Write them all, then {@link commitPutMany}.
    */
   claimPutMany(max: number): number {
+    return this.claimRun(max, false);
+  }
+
+  /**
+   * The claim behind {@link claimPutMany} and {@link claimPutSpan}: up to `max` consecutive free
+   * slots from `tail` with one CAS (`whole`: exactly `max`, for one spanning value, or none).
+   * Returns how many, 0 when full (for a span: fewer than `max` free), {@link CLOSED},
+   * {@link STALLED} or {@link BUSY}.
+   */
+  private claimRun(max: number, whole: boolean): number {
     const cells = this.cells;
     this.claimedCount = 0; // a failed claim commits nothing
+    this.putStalledAt = undefined;
     let tail = Atomics.load(cells, this.tail);
     let raced = false;
     for (let tries = 0; tries < MAX_TRIES; tries++) {
@@ -417,20 +513,25 @@ export class Ring {
         position = this.next(position);
         count++;
       }
-      if (count === 0) {
-        const stamp = this.stampOf(tail);
-        const last = (tail - this.oneLap) | 0;
-        if (stamp === ((last + 1) | 0) || stamp === this.hole(last)) {
-          const head = Atomics.load(cells, this.head) & ~this.markBit;
-          return this.giveUp(E_PUT_START, raced, head === last ? 0 : STALLED); // see claimPut
-        }
-        if (stamp === last) return this.giveUp(E_PUT_START, raced, 0);
-        tail = Atomics.load(cells, this.tail);
+      if (count === max || (count > 0 && !whole)) {
+        if (this.casPut(tail, count, whole ? 1 : count)) return count;
+        tail = this.seen;
+        raced = true;
         continue;
       }
-      if (this.casPut(tail, count)) return count;
-      tail = this.seen;
-      raced = true;
+      // The slot at `position` is not free for this lap.
+      const stamp = this.stampOf(position);
+      const last = (position - this.oneLap) | 0; // the same slot, one lap earlier
+      if (stamp === ((last + 1) | 0) || stamp === this.hole(last)) {
+        // It still holds last lap's item (or hole): full if no consumer has claimed it yet
+        // (`head` not past it), else claimed by a consumer between claim and free (see claimPut).
+        const head = Atomics.load(cells, this.head) & ~this.markBit;
+        if (this.distance(last, head) <= 0) return this.giveUp(E_PUT_START, raced, 0);
+        this.putStalledAt = position;
+        return this.giveUp(E_PUT_START, raced, STALLED);
+      }
+      if (stamp === last) return this.giveUp(E_PUT_START, raced, 0);
+      tail = Atomics.load(cells, this.tail); // stale, or the slot moved on meanwhile: look again
     }
     return this.giveUp(E_PUT_START, raced, BUSY);
   }
@@ -479,6 +580,55 @@ export class Ring {
     return count;
   }
 
+  /**
+   * Claims `span` consecutive slots (2 .. capacity) for one value that spans them, with one
+   * CAS, all or none. Returns the first slot's index, {@link FULL} (fewer than `span` slots are
+   * free now), {@link CLOSED}, {@link STALLED} (a slot inside the span still holds last lap's
+   * item, claimed by a consumer that has not freed it: {@link repairPut} looks there) or
+   * {@link BUSY}. Write the value across the slots, then {@link commitPutSpan}.
+   */
+  claimPutSpan(span: number): number {
+    // Before any span is claimed (so before any can be seen): from now on `size` counts items.
+    const seen = this.spansSeen;
+    if (seen >= 0 && this.cells[seen] === 0) Atomics.store(this.cells, seen, 1);
+    // While `tail` stays `tail`, free stamps at and after it stay free (see the batch note).
+    const count = this.claimRun(span, true);
+    return count > 0 ? this.claimed & this.indexMask : count === 0 ? FULL : count;
+  }
+
+  /**
+   * Publishes the value written across the slots claimed by {@link claimPutSpan}. Returns
+   * `false` when the claim was revoked meanwhile (closed, or this agent taken for dead): then
+   * nothing was published and every slot of the span is a hole.
+   *
+   * Order: the continuation slots (all but the first) get *hole* stamps first, with plain
+   * stores, and then the first slot is published with a CAS, the release of everything: the
+   * value's bytes in every slot, its length, and the continuation stamps. No consumer reaches a
+   * continuation slot before it has passed the first (positions are claimed in order), and it
+   * passes the first only by claiming the whole span (it reads the span from the first slot
+   * after seeing its stamp full, which synchronises with our CAS) or, when the first was
+   * revoked into a hole, by passing holes one at a time: the continuation slots are holes too
+   * by then, or become holes within a moment (our plain stores, or a repairer's CAS if we die).
+   * Nobody else writes these stamps meanwhile: a live producer's claim is only ever revoked at
+   * its first slot (see {@link repairGet}).
+   */
+  commitPutSpan(): boolean {
+    const { cells, stamps, capacity } = this;
+    const first = this.claimed;
+    let position = first;
+    let index = first & this.indexMask;
+    for (let k = 1; k < this.claimedCount; k++) {
+      position = this.next(position);
+      index = index + 1 === capacity ? 0 : index + 1;
+      cells[stamps + index] = this.hole(position);
+    }
+    index = first & this.indexMask;
+    if (Atomics.compareExchange(cells, stamps + index, first, (first + 1) | 0) === first)
+      return true;
+    this.countHoles(1);
+    return false;
+  }
+
   // ---------------------------------------------------------------- get
 
   /**
@@ -495,7 +645,8 @@ export class Ring {
     let known = false;
     let raced = false;
     if (stamp === ((head + 1) | 0)) {
-      if (this.casGet(head, 1, 1)) return head & this.indexMask;
+      if (this.casGet(head, this.spanAt === undefined ? 1 : this.spanOf(head), 1))
+        return head & this.indexMask;
       head = this.seen;
       raced = true;
     } else {
@@ -509,7 +660,8 @@ export class Ring {
       if (!known) stamp = this.stampOf(head);
       known = false;
       if (stamp === ((head + 1) | 0)) {
-        if (this.casGet(head, 1, 1)) return head & this.indexMask;
+        if (this.casGet(head, this.spanAt === undefined ? 1 : this.spanOf(head), 1))
+          return head & this.indexMask;
         head = this.seen;
         raced = true;
         continue;
@@ -549,24 +701,19 @@ export class Ring {
 
   /** Records the intent, then tries the CAS `head: position -> position + count`. */
   private casGet(position: number, count: number, items: number): boolean {
-    this.intend(E_GET_START, position, count, items);
-    const next = count === 1 ? this.next(position) : this.advance(position, count);
-    const seen = Atomics.compareExchange(this.cells, this.head, position, next);
-    if (seen !== position) {
-      this.seen = seen;
-      return false;
-    }
-    // Applied before any slot is freed: a consumer that dies after freeing has counted them.
-    this.apply(E_GET_START);
-    this.claimed = position;
-    this.claimedCount = count;
-    this.nextGet = next;
+    if (!this.claim(this.head, E_GET_START, position, count, items)) return false;
+    this.nextGet = this.claimEnd;
     return true;
   }
 
-  /** Hands the slot claimed by {@link claimGet} to the producer of the next lap. */
-  commitGet(index: number): void {
+  /**
+   * Hands the slot claimed by {@link claimGet} (all the slots of a spanning value) to the
+   * producers of the next lap. Returns how many slots were freed.
+   */
+  commitGet(index: number): number {
+    if (this.claimedCount !== 1) return this.commitGetMany();
     Atomics.store(this.cells, this.stamps + index, (this.claimed + this.oneLap) | 0);
+    return 1;
   }
 
   /**
@@ -581,12 +728,14 @@ export class Ring {
     let head = Atomics.load(cells, this.head);
     for (let tries = 0; tries < MAX_TRIES; tries++) {
       if ((head & this.markBit) !== 0) return this.scanEnd(CLOSED);
-      let position = head;
       let count = 0;
-      while (count < max && this.stampOf(position) === ((position + 1) | 0)) {
-        position = this.next(position);
-        count++;
-      }
+      if (this.spanAt === undefined) {
+        let position = head;
+        while (count < max && this.stampOf(position) === ((position + 1) | 0)) {
+          position = this.next(position);
+          count++;
+        }
+      } else count = this.scanSpans(head, max);
       if (count > 0) {
         this.scanned = head;
         return count;
@@ -620,6 +769,27 @@ export class Ring {
     return this.scanEnd(BUSY);
   }
 
+  /**
+   * {@link scanGet}'s walk when values may span slots: item by item, each taking the slots its
+   * first slot says (continuation slots carry hole stamps, see "Values that span slots"), never
+   * more than a lap in all. What it reads is only trusted once {@link claimScanned}'s CAS wins:
+   * then `head` never moved, no slot found was freed, and every span read was the producer's.
+   */
+  private scanSpans(head: number, max: number): number {
+    const ends = this.scanEnds!;
+    let position = head;
+    let count = 0;
+    let slots = 0;
+    while (count < max && this.stampOf(position) === ((position + 1) | 0)) {
+      const span = this.spanOf(position);
+      if (slots + span > this.capacity) break;
+      slots += span;
+      ends[count++] = slots;
+      position = span === 1 ? this.next(position) : this.advance(position, span);
+    }
+    return count;
+  }
+
   /** Why the last {@link scanGet} found nothing. */
   scanResult = EMPTY_RING;
 
@@ -634,13 +804,21 @@ export class Ring {
     return index < this.capacity ? index : index - this.capacity;
   }
 
+  /** Index of the first slot of the `item`-th item found by the last {@link scanGet}. */
+  scannedItemIndex(item: number): number {
+    return this.scannedIndex(
+      item === 0 || this.scanEnds === undefined ? item : this.scanEnds[item - 1]!,
+    );
+  }
+
   /**
-   * Claims the first `count` slots the last {@link scanGet} found, with one CAS. Returns
+   * Claims the first `count` items the last {@link scanGet} found, with one CAS. Returns
    * `false` if another consumer took any of them first (the values copied are then void: scan
    * again). Then {@link commitGetMany}.
    */
   claimScanned(count: number): boolean {
-    if (this.casGet(this.scanned, count, count)) return true;
+    const slots = this.scanEnds === undefined ? count : this.scanEnds[count - 1]!;
+    if (this.casGet(this.scanned, slots, count)) return true;
     this.forget(E_GET_START);
     return false;
   }
@@ -656,13 +834,16 @@ export class Ring {
     return 0;
   }
 
-  /** Frees the slots of the batch claimed by {@link claimScanned}/{@link claimGetMany}, in order. */
-  commitGetMany(): void {
+  /**
+   * Frees the slots of the batch claimed by {@link claimScanned}/{@link claimGetMany} (or of a
+   * spanning value), in order. Returns how many slots were freed.
+   */
+  commitGetMany(): number {
     const { cells, stamps, capacity, oneLap } = this;
     const count = this.claimedCount;
     let index = this.claimed & this.indexMask;
     let lap = this.claimed & this.lapMask;
-    if (count === 0) return;
+    if (count === 0) return 0;
     // As in commitPutMany: the first slot is freed with an atomic store (the release: our reads
     // of every value of the batch come before it), the others with plain stores after it; a
     // producer reaches them only through the first. A live consumer's claim is never revoked,
@@ -675,6 +856,7 @@ export class Ring {
       }
       cells[stamps + index] = (lap + index + oneLap) | 0;
     }
+    return count;
   }
 
   // ---------------------------------------------------------------- repair
@@ -738,7 +920,10 @@ export class Ring {
     const at = this.table + (id - 1) * ENTRY_WORDS;
     const start = cells[at + E_PUT_START]!;
     const count = cells[at + E_PUT_COUNT]!;
+    // A value spanning `count` slots is one item: it is lost if its first slot is revoked.
+    const spanning = cells[at + E_PUT_ITEMS]! < count;
     let revoked = 0;
+    let holes = 0;
     let position = start;
     for (let i = 0; i < count; i++, position = this.next(position)) {
       const slot = this.stamps + (position & this.indexMask);
@@ -746,14 +931,16 @@ export class Ring {
       const tail = Atomics.load(cells, this.tail) & ~this.markBit;
       if (this.distance(position, tail) <= 0) continue;
       if (this.claimants(E_PUT_START, position).alive) continue;
-      if (Atomics.compareExchange(cells, slot, position, this.hole(position)) === position)
+      if (Atomics.compareExchange(cells, slot, position, this.hole(position)) === position) {
         revoked++;
+        if (!spanning || i === 0) holes++;
+      }
     }
     if (revoked > 0) {
       // The claim was real (we found its slots still claimed): make sure it counts, then count
       // what was revoked. Idempotent, so two survivors repairing at once agree.
       cells[at + E_PUT] = cells[at + E_PUT_AFTER]!;
-      Atomics.add(cells, at + E_HOLES, revoked);
+      if (holes > 0) Atomics.add(cells, at + E_HOLES, holes);
     }
     return revoked;
   }
@@ -767,7 +954,10 @@ export class Ring {
   repairPut(): boolean {
     const tail = Atomics.load(this.cells, this.tail);
     if ((tail & this.markBit) !== 0) return true;
-    const last = (tail - this.oneLap) | 0;
+    // A span's claim stopped inside the span (claimPutSpan): that slot, else the one at `tail`.
+    const at = this.putStalledAt ?? tail;
+    this.putStalledAt = undefined;
+    const last = (at - this.oneLap) | 0;
     const stamp = this.stampOf(last);
     if (stamp !== ((last + 1) | 0) && stamp !== this.hole(last)) return true;
     const { alive, dead } = this.claimants(E_GET_START, last);
@@ -923,8 +1113,31 @@ export class Ring {
       // tries, the last pair read is a fair answer for a value that is stale anyway).
       if (Atomics.load(cells, this.tail) !== tail && tries < MAX_TRIES) continue;
       if ((head & this.markBit) !== 0) return 0; // closeGets(): what is left was dropped
-      const size = this.distance(head, tail & ~this.markBit);
-      return Math.max(0, Math.min(this.capacity, size));
+      const size = Math.max(0, Math.min(this.capacity, this.distance(head, tail & ~this.markBit)));
+      if (this.spansSeen < 0 || this.spanAt === undefined || cells[this.spansSeen] === 0)
+        return size;
+      return this.itemsIn(head, size);
     }
+  }
+
+  /**
+   * Items in the `slots` positions from `head`, once values have spanned slots: a spanning
+   * value counts once (its continuation slots are holes), a hole not at all, a claimed slot not
+   * yet published once. A walk over the ring, as stale as any size (slots may change under it).
+   */
+  private itemsIn(head: number, slots: number): number {
+    let items = 0;
+    let position = head;
+    for (let i = 0; i < slots;) {
+      const stamp = this.stampOf(position);
+      let step = 1;
+      if (stamp === ((position + 1) | 0)) {
+        step = Math.min(this.spanOf(position), slots - i);
+        items++;
+      } else if (stamp !== this.hole(position)) items++;
+      i += step;
+      position = step === 1 ? this.next(position) : this.advance(position, step);
+    }
+    return items;
   }
 }

@@ -46,14 +46,21 @@ describe('built-in codecs', () => {
   });
 
   it('utf8 carries any string that fits, and refuses a larger one with nothing written', () => {
-    const queue = new SharedQueue<string>({ capacity: 4, codec: 'utf8', slotSize: 16 });
+    const queue = new SharedQueue<string>({
+      capacity: 4,
+      codec: 'utf8',
+      slotSize: 16,
+      maxValueBytes: 16,
+    });
     expect(roundTrip(queue, ['', 'hé', '🎉 ok', 'sixteen bytes!!!'])).toEqual([
       '',
       'hé',
       '🎉 ok',
       'sixteen bytes!!!',
     ]);
-    expect(() => queue.tryPut('seventeen bytes!!')).toThrow(/does not fit in a 16-byte slot/);
+    expect(() => queue.tryPut('seventeen bytes!!')).toThrow(
+      /takes 17 bytes, more than the queue's maxValueBytes of 16/,
+    );
     expect(() => queue.tryPut(42 as unknown as string)).toThrow(CodecError);
     expect(queue.size).toBe(0);
     expect(roundTrip(queue, ['still usable'])).toEqual(['still usable']);
@@ -105,7 +112,7 @@ describe('built-in codecs', () => {
   });
 
   it('binary refuses what is not plain data, naming where it is', () => {
-    const queue = new SharedQueue<PlainData>({ capacity: 4, codec: 'binary' });
+    const queue = new SharedQueue<PlainData>({ capacity: 4, codec: 'binary', maxValueBytes: 256 });
     const cases: [unknown, RegExp][] = [
       [{ items: [1, 2, undefined] }, /undefined at \$\.items\[2\]/],
       [{ when: new Date(0) }, /a Date .* at \$\.when/],
@@ -121,13 +128,20 @@ describe('built-in codecs', () => {
     const cyclic: Record<string, unknown> = { a: 1 };
     cyclic.again = cyclic;
     expect(() => queue.tryPut(cyclic as PlainData)).toThrow(/a cycle at \$\.again/);
-    expect(() => queue.tryPut('x'.repeat(300))).toThrow(/does not fit in a 256-byte slot/);
+    expect(() => queue.tryPut('x'.repeat(300))).toThrow(
+      /more than the queue's maxValueBytes of 256/,
+    );
     expect(queue.size).toBe(0);
     expect(roundTrip(queue, [{ ok: true }])).toEqual([{ ok: true }]);
   });
 
   it('putMany refuses a batch with one bad value before writing any of it', () => {
-    const queue = new SharedQueue<string>({ capacity: 8, codec: 'utf8', slotSize: 8 });
+    const queue = new SharedQueue<string>({
+      capacity: 8,
+      codec: 'utf8',
+      slotSize: 8,
+      maxValueBytes: 8,
+    });
     expect(() => queue.putManySync(['a', 'b', 'much too long', 'd'])).toThrow(CodecError);
     expect(queue.size).toBe(0);
     const numbers = new SharedQueue<number>({ capacity: 8, codec: 'float64' });
@@ -262,6 +276,7 @@ describe('binary and structured codecs', () => {
       capacity: 4,
       codec: 'structured',
       slotSize: 512,
+      maxValueBytes: 512,
     });
     const value = {
       at: new Date(Date.UTC(2026, 10, 30)),
@@ -281,7 +296,9 @@ describe('binary and structured codecs', () => {
       /a RegExp .* at \$\.re/,
     );
     expect(() => queue.tryPut({ f: () => 1 } as unknown as StructuredData)).toThrow(/function/);
-    expect(() => queue.tryPut(new Uint8Array(600))).toThrow(/does not fit in a 512-byte slot/);
+    expect(() => queue.tryPut(new Uint8Array(600))).toThrow(
+      /more than the queue's maxValueBytes of 512/,
+    );
     expect(queue.size).toBe(0);
   });
 

@@ -45,18 +45,19 @@ describe('SharedQueue.from() checks every layout word', () => {
 });
 
 describe('SharedQueue encoding errors name the queue', () => {
-  it('a value too large for a slot: CodecError naming the queue (and its place in a batch)', () => {
+  it('a value too large for the queue: CodecError naming the queue (and its place in a batch)', () => {
     const queue = new SharedQueue<string>({
       capacity: 4,
       codec: 'utf8',
       slotSize: 4,
+      maxValueBytes: 4,
       name: 'words',
     });
     expect(() => queue.tryPut('hello')).toThrow(
-      /^words: utf8 codec: .* does not fit in a 4-byte slot/,
+      /^words: the value's encoding \(codec 'utf8'\) takes 5 bytes, more than the queue's maxValueBytes of 4/,
     );
     expect(() => queue.putManySync(['ok', 'fine', 'toolong'])).toThrow(
-      /^words: value 2 of the batch: utf8 codec/,
+      /^words: value 2 of the batch: the value's encoding \(codec 'utf8'\)/,
     );
     expect(queue.size).toBe(0); // nothing of the refused batch was written
   });

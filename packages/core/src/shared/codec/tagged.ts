@@ -34,6 +34,7 @@
  * @module
  */
 import { CodecError } from '../../errors.js';
+import { doesNotFit } from './fit.js';
 import { describe } from '../../options.js';
 
 const NULL = 0xc0;
@@ -376,7 +377,7 @@ export function encodeTagged(
       // A cycle usually runs out of room before it runs out of depth.
       const cycle = findCycle(value);
       if (cycle) throw new CodecError(`${codec} codec cannot encode a cycle at ${where(cycle)}`);
-      throw new CodecError(
+      throw doesNotFit(
         `${codec} codec: the value does not fit in a ${target.length}-byte slot ` +
           '(pass a larger slotSize to the SharedQueue)',
       );

@@ -6,6 +6,7 @@
 import { CodecError } from '../../errors.js';
 import { describe } from '../../options.js';
 import type { Codec, JsonValue } from './codec.js';
+import { doesNotFit, utf8Length } from './fit.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -14,9 +15,10 @@ const decoder = new TextDecoder();
 export function writeUtf8(text: string, target: Uint8Array, codec: string): number {
   const { read, written } = encoder.encodeInto(text, target);
   if (read !== text.length) {
-    throw new CodecError(
+    throw doesNotFit(
       `${codec} codec: a value of ${text.length} characters does not fit in a ${target.length}-byte slot ` +
         '(pass a larger slotSize to the SharedQueue)',
+      utf8Length(text),
     );
   }
   return written;

@@ -29,16 +29,24 @@ export interface Batch<T> {
   /** Byte lanes: every value's encoding, back to back, and where each starts (count + 1). */
   readonly bytes: Uint8Array;
   readonly offsets: Int32Array;
+  /**
+   * Byte lanes: slots each value takes, when any takes more than one (a value spanning slots);
+   * `undefined` when every value fits one slot.
+   */
+  readonly slots?: Int32Array;
 }
 
 export interface Lane<T> {
-  /** Checks `value` (and, for byte lanes, encodes it into the lane's scratch). Touches nothing shared. */
-  prepare(value: T): void;
+  /**
+   * Checks `value` (and, for byte lanes, encodes it into the lane's scratch). Touches nothing
+   * shared. Returns how many slots the value takes: 1, or more for a value that spans slots.
+   */
+  prepare(value: T): number;
   /** A copy of what {@link prepare} made that survives later prepares (for a put that waits). */
   keep(value: T): Prepared<T>;
-  /** Writes the value just prepared (or kept) into slot `index`. */
+  /** Writes the value just prepared (or kept) into slot `index` (and the slots after it, for a span). */
   write(index: number, value: T, kept?: Prepared<T>): void;
-  /** Copies slot `index` out: the number, or a private copy of the bytes. */
+  /** Copies slot `index` out (all of a spanning value): the number, or a private copy of the bytes. */
   read(index: number): unknown;
   /** Turns what {@link read} returned into a value; a byte lane decodes (CodecError carries the bytes). */
   finish(raw: unknown): T;
@@ -59,4 +67,6 @@ export interface Lane<T> {
 export interface Prepared<T> {
   readonly value: T;
   readonly bytes?: Uint8Array;
+  /** Slots it takes (1 unless it spans slots). */
+  readonly slots: number;
 }

@@ -6,6 +6,7 @@
  * words 0..3    handle header (magic, version, primitive id, ...)
  * words 4..7    capacity, slotSize, lane, agents (rows of the claim table)
  * words 8..11   not_empty and not_full sequence words, and their sleeper counts
+ * words 12..14  maxValueBytes, putters of spanning values asleep, "a value has spanned slots"
  * word  16      head (a cache line of its own)
  * word  32      tail (a cache line of its own)
  * word  48..    stamps, one word per slot
@@ -32,6 +33,15 @@ export const NOT_EMPTY = HEADER_WORDS + 4;
 export const NOT_FULL = HEADER_WORDS + 5;
 export const GET_SLEEPERS = HEADER_WORDS + 6;
 export const PUT_SLEEPERS = HEADER_WORDS + 7;
+/** The largest encoded value the queue takes, in bytes (values larger than a slot span slots). */
+export const MAX_VALUE = HEADER_WORDS + 8;
+/**
+ * Putters of a value spanning several slots that are asleep (counted by themselves, in and out):
+ * while any is, a freed slot wakes every sleeping putter, not one (see sleep.ts `wake`).
+ */
+export const SPAN_SLEEPERS = HEADER_WORDS + 9;
+/** Set to 1 when a value first spans slots (then `size` walks the ring to count items). */
+export const SPANS_SEEN = HEADER_WORDS + 10;
 /** head and tail live on cache lines of their own (64 bytes apart), so producers and
  * consumers do not invalidate each other's line on every claim. */
 export const HEAD = 16;
@@ -49,6 +59,8 @@ export const DEFAULT_AGENTS = 256;
 export const MAX_SLOT_SIZE = 1 << 24;
 /** Largest total size of the slots (1 GiB). */
 export const MAX_DATA_BYTES = 1 << 30;
+/** Default `maxValueBytes` of a variable-size codec's queue, when its slots hold that much (1 MiB). */
+export const DEFAULT_MAX_VALUE_BYTES = 1 << 20;
 
 /** Word and byte offsets of one queue's parts. */
 export interface QueueLayout {
@@ -86,6 +98,7 @@ export function readLayout(buffer: SharedArrayBuffer): {
   slotSize: number;
   lane: number;
   agents: number;
+  maxValueBytes: number;
   layout: QueueLayout;
 } {
   const fail = (problem: string): never => {
@@ -98,6 +111,7 @@ export function readLayout(buffer: SharedArrayBuffer): {
   const slotSize = cells[SLOT_SIZE]!;
   const lane = cells[LANE]!;
   const agents = cells[AGENTS]!;
+  const maxValueBytes = cells[MAX_VALUE]!;
   if (!(capacity >= 1 && capacity <= MAX_CAPACITY))
     fail(`capacity word ${capacity} is not in 1..${MAX_CAPACITY}`);
   if (lane !== BYTES_LANE && lane !== FLOAT64_LANE && lane !== INT32_LANE)
@@ -107,10 +121,14 @@ export function readLayout(buffer: SharedArrayBuffer): {
   if (lane === BYTES_LANE && capacity * slotSize > MAX_DATA_BYTES)
     fail(`capacity x slotSize ${capacity} x ${slotSize} is over ${MAX_DATA_BYTES} bytes`);
   if (!(agents >= 0 && agents <= 1 << 16)) fail(`agents word ${agents} is not in 0..65536`);
+  // Values span at most every slot; a fixed-size lane's values take exactly one.
+  const most = lane === BYTES_LANE ? capacity * slotSize : slotSize;
+  if (!(maxValueBytes >= 1 && maxValueBytes <= most))
+    fail(`maxValueBytes word ${maxValueBytes} is not in 1..${most}`);
   const layout = layoutOf(capacity, lane, slotSize, agents);
   if (buffer.byteLength < layout.bytes)
     fail(
       `the buffer (${buffer.byteLength} bytes) is too small for the queue it describes (${layout.bytes} bytes)`,
     );
-  return { capacity, slotSize, lane, agents, layout };
+  return { capacity, slotSize, lane, agents, maxValueBytes, layout };
 }

@@ -17,12 +17,13 @@ abstract class NumberLane implements Lane<number> {
   /** Whether every element of `values` is valid without looking (a typed array of our kind). */
   protected abstract trusted(values: ArrayLike<unknown>): boolean;
 
-  prepare(value: number): void {
+  prepare(value: number): number {
     this.check(value);
+    return 1;
   }
 
   keep(value: number): Prepared<number> {
-    return { value };
+    return { value, slots: 1 };
   }
 
   write(index: number, value: number): void {

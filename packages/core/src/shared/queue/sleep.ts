@@ -51,16 +51,41 @@ export interface Sleep {
   stalled(): boolean;
   /** Words for a timeout error: who holds the stalled slot, if anyone. */
   detail(): string | undefined;
+  /**
+   * A count this call is in while it sleeps, besides `sleepers`, when one wake-up may not be
+   * enough for it (a put of a value spanning slots): see {@link wake}'s `greedy`. It counts
+   * itself in before it announces and out when its sleep ends, whatever ends it. (A worker
+   * killed in its sleep leaves the count up: wakers then wake every sleeper, which costs
+   * wake-ups, never correctness.)
+   */
+  readonly greedy?: number;
 }
 
 /** Longest sleep between two checks of a stalled claim. */
 const MAX_POLL = 100;
 
-/** Wakes up to `count` sleepers of `word` if any sleep (after publishing items or freeing slots). */
-export function wake(cells: Int32Array, word: number, sleepers: number, count: number): void {
+/**
+ * Wakes up to `count` sleepers of `word` if any sleep (after publishing items or freeing slots).
+ *
+ * With `greedy` (a word counting sleepers that need *several* slots at once: putters of values
+ * spanning slots), every sleeper is woken while that count is not zero. One freed slot may not
+ * be enough for such a sleeper, and a wake-up it swallowed would be lost for a putter of a small
+ * value that one slot would have done for. Those sleepers add themselves to `greedy` *before*
+ * they announce themselves on `sleepers`, so a waker that sees the announce (sequentially
+ * consistent atomics) sees the greedy count too, and wakes them all; the others re-check and
+ * sleep again.
+ */
+export function wake(
+  cells: Int32Array,
+  word: number,
+  sleepers: number,
+  count: number,
+  greedy?: number,
+): void {
   if (Atomics.load(cells, sleepers) === 0) return;
   Atomics.add(cells, word, 1);
-  const woken = Atomics.notify(cells, word, count);
+  const all = greedy !== undefined && Atomics.load(cells, greedy) !== 0;
+  const woken = all ? Atomics.notify(cells, word) : Atomics.notify(cells, word, count);
   if (woken > 0) Atomics.sub(cells, sleepers, woken);
 }
 
@@ -104,6 +129,7 @@ export function sleepSync(
   const { registry, id } = subject.registryRow;
   let poll = 1;
   for (;;) {
+    if (op.greedy !== undefined) Atomics.add(cells, op.greedy, 1); // before the announce
     Atomics.add(cells, sleepers, 1);
     let counted = true;
     let outcome: string;
@@ -125,6 +151,7 @@ export function sleepSync(
       if (outcome === 'ok') counted = false;
     } finally {
       if (counted) Atomics.sub(cells, sleepers, 1);
+      if (op.greedy !== undefined) Atomics.sub(cells, op.greedy, 1);
     }
     if (op.attempt()) return;
     if (wait.deadline !== Infinity && performance.now() >= wait.deadline) {
@@ -231,6 +258,7 @@ export async function sleepAsync(
   const { registry, id } = subject.registryRow;
   let poll = 1;
   for (;;) {
+    if (op.greedy !== undefined) Atomics.add(cells, op.greedy, 1); // before the announce
     Atomics.add(cells, sleepers, 1);
     let counted = true;
     let outcome: 'ok' | 'other' | 'aborted';
@@ -258,6 +286,7 @@ export async function sleepAsync(
       }
     } finally {
       if (counted) Atomics.sub(cells, sleepers, 1);
+      if (op.greedy !== undefined) Atomics.sub(cells, op.greedy, 1);
     }
     if (outcome === 'aborted') {
       if (tracing()) emit(subject, 'abort');
