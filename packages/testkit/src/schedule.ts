@@ -1,5 +1,5 @@
 /**
- * Schedule strings: what {@link ExplorationError} prints and {@link replay} follows. A schedule
+ * Schedule strings: what `ExplorationError` prints and `replay()` follows. A schedule
  * names who went at each step, so it can be read, and copied into a test:
  *
  * ```text
@@ -57,7 +57,7 @@ export type ScheduleProblem =
   | 'diverged';
 
 /**
- * A schedule given to {@link replay} is malformed, or the scenario no longer follows it (it
+ * A schedule given to `replay()` is malformed, or the scenario no longer follows it (it
  * names an agent the scenario does not have, or one that is not ready at that step).
  *
  * @example
@@ -314,7 +314,7 @@ export function replayChooser(
     if (!all.has(wanted.agent)) {
       throw new ScheduleError(
         'unknown-agent',
-        `at step ${step} the schedule names ${quoteName(wanted.agent)}, which is not an agent of this scenario (its agents so far: ${[...all].map(quoteName).join(', ')})`,
+        `at step ${step} the schedule names ${quoteName(wanted.agent)}, which is not an agent of this scenario (its agents so far: ${[...all].sort(byName).map(quoteName).join(', ')})`,
         { step, agent: wanted.agent },
       );
     }
@@ -325,4 +325,11 @@ export function replayChooser(
       { step, agent: wanted.agent },
     );
   };
+}
+
+/** `main` first, then by name (workers register in whatever order their threads start). */
+function byName(a: string, b: string): number {
+  if (a === b) return 0;
+  if (a === 'main' || b === 'main') return a === 'main' ? -1 : 1;
+  return a < b ? -1 : 1;
 }

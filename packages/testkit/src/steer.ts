@@ -86,7 +86,10 @@ export class Steering {
       // in the registry for ever, so count instead: once as many agents of the run rest
       // (parked, or waiting in a primitive) as the run has live workers, the others are gone.
       const mine = this.#mine(gate);
-      const resting = mine.filter((a) => a.state === 'parked' || a.state === 'waiting');
+      const taking = aboutToTake();
+      const resting = mine.filter(
+        (a) => a.state === 'parked' || (a.state === 'waiting' && !taking.has(a.id)),
+      );
       const key = JSON.stringify(
         mine.map((a) => [a.id, a.state, a.parked?.op, a.parked?.primitive?.id]),
       );
@@ -138,6 +141,32 @@ export class Steering {
   detach(): void {
     this.#gate?.detach();
   }
+}
+
+/**
+ * The agents that wait for a SharedLock or SharedRLock nobody holds: woken (or about to be), they
+ * will take it, so their step has not played out yet. On a loaded machine a woken waiter may
+ * not have moved between two reads, and calling it resting let a run end as a false deadlock
+ * ("waits for SharedLock x, which nobody holds").
+ */
+function aboutToTake(): Set<number> {
+  let snapshot: WaitForSnapshot;
+  try {
+    snapshot = readSnapshot();
+  } catch {
+    return new Set();
+  }
+  const free = new Set(
+    snapshot.primitives
+      .filter((p) => (p.kind === 'SharedLock' || p.kind === 'SharedRLock') && p.owner === undefined)
+      .map((p) => p.id),
+  );
+  return new Set(
+    snapshot.agents
+      .filter((a) => a.state === 'waiting' && a.waitingOn !== undefined)
+      .filter((a) => free.has(a.waitingOn?.primitive.id ?? -1))
+      .map((a) => a.id),
+  );
 }
 
 /** "goes on to acquire SharedLock a". */

@@ -1,96 +1,16 @@
-import { Condition, Lock, Queue, Semaphore } from '@baton/core';
+import { Lock, Queue, Semaphore } from '@baton/core';
 import { describe, expect, it } from 'vitest';
 import { ExplorationError, checkpoint, explore, replay, task } from '../src/index.js';
 import { normalise, rejection } from './normalise.js';
-
-/** The lesson's deadlock: two tasks take two locks in opposite orders. */
-async function twoLocks(): Promise<void> {
-  const a = new Lock({ name: 'a' });
-  const b = new Lock({ name: 'b' });
-  await Promise.all([
-    task('A', async () => {
-      await a.acquire();
-      await checkpoint();
-      await b.acquire();
-      b.release();
-      a.release();
-    }),
-    task('B', async () => {
-      await b.acquire();
-      await checkpoint();
-      await a.acquire();
-      a.release();
-      b.release();
-    }),
-  ]);
-}
-
-/** A read-modify-write counter without a lock: increments can be lost. */
-async function counter(): Promise<void> {
-  let n = 0;
-  const increment = async (): Promise<void> => {
-    const v = n;
-    await checkpoint();
-    n = v + 1;
-  };
-  await Promise.all([task('A', increment), task('B', increment)]);
-  if (n !== 2) throw new Error(`lost update: n = ${n}, expected 2`);
-}
-
-/**
- * The lesson's deadlock with no `checkpoint()`: an acquire that succeeds at once is a switch
- * point of its own, so B can take b between A's two acquires.
- */
-async function twoLocksBare(): Promise<void> {
-  const a = new Lock({ name: 'a' });
-  const b = new Lock({ name: 'b' });
-  await Promise.all([
-    task('A', async () => {
-      await a.acquire();
-      await b.acquire();
-      b.release();
-      a.release();
-    }),
-    task('B', async () => {
-      await b.acquire();
-      await a.acquire();
-      a.release();
-      b.release();
-    }),
-  ]);
-}
-
-/**
- * A read-modify-write across an uncontended acquire, with no `checkpoint()`: a semaphore of 2
- * lets both tasks in, so the increment is not protected and one update can be lost.
- */
-async function semaphoreCounter(): Promise<void> {
-  let n = 0;
-  const sem = new Semaphore(2, { name: 'two' });
-  const increment = async (): Promise<void> => {
-    const v = n;
-    await sem.acquire();
-    n = v + 1;
-    sem.release();
-  };
-  await Promise.all([task('A', increment), task('B', increment)]);
-  if (n !== 2) throw new Error(`lost update: n = ${n}, expected 2`);
-}
-
-/** The same race across a `get` that finds an item at once. */
-async function queueCounter(): Promise<void> {
-  let n = 0;
-  const tickets = new Queue<number>({ name: 'tickets' });
-  await tickets.put(1);
-  await tickets.put(2);
-  const increment = async (): Promise<void> => {
-    const v = n;
-    await tickets.get();
-    n = v + 1;
-  };
-  await Promise.all([task('A', increment), task('B', increment)]);
-  if (n !== 2) throw new Error(`lost update: n = ${n}, expected 2`);
-}
+import {
+  conditionIf,
+  counter,
+  lostWakeUp,
+  queueCounter,
+  semaphoreCounter,
+  twoLocks,
+  twoLocksBare,
+} from './scenarios.js';
 
 /**
  * The semaphore counter done right: a semaphore of 1 makes the read-modify-write atomic, even
@@ -206,8 +126,8 @@ describe('explore', () => {
       "explore: run 1 of 1000 (the natural schedule) failed (strategy random, seed 3)
       deadlock: nothing is ready, no timer is pending, and the scenario has not finished
       cycle:
-        A waits for Lock b since <t> (at test/explore.test.ts:<line>), held by B since <t> (acquired at test/explore.test.ts:<line>)
-        B waits for Lock a since <t> (at test/explore.test.ts:<line>), held by A since <t> (acquired at test/explore.test.ts:<line>)
+        A waits for Lock b since <t> (at test/scenarios.ts:<line>), held by B since <t> (acquired at test/scenarios.ts:<line>)
+        B waits for Lock a since <t> (at test/scenarios.ts:<line>), held by A since <t> (acquired at test/scenarios.ts:<line>)
         and so back to A
       schedule: "natural" (the plain run: every continuation went on as soon as it could)
       steps:
@@ -251,22 +171,7 @@ describe('explore', () => {
   it('reports a lost wake-up found in some interleavings', async () => {
     // A semaphore used as a signal but released only when the waiter "is already waiting":
     // the check races with the wait, so some interleavings never release.
-    const scenario = async () => {
-      const signal = new Semaphore(0, { name: 'ready' });
-      let waiting = false;
-      await Promise.all([
-        task('waiter', async () => {
-          await checkpoint();
-          waiting = true;
-          await signal.acquire();
-        }),
-        task('signaller', async () => {
-          await checkpoint();
-          if (waiting) signal.release();
-        }),
-      ]);
-    };
-    const error = (await rejection(explore(scenario, { seed: 5 }))) as ExplorationError;
+    const error = (await rejection(explore(lostWakeUp, { seed: 5 }))) as ExplorationError;
     expect(error.failure).toBe('deadlock');
     expect(error.message).toContain('waiter waits for a permit of Semaphore ready');
   });
@@ -277,31 +182,7 @@ describe('explore', () => {
   ])(
     'finds a condition checked with if instead of while (%s checkpoint()), and replays it',
     async (_, pause) => {
-      const scenario = async () => {
-        const items: number[] = [];
-        const notEmpty = new Condition(undefined, { name: 'not_empty' });
-        const consume = async () => {
-          await notEmpty.acquire();
-          try {
-            if (items.length === 0) await notEmpty.wait(); // the bug: `while` is needed
-            if (items.shift() === undefined) throw new Error('took from an empty list');
-          } finally {
-            notEmpty.release();
-          }
-        };
-        const produce = async () => {
-          for (const x of [1, 2]) {
-            await notEmpty.runExclusive(async () => {
-              // Another consumer may queue for the lock here; without the checkpoint, the
-              // switch point is the uncontended acquire of runExclusive.
-              if (pause) await checkpoint();
-              items.push(x);
-              notEmpty.notify();
-            });
-          }
-        };
-        await Promise.all([task('c1', consume), task('c2', consume), task('producer', produce)]);
-      };
+      const scenario = conditionIf(pause);
       const found = (await rejection(explore(scenario))) as ExplorationError;
       expect(found.message).toContain('failed: Error: took from an empty list');
       const again = (await rejection(replay(scenario, found.schedule))) as ExplorationError;

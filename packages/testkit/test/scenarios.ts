@@ -1,9 +1,11 @@
 /**
- * The plain-await races of the suite, shared by the tests and by bench/explore-runs.ts (which
- * measures how many runs each needs over many seeds, for the README).
+ * The planted bugs of the suite's in-thread explorations (the plain-await races, the lesson's
+ * deadlock, lost updates across switch points, a lost wake-up, a condition checked with `if`),
+ * shared by the tests and by bench/explore-runs.ts (which measures how many runs each needs over
+ * many seeds, for the README).
  */
-import { Lock } from '@baton/core';
-import { task } from '../src/index.js';
+import { Condition, Lock, Queue, Semaphore } from '@baton/core';
+import { checkpoint, task } from '../src/index.js';
 
 /** Two or three deposits, each a read, a plain `await`, a write: the issue's lost update. */
 export function deposits(count: number) {
@@ -86,5 +88,146 @@ export function lockedDeposits(count: number) {
     const expected = amounts.reduce((a, b) => a + b, 0);
     if (balance !== expected)
       throw new Error(`lost update: balance ${balance}, expected ${expected}`);
+  };
+}
+
+/** The lesson's deadlock: two tasks take two locks in opposite orders. */
+export async function twoLocks(): Promise<void> {
+  const a = new Lock({ name: 'a' });
+  const b = new Lock({ name: 'b' });
+  await Promise.all([
+    task('A', async () => {
+      await a.acquire();
+      await checkpoint();
+      await b.acquire();
+      b.release();
+      a.release();
+    }),
+    task('B', async () => {
+      await b.acquire();
+      await checkpoint();
+      await a.acquire();
+      a.release();
+      b.release();
+    }),
+  ]);
+}
+
+/** A read-modify-write counter without a lock: increments can be lost. */
+export async function counter(): Promise<void> {
+  let n = 0;
+  const increment = async (): Promise<void> => {
+    const v = n;
+    await checkpoint();
+    n = v + 1;
+  };
+  await Promise.all([task('A', increment), task('B', increment)]);
+  if (n !== 2) throw new Error(`lost update: n = ${n}, expected 2`);
+}
+
+/**
+ * The lesson's deadlock with no `checkpoint()`: an acquire that succeeds at once is a switch
+ * point of its own, so B can take b between A's two acquires.
+ */
+export async function twoLocksBare(): Promise<void> {
+  const a = new Lock({ name: 'a' });
+  const b = new Lock({ name: 'b' });
+  await Promise.all([
+    task('A', async () => {
+      await a.acquire();
+      await b.acquire();
+      b.release();
+      a.release();
+    }),
+    task('B', async () => {
+      await b.acquire();
+      await a.acquire();
+      a.release();
+      b.release();
+    }),
+  ]);
+}
+
+/**
+ * A read-modify-write across an uncontended acquire, with no `checkpoint()`: a semaphore of 2
+ * lets both tasks in, so the increment is not protected and one update can be lost.
+ */
+export async function semaphoreCounter(): Promise<void> {
+  let n = 0;
+  const sem = new Semaphore(2, { name: 'two' });
+  const increment = async (): Promise<void> => {
+    const v = n;
+    await sem.acquire();
+    n = v + 1;
+    sem.release();
+  };
+  await Promise.all([task('A', increment), task('B', increment)]);
+  if (n !== 2) throw new Error(`lost update: n = ${n}, expected 2`);
+}
+
+/** The same race across a `get` that finds an item at once. */
+export async function queueCounter(): Promise<void> {
+  let n = 0;
+  const tickets = new Queue<number>({ name: 'tickets' });
+  await tickets.put(1);
+  await tickets.put(2);
+  const increment = async (): Promise<void> => {
+    const v = n;
+    await tickets.get();
+    n = v + 1;
+  };
+  await Promise.all([task('A', increment), task('B', increment)]);
+  if (n !== 2) throw new Error(`lost update: n = ${n}, expected 2`);
+}
+
+/**
+ * A semaphore used as a signal but released only when the waiter "is already waiting": the check
+ * races with the wait, so some interleavings never release (a lost wake-up, a deadlock).
+ */
+export async function lostWakeUp(): Promise<void> {
+  const signal = new Semaphore(0, { name: 'ready' });
+  let waiting = false;
+  await Promise.all([
+    task('waiter', async () => {
+      await checkpoint();
+      waiting = true;
+      await signal.acquire();
+    }),
+    task('signaller', async () => {
+      await checkpoint();
+      if (waiting) signal.release();
+    }),
+  ]);
+}
+
+/**
+ * Two consumers wait on a condition checked with `if` instead of `while`: one woken after the
+ * other took the item finds the list empty. `pause` adds a checkpoint() in the producer.
+ */
+export function conditionIf(pause: boolean) {
+  return async (): Promise<void> => {
+    const items: number[] = [];
+    const notEmpty = new Condition(undefined, { name: 'not_empty' });
+    const consume = async () => {
+      await notEmpty.acquire();
+      try {
+        if (items.length === 0) await notEmpty.wait(); // the bug: `while` is needed
+        if (items.shift() === undefined) throw new Error('took from an empty list');
+      } finally {
+        notEmpty.release();
+      }
+    };
+    const produce = async () => {
+      for (const x of [1, 2]) {
+        await notEmpty.runExclusive(async () => {
+          // Another consumer may queue for the lock here; without the checkpoint, the
+          // switch point is the uncontended acquire of runExclusive.
+          if (pause) await checkpoint();
+          items.push(x);
+          notEmpty.notify();
+        });
+      }
+    };
+    await Promise.all([task('c1', consume), task('c2', consume), task('producer', produce)]);
   };
 }

@@ -10,6 +10,7 @@ import {
   withDeadlockTimeout,
 } from '../src/index.js';
 import { normalise, rejection } from './normalise.js';
+import { adders, endWorkers, lesson } from './worker-scenarios.js';
 
 /** Starts `fixtures/<fixture>.mjs`, watched by the registry; resolves with its first message. */
 function start(fixture: string, workerData: unknown, workers: Worker[]): Promise<unknown> {
@@ -171,59 +172,8 @@ describe('deadlock across workers', () => {
   }, 60_000);
 });
 
-/** Workers started by the exploration scenarios below; each test ends those left blocked. */
-const steered: Worker[] = [];
-
-/** Starts `fixtures/<fixture>.mjs`; resolves with its last message once it exits. */
-function run(fixture: string, workerData: unknown): Promise<unknown> {
-  const worker = new Worker(new URL(`./fixtures/${fixture}.mjs`, import.meta.url), { workerData });
-  sharedRegistry().watchWorker(worker);
-  steered.push(worker);
-  let last: unknown;
-  worker.on('message', (message) => (last = message));
-  return new Promise((resolve, reject) => {
-    worker.once('error', reject);
-    worker.once('exit', () => resolve(last));
-  });
-}
-
-async function endSteered(): Promise<void> {
-  await Promise.all(steered.splice(0).map((worker) => worker.terminate()));
-}
-
-/** The lesson in two workers: `step` of shared/lesson.md, with 3 messages. */
-function lesson(step: 'step2' | 'step3' | 'step4') {
-  return async (): Promise<void> => {
-    const producerLock = new SharedLock({ name: 'producer_lock' });
-    const consumerLock = new SharedLock({ name: 'consumer_lock' });
-    if (step === 'step4') consumerLock.acquireSync();
-    const cell = new SharedArrayBuffer(4);
-    const data = { producerLock: producerLock.handle, consumerLock: consumerLock.handle, cell };
-    const [, got] = await Promise.all([
-      run('steered-lesson', { ...data, role: 'producer', step, messages: 3 }),
-      run('steered-lesson', { ...data, role: 'consumer', step, messages: 3 }),
-    ]);
-    expect(got).toEqual([1, 2, 3]);
-  };
-}
-
-/** Two workers add 1 to a plain Int32Array counter; it must end at 2. */
-function counter(fixed: boolean) {
-  return async (): Promise<void> => {
-    const lock = new SharedLock({ name: 'counter' });
-    const cells = new SharedArrayBuffer(4);
-    await Promise.all([
-      run('steered-counter', { name: 'adder 1', lock: lock.handle, counter: cells, fixed }),
-      run('steered-counter', { name: 'adder 2', lock: lock.handle, counter: cells, fixed }),
-    ]);
-    const total = new Int32Array(cells)[0];
-    if (total !== 2)
-      throw new Error(`counter is ${total} after two increments: an update was lost`);
-  };
-}
-
 describe('explore() and replay() steering workers through the gate', () => {
-  afterEach(endSteered);
+  afterEach(endWorkers);
 
   it(
     "finds the lesson's step 2 deadlock in two workers, names both, and replays it",
@@ -239,7 +189,7 @@ describe('explore() and replay() steering workers through the gate', () => {
       expect(found.message).toMatch(
         /consumer( \(agent \d+\))? waits for SharedLock consumer_lock since .*, which it holds itself/,
       );
-      await endSteered();
+      await endWorkers();
       const again = (await rejection(replay(scenario, found.schedule))) as ExplorationError;
       expect(again.failure).toBe('deadlock');
       expect(again.steps).toEqual(found.steps);
@@ -255,7 +205,7 @@ describe('explore() and replay() steering workers through the gate', () => {
       expect(found).toBeInstanceOf(ExplorationError);
       // Out of step: a deadlock, or a release of a lock that is free (LockError).
       expect(found.message).toMatch(/deadlock|LockError/);
-      await endSteered();
+      await endWorkers();
       // A plain run may fail differently each time; a steered schedule replays exactly.
       const schedule = found.schedule === 'natural' ? undefined : found.schedule;
       if (schedule !== undefined) {
@@ -279,13 +229,13 @@ describe('explore() and replay() steering workers through the gate', () => {
     'finds a lost update on a plain Int32Array between two Baton calls, and replays it',
     { timeout: 120_000 },
     async () => {
-      const scenario = counter(false);
+      const scenario = adders(false);
       const found = (await rejection(explore(scenario, { seed: 2 }))) as ExplorationError;
       expect(found).toBeInstanceOf(ExplorationError);
       expect(found.failure).toBe('error');
       expect(found.message).toContain('counter is 1 after two increments: an update was lost');
       expect(found.steps.some((step) => step.startsWith('adder '))).toBe(true);
-      await endSteered();
+      await endWorkers();
       const again = (await rejection(replay(scenario, found.schedule))) as ExplorationError;
       expect(again.message).toContain('counter is 1 after two increments');
       expect(again.steps).toEqual(found.steps);
@@ -296,7 +246,7 @@ describe('explore() and replay() steering workers through the gate', () => {
     'raises no alarm for the counter updated in one critical section',
     { timeout: 120_000 },
     async () => {
-      const report = await explore(counter(true), { seed: 2, runs: 12 });
+      const report = await explore(adders(true), { seed: 2, runs: 12 });
       expect(report.runs).toBe(12);
     },
   );
