@@ -121,6 +121,20 @@ class Run implements RunContext {
   }
 }
 
+/**
+ * Objects that keep the hidden classes of a run's own objects alive between runs. V8 reaches
+ * the shape a class instance ends up with only weakly (through the transitions from the class's
+ * initial shape); once a run is over its `Run` and queues are garbage, and a full GC would drop
+ * their shapes and with them the optimized code of every hot function that checks for them (the
+ * next run of 1M items then cost about twice as much, more on a busy machine where recompiling
+ * waits for a core). So one `Run` lives as long as the module, and the latest in-thread queue a
+ * run made is kept (closed and empty by then: it holds no item).
+ */
+const shapes: { run: Run; queue: Queue<unknown> | undefined } = {
+  run: new Run({ kind: 'Pipeline', id: 0, name: 'shape keeper' }),
+  queue: undefined,
+};
+
 /** A part of the running pipeline (source, stage or sink). */
 type Part = PartInfo;
 
@@ -150,7 +164,9 @@ export async function runPipeline(
       const capacity = stages[i - 1]?.capacity ?? plan.capacity;
       const name = `${subject.name}: ${partNames[i]} -> ${partNames[i + 1]}`;
       if (!shared(i)) {
-        queues.push(new Queue<unknown>({ capacity, name }));
+        const queue = new Queue<unknown>({ capacity, name });
+        shapes.queue = queue; // see `shapes`
+        queues.push(queue);
       } else {
         try {
           const codec = stages[i - 1]?.codec ?? plan.codec;
@@ -231,7 +247,14 @@ export async function runPipeline(
             ? worker.run(counters(i + 1))
             : runThreadStage(
                 run,
-                { ...stage, fn: loaded[i] as StageFunction<unknown, unknown> },
+                // A literal, not a spread: its shape is held by this code, so it survives GCs.
+                {
+                  kind: stage.kind,
+                  name: stage.name,
+                  fn: loaded[i] as StageFunction<unknown, unknown>,
+                  concurrency: stage.concurrency,
+                  ordered: stage.ordered,
+                },
                 input,
                 output,
                 counters(i + 1),

@@ -71,6 +71,13 @@ export class RingStore<T> implements Store<T> {
   }
 }
 
+/**
+ * @internal Keeps the hidden class of a {@link RingStore} alive while no queue exists, so that a
+ * full GC between two pipeline runs does not throw away the optimized code of `add` / `take`
+ * (V8 holds a class instance's final shape only weakly; see pipeline/counters.ts).
+ */
+export const ringStoreShape: RingStore<unknown> = new RingStore<unknown>(2);
+
 /** Last in, first out: a plain array used as a stack (push and pop are O(1)). */
 export class StackStore<T> implements Store<T> {
   private readonly items: T[] = [];
