@@ -4,10 +4,15 @@
 // dead consumer by name (its gets claimed it; the queue's claim table counts it even when the
 // consumer died between claiming and freeing); no survivor hangs (each trial must end, closed
 // by close()); and the queue's own books balance (published = got). Prints its figures.
-import type { Worker } from 'node:worker_threads';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { SharedQueue, SharedRegistry, useRegistry } from '../../src/index.js';
-import { eventually, startWorker, terminateAll } from './workers.js';
+import {
+  eventually,
+  messageWith as message,
+  seeded as generator,
+  startWorker,
+  terminateAll,
+} from './workers.js';
 
 afterEach(terminateAll);
 
@@ -51,31 +56,6 @@ afterAll(() => {
       `${totals.timeouts} timed-out calls`,
   );
 });
-
-/** A tiny seeded generator, so a failing trial can be replayed from its seed. */
-function generator(seed: number): (n: number) => number {
-  let state = seed >>> 0 || 1;
-  return (n) => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) % n;
-  };
-}
-
-function message(worker: Worker, key: string): Promise<Record<string, unknown> | 'exited'> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (m: Record<string, unknown>): void => {
-      if (m[key] === true) {
-        worker.off('message', onMessage);
-        resolve(m);
-      }
-    };
-    worker.on('message', onMessage);
-    worker.once('error', reject);
-    worker.once('exit', () => resolve('exited'));
-  });
-}
 
 function guard<T>(promise: Promise<T>, what: string, ms = 30_000): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;

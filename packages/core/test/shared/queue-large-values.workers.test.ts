@@ -12,7 +12,14 @@ import {
   sharedRegistry,
   useRegistry,
 } from '../../src/index.js';
-import { eventually, nextMessage, startWorker, terminateAll } from './workers.js';
+import {
+  eventually,
+  messageWith as message,
+  nextMessage,
+  seeded as generator,
+  startWorker,
+  terminateAll,
+} from './workers.js';
 
 afterEach(terminateAll);
 
@@ -25,32 +32,6 @@ function guarded<T>(promise: Promise<T>, what: string, ms = 30_000): Promise<T> 
     timer = setTimeout(() => reject(new Error(`${what}: hung (no answer in ${ms} ms)`)), ms);
   });
   return Promise.race([promise, hung]).finally(() => clearTimeout(timer));
-}
-
-/** Resolves with the first message of `worker` that has `key: true`, or 'exited'. */
-function message(worker: Worker, key: string): Promise<Record<string, unknown> | 'exited'> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (m: Record<string, unknown>): void => {
-      if (m[key] === true) {
-        worker.off('message', onMessage);
-        resolve(m);
-      }
-    };
-    worker.on('message', onMessage);
-    worker.once('error', reject);
-    worker.once('exit', () => resolve('exited'));
-  });
-}
-
-/** A tiny seeded generator, so a failing run can be replayed from its seed. */
-function generator(seed: number): (n: number) => number {
-  let state = seed >>> 0 || 1;
-  return (n) => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) % n;
-  };
 }
 
 interface Run {

@@ -60,3 +60,35 @@ export async function eventually<T>(find: () => T | undefined, guardMs = 20_000)
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+/**
+ * Resolves with the first message of `worker` that has `key: true`, or 'exited' if it exits
+ * first; rejects if it errors.
+ */
+export function messageWith(
+  worker: Worker,
+  key: string,
+): Promise<Record<string, unknown> | 'exited'> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: Record<string, unknown>): void => {
+      if (m[key] === true) {
+        worker.off('message', onMessage);
+        resolve(m);
+      }
+    };
+    worker.on('message', onMessage);
+    worker.once('error', reject);
+    worker.once('exit', () => resolve('exited'));
+  });
+}
+
+/** A tiny seeded generator (`n` -> 0 .. n-1), so a failing run can be replayed from its seed. */
+export function seeded(seed: number): (n: number) => number {
+  let state = seed >>> 0 || 1;
+  return (n) => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) % n;
+  };
+}
