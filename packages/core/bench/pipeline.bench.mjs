@@ -11,6 +11,7 @@ import { machine, report } from './report.mjs';
 
 const N = 1_000_000;
 const ROUNDS = 5;
+const IN_THREAD_ROUNDS = 9;
 
 /** Median of `rounds` timings of `fn` (after one warm-up run), in ms, and fn's last result. */
 async function time(fn, rounds = ROUNDS) {
@@ -113,21 +114,31 @@ for (const [name, fn] of Object.entries(inThread)) {
   reference ??= sum;
   if (sum !== reference) throw new Error(`${name} computed ${sum}, expected ${reference}`);
 }
-for (let round = 0; round < ROUNDS; round++) {
-  for (const [name, fn] of Object.entries(inThread)) {
+// Per round, the ratios of the variants measured back to back: on a shared machine these are
+// steadier than either figure, so the summary takes their median and shows their spread.
+const roundRatios = { vsStreams: [], vsLoop: [] };
+for (let round = 0; round < IN_THREAD_ROUNDS; round++) {
+  const names = Object.keys(inThread);
+  const order = round % 2 === 0 ? names : [...names].reverse();
+  const ms = {};
+  for (const name of order) {
     globalThis.gc?.();
     const start = performance.now();
-    await fn();
-    inThreadTimes[name].push(performance.now() - start);
+    await inThread[name]();
+    ms[name] = performance.now() - start;
+    inThreadTimes[name].push(ms[name]);
   }
+  roundRatios.vsStreams.push(ms['stream.pipeline, 3 Transforms'] / ms['pipeline()']);
+  roundRatios.vsLoop.push(ms['pipeline()'] / ms['for await loop']);
 }
 const medianOf = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const spreadOf = (xs) => `${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)}`;
 const inThreadMs = Object.fromEntries(
   Object.entries(inThreadTimes).map(([name, ts]) => [name, medianOf(ts)]),
 );
 const rate = (ms) => Math.round((N / ms) * 1000).toLocaleString('en-US');
 console.log(
-  `in-thread, ${N.toLocaleString('en-US')} items, 3 stages (median of ${ROUNDS}); ${machine()}`,
+  `in-thread, ${N.toLocaleString('en-US')} items, 3 stages (median of ${IN_THREAD_ROUNDS}, variants alternating); ${machine()}`,
 );
 console.table(
   Object.entries(inThreadMs).map(([variant, ms]) => ({
@@ -136,17 +147,19 @@ console.table(
     'items/s': rate(ms),
   })),
 );
-const ratio = inThreadMs['pipeline()'] / inThreadMs['for await loop'];
-console.log(`overhead ratio: ${ratio.toFixed(2)}x (target < 3x) ${ratio < 3 ? 'OK' : 'MISSED'}`);
-const vsStreams = inThreadMs['stream.pipeline, 3 Transforms'] / inThreadMs['pipeline()'];
+const ratio = medianOf(roundRatios.vsLoop);
+console.log(
+  `overhead ratio: ${ratio.toFixed(2)}x (median of per-round ratios, spread ${spreadOf(roundRatios.vsLoop)}; target < 3x) ${ratio < 3 ? 'OK' : 'MISSED'}`,
+);
+const vsStreams = medianOf(roundRatios.vsStreams);
 const vsGenerators = inThreadMs['async generator chain'] / inThreadMs['pipeline()'];
 console.log(
-  `pipeline() vs stream.pipeline: ${vsStreams.toFixed(2)}x faster; vs async generators: ${vsGenerators.toFixed(2)}x faster`,
+  `pipeline() vs stream.pipeline: ${vsStreams.toFixed(2)}x faster (per-round spread ${spreadOf(roundRatios.vsStreams)}); vs async generators: ${vsGenerators.toFixed(2)}x faster`,
 );
 report({
   what: 'pipeline() in-thread, 3 stages, 1M items vs node stream.pipeline (3 object-mode Transforms)',
-  baton: `${inThreadMs['pipeline()'].toFixed(0)} ms`,
-  peer: `streams ${inThreadMs['stream.pipeline, 3 Transforms'].toFixed(0)} ms, async generators ${inThreadMs['async generator chain'].toFixed(0)} ms`,
+  baton: `${inThreadMs['pipeline()'].toFixed(0)} ms (${ratio.toFixed(2)}x a for-await loop)`,
+  peer: `streams ${inThreadMs['stream.pipeline, 3 Transforms'].toFixed(0)} ms, async generators ${inThreadMs['async generator chain'].toFixed(0)} ms; ratio spread ${spreadOf(roundRatios.vsStreams)}`,
   ratio: Number(vsStreams.toFixed(2)),
   target: 1,
   targetText: '>= 1x (keep)',
@@ -162,7 +175,7 @@ const heavyUrl = new URL('../test/pipeline/fixtures/heavy.mjs', import.meta.url)
 const heavy = { module: heavyUrl };
 const { default: heavyFn } = await import(heavyUrl.href);
 const JOBS = 400;
-const WORKER_ROUNDS = 5;
+const WORKER_ROUNDS = 7;
 const jobs = Array.from({ length: JOBS }, (_, i) => i);
 const expected = jobs.reduce((sum, i) => sum + heavyFn(i), 0);
 
@@ -218,17 +231,29 @@ for (const workers of [1, 2]) {
     'Baton, WorkerPool': bakedPipeline(workers, batonPool),
   };
   const times = Object.fromEntries(Object.keys(variants).map((name) => [name, []]));
-  for (const fn of Object.values(variants)) {
-    if ((await fn()) !== expected) throw new Error('a variant computed a different sum');
+  // Warm-up: every variant twice (module caches, JIT, the OS's thread start paths).
+  for (let i = 0; i < 2; i++) {
+    for (const fn of Object.values(variants)) {
+      if ((await fn()) !== expected) throw new Error('a variant computed a different sum');
+    }
   }
+  // Per round, Baton's ratios against piscina measured back to back (in alternating order):
+  // the median of these is the figure reported, and their spread says how far to trust it.
+  const perRound = { fresh: [], warm: [] };
   for (let round = 0; round < WORKER_ROUNDS; round++) {
-    for (const [name, fn] of Object.entries(variants)) {
+    const names = Object.keys(variants);
+    const order = round % 2 === 0 ? names : [...names].reverse();
+    const ms = {};
+    for (const name of order) {
       globalThis.gc?.();
       const start = performance.now();
-      const sum = await fn();
-      times[name].push(performance.now() - start);
+      const sum = await variants[name]();
+      ms[name] = performance.now() - start;
+      times[name].push(ms[name]);
       if (sum !== expected) throw new Error(`${name} computed ${sum}, expected ${expected}`);
     }
+    perRound.fresh.push(ms['piscina, fresh pool'] / ms['Baton, no pool']);
+    perRound.warm.push(ms['piscina, warm pool'] / ms['Baton, WorkerPool']);
   }
   await piscinaWarm.destroy();
   await batonPool.close();
@@ -245,14 +270,17 @@ for (const workers of [1, 2]) {
   );
   console.table(rows);
   const m = (name) => median(times[name]);
-  const fresh = m('piscina, fresh pool') / m('Baton, no pool');
-  const warm = m('piscina, warm pool') / m('Baton, WorkerPool');
+  const spread = (xs) => `${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)}`;
+  const fresh = median(perRound.fresh);
+  const warm = median(perRound.warm);
   const freshVsPooled = m('piscina, fresh pool') / m('Baton, WorkerPool');
   console.log(
-    `Baton vs piscina (time ratio, > 1 = Baton faster): no pool vs fresh pool ${fresh.toFixed(2)}x, ` +
-      `WorkerPool vs fresh pool ${freshVsPooled.toFixed(2)}x, WorkerPool vs warm pool ${warm.toFixed(2)}x`,
+    `Baton vs piscina (time ratio, > 1 = Baton faster; median of ${WORKER_ROUNDS} per-round ratios, spread): ` +
+      `no pool vs fresh pool ${fresh.toFixed(2)}x (${spread(perRound.fresh)}), ` +
+      `WorkerPool vs warm pool ${warm.toFixed(2)}x (${spread(perRound.warm)}), ` +
+      `WorkerPool vs fresh pool ${freshVsPooled.toFixed(2)}x`,
   );
-  summary.push({ workers, m, fresh, warm, freshVsPooled });
+  summary.push({ workers, m, fresh, warm, freshVsPooled, spread: spread(perRound.fresh) });
 }
 console.log(
   `plain loop: ${loop.ms.toFixed(1)} ms (${(loop.ms / JOBS).toFixed(2)} ms per job); ${machine()}`,
@@ -263,7 +291,7 @@ const speedup = (name) => loop.ms / two.m(name);
 report({
   what: `pipeline() worker stage, ${JOBS} CPU jobs (${(loop.ms / JOBS).toFixed(1)} ms), 2 workers: Baton no pool / WorkerPool vs piscina fresh pool`,
   baton: `${two.m('Baton, no pool').toFixed(0)} / ${two.m('Baton, WorkerPool').toFixed(0)} ms`,
-  peer: `piscina fresh ${two.m('piscina, fresh pool').toFixed(0)} ms, warm ${two.m('piscina, warm pool').toFixed(0)} ms`,
+  peer: `piscina fresh ${two.m('piscina, fresh pool').toFixed(0)} ms, warm ${two.m('piscina, warm pool').toFixed(0)} ms; ratio spread ${two.spread}`,
   ratio: Number(two.fresh.toFixed(2)),
   target: 1,
 });

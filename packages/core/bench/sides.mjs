@@ -1,0 +1,208 @@
+// One side (producer or consumer) of a throughput scenario between two workers, shared by the
+// Node bench (bench/shared-worker.mjs, worker_threads) and the browser bench
+// (bench/browser/side.js, Web Workers bundled by Vite). Each worker passes what differs between
+// the two worlds in `env`:
+//   waitForStart() - says "ready", blocks on the start word, returns performance.now() then;
+//   listen(port, onValue) - calls onValue(value) for each message on a MessagePort;
+//   heap() - optional: heap used after a GC (Node measures the consumer's growth per item).
+// A consumer returns { sum, ms } (ms from the start word to its last item), plus heap figures
+// when `env.heap` is given; a producer returns { sum: 0 }.
+import { RingBuffer } from 'ringbuf.js';
+import { SharedQueue } from '../dist/index.js';
+
+/** Runs `side.scenario` for `side.role`; see the top of the file. */
+export function runSide(side, env) {
+  const scenario = scenarios[side.scenario];
+  if (scenario === undefined) throw new Error(`unknown bench scenario ${side.scenario}`);
+  return scenario(side, env);
+}
+
+const scenarios = {
+  // One putSync / getSync per item.
+  queue({ role, items, handle }, { waitForStart, heap }) {
+    const queue = SharedQueue.from(handle);
+    const begin = waitForStart();
+    if (role === 'producer') {
+      for (let i = 0; i < items; i++) queue.putSync(i);
+      return { sum: 0 };
+    }
+    let sum = 0;
+    if (heap === undefined) {
+      for (let i = 0; i < items; i++) sum += queue.getSync();
+      return { sum, ms: performance.now() - begin };
+    }
+    let heapAtTenth = 0;
+    const tenth = Math.floor(items / 10);
+    for (let i = 0; i < items; i++) {
+      sum += queue.getSync();
+      if (i === tenth) heapAtTenth = heap();
+    }
+    const ms = performance.now() - begin;
+    return { sum, ms, heapAtTenth, heapAtEnd: heap() };
+  },
+  // putManySync(Float64Array) / getManySync(n, into): typed batches, no allocation.
+  queueBatch({ role, items, batch, handle }, { waitForStart }) {
+    const queue = SharedQueue.from(handle);
+    const chunk = new Float64Array(batch);
+    const begin = waitForStart();
+    if (role === 'producer') {
+      for (let i = 0; i < items; i += batch) {
+        const n = Math.min(batch, items - i);
+        for (let k = 0; k < n; k++) chunk[k] = i + k;
+        queue.putManySync(n === batch ? chunk : chunk.subarray(0, n));
+      }
+      return { sum: 0 };
+    }
+    let sum = 0;
+    for (let got = 0; got < items;) {
+      const taken = queue.getManySync(Math.min(batch, items - got), chunk);
+      // getManySync(n, into) returns a count; an older core returns an array.
+      if (typeof taken === 'number') {
+        for (let k = 0; k < taken; k++) sum += chunk[k];
+        got += taken;
+      } else {
+        for (let k = 0; k < taken.length; k++) sum += taken[k];
+        got += taken.length;
+      }
+    }
+    return { sum, ms: performance.now() - begin };
+  },
+  // putManySync / getManySync with plain arrays (allocates the result array per call).
+  queueBatchArray({ role, items, batch, handle }, { waitForStart }) {
+    const queue = SharedQueue.from(handle);
+    const values = new Array(batch);
+    const begin = waitForStart();
+    if (role === 'producer') {
+      for (let i = 0; i < items; i += batch) {
+        const n = Math.min(batch, items - i);
+        values.length = n;
+        for (let k = 0; k < n; k++) values[k] = i + k;
+        queue.putManySync(values);
+      }
+      return { sum: 0 };
+    }
+    let sum = 0;
+    for (let got = 0; got < items;) {
+      const taken = queue.getManySync(batch);
+      for (let k = 0; k < taken.length; k++) sum += taken[k];
+      got += taken.length;
+    }
+    return { sum, ms: performance.now() - begin };
+  },
+  // Many producers and consumers, one putSync / getSync per item: producer `index` of
+  // `producers` puts index, index + producers, ...; each consumer takes items / consumers.
+  mpmc({ role, items, handle, index, producers, consumers }, { waitForStart }) {
+    const queue = SharedQueue.from(handle);
+    const begin = waitForStart();
+    if (role === 'producer') {
+      for (let i = index; i < items; i += producers) queue.putSync(i);
+      return { sum: 0 };
+    }
+    let sum = 0;
+    const share = items / consumers;
+    for (let i = 0; i < share; i++) sum += queue.getSync();
+    return { sum, ms: performance.now() - begin };
+  },
+  // ringbuf.js, one element per push / pop, spinning when full / empty (it has no blocking).
+  ringbuf({ role, items, ring }, { waitForStart }) {
+    const rb = new RingBuffer(ring, Float64Array);
+    const one = new Float64Array(1);
+    const begin = waitForStart();
+    if (role === 'producer') {
+      for (let i = 0; i < items; i++) {
+        one[0] = i;
+        while (rb.push(one) === 0);
+      }
+      return { sum: 0 };
+    }
+    let sum = 0;
+    for (let i = 0; i < items; i++) {
+      while (rb.pop(one) === 0);
+      sum += one[0];
+    }
+    return { sum, ms: performance.now() - begin };
+  },
+  // ringbuf.js with `batch` elements per push / pop.
+  ringbufBatch({ role, items, batch, ring }, { waitForStart }) {
+    const rb = new RingBuffer(ring, Float64Array);
+    const chunk = new Float64Array(batch);
+    const begin = waitForStart();
+    if (role === 'producer') {
+      for (let i = 0; i < items;) {
+        const n = Math.min(batch, items - i);
+        for (let k = 0; k < n; k++) chunk[k] = i + k;
+        let pushed = 0;
+        while (pushed < n) pushed += rb.push(chunk, n - pushed, pushed);
+        i += n;
+      }
+      return { sum: 0 };
+    }
+    let sum = 0;
+    for (let got = 0; got < items;) {
+      const n = rb.pop(chunk);
+      for (let k = 0; k < n; k++) sum += chunk[k];
+      got += n;
+    }
+    return { sum, ms: performance.now() - begin };
+  },
+  // postMessage over a MessageChannel between the two workers: one number per message.
+  postMessage({ role, items, port }, env) {
+    return message(role, items, port, env, (i) => port.postMessage(i), identity, 1);
+  },
+  // A Float64Array(batch) per message, copied (structured clone).
+  postCopied({ role, items, batch, port }, env) {
+    return message(role, items, port, env, (chunk) => port.postMessage(chunk), sumOf, batch);
+  },
+  // A Float64Array(batch) per message, its buffer transferred (a new array per message).
+  postTransferred({ role, items, batch, port }, env) {
+    const send = (chunk) => port.postMessage(chunk, [chunk.buffer]);
+    return message(role, items, port, env, send, sumOf, batch, true);
+  },
+};
+
+function identity(value) {
+  return value;
+}
+
+function sumOf(chunk) {
+  let sum = 0;
+  for (let k = 0; k < chunk.length; k++) sum += chunk[k];
+  return sum;
+}
+
+/**
+ * A postMessage scenario: the producer sends `items` numbers, one per message (batch 1) or
+ * `batch` per Float64Array (`fresh`: a new array per message, for transfers).
+ */
+function message(role, items, port, { waitForStart, listen }, send, valueOf, batch, fresh = false) {
+  if (role === 'producer') {
+    waitForStart();
+    let chunk = new Float64Array(batch);
+    for (let i = 0; i < items; i += batch) {
+      if (batch === 1) {
+        send(i);
+        continue;
+      }
+      if (fresh) chunk = new Float64Array(batch);
+      for (let k = 0; k < batch; k++) chunk[k] = i + k;
+      send(chunk);
+    }
+    return { sum: 0 };
+  }
+  return new Promise((resolve) => {
+    let sum = 0;
+    let got = 0;
+    let begin = 0;
+    listen(port, (value) => {
+      sum += valueOf(value);
+      got += batch;
+      if (got >= items) {
+        port.close();
+        resolve({ sum, ms: performance.now() - begin });
+      }
+    });
+    // The consumer cannot stay blocked on the start word: it must return to its event loop to
+    // receive messages. It takes the time the producer starts from the shared start word.
+    begin = waitForStart();
+  });
+}
