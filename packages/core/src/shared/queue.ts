@@ -51,6 +51,7 @@ import {
   readLayout,
   SLOT_SIZE,
   SPAN_SLEEPERS,
+  CANCEL_EPOCH,
   SPANS_SEEN,
   STAMPS,
   TAIL,
@@ -60,6 +61,7 @@ import { sleepAsync, sleepSync, wake, wakeEveryone, type Sleep } from './queue/s
 import { BUSY, CLOSED, FULL, MAX_CAPACITY, Ring, STALLED, type AgentFigures } from './ring.js';
 import { checkCanBlock, SpinBudget } from './wait.js';
 import { gateAsync, gateSync } from './gate.js';
+import { bumpEpoch, watchCancel } from './cancel.js';
 
 /** Default slot size for variable-size codecs, in bytes. */
 export const DEFAULT_SLOT_SIZE = 256;
@@ -600,6 +602,7 @@ export class SharedQueue<T = unknown>
       stalled: () => this.putStalled,
       detail: () => this.ring.describeStall('put'),
       ...(spanning ? { greedy: SPAN_SLEEPERS } : {}),
+      cancel: watchCancel(this.cells, CANCEL_EPOCH),
     };
   }
 
@@ -781,6 +784,32 @@ export class SharedQueue<T = unknown>
   }
 
   /**
+   * Makes every put and get waiting now (in any agent, blocking or async, and any `select()`
+   * with a case on this queue) give up with a `CancelledError` (in this agent: with `reason`
+   * when given), having put or taken nothing; the queue stays open with its items, and later
+   * calls are not affected. Returns how many calls were counted as sleeping on the queue at
+   * that moment (see shared/cancel.ts for what the count means across agents; a call still in
+   * its short spin before sleeping is cancelled too but not counted).
+   *
+   * @example
+   * ```ts
+   * const q = new SharedQueue<number>({ capacity: 4, codec: 'float64', name: 'q' });
+   * const waiting = q.get().catch((e: unknown) => e); // CancelledError
+   * await new Promise((r) => setTimeout(r, 10));
+   * q.cancelAll(); // 1
+   * ```
+   */
+  cancelAll(reason?: unknown): number {
+    const puts = Atomics.load(this.cells, PUT_SLEEPERS);
+    const gets = bumpEpoch(this.cells, CANCEL_EPOCH, GET_SLEEPERS, reason);
+    // The epoch moved before the sleep words, which are pure sequence words: moving them wakes
+    // every sleeper to re-check (and them only), as close() does (see cancel.ts).
+    wakeEveryone(this.cells, NOT_EMPTY, GET_SLEEPERS);
+    wakeEveryone(this.cells, NOT_FULL, PUT_SLEEPERS);
+    return puts + gets;
+  }
+
+  /**
    * Blocking iteration for workers: yields items (`getSync`) until the queue is closed and
    * drained. Throws `BlockingCallError` on a browser's main thread; use `for await` there.
    *
@@ -828,6 +857,7 @@ export class SharedQueue<T = unknown>
     this.getStalled = false;
     for (let tries = 0; tries < 4; tries++) {
       const index = this.ring.claimGet();
+      if (this.ring.passed !== 0) this.holesPassed();
       if (index >= 0) {
         const raw = this.lane.read(index);
         this.getDone(1, this.ring.commitGet(index));
@@ -859,6 +889,7 @@ export class SharedQueue<T = unknown>
     const ring = this.ring;
     for (let tries = 0; tries < 16; tries++) {
       const found = ring.scanGet(Math.min(max, this.capacity));
+      if (ring.passed !== 0) this.holesPassed();
       if (found === 0) {
         const why = ring.scanResult;
         if (why === CLOSED) throw this.closedError('get');
@@ -893,7 +924,15 @@ export class SharedQueue<T = unknown>
       attempt,
       stalled: () => this.getStalled,
       detail: () => this.ring.describeStall('get'),
+      cancel: watchCancel(this.cells, CANCEL_EPOCH),
     };
+  }
+
+  /** After the ring passed holes (freeing their slots): wake putters for them, as getDone does. */
+  private holesPassed(): void {
+    const slots = this.ring.passed;
+    this.ring.passed = 0;
+    wake(this.cells, NOT_FULL, PUT_SLEEPERS, slots, SPAN_SLEEPERS);
   }
 
   /**

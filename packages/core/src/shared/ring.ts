@@ -236,6 +236,14 @@ export class Ring {
   private scanEnds: Int32Array | undefined = undefined;
   /** Set when {@link claimPutSpan} was stopped by a consumer's claim inside its span: that position. */
   private putStalledAt: number | undefined = undefined;
+  /**
+   * Slots this agent freed by passing holes (in {@link claimGet}, {@link scanGet}) since its
+   * caller last took them: the caller wakes putters for them, as for the slots of an item. A
+   * putter may sleep on a slot that only ever held a hole (a revoked claim, a dead producer's
+   * whole span), and a getter that passes the holes and finds nothing after them would
+   * otherwise wake nobody.
+   */
+  passed = 0;
   /** Word set once any value has spanned slots, or -1. */
   private readonly spansSeen: number;
 
@@ -671,6 +679,7 @@ export class Ring {
         // for the next lap, and go on to the next position.
         if (this.casGet(head, 1, 0)) {
           Atomics.store(cells, this.stamps + (head & this.indexMask), (head + this.oneLap) | 0);
+          this.passed++;
           head = this.nextGet;
           this.claimedCount = 0; // nothing to commit for a hole
         } else {
@@ -745,6 +754,7 @@ export class Ring {
         // Pass the hole (claim and free it), then look again.
         if (this.casGet(head, 1, 0)) {
           Atomics.store(cells, this.stamps + (head & this.indexMask), (head + this.oneLap) | 0);
+          this.passed++;
           head = this.nextGet;
           this.claimedCount = 0; // nothing to commit for a hole
         } else {

@@ -180,6 +180,32 @@ describe('SharedQueue: a worker terminated in the middle of a spanning put or ge
     });
   }
 
+  it("wakes a put waiting for room when a getter passes a dead producer's span of holes", async () => {
+    const queue = new SharedQueue<string>({
+      capacity: 4,
+      codec: 'utf8',
+      slotSize: 8,
+      name: 'dead-span-room',
+    });
+    // The dead producer's span takes the whole ring: a put waits for room.
+    await killInSpan(queue, 'producer', 'doomed producer', 4);
+    const controller = new AbortController();
+    const put = queue.put('x'.repeat(20), { signal: controller.signal }).then(
+      () => 'put',
+      (error: unknown) => (error instanceof Error ? error.name : String(error)),
+    );
+    // A getter repairs the span (holes), passes the holes (freeing their slots), and finds
+    // nothing, or the put's value if the put was woken and got in first.
+    const [got] = await survive(queue, [['tryGet']]);
+    // The put must have been woken by the freed slots: asleep, nothing else would wake it.
+    try {
+      expect(await guarded(put, 'put after the holes were passed', 10_000)).toBe('put');
+    } finally {
+      controller.abort(new Error('test over'));
+    }
+    expect(got === 'empty' ? queue.getSync() : got).toBe('x'.repeat(20));
+  });
+
   it("close() ends a get blocked behind a dead producer's span", async () => {
     const queue = new SharedQueue<string>({
       capacity: 8,
