@@ -51,7 +51,14 @@ import { checkWait, type CheckedWait } from './base.js';
 import { EVENT_WORDS, SharedEvent } from './event.js';
 import { cancelledError, isCancelled, watchCancel, type Cancel } from './cancel.js';
 import { SharedQueue } from './queue.js';
-import { GET_SLEEPERS, NOT_EMPTY, NOT_FULL, PUT_SLEEPERS } from './queue/layout.js';
+import {
+  CANCEL_EPOCH,
+  GET_SLEEPERS,
+  NOT_EMPTY,
+  NOT_FULL,
+  PUT_SLEEPERS,
+  SPAN_SLEEPERS,
+} from './queue/layout.js';
 import { wake } from './queue/sleep.js';
 import type { WaitOp } from './registry.js';
 import { checkCanBlock, remaining } from './wait.js';
@@ -77,6 +84,13 @@ interface Arm {
   readonly sleepers: number;
   /** A queue's word is wake-one (a wake we do not use is handed on); an event's wakes all. */
   readonly wakeOne: boolean;
+  /**
+   * For a put: the queue's count of "greedy" sleepers (putters of values spanning slots, see
+   * queue/sleep.ts `wake`). A select's put may need several slots, so it counts itself there
+   * too (before it announces): while it sleeps, a freed slot wakes every putter, and a wake-up
+   * it cannot use is never one a small put needed.
+   */
+  readonly greedy?: number;
   readonly primitive: { readonly registryRow: SharedQueue['registryRow'] };
   readonly op: WaitOp;
   /** This round: the value read when we announced ourselves. */
@@ -93,7 +107,7 @@ interface Plan {
   readonly arms: Arm[];
   /** For each shared event case: its generation when the select began. */
   readonly generations: Map<number, number>;
-  /** For each shared event case: its cancel epoch when the select began (see cancel.ts). */
+  /** For each shared case: its cancel epoch when the select began (see cancel.ts). */
   readonly cancels: Map<number, Cancel>;
 }
 
@@ -104,6 +118,7 @@ function planOf(cases: readonly SelectCase[]): Plan {
   cases.forEach((c, index) => {
     let arm: Omit<Arm, 'expected' | 'state' | 'owed'> | undefined;
     if ('get' in c && c.get instanceof SharedQueue) {
+      cancels.set(index, watchCancel(cellsOf(c.get), CANCEL_EPOCH));
       arm = {
         index,
         cells: cellsOf(c.get),
@@ -114,12 +129,14 @@ function planOf(cases: readonly SelectCase[]): Plan {
         op: 'get',
       };
     } else if ('put' in c && c.put instanceof SharedQueue) {
+      cancels.set(index, watchCancel(cellsOf(c.put), CANCEL_EPOCH));
       arm = {
         index,
         cells: cellsOf(c.put),
         word: NOT_FULL,
         sleepers: PUT_SLEEPERS,
         wakeOne: true,
+        greedy: SPAN_SLEEPERS,
         primitive: c.put,
         op: 'put',
       };
@@ -150,7 +167,7 @@ function cellsOf(primitive: SharedQueue<unknown> | SharedEvent): Int32Array {
 
 /** Does the first case that can happen now (in order) and returns its result, or `undefined`. */
 function tryNow(plan: Plan): AnyResult | undefined {
-  const { cases, generations, cancels } = plan;
+  const { cases, generations } = plan;
   for (let index = 0; index < cases.length; index++) {
     const c = cases[index] as SelectCase;
     if ('get' in c) {
@@ -158,6 +175,7 @@ function tryNow(plan: Plan): AnyResult | undefined {
       try {
         const got = queue.tryGet();
         if (got.ok) return { index, closed: false, value: got.value };
+        cancelled(plan, index, queue);
       } catch (error) {
         if (error instanceof ClosedError && queue.closed) {
           return { index, closed: true, value: undefined };
@@ -167,13 +185,13 @@ function tryNow(plan: Plan): AnyResult | undefined {
     } else if ('put' in c) {
       const queue = c.put as Queue<unknown> | SharedQueue<unknown>;
       if (queue.tryPut(c.value)) return { index, closed: false, value: undefined };
+      cancelled(plan, index, queue);
     } else if (c.wait instanceof SharedEvent) {
       if (c.wait.isSet || c.wait.generation !== generations.get(index)) {
         return { index, closed: false, value: undefined };
       }
       // A cancelAll() of the event ends the select, as it ends an in-thread select's wait.
-      const cancel = cancels.get(index) as Cancel;
-      if (isCancelled(cancel)) throw cancelledError(c.wait, 'select', cancel);
+      cancelled(plan, index, c.wait);
     } else if ((c.wait as Event).isSet()) {
       return { index, closed: false, value: undefined };
     }
@@ -181,9 +199,21 @@ function tryNow(plan: Plan): AnyResult | undefined {
   return undefined;
 }
 
+/**
+ * Throws when the shared case `index` was cancelled (its primitive's `cancelAll()` ran since the
+ * select began): a select waiting on it is one of its waiters, as in-thread.
+ */
+function cancelled(plan: Plan, index: number, subject: TraceSubject): void {
+  const cancel = plan.cancels.get(index);
+  if (cancel !== undefined && isCancelled(cancel)) {
+    throw cancelledError(subject, 'select', cancel);
+  }
+}
+
 /** Counts us as a sleeper of every arm's word and reads the words (before the re-check). */
 function announce(arms: Arm[]): void {
   for (const arm of arms) {
+    if (arm.greedy !== undefined) Atomics.add(arm.cells, arm.greedy, 1); // before the announce
     Atomics.add(arm.cells, arm.sleepers, 1);
     arm.expected = Atomics.load(arm.cells, arm.word);
     arm.state = 'idle';
@@ -200,6 +230,7 @@ function announce(arms: Arm[]): void {
 function retire(arms: Arm[]): void {
   for (const arm of arms) {
     const { cells, word, sleepers } = arm;
+    if (arm.greedy !== undefined) Atomics.sub(cells, arm.greedy, 1);
     if (arm.state === 'pending') {
       const woken = Atomics.notify(cells, word);
       if (arm.wakeOne) {
@@ -452,6 +483,7 @@ export function selectSyncShared(
       if (wait.signal?.aborted) throw gaveUp(subject, wait, 'abort');
       const arm = arms[turn++ % arms.length] as Arm;
       forgive(arms); // every case was just tried and found nothing
+      if (arm.greedy !== undefined) Atomics.add(arm.cells, arm.greedy, 1); // before the announce
       Atomics.add(arm.cells, arm.sleepers, 1);
       let counted = true;
       try {
@@ -474,6 +506,7 @@ export function selectSyncShared(
         }
       } finally {
         if (counted) Atomics.sub(arm.cells, arm.sleepers, 1);
+        if (arm.greedy !== undefined) Atomics.sub(arm.cells, arm.greedy, 1);
       }
     }
   } finally {

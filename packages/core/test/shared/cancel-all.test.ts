@@ -107,6 +107,42 @@ describe('cancelAll on shared primitives (one agent)', () => {
     expect(barrier.broken).toBe(true);
   });
 
+  it('SharedQueue: waiting gets and puts give up, items stay, the queue stays open', async () => {
+    const empty = new SharedQueue<number>({ capacity: 2, codec: 'float64', name: 'empty' });
+    const gets = [settle(empty.get()), settle(empty.get({ timeout: 60_000 }))];
+    await waitersOf('empty', 1);
+    await turn();
+    expect(empty.cancelAll()).toBe(2);
+    for (const r of await Promise.all(gets)) expect(r.error).toBeInstanceOf(CancelledError);
+    expect(empty.tryPut(1)).toBe(true);
+    expect(await empty.get({ timeout: 10_000 })).toBe(1);
+
+    const full = new SharedQueue<number>({ capacity: 1, codec: 'float64', name: 'full' });
+    full.tryPut(7);
+    const put = settle(full.put(8));
+    const reason = new Error('stop putting');
+    await waitersOf('full', 1);
+    expect(full.cancelAll(reason)).toBe(1);
+    expect((await put).error).toBe(reason);
+    expect(full.size).toBe(1);
+    expect(full.closed).toBe(false);
+    const later = full.put(9, { timeout: 10_000 });
+    expect(full.tryGet()).toEqual({ ok: true, value: 7 });
+    await later;
+    expect(full.tryGet()).toEqual({ ok: true, value: 9 });
+  });
+
+  it('a SharedQueue cancelAll ends a select() with a case on it', async () => {
+    const a = new SharedQueue<number>({ capacity: 2, codec: 'float64', name: 'sa' });
+    const b = new SharedQueue<number>({ capacity: 2, codec: 'float64', name: 'sb' });
+    const waiting = settle(select([{ get: a }, { get: b }]));
+    await turn();
+    b.cancelAll();
+    expect((await waiting).error).toBeInstanceOf(CancelledError);
+    a.tryPut(1);
+    expect(await select([{ get: a }, { get: b }])).toEqual({ index: 0, closed: false, value: 1 });
+  });
+
   it('SharedCondition: waiters give up with the lock taken back', async () => {
     const lock = new SharedLock();
     const cond = new SharedCondition(lock, { name: 'cond' });
@@ -157,6 +193,10 @@ describe('cancelAll across workers', () => {
     { kind: 'SharedEvent', make: () => new SharedEvent({ name: 'x-ev' }) },
     { kind: 'SharedBarrier', make: () => new SharedBarrier(4, { name: 'x-barrier' }) },
     {
+      kind: 'SharedQueue',
+      make: () => new SharedQueue<number>({ capacity: 2, codec: 'float64', name: 'x-queue' }),
+    },
+    {
       kind: 'SharedLock',
       make: () => {
         const lock = new SharedLock({ name: 'x-lock' });
@@ -195,7 +235,9 @@ describe('cancelAll across workers', () => {
           : settle(
               primitive instanceof SharedEvent || primitive instanceof SharedBarrier
                 ? primitive.wait()
-                : (primitive as SharedSemaphore | SharedLock | SharedRLock).acquire(),
+                : primitive instanceof SharedQueue
+                  ? primitive.get()
+                  : (primitive as SharedSemaphore | SharedLock | SharedRLock).acquire(),
             );
       await waitersOf(primitive.name, here === undefined ? 2 : 3);
       expect(primitive.cancelAll()).toBe(here === undefined ? 2 : 3);
@@ -213,7 +255,8 @@ describe('cancelAll across workers', () => {
       if (primitive instanceof SharedBarrier) {
         // A fresh round: the three other parties arrive here, and everyone passes.
         await Promise.all([primitive.wait(), primitive.wait(), primitive.wait()]);
-      } else if (primitive instanceof SharedSemaphore) primitive.release();
+      } else if (primitive instanceof SharedQueue) primitive.tryPut(1);
+      else if (primitive instanceof SharedSemaphore) primitive.release();
       else if (primitive instanceof SharedEvent) primitive.set();
       else if (primitive instanceof SharedCondition) {
         await primitive.lock.acquire();

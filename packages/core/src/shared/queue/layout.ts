@@ -42,6 +42,11 @@ export const MAX_VALUE = HEADER_WORDS + 8;
 export const SPAN_SLEEPERS = HEADER_WORDS + 9;
 /** Set to 1 when a value first spans slots (then `size` walks the ring to count items). */
 export const SPANS_SEEN = HEADER_WORDS + 10;
+/**
+ * The cancel epoch of `cancelAll()` (see shared/cancel.ts): a waiting put or get reads it before
+ * it first counts itself as a sleeper and gives up once it moved. (Padding before HEAD before.)
+ */
+export const CANCEL_EPOCH = HEADER_WORDS + 11;
 /** head and tail live on cache lines of their own (64 bytes apart), so producers and
  * consumers do not invalidate each other's line on every claim. */
 export const HEAD = 16;

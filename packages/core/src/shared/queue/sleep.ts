@@ -36,6 +36,14 @@ import { emit, tracing, type TraceSubject } from '../../trace/tracer.js';
 import type { CheckedWait, Waitable } from '../base.js';
 import type { WaitOp } from '../registry.js';
 import { remaining, spin, type SpinBudget } from '../wait.js';
+import { cancelledError, isCancelled, type Cancel } from '../cancel.js';
+
+/** Gives up when `cancelAll()` ran since the call started to wait. */
+function checkCancel(subject: Waitable, op: Sleep, what: string): void {
+  if (op.cancel !== undefined && isCancelled(op.cancel)) {
+    throw cancelledError(subject, what, op.cancel);
+  }
+}
 
 /** One queue call that may have to wait. */
 export interface Sleep {
@@ -59,6 +67,11 @@ export interface Sleep {
    * wake-ups, never correctness.)
    */
   readonly greedy?: number;
+  /**
+   * The cancel epoch as the call read it before its first announce (see shared/cancel.ts):
+   * checked after each announce and after each wake-up, before the next attempt.
+   */
+  readonly cancel?: Cancel;
 }
 
 /** Longest sleep between two checks of a stalled claim. */
@@ -135,6 +148,9 @@ export function sleepSync(
     let outcome: string;
     try {
       const expected = Atomics.load(cells, word);
+      // The epoch moved since the call began: the sleep word was read before the re-check,
+      // so a cancel after it moves the word and our sleep cannot miss it (cancel.ts).
+      checkCancel(subject, op, what);
       if (op.attempt()) return;
       if (wait.deadline !== Infinity && performance.now() >= wait.deadline) {
         throw timeoutError(subject, what, wait, op);
@@ -153,6 +169,7 @@ export function sleepSync(
       if (counted) Atomics.sub(cells, sleepers, 1);
       if (op.greedy !== undefined) Atomics.sub(cells, op.greedy, 1);
     }
+    checkCancel(subject, op, what);
     if (op.attempt()) return;
     if (wait.deadline !== Infinity && performance.now() >= wait.deadline) {
       throw timeoutError(subject, what, wait, op);
@@ -264,6 +281,9 @@ export async function sleepAsync(
     let outcome: 'ok' | 'other' | 'aborted';
     try {
       const expected = Atomics.load(cells, word);
+      // The epoch moved since the call began: the sleep word was read before the re-check,
+      // so a cancel after it moves the word and our sleep cannot miss it (cancel.ts).
+      checkCancel(subject, op, what);
       if (op.attempt()) return;
       if (wait.deadline !== Infinity && performance.now() >= wait.deadline) {
         throw timeoutError(subject, what, wait, op);
@@ -292,6 +312,7 @@ export async function sleepAsync(
       if (tracing()) emit(subject, 'abort');
       throw wait.signal?.reason;
     }
+    checkCancel(subject, op, what);
     if (op.attempt()) return;
     if (wait.deadline !== Infinity && performance.now() >= wait.deadline) {
       throw timeoutError(subject, what, wait, op);
