@@ -1,7 +1,8 @@
 /**
  * explore() steering real workers through core's gate: a lock-order inversion between two
  * workers that take their two locks with no pause deadlocks almost never in a plain run; the
- * steered runs find it, name the workers in the steps, and replay it exactly.
+ * steered runs find it, name the workers in the steps and the schedule, and replay it exactly
+ * (schedules written by hand and their errors: test/schedule.test.ts).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExplorationError, explore, replay } from '../src/index.js';
@@ -27,8 +28,12 @@ describe('explore() with workers', () => {
       expect(found.message).not.toContain('nobody was seen waiting');
       // Only this run's workers are in the explanation, not those of earlier runs.
       expect(found.message.match(/waits for/g)).toHaveLength(2);
+      // The schedule names the workers (their registerAgent() names), and is what to paste.
+      expect(found.schedule).toMatch(/^w[12](\*\d+)?( w[12](\*\d+)?)*$/);
+      expect(found.message).toContain(`replay it with: replay(scenario, "${found.schedule}")`);
       await endWorkers();
       const again = (await rejection(replay(scenario, found.schedule))) as ExplorationError;
+      expect(again.failure).toBe('deadlock');
       expect(again.steps).toEqual(found.steps);
     },
   );

@@ -165,23 +165,6 @@ afterEach(endWorkers);
 
 describe('replay() by name, across workers', () => {
   it(
-    'prints the lock-order inversion with the workers named, and replays it from that string',
-    { timeout: 120_000 },
-    async () => {
-      const found = (await rejection(
-        explore(inversion, { seed: 1, runs: 50 }),
-      )) as ExplorationError;
-      expect(found.failure, found.message).toBe('deadlock');
-      expect(found.schedule).toMatch(/^w[12](\*\d+)?( w[12](\*\d+)?)*$/);
-      expect(found.message).toContain(`replay it with: replay(scenario, "${found.schedule}")`);
-      await endWorkers();
-      const again = (await rejection(replay(inversion, found.schedule))) as ExplorationError;
-      expect(again.failure).toBe('deadlock');
-      expect(again.steps).toEqual(found.steps);
-    },
-  );
-
-  it(
     'follows a schedule written by hand: w1 takes a, w2 takes b, then each waits',
     { timeout: 120_000 },
     async () => {

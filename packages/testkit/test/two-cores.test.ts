@@ -22,6 +22,7 @@ import {
   withDeadlockTimeout,
 } from '../src/index.js';
 import { rejection } from './normalise.js';
+import { semaphoreCounterOf } from './scenarios.js';
 
 type Core = typeof first;
 let second: Core;
@@ -59,22 +60,6 @@ function twoLocks(core: Core) {
         using _a = await a.lock();
       }),
     ]);
-  };
-}
-
-/** A lost update across an uncontended acquire of the second copy's semaphore. */
-function semaphoreCounter(core: Core) {
-  return async (): Promise<void> => {
-    let n = 0;
-    const sem = new core.Semaphore(2, { name: 'two' });
-    const increment = async (): Promise<void> => {
-      const v = n;
-      await sem.acquire();
-      n = v + 1;
-      sem.release();
-    };
-    await Promise.all([task('A', increment), task('B', increment)]);
-    if (n !== 2) throw new Error(`lost update: n = ${n}, expected 2`);
   };
 }
 
@@ -130,7 +115,7 @@ describe('two copies of @baton/core', () => {
 
   it('let explore() find a lost update that only the other copy`s scheduler hook exposes', async () => {
     const found = (await rejection(
-      explore(semaphoreCounter(second), { seed: 1 }),
+      explore(semaphoreCounterOf(second), { seed: 1 }),
     )) as ExplorationError;
     expect(found.failure).toBe('error');
     expect(found.message).toContain('lost update: n = 1, expected 2');
