@@ -18,6 +18,7 @@ const files = readdirSync(here)
 const rowsFile = join(tmpdir(), `baton-bench-rows-${process.pid}.jsonl`);
 rmSync(rowsFile, { force: true });
 const startedOn = machine();
+const startedAt = performance.now();
 console.log(`machine: ${startedOn}`);
 
 let failed = 0;
@@ -55,4 +56,9 @@ if (rows.length > 0) {
     })),
   );
 }
+const minutes = (performance.now() - startedAt) / 60_000;
+console.log(
+  `\n${files.length} bench file(s) in ${minutes.toFixed(1)} min` +
+    (failed > 0 ? `; ${failed} failed (see above)` : ''),
+);
 process.exit(failed > 0 ? 1 : 0);
