@@ -1,6 +1,7 @@
 // select() / selectSync() over SharedQueues and SharedEvents (mixed with in-thread ones):
 // exactly one case done, no wake-up of the queues' wake-one scheme swallowed, and exactly-once
 // delivery under producers in real workers with timeouts and aborts racing the puts.
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   ClosedError,
@@ -189,6 +190,90 @@ describe('select over shared queues and events', () => {
     stop.set();
     expect(selectSync([{ get: a }, { wait: stop }], { timeout: 5 })).toMatchObject({ index: 1 });
   });
+});
+
+describe('select over shared queues: property', () => {
+  it('selects, plain gets, puts, timeouts and aborts in any order take every item exactly once', async () => {
+    type Step =
+      | { kind: 'put'; queue: number }
+      | { kind: 'select'; queues: number[]; end: 'timeout' | 'abort' | 'wait' }
+      | { kind: 'get'; queue: number }
+      | { kind: 'tick' };
+    const step = fc.oneof(
+      fc.record({ kind: fc.constant('put' as const), queue: fc.integer({ min: 0, max: 2 }) }),
+      fc.record({
+        kind: fc.constant('select' as const),
+        queues: fc.uniqueArray(fc.integer({ min: 0, max: 2 }), { minLength: 1, maxLength: 3 }),
+        end: fc.constantFrom('timeout' as const, 'abort' as const, 'wait' as const),
+      }),
+      fc.record({ kind: fc.constant('get' as const), queue: fc.integer({ min: 0, max: 1 }) }),
+      fc.constant({ kind: 'tick' as const }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { maxLength: 30 }), async (steps: Step[]) => {
+        // Two shared queues (0, 1) and an in-thread one (2), all small so puts wait too.
+        const queues = [
+          new SharedQueue<number>({ capacity: 2, codec: 'float64', name: 'p0' }),
+          new SharedQueue<number>({ capacity: 2, codec: 'float64', name: 'p1' }),
+          new Queue<number>({ maxsize: 2, name: 'p2' }),
+        ];
+        const put: number[] = [];
+        const taken: number[] = [];
+        const pending: Promise<unknown>[] = [];
+        const puts: Promise<unknown>[] = [];
+        let next = 0;
+        const expected = (error: unknown): void => {
+          if (!(error instanceof TimeoutError) && error !== 'aborted') throw error;
+        };
+        for (const s of steps) {
+          if (s.kind === 'put') {
+            const value = next++;
+            const q = queues[s.queue] as SharedQueue<number> | Queue<number>;
+            puts.push(q.put(value).then(() => put.push(value)));
+          } else if (s.kind === 'select') {
+            const controller = new AbortController();
+            const cases = s.queues.map((i) => ({ get: queues[i]! }));
+            const options =
+              s.end === 'timeout'
+                ? { timeout: 1 }
+                : s.end === 'abort'
+                  ? { signal: controller.signal }
+                  : { timeout: 100 };
+            if (s.end === 'abort') setTimeout(() => controller.abort('aborted'), 0);
+            pending.push(
+              select(cases, options).then(
+                (r) => void (r.closed ? undefined : taken.push(r.value as number)),
+                expected,
+              ),
+            );
+          } else if (s.kind === 'get') {
+            const q = queues[s.queue] as SharedQueue<number>;
+            pending.push(q.get({ timeout: 100 }).then((v) => void taken.push(v), expected));
+          } else {
+            await new Promise((resolve) => setTimeout(resolve, 0));
+          }
+        }
+        await Promise.all(pending); // each ends with an item, its timeout or its abort
+        // Drain what is left, letting blocked puts in as room appears.
+        for (;;) {
+          let got = false;
+          for (const q of queues) {
+            const r = q.tryGet();
+            if (r.ok) {
+              taken.push(r.value);
+              got = true;
+            }
+          }
+          if (!got && put.length === next) break;
+          if (!got) await new Promise((resolve) => setTimeout(resolve, 0));
+        }
+        await Promise.all(puts);
+        expect([...taken].sort((a, b) => a - b)).toEqual([...put].sort((a, b) => a - b));
+        expect(new Set(taken).size).toBe(taken.length);
+      }),
+      { numRuns: 60 },
+    );
+  }, 120_000);
 });
 
 describe('select across workers', () => {
