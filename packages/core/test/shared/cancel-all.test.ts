@@ -232,7 +232,7 @@ describe('cancelAll across workers', () => {
       const here =
         primitive instanceof SharedCondition || primitive instanceof SharedRLock
           ? undefined
-          : settle(
+          : settle<unknown>(
               primitive instanceof SharedEvent || primitive instanceof SharedBarrier
                 ? primitive.wait()
                 : primitive instanceof SharedQueue

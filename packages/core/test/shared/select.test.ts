@@ -215,7 +215,7 @@ describe('select over shared queues: property', () => {
         const queues = [
           new SharedQueue<number>({ capacity: 2, codec: 'float64', name: 'p0' }),
           new SharedQueue<number>({ capacity: 2, codec: 'float64', name: 'p1' }),
-          new Queue<number>({ maxsize: 2, name: 'p2' }),
+          new Queue<number>({ capacity: 2, name: 'p2' }),
         ];
         const put: number[] = [];
         const taken: number[] = [];
@@ -308,7 +308,7 @@ describe('select across workers', () => {
     const count = 4000;
     const a = new SharedQueue<number>({ capacity: 8, codec: 'float64', name: 'a' });
     const b = new SharedQueue<number>({ capacity: 8, codec: 'float64', name: 'b' });
-    const local = new Queue<number>({ maxsize: 4 });
+    const local = new Queue<number>({ capacity: 4 });
     const queues = [a.handle, b.handle];
     const consumer = startWorker('select-consumer', { queues, name: 'select worker' });
     const consumed = nextMessage<{ taken: number[]; timeouts: number }>(consumer);
