@@ -187,6 +187,53 @@ describe('cancelAll on shared primitives (one agent)', () => {
   });
 });
 
+describe('cancelAll racing a worker that starts to wait', () => {
+  for (const kind of ['SharedLock', 'SharedSemaphore'] as const) {
+    it(`${kind}: a waiter counted by cancelAll always gives up; none is left stranded`, async () => {
+      const rounds = 40;
+      const primitive =
+        kind === 'SharedLock'
+          ? new SharedLock({ name: 'race' })
+          : new SharedSemaphore(0, { name: 'race' });
+      if (primitive instanceof SharedLock) primitive.acquireSync();
+      const turn = new Int32Array(new SharedArrayBuffer(4));
+      const worker = startWorker('cancel-race', {
+        kind,
+        handle: primitive.handle,
+        turn: turn.buffer,
+        rounds,
+      });
+      const results: { round: number; ended: string }[] = [];
+      worker.on('message', (m: { round: number; ended: string }) => results.push(m));
+      for (let round = 1; round <= rounds; round++) {
+        Atomics.store(turn, 0, round);
+        Atomics.notify(turn, 0);
+        // Vary where the cancel lands: before, during or after the worker starts to wait.
+        const until = performance.now() + (round % 4) * 0.05;
+        while (performance.now() < until);
+        const count = primitive.cancelAll();
+        // Either the result comes, or the worker (not cancelled: it read the epoch after the
+        // cancel) waits: then let it through.
+        await eventually(() =>
+          results.length === round ||
+          snapshot().agents.some((a) => a.name === 'racer' && a.state === 'waiting')
+            ? true
+            : undefined,
+        );
+        if (results.length < round) {
+          primitive.release();
+          await eventually(() => (results.length === round ? true : undefined));
+          if (primitive instanceof SharedLock) primitive.acquireSync();
+        }
+        const r = results[round - 1]!;
+        expect(r.round).toBe(round);
+        if (count > 0) expect(r.ended).toBe('CancelledError');
+        else expect(['CancelledError', 'ok']).toContain(r.ended);
+      }
+    }, 120_000);
+  }
+});
+
 describe('cancelAll across workers', () => {
   const cases = [
     { kind: 'SharedSemaphore', make: () => new SharedSemaphore(0, { name: 'x-sem' }) },
