@@ -11,8 +11,6 @@
  * @module
  */
 
-import type { ControlHandles } from './control.js';
-
 /** Which pane's code a worker runs. */
 export type Role = 'producer' | 'consumer';
 
@@ -81,8 +79,6 @@ export interface InitMessage {
   readonly handles: SharedHandles;
   /** `performance.timeOrigin + performance.now()` on the page when the run started. */
   readonly startedAt: number;
-  /** The control block: step mode, replay, and the recorded order of passes. */
-  readonly control: ControlHandles;
   /** Seed of `random()` (each worker adds its id): a replay draws the same numbers. */
   readonly seed: number;
 }
@@ -148,7 +144,7 @@ export type WorkerEvent = { readonly seq: number; readonly t: number; readonly l
       readonly kind: 'intent';
       readonly op: string;
       readonly target: string;
-      /** Whether its last attempt could not go on (it retries when granted). */
+      /** Whether its call could not go on: it now waits (until another worker's step). */
       readonly blocked: boolean;
     }
   | { readonly kind: 'done' }

@@ -130,7 +130,11 @@ export class Run {
     this.specs = workerSpecs(settings);
     this.model = new RunModel(this.specs, declarations, settings);
     this.#shared = createShared(declarations, settings);
-    this.stepper = new Stepper(this.specs.length, options.mode === 'step');
+    // Attached before any worker starts, so that each one's first step is steered or recorded.
+    this.stepper = new Stepper(this.#shared.registry, this.specs, options.mode === 'step', (w) => {
+      const state = this.model.lanes[w]?.state;
+      return state === 'done' || state === 'failed';
+    });
     const { handles } = this.#shared;
     const epoch = performance.timeOrigin + performance.now();
     for (const spec of this.specs) {
@@ -157,7 +161,6 @@ export class Run {
         declarations,
         handles,
         startedAt: epoch,
-        control: this.stepper.handles,
         seed: this.seed,
       };
       worker.postMessage(init);
@@ -255,6 +258,7 @@ export class Run {
 
   #finish({ stopped, deadlocked }: { stopped: boolean; deadlocked: boolean }): void {
     this.schedule = this.stepper.schedule();
+    this.stepper.dispose();
     const t = Math.max(this.model.now, performance.now() - this.startedAt);
     const deadlock = deadlocked ? this.#explain() : null;
     this.model.stopLive(t, deadlocked ? 'blocked' : 'stopped');

@@ -25,6 +25,8 @@ import type { Declarations, Settings, SharedHandles } from '../common/protocol.j
 /** The page's side of a run's shared objects. */
 export interface SharedRun {
   readonly handles: SharedHandles;
+  /** The run's registry: its workers' agents, and the gate the page steps them through. */
+  readonly registry: SharedRegistry;
   /** Asks the run's registry whether its agents are deadlocked, from shared memory alone. */
   findDeadlock(): Deadlock | undefined;
 }
@@ -39,7 +41,8 @@ export interface SharedRun {
  * ```
  */
 export function createShared(declarations: Declarations, settings: Settings): SharedRun {
-  const registry = SharedRegistry.create({ maxAgents: 32, maxPrimitives: 256 });
+  // `record`: the steps a run keeps for Replay (a longer run replays up to there).
+  const registry = SharedRegistry.create({ maxAgents: 32, maxPrimitives: 256, record: 1 << 16 });
   useRegistry(registry);
   registerAgent('setup');
   // 1 kB per item: a value whose JSON is larger is refused with a CodecError naming it.
@@ -73,6 +76,7 @@ export function createShared(declarations: Declarations, settings: Settings): Sh
       cells,
       sequence: new SharedArrayBuffer(4),
     },
+    registry,
     findDeadlock: () => registry.findDeadlock(),
   };
 }

@@ -1,159 +1,132 @@
 /**
- * The page's side of the control block (see `../common/control.ts`): who may take the next
- * step, granting it, waiting until the worker stopped again, letting the run go free, and the
- * order of passes the run recorded (its schedule).
+ * The page's side of step mode and replay, on `@baton/core`'s gate: the page attaches a
+ * `GateController` to the run's registry before the workers start.
  *
- * Under the page's control only the worker granted a step runs, until it parks before its next
- * primitive call, parks blocked, or ends: so a run stepped in a given order always does the
- * same thing, which is what makes "Replay" exact.
+ * - Step mode (`'steer'`): every step of a worker (each primitive call and each cell read or
+ *   write, see `../worker/api/context.ts`) parks at the worker's gate until the page releases it;
+ *   {@link Stepper.step} releases one and waits until the step has played out (the worker parked
+ *   again, waits in a primitive, or finished). A worker whose call must wait (a lock held by
+ *   another) simply waits: it is not parked, so it cannot be stepped, and a step of the worker
+ *   that lets it go on also carries it to its next gate.
+ * - Free runs (`'record'`): nothing parks, and the registry records the order in which the
+ *   workers' steps took effect; "Run to the end" switches a stepped run to it.
+ *
+ * Either way {@link Stepper.schedule} is the order of steps, which "Replay" steers a new run
+ * through: under the page's control only the released worker runs until it stops again, so a
+ * run stepped in a given order always does the same thing.
  *
  * @module
  */
-import {
-  CONTROLLED,
-  createControl,
-  FREE,
-  GateState,
-  GRANTED,
-  MODE,
-  ORDER_CAPACITY,
-  slot,
-  STATE,
-  TICKETS,
-  type ControlHandles,
-} from '../common/control.js';
+import { GateController, type SharedRegistry } from '@baton/core';
+import type { WorkerSpec } from '../common/protocol.js';
 
 export class Stepper {
-  readonly handles: ControlHandles;
-  readonly #control: Int32Array;
-  readonly #order: Int32Array;
-  readonly #workers: number;
-  /**
-   * Steps that got somewhere (the worker did not end up blocked): a blocked worker may retry
-   * once there was progress after its failed attempt; before, it would fail the same way (and
-   * two blocked workers retrying in turn would never end).
-   */
-  #progress = 0;
-  readonly #blockedAt: number[];
+  readonly #gate: GateController;
+  readonly #specs: readonly WorkerSpec[];
+  readonly #ended: (w: number) => boolean;
+  /** Worker index by its agent's name in the registry (`'producer 1'`). */
+  readonly #byName: ReadonlyMap<string, number>;
+  /** A worker whose code returned stays alive (and "running") until the run ends. */
+  readonly #finished = (agent: { readonly name: string }): boolean => {
+    const w = this.#byName.get(agent.name);
+    return w !== undefined && this.#ended(w);
+  };
 
-  constructor(workers: number, controlled: boolean) {
-    this.#workers = workers;
-    this.handles = createControl(workers, controlled ? CONTROLLED : FREE);
-    this.#control = new Int32Array(this.handles.control);
-    this.#order = new Int32Array(this.handles.order);
-    this.#blockedAt = Array.from({ length: workers }, () => -1);
+  /**
+   * @param registry - the run's registry, with the page's agent in it (it never parks).
+   * @param ended - whether worker `w` has finished or failed (from its events).
+   */
+  constructor(
+    registry: SharedRegistry,
+    specs: readonly WorkerSpec[],
+    controlled: boolean,
+    ended: (w: number) => boolean,
+  ) {
+    this.#specs = specs;
+    this.#ended = ended;
+    this.#byName = new Map(specs.map((spec) => [spec.name, spec.id]));
+    this.#gate = GateController.attach(registry, { mode: controlled ? 'steer' : 'record' });
   }
 
-  /** Whether the page holds every worker before each primitive call. */
+  /** Whether the page holds every worker before each step. */
   get controlled(): boolean {
-    return Atomics.load(this.#control, MODE) === CONTROLLED;
-  }
-
-  state(w: number): GateState {
-    return Atomics.load(this.#control, slot(w, STATE)) as GateState;
-  }
-
-  /** Whether no worker is running its own code: each is parked, blocked or ended. */
-  get settled(): boolean {
-    for (let w = 0; w < this.#workers; w++) if (this.state(w) === GateState.Running) return false;
-    return true;
+    return this.#gate.attached && this.#gate.mode === 'steer';
   }
 
   /**
-   * Whether worker `w` may take a step now: it is parked, or it is blocked and some step got
-   * somewhere since its last attempt (before that, trying again would fail the same way).
+   * Whether no worker is running its own code: every worker has joined the registry, and each is
+   * parked, waits in a primitive, or has finished.
    */
-  canStep(w: number): boolean {
-    const state = this.state(w);
-    return (
-      state === GateState.Parked ||
-      (state === GateState.Blocked && this.#progress > (this.#blockedAt[w] ?? -1))
-    );
+  get settled(): boolean {
+    const joined = new Set(this.#gate.agents().map((a) => this.#byName.get(a.name)));
+    for (const spec of this.#specs) {
+      if (!joined.has(spec.id) && !this.#ended(spec.id)) return false;
+    }
+    return this.#gate.settled({ finished: this.#finished });
   }
 
-  /** The workers that may take a step now (none unless the run is settled). */
+  /** The workers that may take a step now (none unless the run is settled), by index. */
   eligible(): number[] {
     if (!this.controlled || !this.settled) return [];
-    const out: number[] = [];
-    for (let w = 0; w < this.#workers; w++) if (this.canStep(w)) out.push(w);
-    return out;
+    return this.#parked()
+      .map((p) => p.worker)
+      .sort((a, b) => a - b);
   }
 
-  /** Whether every worker ended. */
+  /** Whether worker `w` may take a step now. */
+  canStep(w: number): boolean {
+    return this.eligible().includes(w);
+  }
+
+  /** Whether every worker finished or failed. */
   get allEnded(): boolean {
-    for (let w = 0; w < this.#workers; w++) if (this.state(w) !== GateState.Ended) return false;
-    return true;
+    return this.#specs.every((spec) => this.#ended(spec.id));
   }
 
   /**
-   * Under control, settled, and nobody can step though not all ended: the workers left wait
-   * for each other (or for something nobody will do). Stepping reached a deadlock.
+   * Under control, settled, and nobody can step though not all ended: the workers left wait for
+   * each other (or for something nobody will do). Stepping reached a deadlock.
    */
   get stuck(): boolean {
     return this.controlled && this.settled && !this.allEnded && this.eligible().length === 0;
   }
 
   /**
-   * Lets worker `w` take one step and resolves once it stopped again (parked, blocked or
-   * ended), or after `patience` ms if its own code keeps running.
+   * Lets worker `w` take one step and resolves once the step has played out (see
+   * {@link settled}), or after `patience` ms if its own code keeps running.
    */
   async step(w: number, patience = 2000): Promise<void> {
-    if (!this.canStep(w)) throw new Error(`worker ${w} cannot take a step now`);
-    const at = slot(w, STATE);
-    // Marked running by the page itself, so the wait below cannot see the old "parked".
-    Atomics.store(this.#control, at, GateState.Running);
-    Atomics.add(this.#control, slot(w, GRANTED), 1);
-    Atomics.notify(this.#control, slot(w, GRANTED));
-    await waitWhile(this.#control, at, GateState.Running, patience);
-    if (this.state(w) === GateState.Blocked) this.#blockedAt[w] = this.#progress;
-    else this.#progress++;
+    const parked = this.#parked().find((p) => p.worker === w);
+    if (parked === undefined || !this.#gate.release(parked.id)) {
+      throw new Error(`worker ${w} cannot take a step now`);
+    }
+    await this.#gate.settle({ timeout: patience, finished: this.#finished });
   }
 
-  /** Lets every worker go on by itself from now on (the run leaves step mode). */
+  /** Lets every worker go on by itself from now on (the run leaves step mode, still recorded). */
   release(): void {
-    Atomics.store(this.#control, MODE, FREE);
-    for (let w = 0; w < this.#workers; w++) {
-      // Changes the word a parked worker sleeps on, so it wakes and sees the mode.
-      Atomics.add(this.#control, slot(w, GRANTED), 1);
-      Atomics.notify(this.#control, slot(w, GRANTED));
-    }
+    if (this.#gate.attached) this.#gate.setMode('record');
   }
 
-  /** The order in which workers passed their primitive calls so far (worker ids). */
+  /** The order in which workers took their steps so far (worker indices). */
   schedule(): number[] {
-    const n = Math.min(Atomics.load(this.#control, TICKETS), ORDER_CAPACITY);
-    const out: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const w = Atomics.load(this.#order, i) - 1;
-      // A ticket drawn but not yet written (the worker is between the two): stop there.
-      if (w < 0) break;
-      out.push(w);
-    }
-    return out;
+    const byId = new Map(this.#gate.agents().map((a) => [a.id, this.#byName.get(a.name)]));
+    return this.#gate.recorded().flatMap((id) => {
+      const w = byId.get(id);
+      return w === undefined ? [] : [w];
+    });
   }
-}
 
-/** Resolves once `array[index] !== value`, or after `ms`. */
-async function waitWhile(array: Int32Array, index: number, value: number, ms: number) {
-  // Atomics.waitAsync is ES2024; the page's lib is ES2023, and happy-dom's tests may lack it.
-  const waitAsync = (
-    Atomics as unknown as {
-      waitAsync?: (
-        a: Int32Array,
-        i: number,
-        v: number,
-        ms: number,
-      ) => { async: boolean; value: unknown };
-    }
-  ).waitAsync;
-  if (typeof waitAsync === 'function') {
-    const result = waitAsync(array, index, value, ms);
-    if (result.async) await result.value;
-    return;
+  /** Detaches from the run's registry (at the end of the run): nothing parks any more. */
+  dispose(): void {
+    this.#gate.detach();
   }
-  // Without waitAsync: poll.
-  const until = performance.now() + ms;
-  while (Atomics.load(array, index) === value && performance.now() < until) {
-    await new Promise((resolve) => setTimeout(resolve, 1));
+
+  /** The parked workers: their agent ids and worker indices. */
+  #parked(): { id: number; worker: number }[] {
+    return this.#gate.parked().flatMap((p) => {
+      const worker = this.#byName.get(p.name);
+      return worker === undefined ? [] : [{ id: p.id, worker }];
+    });
   }
 }

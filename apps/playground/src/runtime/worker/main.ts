@@ -8,7 +8,6 @@ import { compile, describeError, locate } from '../common/compile.js';
 import type { EventBatch, InitMessage, WorkerEvent } from '../common/protocol.js';
 import { API_NAMES, createApi } from './api/index.js';
 import { openBackends } from './backends.js';
-import { openGate } from './gate.js';
 import { Reporter } from './reporter.js';
 
 const scope = self as unknown as {
@@ -40,17 +39,12 @@ async function run(init: InitMessage): Promise<void> {
     undefined,
     where,
   );
-  const gate = openGate(init.control, worker.id, (intent, blocked) => {
-    if (intent !== null) reporter.emit({ kind: 'intent', ...intent, blocked });
-    reporter.flush();
-  });
   let ended = false;
   const fail = (error: unknown): void => {
     if (ended) return;
     ended = true;
     reporter.emit({ kind: 'failed', error: describeError(error, file) });
     reporter.flush();
-    gate.end();
   };
   // Errors thrown later from a timer or a promise nobody awaited still end this worker's run.
   scope.addEventListener('error', (event) => fail((event as ErrorEvent).error));
@@ -66,17 +60,13 @@ async function run(init: InitMessage): Promise<void> {
       init.settings,
       openBackends(init.handles, worker.name),
       reporter,
-      {
-        gate,
-        seed: init.seed,
-      },
+      { seed: init.seed },
     );
     await body(...API_NAMES.map((name) => api[name]));
     if (!ended) {
       ended = true;
       reporter.emit({ kind: 'done' });
       reporter.flush();
-      gate.end();
     }
   } catch (error) {
     fail(error);

@@ -32,7 +32,7 @@ export function cellAdapter(
   slots: Int32Array,
   channel = true,
 ): UserCell {
-  const { reporter, gate } = ctx;
+  const { reporter } = ctx;
   if (!channel) {
     return {
       set(value) {
@@ -41,17 +41,17 @@ export function cellAdapter(
             `cell('${name}').set(value): value must be a 32-bit integer or FINISH, got ${safeString(value)}`,
           );
         }
-        gate.enter({ op: 'write', target: `${safeString(value)} to ${name}` });
-        Atomics.store(slots, 0, value === FINISH ? 0 : value);
-        Atomics.store(slots, 1, value === FINISH ? FINISH_TAG : 0);
-        gate.passed();
+        ctx.step({ op: 'write', target: `${safeString(value)} to ${name}` }, 'write', () => {
+          Atomics.store(slots, 0, value === FINISH ? 0 : value);
+          Atomics.store(slots, 1, value === FINISH ? FINISH_TAG : 0);
+        });
         ctx.slow();
       },
       get() {
-        gate.enter({ op: 'read', target: name });
-        const tag = Atomics.load(slots, 1);
-        const raw = Atomics.load(slots, 0);
-        gate.passed();
+        const [tag, raw] = ctx.step({ op: 'read', target: name }, 'read', () => [
+          Atomics.load(slots, 1),
+          Atomics.load(slots, 0),
+        ]);
         ctx.slow();
         return tag === FINISH_TAG ? FINISH : raw;
       },
@@ -64,23 +64,24 @@ export function cellAdapter(
           `cell('${name}').set(value): value must be a 32-bit integer or FINISH, got ${safeString(value)}`,
         );
       }
-      gate.enter({ op: 'write', target: `${safeString(value)} to ${name}` });
-      const item = value === FINISH ? null : ctx.nextItem();
-      Atomics.store(slots, 0, value === FINISH ? 0 : value);
-      Atomics.store(
-        slots,
-        1,
-        item === null ? FINISH_TAG : item[0] * ITEMS_PER_WORKER + item[1] + 1,
-      );
-      reporter.emit({ kind: 'put', item, value: safeString(value), to: name });
-      gate.passed();
+      ctx.step({ op: 'write', target: `${safeString(value)} to ${name}` }, 'write', () => {
+        const item = value === FINISH ? null : ctx.nextItem();
+        Atomics.store(slots, 0, value === FINISH ? 0 : value);
+        Atomics.store(
+          slots,
+          1,
+          item === null ? FINISH_TAG : item[0] * ITEMS_PER_WORKER + item[1] + 1,
+        );
+        // Numbered inside the step: the write and its event are in the same order for everyone.
+        reporter.emit({ kind: 'put', item, value: safeString(value), to: name });
+      });
       ctx.slow();
     },
     get() {
-      gate.enter({ op: 'read', target: name });
-      const tag = Atomics.load(slots, 1);
-      const raw = Atomics.load(slots, 0);
-      gate.passed();
+      const [tag, raw] = ctx.step({ op: 'read', target: name }, 'read', () => [
+        Atomics.load(slots, 1),
+        Atomics.load(slots, 0),
+      ]);
       const value = tag === FINISH_TAG ? FINISH : raw;
       const item: ItemId | null =
         tag > 0 ? [Math.floor((tag - 1) / ITEMS_PER_WORKER), (tag - 1) % ITEMS_PER_WORKER] : null;

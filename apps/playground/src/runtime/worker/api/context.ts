@@ -1,7 +1,13 @@
 /**
- * What every adapter of the worker API shares: the worker, its reporter and gate, slow motion,
- * item numbering, and the two shapes of a primitive call (one that may wait, one that lets
- * someone else go on).
+ * What every adapter of the worker API shares: the worker, its reporter, slow motion, item
+ * numbering, and the shapes of a step (one that may wait, one that lets someone else go on).
+ *
+ * Steps: every primitive call and every cell read or write is one step at the worker's gate in
+ * `@baton/core` (`gateStep`): in step mode it parks until the page releases it (after telling
+ * the page, through an `intent` event, the line and what it is about to do); in a free run it is
+ * recorded, atomically with its effect, in the order that "Replay" follows. The core
+ * primitive's own gate passes with the step. Slow motion and events about the outcome come
+ * after the step, so a sleeping worker holds up nobody.
  *
  * The numbering rule that keeps the page's replay in the real order: a call that lets someone
  * else go on (release, set, clear) draws its number *before* acting; a call that took something
@@ -9,10 +15,16 @@
  *
  * @module
  */
+import { gateStep, gateStepAsync, isSteered, type GateOp } from '@baton/core';
 import { safeString } from '../../common/compile.js';
 import type { EventBody, ItemId, Settings, WaitTarget, WorkerSpec } from '../../common/protocol.js';
-import type { Gate, Intent } from '../gate.js';
 import type { Reporter } from '../reporter.js';
+
+/** What a worker is about to do, in the page's words: `{ op: 'acquire', target: 'producer_lock' }`. */
+export interface Intent {
+  readonly op: string;
+  readonly target: string;
+}
 
 /** Item numbers per worker that fit a cell's tag: `worker * ITEMS_PER_WORKER + n + 1`. */
 export const ITEMS_PER_WORKER = 65536;
@@ -24,7 +36,6 @@ export interface ApiContext {
   readonly spec: WorkerSpec;
   readonly settings: Settings;
   readonly reporter: Reporter;
-  readonly gate: Gate;
   /** Slow motion: waits `settings.delay` ms after a call completed (flushing first). */
   slow(): void;
   slowAsync(): Promise<void>;
@@ -32,19 +43,28 @@ export interface ApiContext {
   sleep(ms: number): void;
   /** The next item this worker makes. */
   nextItem(): ItemId;
+  /** One step that never waits (a cell read or write, a `try`): `action` at the gate. */
+  step<T>(intent: Intent, op: GateOp, action: () => T): T;
   /**
-   * A call that may wait: asks the gate, tries, and only when the attempt fails reports the
-   * wait and waits (or, under the page's control, parks until the page lets it try again).
+   * A call that may wait, as one step: tries, and only when the attempt fails reports the wait
+   * and waits (then it is "waiting", not parked: another worker's step lets it go on).
    */
-  blocking<T>(intent: Intent, on: WaitTarget, attempt: () => Attempt<T>, wait: () => T): T;
+  blocking<T>(
+    intent: Intent,
+    op: GateOp,
+    on: WaitTarget,
+    attempt: () => Attempt<T>,
+    wait: () => T,
+  ): T;
   blockingAsync<T>(
     intent: Intent,
+    op: GateOp,
     on: WaitTarget,
     attempt: () => Attempt<T>,
     wait: () => Promise<T>,
   ): Promise<T>;
   /** A call that lets someone else go on: reported with the number drawn before acting. */
-  before(intent: Intent, body: EventBody, action: () => void): void;
+  before(intent: Intent, op: GateOp, body: EventBody, action: () => void): void;
 }
 
 /** Turns a boolean attempt into an {@link Attempt}. */
@@ -62,7 +82,6 @@ export function createContext(
   spec: WorkerSpec,
   settings: Settings,
   reporter: Reporter,
-  gate: Gate,
 ): ApiContext {
   const pause = new Int32Array(new SharedArrayBuffer(4));
   const sleep = (ms: number): void => {
@@ -70,12 +89,28 @@ export function createContext(
     if (ms > 0) Atomics.wait(pause, 0, 0, ms);
   };
   let produced = 0;
+  /** Tells the page, just before the worker parks, where it is and what it is about to do. */
+  const announce = (intent: Intent) => (): void => {
+    reporter.emit({ kind: 'intent', ...intent, blocked: false });
+    reporter.flush();
+  };
+  /** The first part of a call that may wait: the attempt, and the wait if it failed. */
+  const attemptThenWait =
+    <T, R>(intent: Intent, on: WaitTarget, attempt: () => Attempt<T>, wait: () => R) =>
+    (): T | R => {
+      const result = attempt();
+      if (result.ok) return result.value;
+      reporter.emit({ kind: 'block', on });
+      // In step mode the page shows that this worker now waits (and cannot be stepped).
+      if (isSteered()) reporter.emit({ kind: 'intent', ...intent, blocked: true });
+      reporter.flush();
+      return wait();
+    };
 
   const context: ApiContext = {
     spec,
     settings,
     reporter,
-    gate,
     sleep,
     slow() {
       if (settings.delay <= 0) return;
@@ -95,49 +130,41 @@ export function createContext(
       }
       return [spec.id, produced++];
     },
-    blocking(intent, on, attempt, wait) {
-      gate.enter(intent);
-      let result = attempt();
-      if (result.ok) return result.value;
-      reporter.emit({ kind: 'block', on });
-      reporter.flush();
-      while (gate.retry()) {
-        result = attempt();
-        if (result.ok) return result.value;
-      }
-      return wait();
+    step(intent, op, action) {
+      return gateStep(op, action, { onPark: announce(intent) });
     },
-    async blockingAsync(intent, on, attempt, wait) {
-      gate.enter(intent);
-      let result = attempt();
-      if (result.ok) return result.value;
-      reporter.emit({ kind: 'block', on });
-      reporter.flush();
-      while (gate.retry()) {
-        result = attempt();
-        if (result.ok) return result.value;
-      }
-      return wait();
+    blocking(intent, op, on, attempt, wait) {
+      return gateStep(op, attemptThenWait(intent, on, attempt, wait), {
+        onPark: announce(intent),
+      });
     },
-    before(intent, body, action) {
-      gate.enter(intent);
-      const seq = reporter.draw();
-      try {
-        action();
-      } catch (error) {
-        const verb = failedVerb[body.kind] ?? body.kind;
-        reporter.emit(
-          {
-            kind: 'log',
-            text: `${verb} ${intent.target} failed: ${error instanceof Error ? error.message : safeString(error)}`,
-          },
-          seq,
-        );
-        gate.passed();
-        throw error;
-      }
-      reporter.emit(body, seq);
-      gate.passed();
+    blockingAsync(intent, op, on, attempt, wait) {
+      const run = attemptThenWait(intent, on, attempt, wait);
+      // Not async itself: the attempt and the start of the wait happen at the step.
+      return gateStepAsync(op, () => Promise.resolve(run()), { onPark: announce(intent) });
+    },
+    before(intent, op, body, action) {
+      gateStep(
+        op,
+        () => {
+          const seq = reporter.draw();
+          try {
+            action();
+          } catch (error) {
+            const verb = failedVerb[body.kind] ?? body.kind;
+            reporter.emit(
+              {
+                kind: 'log',
+                text: `${verb} ${intent.target} failed: ${error instanceof Error ? error.message : safeString(error)}`,
+              },
+              seq,
+            );
+            throw error;
+          }
+          reporter.emit(body, seq);
+        },
+        { onPark: announce(intent) },
+      );
     },
   };
   return context;

@@ -16,31 +16,32 @@ export interface UserEvent {
 }
 
 export function eventAdapter(ctx: ApiContext, name: string, backend: EventBackend): UserEvent {
-  const { reporter, gate } = ctx;
+  const { reporter } = ctx;
   const on = { kind: 'event', name } as const;
   const attempt = () =>
     backend.isSet() ? { ok: true as const, value: undefined } : { ok: false as const };
   const woke = (): void => {
     reporter.emit({ kind: 'wake' });
-    gate.passed();
   };
   return {
-    set: () => ctx.before({ op: 'set', target: name }, { kind: 'set', name }, () => backend.set()),
+    set: () =>
+      ctx.before({ op: 'set', target: name }, 'set', { kind: 'set', name }, () => backend.set()),
     clear: () =>
-      ctx.before({ op: 'clear', target: name }, { kind: 'clear', name }, () => backend.clear()),
+      ctx.before({ op: 'clear', target: name }, 'clear', { kind: 'clear', name }, () =>
+        backend.clear(),
+      ),
     isSet() {
-      gate.enter({ op: 'check', target: name });
-      const set = backend.isSet();
-      gate.passed();
-      return set;
+      return ctx.step({ op: 'check', target: name }, 'read', () => backend.isSet());
     },
     wait() {
-      ctx.blocking({ op: 'wait for', target: name }, on, attempt, () => backend.waitSync());
+      ctx.blocking({ op: 'wait for', target: name }, 'wait', on, attempt, () => backend.waitSync());
       woke();
       ctx.slow();
     },
     async waitAsync() {
-      await ctx.blockingAsync({ op: 'wait for', target: name }, on, attempt, () => backend.wait());
+      await ctx.blockingAsync({ op: 'wait for', target: name }, 'wait', on, attempt, () =>
+        backend.wait(),
+      );
       woke();
       await ctx.slowAsync();
     },

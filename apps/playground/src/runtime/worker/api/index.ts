@@ -3,8 +3,8 @@
  * `event(name)`, `cell(name)`, `sleep(ms)`, `log(...)`, `random()`, and a few constants.
  *
  * Every call reports what it does as an event (see `protocol.ts`), so the page can draw the
- * timeline and judge the run, and passes the worker's gate (`../gate.ts`), so the page can step
- * the run and replay it. One adapter per primitive: `permits.ts` (lock, semaphore), `event.ts`,
+ * timeline and judge the run, and is one step at the worker's gate in `@baton/core` (see
+ * `context.ts`), so the page can step the run and replay it. One adapter per primitive: `permits.ts` (lock, semaphore), `event.ts`,
  * `queue.ts`, `cell.ts`, `console.ts`; the numbering rule they share is in `context.ts`.
  *
  * Each blocking call has an async twin (`acquireAsync`, `putAsync`, ...): the blocking form uses
@@ -16,7 +16,6 @@
 import { safeString } from '../../common/compile.js';
 import type { Settings, WorkerSpec } from '../../common/protocol.js';
 import type { Backends } from '../backends.js';
-import { OPEN_GATE, type Gate } from '../gate.js';
 import type { Reporter } from '../reporter.js';
 import { cellAdapter, type UserCell } from './cell.js';
 import { logAdapter } from './console.js';
@@ -108,8 +107,6 @@ export function seededRandom(seed: number): () => number {
 
 /** How a worker's API is wired beyond its primitives. */
 export interface ApiOptions {
-  /** The worker's gate (step mode, replay, recording); by default one that never parks. */
-  readonly gate?: Gate;
   /** Seed of `random()`; by default `Math.random` is used. */
   readonly seed?: number;
   /** The cells whose values are items (see `Declarations.channels`); by default every cell. */
@@ -150,7 +147,7 @@ export function createApi(
   reporter: Reporter,
   options: ApiOptions = {},
 ): UserApi {
-  const ctx = createContext(spec, settings, reporter, options.gate ?? OPEN_GATE);
+  const ctx = createContext(spec, settings, reporter);
   const draw =
     options.seed === undefined ? Math.random : seededRandom(options.seed + spec.id * 0x9e3779b9);
   const { log, console } = logAdapter(ctx);

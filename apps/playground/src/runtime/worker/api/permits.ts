@@ -24,17 +24,17 @@ export function permitAdapter(
   name: string,
   backend: PermitBackend,
 ): UserLock {
-  const { reporter, gate } = ctx;
+  const { reporter } = ctx;
   const on = { kind: prim, name } as const;
   const acquireIntent = { op: 'acquire', target: name };
   const acquired = (): void => {
     reporter.emit({ kind: 'acquired', prim, name });
-    gate.passed();
   };
   return {
     acquire() {
       ctx.blocking(
         acquireIntent,
+        'acquire',
         on,
         tryBool(() => backend.tryAcquire()),
         () => backend.acquireSync(),
@@ -45,6 +45,7 @@ export function permitAdapter(
     async acquireAsync() {
       await ctx.blockingAsync(
         acquireIntent,
+        'acquire',
         on,
         tryBool(() => backend.tryAcquire()),
         () => backend.acquire(),
@@ -53,14 +54,14 @@ export function permitAdapter(
       await ctx.slowAsync();
     },
     tryAcquire() {
-      gate.enter({ op: 'try to acquire', target: name });
-      const ok = backend.tryAcquire();
+      const ok = ctx.step({ op: 'try to acquire', target: name }, 'acquire', () =>
+        backend.tryAcquire(),
+      );
       if (ok) reporter.emit({ kind: 'acquired', prim, name });
-      gate.passed();
       return ok;
     },
     release() {
-      ctx.before({ op: 'release', target: name }, { kind: 'released', prim, name }, () =>
+      ctx.before({ op: 'release', target: name }, 'release', { kind: 'released', prim, name }, () =>
         backend.release(),
       );
     },

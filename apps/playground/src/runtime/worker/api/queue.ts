@@ -51,7 +51,7 @@ function guarded<T>(value: unknown, put: () => T): T {
 }
 
 export function queueAdapter(ctx: ApiContext, backend: QueueBackend): UserQueue {
-  const { reporter, gate } = ctx;
+  const { reporter } = ctx;
   const notFull = { kind: 'queue', name: 'queue', for: 'not_full' } as const;
   const notEmpty = { kind: 'queue', name: 'queue', for: 'not_empty' } as const;
   const putIntent = (value: unknown) => ({
@@ -67,14 +67,12 @@ export function queueAdapter(ctx: ApiContext, backend: QueueBackend): UserQueue 
   };
   const onPut = (item: ItemId | null, value: unknown): void => {
     reporter.emit({ kind: 'put', item, value: safeString(value), to: 'queue' });
-    gate.passed();
   };
   const onGet = (envelope: unknown): unknown => {
     const e = envelope as Envelope;
     const item: ItemId | null = 'finish' in e ? null : [e.from, e.n];
     const value = 'finish' in e ? FINISH : e.value;
     reporter.emit({ kind: 'get', item, value: safeString(value), from: 'queue' });
-    gate.passed();
     return value;
   };
 
@@ -83,6 +81,7 @@ export function queueAdapter(ctx: ApiContext, backend: QueueBackend): UserQueue 
       const { envelope, item } = encode(value);
       ctx.blocking(
         putIntent(value),
+        'put',
         notFull,
         tryBool(() => guarded(value, () => backend.tryPut(envelope))),
         () => guarded(value, () => backend.putSync(envelope)),
@@ -94,6 +93,7 @@ export function queueAdapter(ctx: ApiContext, backend: QueueBackend): UserQueue 
       const { envelope, item } = encode(value);
       await ctx.blockingAsync(
         putIntent(value),
+        'put',
         notFull,
         tryBool(() => guarded(value, () => backend.tryPut(envelope))),
         () => guarded(value, () => backend.put(envelope)),
@@ -104,6 +104,7 @@ export function queueAdapter(ctx: ApiContext, backend: QueueBackend): UserQueue 
     get() {
       const envelope = ctx.blocking(
         getIntent,
+        'get',
         notEmpty,
         () => backend.tryGet(),
         () => backend.getSync(),
@@ -115,6 +116,7 @@ export function queueAdapter(ctx: ApiContext, backend: QueueBackend): UserQueue 
     async getAsync() {
       const envelope = await ctx.blockingAsync(
         getIntent,
+        'get',
         notEmpty,
         () => backend.tryGet(),
         () => backend.get(),
