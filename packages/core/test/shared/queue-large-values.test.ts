@@ -1,6 +1,7 @@
 // Values larger than a slot (issue 13, "values of any size"): a value spans consecutive slots,
 // put and got in one claim, up to the queue's maxValueBytes; past it, a ValueTooLargeError
 // naming the queue, the size and the bound, with nothing put and nothing left claimed.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   ClosedError,
@@ -195,6 +196,64 @@ describe('SharedQueue: values larger than a slot', () => {
     for await (const value of queue) seen.push(value);
     expect(seen).toEqual(['c'.repeat(30), 'small', 'd'.repeat(20)]);
     await expect(queue.get()).rejects.toThrow(ClosedError);
+  });
+});
+
+describe('SharedQueue: values of any size against a FIFO model', () => {
+  type Op =
+    | { kind: 'put'; size: number }
+    | { kind: 'putMany'; sizes: number[] }
+    | { kind: 'get' }
+    | { kind: 'getMany'; max: number };
+  const size = fc.integer({ min: 0, max: 40 }); // up to 6 slots of 8 bytes (with the quotes)
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    fc.record({ kind: fc.constant('put' as const), size }),
+    fc.record({ kind: fc.constant('putMany' as const), sizes: fc.array(size, { maxLength: 5 }) }),
+    fc.record({ kind: fc.constant('get' as const) }),
+    fc.record({ kind: fc.constant('getMany' as const), max: fc.integer({ min: 1, max: 6 }) }),
+  );
+
+  it('any mix of puts and gets of any size, single and batch, loses, doubles and reorders nothing', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 6, max: 9 }),
+        fc.array(op, { maxLength: 60 }),
+        (capacity, ops) => {
+          const queue = new SharedQueue<string>({ capacity, codec: 'json', slotSize: 8 });
+          const slotsOf = (value: string): number => Math.max(1, Math.ceil((value.length + 2) / 8));
+          const model: string[] = [];
+          let next = 0;
+          const make = (bytes: number): string => {
+            const tag = `${next++}`;
+            return (tag + '.'.repeat(40)).slice(0, Math.max(tag.length, bytes));
+          };
+          const used = (): number => model.reduce((n, v) => n + slotsOf(v), 0);
+          for (const o of ops) {
+            if (o.kind === 'put') {
+              const value = make(o.size);
+              // Fits when the model's slots leave room: the ring's free slots are contiguous.
+              const fits = used() + slotsOf(value) <= capacity;
+              expect(queue.tryPut(value)).toBe(fits);
+              if (fits) model.push(value);
+            } else if (o.kind === 'putMany') {
+              const values = o.sizes.map(make);
+              if (used() + values.reduce((n, v) => n + slotsOf(v), 0) > capacity) continue;
+              queue.putManySync(values, { timeout: 1_000 });
+              model.push(...values);
+            } else if (o.kind === 'get') {
+              const got = queue.tryGet();
+              expect(got.ok ? got.value : undefined).toBe(model.shift());
+            } else if (model.length > 0) {
+              const got = queue.getManySync(o.max, { timeout: 1_000 });
+              expect(got).toEqual(model.splice(0, got.length));
+              expect(got.length).toBeGreaterThan(0);
+            }
+            expect(queue.size).toBe(model.length);
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
 
