@@ -185,14 +185,14 @@ for (const [label, rate] of rows) console.log(`${label.padEnd(72)} ${fmt(rate)}`
 console.log(
   '\nasync getters asleep on one SharedQueue; each put waits until its item is taken (one wake-up needed per put):',
 );
-for (const { getters, perPut, spread, wakesPerPut } of herd) {
+for (const { getters, perPut, cpuPerPut, spread, wakesPerPut } of herd) {
   console.log(
-    `  ${String(getters).padStart(5)} getters: ${perPut.toFixed(2)} us per put ` +
-      `(${spread[0].toFixed(1)}-${spread[1].toFixed(1)}), ${(perPut / herd[0].perPut).toFixed(2)}x the 1-getter cost, ` +
-      `${wakesPerPut.toFixed(2)} sleepers woken per put`,
+    `  ${String(getters).padStart(5)} getters: ${cpuPerPut.toFixed(2)} us CPU per put, ` +
+      `${(cpuPerPut / herd[0].cpuPerPut).toFixed(2)}x the 1-getter cost; ${perPut.toFixed(2)} us elapsed ` +
+      `(${spread[0].toFixed(1)}-${spread[1].toFixed(1)}); ${wakesPerPut.toFixed(2)} sleepers woken per put`,
   );
 }
-const flat = herd[herd.length - 1].perPut / herd[0].perPut;
+const flat = herd[herd.length - 1].cpuPerPut / herd[0].cpuPerPut;
 console.log(
   `  1,000 getters / 1 getter: ${flat.toFixed(2)}x (target: flat, about 1x; a herd would wake ~1,000 per put)`,
 );
@@ -250,10 +250,11 @@ report({
 report({
   what: 'SharedQueue async getters: cost per put with 1 / 10 / 100 / 1,000 asleep (one wake-up per put)',
   baton:
-    herd.map((h) => h.perPut.toFixed(1)).join(' / ') +
-    ` us; woken per put ${herd.map((h) => h.wakesPerPut.toFixed(2)).join(' / ')}`,
+    herd.map((h) => h.cpuPerPut.toFixed(1)).join(' / ') +
+    ` us CPU (elapsed ${herd.map((h) => h.perPut.toFixed(0)).join(' / ')} us); woken per put ` +
+    herd.map((h) => h.wakesPerPut.toFixed(2)).join(' / '),
   peer: '',
-  ratio: herd[0].perPut / herd[herd.length - 1].perPut,
+  ratio: herd[0].cpuPerPut / herd[herd.length - 1].cpuPerPut,
   target: 0.67,
   targetText: 'flat (1 getter / 1,000 getters >= 0.67x, 1 woken per put)',
 });
@@ -281,7 +282,9 @@ console.log(
  * herd). Starting the getters and closing the queue (creating and settling one promise per
  * getter) happen outside the timed part. `Atomics.notify` is wrapped to count the sleepers each
  * put really woke: wake-one means 1 per put at every count, a herd means about the count.
- * The counts take turns, HERD_ROUNDS times, and each figure is the median of its rounds.
+ * The counts take turns, HERD_ROUNDS times, and each figure is the median of its rounds. The
+ * cost is CPU time per put (this process, every thread): the elapsed time per put is shown too,
+ * but on a busy machine it is mostly the wait for the OS to run the woken getter.
  */
 async function asyncGetters() {
   const HERD_ROUNDS = 5;
@@ -295,6 +298,7 @@ async function asyncGetters() {
     return n;
   };
   const perPut = Object.fromEntries(counts.map((n) => [n, []]));
+  const cpuPerPut = Object.fromEntries(counts.map((n) => [n, []]));
   const wakes = Object.fromEntries(counts.map((n) => [n, []]));
   try {
     for (let round = 0; round < HERD_ROUNDS; round++) {
@@ -323,12 +327,15 @@ async function asyncGetters() {
         globalThis.gc?.();
         woken = 0;
         const t0 = performance.now();
+        const cpu0 = process.cpuUsage();
         for (let i = 0; i < items; i++) {
           const taken = new Promise((resolve) => (takenOne = resolve));
           await q.put(i);
           await taken;
         }
         const elapsed = performance.now() - t0;
+        const cpu = process.cpuUsage(cpu0);
+        cpuPerPut[getters].push((cpu.user + cpu.system) / items);
         wakes[getters].push(woken / items);
         perPut[getters].push((elapsed * 1000) / items);
         q.close();
@@ -342,6 +349,7 @@ async function asyncGetters() {
   return counts.map((getters) => ({
     getters,
     perPut: median(perPut[getters]),
+    cpuPerPut: median(cpuPerPut[getters]),
     spread: [Math.min(...perPut[getters]), Math.max(...perPut[getters])],
     wakesPerPut: median(wakes[getters]),
   }));
