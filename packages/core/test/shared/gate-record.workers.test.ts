@@ -4,8 +4,11 @@
 // and are named like a primitive's operations.
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  gateStep,
+  gateStepAsync,
   GateController,
   GateError,
+  isSteered,
   SharedLock,
   SharedRegistry,
   sharedRegistry,
@@ -200,6 +203,22 @@ describe('recording a free run of workers, and replaying it', () => {
     await Promise.all(run.done);
     expect(run.result().counter).toBeGreaterThan(0);
     expect(gate.recorded()).toHaveLength(2 * 2 * 5);
+  });
+
+  it('detached, a step is just its action; the controller’s own steps never park nor record', async () => {
+    const registry = SharedRegistry.create({ maxAgents: 4, maxPrimitives: 4 });
+    const cell = new Int32Array(new SharedArrayBuffer(4));
+    expect(gateStep('write', () => Atomics.add(cell, 0, 1), { registry })).toBe(0);
+    expect(await gateStepAsync('read', async () => Atomics.load(cell, 0), { registry })).toBe(1);
+    expect(isSteered(registry)).toBe(false);
+    const controller = GateController.attach(registry);
+    // Its own agent: not steered, so this returns at once (parking here would hang the test).
+    expect(isSteered(registry)).toBe(false);
+    expect(gateStep('write', () => Atomics.add(cell, 0, 1), { registry })).toBe(1);
+    controller.setMode('record');
+    gateStep('read', () => Atomics.load(cell, 0), { registry });
+    expect(controller.recorded()).toEqual([]);
+    controller.detach();
   });
 
   it('refuses a bad mode and a bad record capacity, naming them', () => {
