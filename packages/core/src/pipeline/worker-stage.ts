@@ -25,7 +25,7 @@ import type { CodecName, StageModule } from './types.js';
 /** Default slot size of an ordered stage's envelope queues, in bytes. */
 const ENVELOPE_SLOT_SIZE = 1024;
 
-/** A worker stage whose workers are started and have loaded the stage's module. */
+/** A worker stage whose first worker has loaded the stage's module (the others are loading). */
 export interface WorkerStage {
   /** Runs until every worker is done (or the pipeline stops); never rejects. */
   run(counters: Counters): Promise<void>;
@@ -53,11 +53,12 @@ export function createShared(
 
 /**
  * Starts the stage's workers between `input` and `output` (both `SharedQueue`s) and waits until
- * each has loaded the stage's module. With a `pool` the workers are borrowed from it (already
+ * the first of them has loaded the stage's module (the others take items once they have). With a `pool` the workers are borrowed from it (already
  * started, perhaps with the module loaded) and given back at a clean end; without one they are
  * started for this run and closed gracefully at its end, so their console output is flushed.
  *
- * @throws the worker's error when one fails to start or to load the module.
+ * @throws the worker's error when the first to settle fails to start or to load the module;
+ *   a later failure fails the run (`run.fail`) instead.
  */
 export async function prepareWorkerStage(
   run: RunContext,
@@ -118,12 +119,23 @@ export async function prepareWorkerStage(
     pool === undefined ? lender.close() : undefined,
   );
   try {
-    await Promise.all(workers.map((w) => w.ready));
+    // Items flow as soon as one worker is ready: the others join when they have loaded the
+    // module (piscina-like), rather than the whole stage waiting for its slowest start. All
+    // load the same module, so a bad one still fails here, before any item moves: the first
+    // worker to settle is then the first to fail.
+    await new Promise<void>((resolve, reject) => {
+      for (const w of workers) w.ready.then(resolve, reject);
+    });
   } catch (error) {
     for (const w of workers) release(w, false);
     await exited;
     throw error;
   }
+  // A later worker failing to start or to load (after another one could) fails the run with
+  // its error, as it would have before the first item; its items are still in the shared
+  // queue for the others until the run stops. Once the run stops, a worker terminated while
+  // loading rejects `ready` too: `fail` then keeps the first failure.
+  for (const w of workers) w.ready.catch((error: unknown) => run.fail(stage.name, error));
 
   return {
     exited,

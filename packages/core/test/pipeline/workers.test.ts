@@ -1,6 +1,9 @@
 // Worker stages run the BUILT package (dist/): a worker loads dist/pipeline/worker.js, which a
 // test run from src/ could not start. The types still come from src/.
 import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -347,6 +350,72 @@ describe('pipeline: worker stages end gracefully and load what users write', () 
         expect(cause.message, placement).toMatch(message);
       }
     }
+  });
+});
+
+describe('pipeline: a worker stage starts on its first ready worker', () => {
+  const lateLoader: Core.StageModule = {
+    module: new URL('./fixtures/late-loader.mjs', import.meta.url),
+  };
+
+  /** Runs 200 items through a 2-worker stage whose second worker loads only once released. */
+  async function runLate(fail: boolean) {
+    const dir = mkdtempSync(join(tmpdir(), 'baton-late-'));
+    process.env.BATON_LATE_DIR = dir;
+    process.env.BATON_LATE_FAIL = fail ? '1' : '0';
+    const delivered: number[] = [];
+    let loadedAtFirstItem: boolean | undefined;
+    try {
+      const outcome = await pipeline<number, number>({
+        source: range(200),
+        stages: [
+          map<number, number>(lateLoader, { name: 'late', placement: 'worker', concurrency: 2 }),
+        ],
+        sink: (x) => {
+          if (loadedAtFirstItem === undefined) {
+            loadedAtFirstItem = existsSync(join(dir, 'loaded'));
+            writeFileSync(join(dir, 'release'), ''); // now the second worker may finish loading
+          }
+          delivered.push(x);
+        },
+        capacity: 4,
+      })
+        .run()
+        .then(
+          (result) => ({ result, error: undefined }),
+          (error: unknown) => ({ result: undefined, error }),
+        );
+      return { ...outcome, delivered, loadedAtFirstItem, loaded: existsSync(join(dir, 'loaded')) };
+    } finally {
+      delete process.env.BATON_LATE_DIR;
+      delete process.env.BATON_LATE_FAIL;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('delivers items while the second worker is still loading, then uses both', async () => {
+    const { result, error, delivered, loadedAtFirstItem, loaded } = await runLate(false);
+    expect(error).toBeUndefined();
+    expect(loadedAtFirstItem).toBe(false); // the first item came out before worker 2 had loaded
+    expect(loaded).toBe(true); // and worker 2 did load, and ended cleanly with the stage
+    expect([...delivered].sort((a, b) => a - b)).toEqual(range(200).map((x) => x * 3));
+    expect(result?.stats.find((s) => s.name === 'late')?.itemsOut).toBe(200);
+  });
+
+  it('fails the run with the StageLoadError of a worker that fails to load after another could', async () => {
+    const { error, delivered, loadedAtFirstItem } = await runLate(true);
+    expect(loadedAtFirstItem).toBe(false);
+    expect(error).toBeInstanceOf(PipelineError);
+    expect((error as Core.PipelineError).stage).toBe('late');
+    const cause = (error as Error).cause as Error;
+    expect(cause.name).toBe('StageLoadError');
+    expect(cause.message).toMatch(
+      /stage 'late' could not load module .*second worker failed to load/,
+    );
+    // Nothing made up or doubled: what reached the sink is each a distinct tripled input.
+    expect(new Set(delivered).size).toBe(delivered.length);
+    for (const x of delivered) expect(range(200).map((i) => i * 3)).toContain(x);
+    // (afterEach: no worker is left alive, the failed one included)
   });
 });
 
