@@ -4,7 +4,8 @@
 // "Before the first Run can start" is: the HTML, its scripts, module preloads and styles, every
 // chunk those import statically, and the worker module (with its static imports), which the
 // page starts at once so that the first Run does not wait for it. Dynamic imports (`import()`:
-// the editor's help and syntax checker, Acorn for a syntax error's line, Sucrase for TypeScript)
+// the editor's help and syntax checker, Acorn for a syntax error's line, Sucrase for TypeScript,
+// CodeMirror's lint, the TypeScript checker)
 // are fetched on use, later.
 // Target: first load <= 250 kB gzip.
 // Time from a fresh page's first Run to its verdict is measured by the e2e suite
@@ -46,6 +47,8 @@ const initial = new Set();
 const queue = [
   ...html.matchAll(/<(?:script|link)\b[^>]*(?:src|href)="\/?([^"]+\.(?:js|css))"/g),
 ].map((m) => m[1]);
+// The run's worker, an entry of the page's build (see vite.config.ts), started at page load.
+queue.push('assets/worker.js');
 while (queue.length > 0) {
   const file = queue.shift();
   if (initial.has(file) || !existsSync(join(dist, file))) continue;

@@ -57,11 +57,16 @@ export interface RunOptions {
 /** Creates a worker running `worker/main.ts`; replaceable in tests. */
 export type WorkerFactory = (spec: WorkerSpec) => Worker;
 
-const spawn = (): Worker =>
-  new Worker(new URL('../worker/main.ts', import.meta.url), {
-    type: 'module',
-    name: 'baton worker',
-  });
+/**
+ * The worker module's address. The production build makes the worker an entry of the page's own
+ * build (see `vite.config.ts`), so the page and its workers share one copy of `@baton/core`
+ * instead of fetching it twice; in development Vite serves the module from its source.
+ */
+const WORKER_URL = import.meta.env.DEV
+  ? new URL(/* @vite-ignore */ '../worker/main.ts', import.meta.url)
+  : new URL(`${import.meta.env.BASE_URL}assets/worker.js?v=${__BATON_BUILD__}`, location.href);
+
+const spawn = (): Worker => new Worker(WORKER_URL, { type: 'module', name: 'baton worker' });
 
 /**
  * Workers started ahead of time, waiting for their `init` message: loading and evaluating the
