@@ -11,25 +11,10 @@
  * @module
  */
 import type * as TS from 'typescript';
+import { API_NAMES } from '../runtime/common/api-names.js';
 
-/** The pane function's parameter names, in the order the worker passes them (`API_NAMES`). */
-export const PANE_PARAMETERS = [
-  'queue',
-  'lock',
-  'semaphore',
-  'event',
-  'cell',
-  'sleep',
-  'sleepAsync',
-  'log',
-  'console',
-  'random',
-  'FINISH',
-  'settings',
-  'role',
-  'index',
-  'name',
-] as const;
+/** The pane function's parameter names, in the order the worker passes them. */
+export const PANE_PARAMETERS = API_NAMES;
 
 /**
  * Longer panes are not type-checked: a pasted megabyte would keep the checker busy for many

@@ -61,7 +61,7 @@ import {
 } from './queue/layout.js';
 import { wake } from './queue/sleep.js';
 import type { WaitOp } from './registry.js';
-import { checkCanBlock, remaining } from './wait.js';
+import { checkCanBlock, nativeWaitAsync, remaining } from './wait.js';
 
 /** A result as `select()` resolves it (see `SelectResult` in queue/select.ts). */
 export interface AnyResult {
@@ -277,17 +277,6 @@ function beginWaits(arms: Arm[], wait: CheckedWait): number[] {
 function endWaits(arms: Arm[], tokens: number[]): void {
   arms.forEach((arm, i) => arm.primitive.registryRow.registry.endWait(tokens[i] as number));
 }
-
-type WaitAsyncResult =
-  | { async: false; value: 'not-equal' | 'timed-out' }
-  | { async: true; value: Promise<'ok' | 'timed-out'> };
-type WaitAsyncFn = (
-  cells: Int32Array,
-  index: number,
-  expected: number,
-  timeout?: number,
-) => WaitAsyncResult;
-const nativeWaitAsync = (Atomics as unknown as { waitAsync?: WaitAsyncFn }).waitAsync;
 
 /** Sent to the in-thread sub-select when a shared case (or the deadline) ended the round. */
 const ROUND_OVER = Symbol('round over');

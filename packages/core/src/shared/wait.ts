@@ -97,17 +97,20 @@ export function waitSync(
   return Atomics.wait(cells, index, expected, remaining(deadline));
 }
 
-type WaitAsyncResult =
+/** What `Atomics.waitAsync` returns (not in TypeScript's lib for every target). */
+export type WaitAsyncResult =
   | { async: false; value: 'not-equal' | 'timed-out' }
   | { async: true; value: Promise<'ok' | 'timed-out'> };
-type WaitAsyncFn = (
+/** The shape of `Atomics.waitAsync`. */
+export type WaitAsyncFn = (
   cells: Int32Array,
   index: number,
   expected: number,
   timeout?: number,
 ) => WaitAsyncResult;
 
-const nativeWaitAsync = (Atomics as unknown as { waitAsync?: WaitAsyncFn }).waitAsync;
+/** `Atomics.waitAsync` where the runtime has it. */
+export const nativeWaitAsync = (Atomics as unknown as { waitAsync?: WaitAsyncFn }).waitAsync;
 let waitAsyncImpl: WaitAsyncFn | undefined =
   typeof nativeWaitAsync === 'function' ? nativeWaitAsync.bind(Atomics) : undefined;
 
@@ -118,9 +121,9 @@ let waitAsyncImpl: WaitAsyncFn | undefined =
  * @internal
  */
 export function useNativeWaitAsync(native: boolean): boolean {
-  const available = typeof nativeWaitAsync === 'function';
-  waitAsyncImpl = native && available ? nativeWaitAsync.bind(Atomics) : undefined;
-  return available;
+  waitAsyncImpl =
+    native && typeof nativeWaitAsync === 'function' ? nativeWaitAsync.bind(Atomics) : undefined;
+  return typeof nativeWaitAsync === 'function';
 }
 
 /**

@@ -53,24 +53,7 @@ export interface UserApi {
   name: string;
 }
 
-/** The parameter names of the compiled user function, matching {@link UserApi}'s keys. */
-export const API_NAMES = [
-  'queue',
-  'lock',
-  'semaphore',
-  'event',
-  'cell',
-  'sleep',
-  'sleepAsync',
-  'log',
-  'console',
-  'random',
-  'FINISH',
-  'settings',
-  'role',
-  'index',
-  'name',
-] as const satisfies readonly (keyof UserApi)[];
+export { API_NAMES } from '../../common/api-names.js';
 
 function checkMs(field: string, ms: unknown): number {
   if (ms === Infinity) {
