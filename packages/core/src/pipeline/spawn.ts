@@ -52,16 +52,38 @@ export function spawnWorker(name: string): WorkerPort {
   return isNode() ? spawnNode(name) : spawnBrowser(name);
 }
 
+interface NodeFs {
+  existsSync(path: URL): boolean;
+}
+
+let nodeEntryUrl: URL | undefined;
+
+/**
+ * The file a Node worker starts from: `node-worker.js`, the build's one-file bundle of
+ * `worker.js` (see scripts/bundle-worker.mjs: a fresh thread loads one file several times
+ * faster than the ~40 modules behind worker.js), or worker.js itself where the build made no
+ * bundle. Looked up once.
+ */
+function nodeEntry(proc: { getBuiltinModule?: (id: string) => unknown } | undefined): URL {
+  if (nodeEntryUrl === undefined) {
+    // `@vite-ignore`: Vite would otherwise emit these files as raw assets (imports unresolved)
+    // for a browser build that never takes this branch.
+    const bundled = new URL(/* @vite-ignore */ './node-worker.js', import.meta.url);
+    const fs = proc?.getBuiltinModule?.('node:fs') as NodeFs | undefined;
+    nodeEntryUrl = fs?.existsSync(bundled)
+      ? bundled
+      : new URL(/* @vite-ignore */ './worker.js', import.meta.url);
+  }
+  return nodeEntryUrl;
+}
+
 function spawnNode(name: string): WorkerPort {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
   const threads = proc?.getBuiltinModule?.('node:worker_threads') as NodeWorkerThreads | undefined;
   if (threads === undefined) {
     throw new TypeError('worker stages need Node 20.16 or later (process.getBuiltinModule)');
   }
-  // `@vite-ignore`: Vite would otherwise emit this file as a raw asset (imports unresolved)
-  // for a browser build that never takes this branch.
-  const workerUrl = new URL(/* @vite-ignore */ './worker.js', import.meta.url);
-  const worker = new threads.Worker(workerUrl, { name });
+  const worker = new threads.Worker(nodeEntry(proc), { name });
   alive++;
   const exited = new Promise<void>((resolve) =>
     worker.on('exit', () => {

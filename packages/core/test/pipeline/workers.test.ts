@@ -1,5 +1,6 @@
-// Worker stages run the BUILT package (dist/): a worker loads dist/pipeline/worker.js, which a
-// test run from src/ could not start. The types still come from src/.
+// Worker stages run the BUILT package (dist/): a worker loads dist/pipeline/node-worker.js (the
+// build's bundle of worker.js), which a test run from src/ could not start. The types still come
+// from src/.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -416,6 +417,31 @@ describe('pipeline: a worker stage starts on its first ready worker', () => {
     expect(new Set(delivered).size).toBe(delivered.length);
     for (const x of delivered) expect(range(200).map((i) => i * 3)).toContain(x);
     // (afterEach: no worker is left alive, the failed one included)
+  });
+});
+
+describe('pipeline: the Node bootstrap is one bundled file', () => {
+  it('runs from node-worker.js, and user code in the worker shares its registry state', async () => {
+    // dist/pipeline/node-worker.js bundles worker.js and its modules but imports the registry's
+    // from their own files: a stage module importing @baton/core must find this thread's agent
+    // (one row, named after the stage), not a second copy of the registry state.
+    const { items } = await pipeline<number, string>({
+      source: [1],
+      stages: [
+        map<number, string>(
+          { module: new URL('./fixtures/registry-view.mjs', import.meta.url) },
+          { name: 'view', placement: 'worker', codec: 'json' },
+        ),
+      ],
+      codec: 'json',
+    }).run();
+    const seen = JSON.parse(items[0] as string) as {
+      id: number;
+      rows: { id: number; name: string }[];
+      bootstrap: string | undefined;
+    };
+    expect(seen.bootstrap).toBe('node-worker.js');
+    expect(seen.rows).toEqual([{ id: seen.id, name: 'view #0' }]);
   });
 });
 
