@@ -515,12 +515,21 @@ export class Ring {
     let raced = false;
     for (let tries = 0; tries < MAX_TRIES; tries++) {
       if ((tail & this.markBit) !== 0) return this.giveUp(E_PUT_START, raced, CLOSED);
-      let position = tail;
+      // Walk the stamps by index and lap rather than by position (`next`): this loop runs once
+      // per slot of a batch, so it makes no call but the atomic load. `tail` has no mark bit here, so a
+      // position is exactly `lap + index`.
+      const { stamps, capacity } = this;
+      let index = tail & this.indexMask;
+      let lap = tail & this.lapMask;
       let count = 0;
-      while (count < max && this.stampOf(position) === position) {
-        position = this.next(position);
+      while (count < max && Atomics.load(cells, stamps + index) === ((lap + index) | 0)) {
         count++;
+        if (++index === capacity) {
+          index = 0;
+          lap = (lap + this.oneLap) | 0;
+        }
       }
+      const position = (lap + index) | 0;
       if (count === max || (count > 0 && !whole)) {
         if (this.casPut(tail, count, whole ? 1 : count)) return count;
         tail = this.seen;
@@ -580,10 +589,13 @@ export class Ring {
       this.countHoles(count);
       return 0;
     }
+    let lap = position & this.lapMask;
     for (let k = 1; k < count; k++) {
-      position = this.next(position);
-      index = index + 1 === capacity ? 0 : index + 1;
-      cells[stamps + index] = (position + 1) | 0;
+      if (++index === capacity) {
+        index = 0;
+        lap = (lap + this.oneLap) | 0;
+      }
+      cells[stamps + index] = (lap + index + 1) | 0;
     }
     return count;
   }
@@ -739,10 +751,16 @@ export class Ring {
       if ((head & this.markBit) !== 0) return this.scanEnd(CLOSED);
       let count = 0;
       if (this.spanAt === undefined) {
-        let position = head;
-        while (count < max && this.stampOf(position) === ((position + 1) | 0)) {
-          position = this.next(position);
+        // By index and lap, as in claimRun: this loop runs once per slot of a batch.
+        const { stamps, capacity } = this;
+        let index = head & this.indexMask;
+        let lap = head & this.lapMask;
+        while (count < max && Atomics.load(cells, stamps + index) === ((lap + index + 1) | 0)) {
           count++;
+          if (++index === capacity) {
+            index = 0;
+            lap = (lap + this.oneLap) | 0;
+          }
         }
       } else count = this.scanSpans(head, max);
       if (count > 0) {

@@ -16,6 +16,8 @@ abstract class NumberLane implements Lane<number> {
   protected abstract check(value: unknown): number;
   /** Whether every element of `values` is valid without looking (a typed array of our kind). */
   protected abstract trusted(values: ArrayLike<unknown>): boolean;
+  /** Whether `values` is a typed array of exactly the lane's element type (a plain memory copy). */
+  protected abstract sameKind(values: ArrayLike<unknown>): boolean;
 
   prepare(value: number): number {
     this.check(value);
@@ -53,6 +55,11 @@ abstract class NumberLane implements Lane<number> {
     const capacity = ring.capacity;
     let index = ring.indexAt(0);
     const firstRun = Math.min(count, capacity - index);
+    if (firstRun === count && from === 0 && count === source.length && this.sameKind(source)) {
+      // The whole typed array in one run: one memory copy, no view to allocate.
+      target.set(source as Float64Array & Int32Array, index);
+      return;
+    }
     let k = from;
     for (const end = from + firstRun; k < end; k++) target[index++] = source[k]!;
     index = 0;
@@ -96,6 +103,10 @@ export class Float64Lane extends NumberLane {
   protected trusted(values: ArrayLike<unknown>): boolean {
     return values instanceof Float64Array || values instanceof Float32Array;
   }
+
+  protected sameKind(values: ArrayLike<unknown>): boolean {
+    return values instanceof Float64Array;
+  }
 }
 
 /** int32 values in an Int32Array over the slots. */
@@ -119,5 +130,9 @@ export class Int32Lane extends NumberLane {
       values instanceof Uint16Array ||
       values instanceof Uint8Array
     );
+  }
+
+  protected sameKind(values: ArrayLike<unknown>): boolean {
+    return values instanceof Int32Array;
   }
 }

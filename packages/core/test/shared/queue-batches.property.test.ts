@@ -1,0 +1,85 @@
+/**
+ * Property test of SharedQueue's batch paths against a model FIFO: random capacities and random
+ * runs of `putManySync` (typed arrays, plain arrays), `getManySync` (into a typed array, or as
+ * an array), single puts and gets, so that batches start at every index, wrap round the end of
+ * the ring and go on for many laps. Every item comes out once, in order, and `size` agrees.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { SharedQueue } from '../../src/index.js';
+
+type Step =
+  | { op: 'putMany'; count: number; typed: boolean }
+  | { op: 'getMany'; max: number; into: boolean }
+  | { op: 'put' }
+  | { op: 'get' };
+
+const step: fc.Arbitrary<Step> = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      op: fc.constant('putMany' as const),
+      count: fc.integer({ min: 1, max: 70 }),
+      typed: fc.boolean(),
+    }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      op: fc.constant('getMany' as const),
+      max: fc.integer({ min: 1, max: 70 }),
+      into: fc.boolean(),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('put' as const) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('get' as const) }) },
+);
+
+describe('SharedQueue batches against a model FIFO', () => {
+  for (const codec of ['float64', 'int32'] as const) {
+    it(`${codec}: every item once, in order, wherever batches start and wrap`, () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: 64 }),
+          fc.array(step, { minLength: 1, maxLength: 120 }),
+          (capacity, steps) => {
+            const queue = new SharedQueue<number>({ capacity, codec, name: 'batches' });
+            const model: number[] = [];
+            let next = 0;
+            const typedOf = (n: number): Float64Array | Int32Array =>
+              codec === 'float64' ? new Float64Array(n) : new Int32Array(n);
+            for (const s of steps) {
+              const room = capacity - model.length;
+              if (s.op === 'putMany' || s.op === 'put') {
+                // Only what fits: a put that does not fit would block this (only) thread.
+                const count = s.op === 'put' ? Math.min(1, room) : Math.min(s.count, room);
+                if (count === 0) continue;
+                const values = Array.from({ length: count }, () => next++);
+                if (s.op === 'put') queue.putSync(values[0]!);
+                else if (s.typed) {
+                  const typed = typedOf(count);
+                  typed.set(values);
+                  queue.putManySync(typed);
+                } else queue.putManySync(values);
+                model.push(...values);
+              } else if (model.length > 0) {
+                let got: number[];
+                if (s.op === 'get') got = [queue.getSync()];
+                else if (s.into) {
+                  const into = typedOf(s.max);
+                  const count = queue.getManySync(s.max, into);
+                  got = Array.from(into.subarray(0, count));
+                } else got = queue.getManySync(s.max);
+                // A batch takes what is there, up to `max`: all of it here (one thread).
+                const want = s.op === 'get' ? 1 : Math.min(s.max, model.length);
+                expect(got).toEqual(model.splice(0, want));
+              }
+              expect(queue.size).toBe(model.length);
+            }
+          },
+        ),
+        { numRuns: 300 },
+      );
+    });
+  }
+});
