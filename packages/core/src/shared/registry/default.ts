@@ -1,23 +1,23 @@
 /**
  * This agent's default registry and the functions that read it (`snapshot()`, `findDeadlock()`,
- * `registerAgent()` ...): the module-level state of the registry, in one place.
+ * `registerAgent()` ...). The state they read (the default registry, the agent's name) lives in
+ * `state.ts`, shared by every copy of core loaded in this agent.
  *
  * @module
  */
 import { describe } from '../../options.js';
 import { setAgentName } from './identity.js';
 import type { Deadlock, WaitForSnapshot } from './snapshot.js';
+import { registryState } from './state.js';
 import { SharedRegistry } from './table.js';
-
-let defaultRegistry: SharedRegistry | undefined;
 
 /**
  * This agent's default registry: the one its first shared primitive joined, else a new one.
  * `snapshot()` and `findDeadlock()` read it.
  */
 export function sharedRegistry(): SharedRegistry {
-  defaultRegistry ??= SharedRegistry.create();
-  return defaultRegistry;
+  registryState.defaultRegistry ??= SharedRegistry.create();
+  return registryState.defaultRegistry;
 }
 
 /**
@@ -25,13 +25,13 @@ export function sharedRegistry(): SharedRegistry {
  * worker that creates primitives of its own before it receives any handle).
  */
 export function useRegistry(registry: SharedRegistry): void {
-  defaultRegistry = registry;
+  registryState.defaultRegistry = registry;
 }
 
 /** The registry in a handle, which becomes this agent's default if it had none. @internal */
 export function joinRegistry(buffer: SharedArrayBuffer): SharedRegistry {
   const registry = SharedRegistry.from(buffer);
-  defaultRegistry ??= registry;
+  registryState.defaultRegistry ??= registry;
   // Appear in snapshots as soon as we hold a primitive, not only once we first wait.
   void registry.agentId;
   return registry;

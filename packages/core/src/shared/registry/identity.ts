@@ -5,14 +5,14 @@
  * @module
  */
 
-let agentName: string | undefined;
+import { registryState } from './state.js';
 
-/** The name given to `registerAgent`, if any. */
+/** The name given to `registerAgent`, if any (by any copy of core in this agent). */
 export function currentAgentName(): string | undefined {
-  return agentName;
+  return registryState.agentName;
 }
 
 /** Remembers `name` for registries opened from now on. */
 export function setAgentName(name: string): void {
-  agentName = name;
+  registryState.agentName = name;
 }

@@ -24,6 +24,7 @@ import { AgentGate, gateEvent, mustPark, parkedAt, type GateOp } from '../gate.j
 import { remaining, requireSharedMemory } from '../wait.js';
 import { findDeadlockIn } from './analysis.js';
 import { currentAgentName } from './identity.js';
+import { registryState } from './state.js';
 import {
   AGENT_TIMES,
   AGENT_WORDS,
@@ -104,8 +105,11 @@ export interface SharedRegistryHandle {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** The registry instances this agent knows, by the token stored in their buffer. */
-const known = new Map<string, SharedRegistry>();
+/**
+ * The registry instances this agent knows, by the token stored in their buffer: shared with
+ * every other copy of core in this agent (see `state.ts`).
+ */
+const known = registryState.known;
 
 /**
  * The shared table of agents and primitives behind `snapshot()` and `findDeadlock()`.
