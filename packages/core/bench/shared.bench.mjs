@@ -15,7 +15,7 @@ import { machine, report } from './report.mjs';
 const ITEMS = Number(process.env.BENCH_ITEMS ?? 2_000_000);
 const CAPACITY = 1024;
 const BATCH = 256;
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const expectedSum = (ITEMS * (ITEMS - 1)) / 2;
 
 function startWorker(data, transfer = []) {
@@ -87,13 +87,18 @@ async function once(scenario, producers = 1, consumers = 1) {
 }
 
 async function best(scenario, producers = 1, consumers = 1) {
-  let top;
-  for (let i = 0; i < ROUNDS; i++) {
-    const r = await once(scenario, producers, consumers);
-    if (top === undefined || r.rate > top.rate) top = r;
-  }
-  return top;
+  const runs = [];
+  for (let i = 0; i < ROUNDS; i++) runs.push(await once(scenario, producers, consumers));
+  return summarize(runs);
 }
+
+/** The best run (its rate and result), the median rate and every rate, of a scenario's runs. */
+function summarize(runs) {
+  const top = runs.reduce((a, b) => (b.rate > a.rate ? b : a));
+  return { ...top, median: median(runs.map((r) => r.rate)), rates: runs.map((r) => r.rate) };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 function python() {
   const probe = spawnSync('python3', ['--version'], { encoding: 'utf8' });
@@ -144,15 +149,41 @@ console.log(
     .map((l) => l.toFixed(1))
     .join(' ')}\n`,
 );
-const queue = await best('queue');
-const queueBatch = await best('queueBatch');
-const queueBatchArray = await best('queueBatchArray');
-const ringbuf = await best('ringbuf');
-const ringbufBatch = await best('ringbufBatch');
-const post = await best('postMessage');
+// Side by side: every round runs each scenario once (in alternating order) and Python's queue
+// once, so a change in the machine's load hits Baton and its peers alike. A ratio is computed
+// per round; the table shows the best run and the median of each scenario.
+const SIDE_BY_SIDE = [
+  'queue',
+  'queueBatch',
+  'queueBatchArray',
+  'ringbuf',
+  'ringbufBatch',
+  'postMessage',
+];
+const runs = Object.fromEntries(SIDE_BY_SIDE.map((name) => [name, []]));
+const pyRuns = [];
+for (let round = 0; round < ROUNDS; round++) {
+  for (const name of round % 2 === 0 ? SIDE_BY_SIDE : [...SIDE_BY_SIDE].reverse()) {
+    runs[name].push(await once(name));
+  }
+  const run = python();
+  if (run) pyRuns.push(run);
+}
+const queue = summarize(runs.queue);
+const queueBatch = summarize(runs.queueBatch);
+const queueBatchArray = summarize(runs.queueBatchArray);
+const ringbuf = summarize(runs.ringbuf);
+const ringbufBatch = summarize(runs.ringbufBatch);
+const post = summarize(runs.postMessage);
+const perRound = (a, b) => a.rates.map((rate, i) => rate / b.rates[i]);
+const spreadOf = (xs) =>
+  `${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)}x, median ${median(xs).toFixed(2)}x`;
+const py =
+  pyRuns.length === ROUNDS
+    ? { ...summarize(pyRuns), n: pyRuns[0].n, version: pyRuns[0].version }
+    : undefined;
 const mpmc = [];
 for (const n of [1, 2, 4]) mpmc.push([n, await best('mpmc', n, n)]);
-const py = python();
 const herd = await asyncGetters();
 console.log(
   `load average after the runs: ${loadavg()
@@ -160,27 +191,25 @@ console.log(
     .join(' ')}\n`,
 );
 
+const row = (label, run) => [label, run.rate, run.median];
 const rows = [
-  ['SharedQueue putSync/getSync', queue.rate],
-  [`SharedQueue putManySync(Float64Array)/getManySync(${BATCH}, into)`, queueBatch.rate],
-  [`SharedQueue putManySync/getManySync(${BATCH}), plain arrays`, queueBatchArray.rate],
-  ['ringbuf.js push/pop, 1 element (SPSC, spinning)', ringbuf.rate],
-  [`ringbuf.js push/pop, ${BATCH} elements`, ringbufBatch.rate],
-  ['postMessage (MessageChannel)', post.rate],
-  ...mpmc.map(([n, r]) => [
-    `SharedQueue MPMC ${n}x${n} putSync/getSync (${cpus().length} cores)`,
-    r.rate,
-  ]),
+  row('SharedQueue putSync/getSync', queue),
+  row(`SharedQueue putManySync(Float64Array)/getManySync(${BATCH}, into)`, queueBatch),
+  row(`SharedQueue putManySync/getManySync(${BATCH}), plain arrays`, queueBatchArray),
+  row('ringbuf.js push/pop, 1 element (SPSC, spinning)', ringbuf),
+  row(`ringbuf.js push/pop, ${BATCH} elements`, ringbufBatch),
+  row('postMessage (MessageChannel)', post),
+  ...mpmc.map(([n, r]) =>
+    row(`SharedQueue MPMC ${n}x${n} putSync/getSync (${cpus().length} cores)`, r),
+  ),
   ...(py
-    ? [
-        [
-          `Python queue.Queue, 2 threads (${py.version}, ${py.n.toLocaleString('en')} items)`,
-          py.rate,
-        ],
-      ]
+    ? [row(`Python queue.Queue, 2 threads (${py.version}, ${py.n.toLocaleString('en')} items)`, py)]
     : []),
 ];
-for (const [label, rate] of rows) console.log(`${label.padEnd(72)} ${fmt(rate)}`);
+console.log(`${''.padEnd(72)} best of ${ROUNDS} runs (median)`);
+for (const [label, rate, middle] of rows) {
+  console.log(`${label.padEnd(72)} ${fmt(rate)} (${(middle / 1e6).toFixed(2)})`);
+}
 
 console.log(
   '\nasync getters asleep on one SharedQueue; each put waits until its item is taken (one wake-up needed per put):',
@@ -197,20 +226,23 @@ console.log(
   `  1,000 getters / 1 getter: ${flat.toFixed(2)}x (target: flat, about 1x; a herd would wake ~1,000 per put)`,
 );
 
-console.log('\nratios measured in this run (target):');
-if (py)
+// Ratios per round (each round ran both sides back to back): their range and median.
+const vsPython = py ? perRound(queue, py) : undefined;
+const vsPost = perRound(queue, post);
+const vsRingbuf = perRound(queue, ringbuf);
+const batchVsRingbuf = perRound(queueBatch, ringbufBatch);
+console.log(`\nratios per round, ${ROUNDS} rounds (target):`);
+if (vsPython)
   console.log(
-    `  SharedQueue per item / Python queue.Queue      ${ratio(queue.rate, py.rate)}   (target >= 10x)`,
+    `  SharedQueue per item / Python queue.Queue      ${spreadOf(vsPython)}   (target >= 10x in every round)`,
   );
 else console.log('  SharedQueue per item / Python queue.Queue      n/a (python3 not found)');
+console.log(`  SharedQueue per item / postMessage            ${spreadOf(vsPost)}   (target >= 5x)`);
 console.log(
-  `  SharedQueue per item / postMessage            ${ratio(queue.rate, post.rate)}   (target >= 5x)`,
+  `  SharedQueue per item / ringbuf.js 1 element   ${spreadOf(vsRingbuf)}   (keep Baton faster: > 1x)`,
 );
 console.log(
-  `  ringbuf.js 1 element / SharedQueue per item   ${ratio(ringbuf.rate, queue.rate)}   (keep Baton faster: < 1x)`,
-);
-console.log(
-  `  SharedQueue ${BATCH}-batches / ringbuf.js ${BATCH}-batches ${ratio(queueBatch.rate, ringbufBatch.rate)}   (target >= 1x)`,
+  `  SharedQueue ${BATCH}-batches / ringbuf.js ${BATCH}-batches ${spreadOf(batchVsRingbuf)}   (target >= 1x)`,
 );
 console.log(
   `  MPMC 2x2 / 1x1, 4x4 / 1x1                      ${ratio(mpmc[1][1].rate, mpmc[0][1].rate)}, ${ratio(mpmc[2][1].rate, mpmc[0][1].rate)}   (${cpus().length} cores: more than cores/2 pairs only add contention)`,
@@ -218,33 +250,35 @@ console.log(
 
 // Summary rows for `pnpm bench` (bench/run.mjs prints them all at the end).
 const busy = machine();
-if (py)
+// Per item against Python must hold in every round: the row's ratio is the lowest of them.
+const both = (run) => `${fmt(run.median)} median, ${fmt(run.rate)} best`;
+if (vsPython)
   report({
-    what: `SharedQueue float64 per item vs Python queue.Queue (${busy})`,
-    baton: fmt(queue.rate),
-    peer: fmt(py.rate),
-    ratio: queue.rate / py.rate,
+    what: `SharedQueue float64 per item vs Python queue.Queue, lowest of ${ROUNDS} rounds (${busy})`,
+    baton: both(queue),
+    peer: `${both(py)}; per-round ratios ${spreadOf(vsPython)}`,
+    ratio: Math.min(...vsPython),
     target: 10,
   });
 report({
-  what: 'SharedQueue float64 per item vs postMessage',
-  baton: fmt(queue.rate),
-  peer: fmt(post.rate),
-  ratio: queue.rate / post.rate,
+  what: 'SharedQueue float64 per item vs postMessage (median of per-round ratios)',
+  baton: both(queue),
+  peer: both(post),
+  ratio: median(vsPost),
   target: 5,
 });
 report({
-  what: `SharedQueue putManySync/getManySync ${BATCH} float64 vs ringbuf.js ${BATCH} push/pop`,
-  baton: fmt(queueBatch.rate),
-  peer: fmt(ringbufBatch.rate),
-  ratio: queueBatch.rate / ringbufBatch.rate,
+  what: `SharedQueue putManySync/getManySync ${BATCH} float64 vs ringbuf.js ${BATCH} push/pop (median of per-round ratios)`,
+  baton: both(queueBatch),
+  peer: `${both(ringbufBatch)}; per-round ratios ${spreadOf(batchVsRingbuf)}`,
+  ratio: median(batchVsRingbuf),
   target: 1,
 });
 report({
-  what: 'ringbuf.js 1 element per push/pop (spinning) vs SharedQueue per item',
-  baton: fmt(queue.rate),
-  peer: fmt(ringbuf.rate),
-  ratio: queue.rate / ringbuf.rate,
+  what: 'SharedQueue per item vs ringbuf.js 1 element per push/pop, spinning (median of per-round ratios)',
+  baton: both(queue),
+  peer: `${both(ringbuf)}; per-round ratios ${spreadOf(vsRingbuf)}`,
+  ratio: median(vsRingbuf),
   targetText: 'keep (Baton faster)',
 });
 report({
