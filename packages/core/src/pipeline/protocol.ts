@@ -4,7 +4,8 @@
  * A worker serves one job at a time and may serve many in its life (a {@link WorkerPool} lends
  * it to run after run): `load` (optional, to import a module before any job needs it), then
  * `init` -> `ready` -> ... -> `done` per job, and `close` at the end, after which it exits on
- * its own so that its console output is flushed.
+ * its own so that its console output is flushed. A run without a pool marks its job `last`:
+ * the worker then exits on its own right after `done`, with no `close`.
  *
  * @module
  */
@@ -32,6 +33,11 @@ export interface InitMessage {
   readonly ordered: boolean;
   /** How many workers share the input (each takes its share of a batch). */
   readonly workers: number;
+  /**
+   * This job is the worker's last (a run without a pool): once it has said `done`, the worker
+   * exits on its own, as on `close`, without waiting for the main thread to send `close`.
+   */
+  readonly last: boolean;
 }
 
 /** Main -> worker: import a module now (a pool warming up); answered by `loaded`. */

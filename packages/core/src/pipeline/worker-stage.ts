@@ -95,6 +95,7 @@ export async function prepareWorkerStage(
       output: workerOutput.handle,
       ordered,
       workers: stage.concurrency,
+      last: pool === undefined,
     };
     return startJob(run, stage.name, index, worker, init);
   });

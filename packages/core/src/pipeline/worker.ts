@@ -113,9 +113,17 @@ port.listen((data) => {
   const message = data as MainMessage;
   if (message.type === 'init') {
     idle = idle.then(() =>
-      serve(message).catch((error: unknown) => {
-        port.post({ type: 'error', error: cloneableError(error) });
-      }),
+      serve(message).then(
+        // A run's own worker starts exiting the moment it is done: its exit (a few ms in
+        // Node) then overlaps the main thread taking the news, instead of following a
+        // `close` sent back. It still exits on its own, so its console output is flushed.
+        () => {
+          if (message.last) port.stop();
+        },
+        (error: unknown) => {
+          port.post({ type: 'error', error: cloneableError(error) });
+        },
+      ),
     );
   } else if (message.type === 'load') {
     load(message.spec, 'preload').then(
