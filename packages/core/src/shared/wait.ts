@@ -143,6 +143,8 @@ export function waitAsync(
   const result = wait(cells, index, expected, remaining(deadline));
   if (!result.async) return Promise.resolve(result.value);
   keepAlive(1);
+  // Without a signal nothing can end the wait early: no promise or closure of ours per wait.
+  if (signal === undefined) return result.value.then(waitEnded);
   return new Promise<WaitOutcome>((resolve) => {
     const onAbort = (): void => {
       // Rule 3: flush our own (uncancellable) entry from the wait list; see the module comment.
@@ -162,21 +164,47 @@ export function waitAsync(
   });
 }
 
+/** Ends the keep-alive of a wait that no signal could end (one function for every such wait). */
+function waitEnded(outcome: 'ok' | 'timed-out'): WaitOutcome {
+  keepAlive(-1);
+  return outcome;
+}
+
 let pendingWaits = 0;
 let keepAliveTimer: ReturnType<typeof setInterval> | undefined;
 
+/** An idle interval callback (never meant to run: its period is about 12 days). */
+function idle(): void {}
+
 /**
+ * Counts an async wait of this agent that starts (`1`) or ends (`-1`).
+ *
  * Node does not count a pending `Atomics.waitAsync` as work: a worker (or the main thread)
  * whose only task awaits one would exit mid-wait. While any async wait is pending we therefore
- * hold a long, idle interval timer, which keeps the event loop alive and costs nothing.
+ * hold a long, idle interval timer, which keeps the event loop alive. The timer is made once
+ * and then only referenced and unreferenced (`ref()`/`unref()`: no allocation, no timer-list
+ * work), because a lone async getter woken by every put would otherwise create and clear a
+ * timer per item. An unreferenced timer does not keep Node alive, so the agent exits as before
+ * once no wait is pending. Where timers cannot be unreferenced (a browser, which does not exit
+ * on an idle event loop anyway) the timer is cleared as soon as no wait is pending.
+ *
+ * @internal
  */
-function keepAlive(delta: number): void {
+export function keepAlive(delta: 1 | -1): void {
   pendingWaits += delta;
-  if (pendingWaits > 0 && keepAliveTimer === undefined) {
-    keepAliveTimer = setInterval(() => {}, 1 << 30);
-  } else if (pendingWaits === 0 && keepAliveTimer !== undefined) {
-    clearInterval(keepAliveTimer);
-    keepAliveTimer = undefined;
+  if (delta === 1) {
+    if (pendingWaits !== 1) return;
+    const timer = keepAliveTimer as { ref?: () => unknown } | undefined;
+    if (timer === undefined) keepAliveTimer = setInterval(idle, 1 << 30);
+    else if (typeof timer.ref === 'function') timer.ref();
+  } else if (pendingWaits === 0) {
+    const timer = keepAliveTimer as { unref?: () => unknown } | undefined;
+    if (typeof timer?.unref === 'function') {
+      timer.unref();
+    } else {
+      clearInterval(keepAliveTimer);
+      keepAliveTimer = undefined;
+    }
   }
 }
 

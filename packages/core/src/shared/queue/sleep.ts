@@ -35,7 +35,7 @@ import { TimeoutError } from '../../errors.js';
 import { emit, tracing, type TraceSubject } from '../../trace/tracer.js';
 import type { CheckedWait, Waitable } from '../base.js';
 import type { WaitOp } from '../registry.js';
-import { remaining, spin, type SpinBudget } from '../wait.js';
+import { keepAlive, nativeWaitAsync, remaining, spin, type SpinBudget } from '../wait.js';
 import { cancelledError, isCancelled, type Cancel } from '../cancel.js';
 
 /** Gives up when `cancelAll()` ran since the call started to wait. */
@@ -177,43 +177,31 @@ export function sleepSync(
   }
 }
 
-type WaitAsyncResult =
-  | { async: false; value: 'not-equal' | 'timed-out' }
-  | { async: true; value: Promise<'ok' | 'timed-out'> };
-const nativeWaitAsync = (
-  Atomics as unknown as {
-    waitAsync?: (
-      cells: Int32Array,
-      index: number,
-      value: number,
-      timeout?: number,
-    ) => WaitAsyncResult;
-  }
-).waitAsync;
+/**
+ * How one async sleep ended: `'ok'` when a notify woke us (the waker took us off the count),
+ * otherwise `'other'` (timed out, word already moved, or polled), or `'aborted'` (after a native
+ * wait the flush settled the count; after a poll we still count ourselves).
+ */
+type Slept = 'ok' | 'other' | 'aborted';
 
 /**
- * One async sleep: `'ok'` when a notify woke us (the waker took us off the count), otherwise
- * `'other'` (timed out, word already moved, or polled), or `'aborted'` (the count is settled).
+ * One native async sleep (`woken`: the wait's promise) that `signal` may end: `'ok'` when a
+ * notify woke us (the waker took us off the count), `'other'` when it timed out, or `'aborted'`
+ * (the count is settled).
  */
-function sleepOnce(
+function abortableSleep(
   cells: Int32Array,
   word: number,
   sleepers: number,
-  expected: number,
-  ms: number,
-  signal: AbortSignal | undefined,
-): Promise<'ok' | 'other' | 'aborted'> {
-  if (nativeWaitAsync === undefined) return pollOnce(cells, word, expected, ms, signal);
-  const result = nativeWaitAsync(cells, word, expected, ms);
-  if (!result.async) return Promise.resolve('other');
-  keepAlive(1);
+  woken: Promise<'ok' | 'timed-out'>,
+  signal: AbortSignal,
+): Promise<Slept> {
   return new Promise((resolve) => {
     let settled = false;
-    const settle = (outcome: 'ok' | 'other' | 'aborted'): void => {
+    const settle = (outcome: Slept): void => {
       if (settled) return;
       settled = true;
-      signal?.removeEventListener('abort', onAbort);
-      keepAlive(-1);
+      signal.removeEventListener('abort', onAbort);
       resolve(outcome);
     };
     const onAbort = (): void => {
@@ -223,8 +211,8 @@ function sleepOnce(
       if (woken > 0) Atomics.sub(cells, sleepers, woken);
       settle('aborted');
     };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    void result.value.then((value) => settle(value === 'ok' ? 'ok' : 'other'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    void woken.then((value) => settle(value === 'ok' ? 'ok' : 'other'));
   });
 }
 
@@ -245,20 +233,6 @@ async function pollOnce(
     if (left <= 0) return 'other';
     await new Promise((resolve) => setTimeout(resolve, Math.min(delay, left)));
     delay = delay === 0 ? 1 : Math.min(delay * 2, 16);
-  }
-}
-
-let pending = 0;
-let keepAliveTimer: ReturnType<typeof setInterval> | undefined;
-
-/** Node does not count a pending `Atomics.waitAsync` as work: hold an idle timer meanwhile. */
-function keepAlive(delta: number): void {
-  pending += delta;
-  if (pending > 0 && keepAliveTimer === undefined) {
-    keepAliveTimer = setInterval(() => {}, 1 << 30);
-  } else if (pending === 0 && keepAliveTimer !== undefined) {
-    clearInterval(keepAliveTimer);
-    keepAliveTimer = undefined;
   }
 }
 
@@ -295,7 +269,28 @@ export async function sleepAsync(
         if (op.stalled()) poll = Math.min(poll * 2, MAX_POLL);
         const token = registry.beginWait(id, kind, wait);
         try {
-          outcome = await sleepOnce(cells, word, sleepers, expected, ms, wait.signal);
+          const result = nativeWaitAsync?.(cells, word, expected, ms);
+          if (result === undefined) {
+            outcome = await pollOnce(cells, word, expected, ms, wait.signal);
+          } else if (!result.async) {
+            outcome = 'other';
+          } else {
+            keepAlive(1);
+            try {
+              // Without a signal, await the wait's own promise and hold nothing else while we
+              // sleep: with a thousand sleeping getters, each promise, closure or listener of a
+              // sleep is a thousand objects that outlive young-generation collections and are
+              // touched again, cold, when their getter's turn comes.
+              outcome =
+                wait.signal === undefined
+                  ? (await result.value) === 'ok'
+                    ? 'ok'
+                    : 'other'
+                  : await abortableSleep(cells, word, sleepers, result.value, wait.signal);
+            } finally {
+              keepAlive(-1);
+            }
+          }
         } finally {
           registry.endWait(token);
         }

@@ -140,13 +140,18 @@ export class SharedRegistry {
   private readonly primBase: number;
   private self = 0;
   /**
-   * This agent's waits going on now (several async tasks may wait at once), by token. Kept so
-   * that beginning and ending a wait cost O(1) amortised however many are going on (10,000
-   * async getters of one queue are ordinary): `order` is a stack of waits in the order they
-   * began, whose ended entries are dropped lazily from its top (and compacted now and then),
-   * and `wakesAt` is the earliest deadline, recomputed only when the wait holding it ends.
+   * This agent's waits going on now (several async tasks may wait at once), in slots that a
+   * token names: no hashing, and a freed slot is the next one used (with a thousand async
+   * getters asleep, a map's buckets are cold memory at every wake-up). Kept so that beginning
+   * and ending a wait cost O(1) amortised however many are going on (10,000 async getters of
+   * one queue are ordinary): `order` is a stack of waits in the order they began, whose ended
+   * entries are dropped lazily from its top (and compacted now and then), and `wakesAt` is the
+   * earliest deadline, recomputed only when the wait holding it ends.
    */
-  private readonly waits = new Map<number, OngoingWait>();
+  private readonly waits: (OngoingWait | undefined)[] = [];
+  /** Free indices of `waits` (a stack), and how many waits go on. */
+  private readonly freeSlots: number[] = [];
+  private live = 0;
   private order: OngoingWait[] = [];
   private wakesAt = Infinity;
   private lastToken = 0;
@@ -316,14 +321,19 @@ export class SharedRegistry {
     // A recorded step that starts to wait has taken effect as far as it can by itself: it must
     // not hold up the others' passes while it waits (see `gate.ts`).
     this.agentGate?.letGo();
-    const token = ++this.lastToken;
+    const slot = this.freeSlots.pop() ?? this.waits.length;
+    // The token names the slot, and its generation (low bits of a counter) tells a stale token
+    // (a wait ended twice) from the wait now in that slot.
+    this.lastToken = (this.lastToken + 1) & TOKEN_GENERATIONS;
+    const token = this.lastToken * TOKEN_SLOTS + slot + 1;
     const since = Date.now();
     const timeout = bound?.timeout ?? Infinity;
     // The primitives' deadlines are performance.now() based (monotonic, but local to this
     // agent: each worker has its own time origin); other agents read Date.now() based times.
     const deadline = timeout === Infinity ? Infinity : since + remaining(bound!.deadline);
     const wait = { token, primitive, op: OPS.indexOf(op), since, timeout, deadline, over: false };
-    this.waits.set(token, wait);
+    this.waits[slot] = wait;
+    this.live++;
     this.order.push(wait);
     if (deadline < this.wakesAt) this.wakesAt = deadline;
     this.showWait();
@@ -333,17 +343,21 @@ export class SharedRegistry {
   /** Records that the wait `token` (from {@link beginWait}) is over. @internal */
   endWait(token: number): void {
     if (token === 0) return;
-    const wait = this.waits.get(token);
-    if (wait === undefined) return;
-    this.waits.delete(token);
+    const slot = (token - 1) % TOKEN_SLOTS;
+    const wait = this.waits[slot];
+    if (wait === undefined || wait.token !== token) return;
+    this.waits[slot] = undefined;
+    this.freeSlots.push(slot);
+    this.live--;
     wait.over = true;
     const order = this.order;
     while (order.length > 0 && order[order.length - 1]!.over) order.pop();
-    if (order.length > 2 * this.waits.size + 64) this.order = order.filter((w) => !w.over);
-    if (this.waits.size === 0) this.wakesAt = Infinity;
+    if (order.length > 2 * this.live + 64) this.order = order.filter((w) => !w.over);
+    if (this.live === 0) this.wakesAt = Infinity;
     else if (wait.deadline === this.wakesAt && wait.deadline !== Infinity) {
       let earliest = Infinity;
-      for (const w of this.waits.values()) if (w.deadline < earliest) earliest = w.deadline;
+      for (const w of this.waits)
+        if (w !== undefined && w.deadline < earliest) earliest = w.deadline;
       this.wakesAt = earliest;
     }
     this.showWait();
@@ -761,6 +775,14 @@ export class SharedRegistry {
     return decoder.decode(this.names.slice(start + 1, start + 1 + length));
   }
 }
+
+/**
+ * A wait token is `generation * TOKEN_SLOTS + slot + 1`: up to 2^26 waits at once in one agent,
+ * and generations counted modulo 2^26, so that a token is an exact integer (below 2^52) and a
+ * stale token can only match a wait begun 2^26 waits later in the same slot.
+ */
+const TOKEN_SLOTS = 2 ** 26;
+const TOKEN_GENERATIONS = 2 ** 26 - 1;
 
 /** One wait of this agent going on now (see `SharedRegistry.waits`). */
 interface OngoingWait {
