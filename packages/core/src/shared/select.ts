@@ -61,7 +61,7 @@ import {
 } from './queue/layout.js';
 import { wake } from './queue/sleep.js';
 import type { WaitOp } from './registry.js';
-import { checkCanBlock, nativeWaitAsync, remaining } from './wait.js';
+import { checkCanBlock, keepAlive, nativeWaitAsync, remaining } from './wait.js';
 
 /** A result as `select()` resolves it (see `SelectResult` in queue/select.ts). */
 export interface AnyResult {
@@ -370,8 +370,8 @@ async function sleepRound(
     }
   }
   const tokens = beginWaits(arms, wait);
-  // Node does not count a pending Atomics.waitAsync as work: hold an idle timer meanwhile.
-  const keepAlive = setInterval(() => {}, 1 << 30);
+  // Node does not count a pending Atomics.waitAsync as work: hold the idle timer meanwhile.
+  keepAlive(1);
   const timers: ReturnType<typeof setTimeout>[] = [];
   let deadline: LongTimeout | undefined;
   let onAbort: (() => void) | undefined;
@@ -419,7 +419,7 @@ async function sleepRound(
     controller.abort(ROUND_OVER);
     return (await inThreadEnd) ?? end;
   } finally {
-    clearInterval(keepAlive);
+    keepAlive(-1);
     for (const timer of timers) clearTimeout(timer);
     deadline?.cancel();
     if (onAbort !== undefined) wait.signal?.removeEventListener('abort', onAbort);
