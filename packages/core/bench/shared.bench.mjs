@@ -318,7 +318,10 @@ console.log(
  * put really woke: wake-one means 1 per put at every count, a herd means about the count.
  * The counts take turns, HERD_ROUNDS times, and each figure is the median of its rounds. The
  * cost is CPU time per put (this process, every thread): the elapsed time per put is shown too,
- * but on a busy machine it is mostly the wait for the OS to run the woken getter.
+ * but on a busy machine it is mostly the wait for the OS to run the woken getter. A first,
+ * untimed round runs every count once: otherwise the CPU time of V8 compiling (and, after the
+ * gc() before each run, recompiling) the get/put path on its background threads falls into the
+ * timed rounds of whichever counts come first, most of all the 1,000-getter runs.
  */
 async function asyncGetters() {
   const HERD_ROUNDS = 5;
@@ -335,7 +338,10 @@ async function asyncGetters() {
   const cpuPerPut = Object.fromEntries(counts.map((n) => [n, []]));
   const wakes = Object.fromEntries(counts.map((n) => [n, []]));
   try {
-    for (let round = 0; round < HERD_ROUNDS; round++) {
+    // Round 0 warms up (untimed, fewer items); rounds 1 .. HERD_ROUNDS are measured.
+    for (let round = 0; round <= HERD_ROUNDS; round++) {
+      const warm = round === 0;
+      const puts = warm ? items / 4 : items;
       // Rotate the order, so that no count always runs first (or last) in a round.
       const order = counts.map((_, i) => counts[(i + round) % counts.length]);
       for (const getters of order) {
@@ -362,16 +368,18 @@ async function asyncGetters() {
         woken = 0;
         const t0 = performance.now();
         const cpu0 = process.cpuUsage();
-        for (let i = 0; i < items; i++) {
+        for (let i = 0; i < puts; i++) {
           const taken = new Promise((resolve) => (takenOne = resolve));
           await q.put(i);
           await taken;
         }
         const elapsed = performance.now() - t0;
         const cpu = process.cpuUsage(cpu0);
-        cpuPerPut[getters].push((cpu.user + cpu.system) / items);
-        wakes[getters].push(woken / items);
-        perPut[getters].push((elapsed * 1000) / items);
+        if (!warm) {
+          cpuPerPut[getters].push((cpu.user + cpu.system) / puts);
+          wakes[getters].push(woken / puts);
+          perPut[getters].push((elapsed * 1000) / puts);
+        }
         q.close();
         await Promise.all(loops);
       }
