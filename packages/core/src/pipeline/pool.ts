@@ -1,7 +1,7 @@
 /**
  * {@link WorkerPool}: workers kept between runs of a pipeline, as piscina keeps its threads.
  *
- * Starting a worker costs tens of milliseconds (a thread, a module graph, the stage's module);
+ * Starting a worker costs tens of milliseconds (a thread, core's worker code, the stage's module);
  * a pipeline without a pool pays it on every `run()`. A pool starts its workers once (at
  * construction, before the first item) and lends them to the worker stages of every run it is
  * given to; a lent worker keeps the stage modules it has loaded, so a second run of the same
