@@ -1,7 +1,7 @@
 // `pnpm bench` for @baton/core: runs every `bench/*.bench.mjs` in turn, in a fresh Node process
 // each, against the built package (dist/). Each file prints its own table and ratios.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,6 +55,22 @@ if (rows.length > 0) {
       met: row.ok === undefined ? '' : row.ok ? 'yes' : 'NO',
     })),
   );
+}
+// The same rows as a Markdown table, for the README's performance section: written to a file
+// beside the rows (its path printed), not to the console, which has the table above.
+if (rows.length > 0) {
+  const cell = (text) => String(text).replaceAll('|', '\\|');
+  const lines = [
+    '| what | Baton | peer | ratio | target | met |',
+    '| --- | --- | --- | ---: | --- | --- |',
+    ...rows.map(
+      (row) =>
+        `| ${cell(row.what)} | ${cell(row.baton)} | ${cell(row.peer)} | ${Number(row.ratio).toFixed(2)}x | ${cell(row.target)} | ${row.ok === undefined ? '' : row.ok ? 'yes' : 'NO'} |`,
+    ),
+  ];
+  const markdown = join(tmpdir(), `baton-bench-summary-${process.pid}.md`);
+  writeFileSync(markdown, `${lines.join('\n')}\n`);
+  console.log(`summary as Markdown: ${markdown}`);
 }
 const minutes = (performance.now() - startedAt) / 60_000;
 console.log(
