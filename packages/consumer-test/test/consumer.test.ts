@@ -142,6 +142,17 @@ describe('packaging', () => {
     expect(outcome.stdout).toMatch(/^produced \[\[/);
   });
 
+  it('core ships the bundled Node worker bootstrap its worker stages start from', async () => {
+    // Without it, worker stages still run (from dist/pipeline/worker.js and its ~40 modules),
+    // so the lesson above would pass: only the file list shows that the build's bundle step ran.
+    const tarball = project.tarballs.get('@baton/core');
+    expect(tarball).toBeDefined();
+    const list = await node(['-e', LIST_TARBALL, tarball!], { cwd: project.dir });
+    const files: string[] = JSON.parse(list.stdout);
+    expect(files).toContain('package/dist/pipeline/node-worker.js');
+    expect(files).toContain('package/dist/pipeline/worker.js');
+  });
+
   it('README links are absolute or point at a file in the tarball', async () => {
     for (const [name, tarball] of project.tarballs) {
       const list = await node(['-e', LIST_TARBALL, tarball], { cwd: project.dir });
