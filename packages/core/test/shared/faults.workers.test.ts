@@ -146,7 +146,20 @@ async function trial(seed: number): Promise<void> {
   // Every victim marked exited (watchWorker), then the producers that live finish...
   for (const i of killed)
     await eventually(() => (registry.hasExited(agentOf[i]!) ? true : undefined));
-  await guard(Promise.all(finished.slice(0, PRODUCERS)), `trial ${seed}: producers`);
+  await guard(Promise.all(finished.slice(0, PRODUCERS)), `trial ${seed}: producers`).catch(
+    (error: unknown) => {
+      // A hang is rare (seen about once in 300 trials under load): say what the queue and the
+      // agents looked like, so that the next run that hits it explains itself.
+      const agents = registry
+        .snapshot()
+        .agents.map((a) => `${a.name} ${a.state}${a.waitingOn ? ` in ${a.waitingOn.op}` : ''}`);
+      console.log(
+        `trial ${seed} hung: capacity ${capacity}, size ${queue.size}, killed [${[...killed].join(', ')}]; ` +
+          `agents: ${agents.join('; ')}; figures ${JSON.stringify(queue.figures())}`,
+      );
+      throw error;
+    },
+  );
   // ... and close() ends every consumer once the queue is drained.
   queue.close();
   await guard(Promise.all(finished.slice(PRODUCERS)), `trial ${seed}: consumers after close()`);
