@@ -300,6 +300,28 @@ export class Ring {
     return (position + 1) | 0 | this.markBit;
   }
 
+  /**
+   * How many consecutive positions from `position` (at most `max`, at most a lap) have the stamp
+   * `position + state`: 0, free for that position (a put's claim), or 1, full (a get's scan). It
+   * walks the stamps by index and lap rather than by position (`next`): this loop runs once per
+   * slot of a batch, so it makes no call but the atomic load. `position` carries no mark bit, so
+   * it is exactly `lap + index`.
+   */
+  private runOf(position: number, max: number, state: 0 | 1): number {
+    const { cells, stamps, capacity, oneLap } = this;
+    let index = position & this.indexMask;
+    let lap = position & this.lapMask;
+    let count = 0;
+    while (count < max && Atomics.load(cells, stamps + index) === ((lap + index + state) | 0)) {
+      count++;
+      if (++index === capacity) {
+        index = 0;
+        lap = (lap + oneLap) | 0;
+      }
+    }
+    return count;
+  }
+
   private stampOf(position: number): number {
     return Atomics.load(this.cells, this.stamps + (position & this.indexMask));
   }
@@ -515,21 +537,8 @@ export class Ring {
     let raced = false;
     for (let tries = 0; tries < MAX_TRIES; tries++) {
       if ((tail & this.markBit) !== 0) return this.giveUp(E_PUT_START, raced, CLOSED);
-      // Walk the stamps by index and lap rather than by position (`next`): this loop runs once
-      // per slot of a batch, so it makes no call but the atomic load. `tail` has no mark bit here, so a
-      // position is exactly `lap + index`.
-      const { stamps, capacity } = this;
-      let index = tail & this.indexMask;
-      let lap = tail & this.lapMask;
-      let count = 0;
-      while (count < max && Atomics.load(cells, stamps + index) === ((lap + index) | 0)) {
-        count++;
-        if (++index === capacity) {
-          index = 0;
-          lap = (lap + this.oneLap) | 0;
-        }
-      }
-      const position = (lap + index) | 0;
+      const count = this.runOf(tail, max, 0);
+      const position = this.advance(tail, count);
       if (count === max || (count > 0 && !whole)) {
         if (this.casPut(tail, count, whole ? 1 : count)) return count;
         tail = this.seen;
@@ -749,20 +758,8 @@ export class Ring {
     let head = Atomics.load(cells, this.head);
     for (let tries = 0; tries < MAX_TRIES; tries++) {
       if ((head & this.markBit) !== 0) return this.scanEnd(CLOSED);
-      let count = 0;
-      if (this.spanAt === undefined) {
-        // By index and lap, as in claimRun: this loop runs once per slot of a batch.
-        const { stamps, capacity } = this;
-        let index = head & this.indexMask;
-        let lap = head & this.lapMask;
-        while (count < max && Atomics.load(cells, stamps + index) === ((lap + index + 1) | 0)) {
-          count++;
-          if (++index === capacity) {
-            index = 0;
-            lap = (lap + this.oneLap) | 0;
-          }
-        }
-      } else count = this.scanSpans(head, max);
+      const count =
+        this.spanAt === undefined ? this.runOf(head, max, 1) : this.scanSpans(head, max);
       if (count > 0) {
         this.scanned = head;
         return count;
