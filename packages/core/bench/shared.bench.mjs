@@ -387,7 +387,6 @@ async function asyncGetters() {
   } finally {
     Atomics.notify = notify;
   }
-  const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
   return counts.map((getters) => ({
     getters,
     perPut: median(perPut[getters]),
