@@ -17,8 +17,10 @@ import {
   type SharedKind,
 } from './handle.js';
 import { joinRegistry, sharedRegistry, type SharedRegistry, type WaitOp } from './registry.js';
+import { EXIT_SLICE_MS } from './exits.js';
 import {
   deadlineOf,
+  now,
   requireSharedMemory,
   spin,
   waitAsync,
@@ -132,6 +134,12 @@ export interface Attempt {
   readonly waiters: number;
   /** Adaptive length of the spin before sleeping; a fixed `SPIN` (wait.ts) when absent. */
   readonly spin?: SpinBudget;
+  /**
+   * Blocking sleeps last at most {@link EXIT_SLICE_MS} before the next attempt: for primitives
+   * whose wakers wake only as many sleepers as they have something for (a semaphore's `n`), so
+   * that a wake-up swallowed by a sleeper killed before it acted is taken back (exits.ts).
+   */
+  readonly sliced?: boolean;
   attempt(): boolean;
 }
 
@@ -232,8 +240,10 @@ export function blockSync(
         throw timeoutError(subject, what, wait.timeout);
       }
       const token = registry.beginWait(id, kind, wait);
+      const until =
+        op.sliced === true ? Math.min(wait.deadline, now() + EXIT_SLICE_MS) : wait.deadline;
       try {
-        outcome = waitSync(cells, word, expected, wait.deadline);
+        outcome = waitSync(cells, word, expected, until);
       } finally {
         // However the wait ends (even if Atomics.wait throws), its registry record ends with
         // it: a stale record would show this agent waiting forever and mislead findDeadlock().
@@ -242,9 +252,11 @@ export function blockSync(
     } finally {
       if (waiters >= 0) Atomics.sub(cells, waiters, 1);
     }
-    if (outcome === 'timed-out' && op.attempt()) return;
-    if (outcome === 'timed-out') throw timeoutError(subject, what, wait.timeout);
     if (op.attempt()) return;
+    // A slice ended (sliced waits), or the deadline passed: only the latter ends the call.
+    if (outcome === 'timed-out' && now() >= wait.deadline) {
+      throw timeoutError(subject, what, wait.timeout);
+    }
   }
 }
 

@@ -62,6 +62,7 @@ import { BUSY, CLOSED, FULL, MAX_CAPACITY, Ring, STALLED, type AgentFigures } fr
 import { checkCanBlock, SpinBudget } from './wait.js';
 import { gateAsync, gateSync } from './gate.js';
 import { bumpEpoch, watchCancel } from './cancel.js';
+import { sleepsHere } from './exits.js';
 
 /** Default slot size for variable-size codecs, in bytes. */
 export const DEFAULT_SLOT_SIZE = 256;
@@ -207,6 +208,8 @@ export class SharedQueue<T = unknown>
   /** Whether the last failed put / get attempt was stopped by a stalled claim. */
   private putStalled = false;
   private getStalled = false;
+  /** Whether a call of this agent has slept on this queue yet (see {@link sleepsHere}). */
+  private sleptHere = false;
 
   /**
    * @throws RangeError / TypeError naming `capacity`, `slotSize`, `maxValueBytes` or `codec`
@@ -591,6 +594,7 @@ export class SharedQueue<T = unknown>
    * freed slot wakes every sleeping putter (see queue/sleep.ts `wake`).
    */
   private putSleep(attempt: () => boolean, spanning = false): Sleep {
+    this.sleepsHere();
     if (tracing())
       emit(this, 'wait', { for: 'not_full', size: this.size, capacity: this.capacity });
     return {
@@ -914,6 +918,7 @@ export class SharedQueue<T = unknown>
   }
 
   private getSleep(attempt: () => boolean): Sleep {
+    this.sleepsHere();
     if (tracing())
       emit(this, 'wait', { for: 'not_empty', size: this.size, capacity: this.capacity });
     return {
@@ -926,6 +931,24 @@ export class SharedQueue<T = unknown>
       detail: () => this.ring.describeStall('get'),
       cancel: watchCancel(this.cells, CANCEL_EPOCH),
     };
+  }
+
+  /** On the first sleep of a call of this agent: from now on, exits of others wake our sleepers. */
+  private sleepsHere(): void {
+    if (this.sleptHere) return;
+    this.sleptHere = true;
+    sleepsHere(this);
+  }
+
+  /**
+   * Wakes every sleeper of this queue, in every agent, to re-check: an agent was reported
+   * exited, and it may have swallowed a wake-up one of them was owed (see shared/exits.ts).
+   *
+   * @internal
+   */
+  wakeAfterExit(): void {
+    wakeEveryone(this.cells, NOT_EMPTY, GET_SLEEPERS);
+    wakeEveryone(this.cells, NOT_FULL, PUT_SLEEPERS);
   }
 
   /** After the ring passed holes (freeing their slots): wake putters for them, as getDone does. */

@@ -62,6 +62,7 @@ import {
 import { wake } from './queue/sleep.js';
 import type { WaitOp } from './registry.js';
 import { checkCanBlock, keepAlive, nativeWaitAsync, remaining } from './wait.js';
+import { EXIT_SLICE_MS, sleepsHere } from './exits.js';
 
 /** A result as `select()` resolves it (see `SelectResult` in queue/select.ts). */
 export interface AnyResult {
@@ -119,6 +120,7 @@ function planOf(cases: readonly SelectCase[]): Plan {
     let arm: Omit<Arm, 'expected' | 'state' | 'owed'> | undefined;
     if ('get' in c && c.get instanceof SharedQueue) {
       cancels.set(index, watchCancel(cellsOf(c.get), CANCEL_EPOCH));
+      sleepsHere(c.get); // its wakes are one per item: see shared/exits.ts
       arm = {
         index,
         cells: cellsOf(c.get),
@@ -130,6 +132,7 @@ function planOf(cases: readonly SelectCase[]): Plan {
       };
     } else if ('put' in c && c.put instanceof SharedQueue) {
       cancels.set(index, watchCancel(cellsOf(c.put), CANCEL_EPOCH));
+      sleepsHere(c.put);
       arm = {
         index,
         cells: cellsOf(c.put),
@@ -437,7 +440,8 @@ const MAX_SLICE = 16;
  * seen between two slices of sleep (at most 16 ms apart), since nothing can interrupt
  * `Atomics.wait`.
  *
- * `Atomics.wait` sleeps on one word: with one case it sleeps until woken; with several it
+ * `Atomics.wait` sleeps on one word: with one case it sleeps until woken (looking again every
+ * 100 ms, for a wake-up a dying agent may have swallowed: see shared/exits.ts); with several it
  * sleeps on each case's word in turn, for a slice growing from 1 to 16 ms, and tries every case
  * between two slices, so a change on a word it is not sleeping on is seen within 16 ms.
  *
@@ -479,7 +483,12 @@ export function selectSyncShared(
         arm.expected = Atomics.load(arm.cells, arm.word);
         const again = tryNow(plan);
         if (again !== undefined) return ((done = again.index), again);
-        const ms = arms.length === 1 && wait.signal === undefined ? left : Math.min(left, slice);
+        // One case: sleep until woken, but in slices of EXIT_SLICE_MS at most, so that a
+        // wake-up swallowed by a dying agent is taken back (see shared/exits.ts).
+        const ms =
+          arms.length === 1 && wait.signal === undefined
+            ? Math.min(left, EXIT_SLICE_MS)
+            : Math.min(left, slice);
         slice = Math.min(slice * 2, MAX_SLICE);
         const { registry, id } = arm.primitive.registryRow;
         const token = registry.beginWait(id, arm.op, wait);

@@ -28,6 +28,7 @@ import { SharedPrimitive } from './primitive.js';
 import { checkCanBlock } from './wait.js';
 import { gateAsync, gateSync } from './gate.js';
 import { bumpEpoch, cancelledError, isCancelled, watchCancel } from './cancel.js';
+import { sleepsHere } from './exits.js';
 
 /** Permits available now. */
 const VALUE = HEADER_WORDS;
@@ -82,6 +83,8 @@ export type SharedSemaphoreOptions = SharedNameOptions;
  */
 export class SharedSemaphore extends SharedPrimitive<'SharedSemaphore'> implements Lockable {
   readonly kind = 'SharedSemaphore' as const;
+  /** Whether a call of this agent has waited on this semaphore yet (see shared/exits.ts). */
+  private sleptHere = false;
 
   /**
    * @param value - initial number of permits, a non-negative integer below 2^31.
@@ -201,15 +204,32 @@ export class SharedSemaphore extends SharedPrimitive<'SharedSemaphore'> implemen
   private taking(n: number): Attempt {
     const cells = this.cells;
     const cancel = watchCancel(cells, EPOCH);
+    if (!this.sleptHere) {
+      this.sleptHere = true;
+      sleepsHere(this);
+    }
     return {
       cells,
       word: SEQ,
       waiters: WAITERS,
+      // release(n) wakes n sleepers: one killed before it acts takes its wake-up with it.
+      sliced: true,
       attempt: () => {
         if (isCancelled(cancel)) throw cancelledError(this, 'acquire', cancel);
         return take(cells, n);
       },
     };
+  }
+
+  /**
+   * Wakes every sleeper of this semaphore, in every agent, to try again: an agent was reported
+   * exited, and it may have swallowed a wake-up of a release (see shared/exits.ts).
+   *
+   * @internal
+   */
+  wakeAfterExit(): void {
+    Atomics.add(this.cells, SEQ, 1);
+    Atomics.notify(this.cells, SEQ);
   }
 
   /**

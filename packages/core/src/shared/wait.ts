@@ -21,6 +21,7 @@
  *
  * @module
  */
+import { checkExits, EXIT_SLICE_MS, exitsHandled } from './exits.js';
 import { BlockingCallError } from '../errors.js';
 
 /** How one wait step ended. `'not-equal'`: the word had already changed. */
@@ -187,20 +188,34 @@ function waitEnded(outcome: 'ok' | 'timed-out'): WaitOutcome {
 let pendingWaits = 0;
 let keepAliveTimer: ReturnType<typeof setInterval> | undefined;
 
-/** An idle interval callback (never meant to run: its period is about 12 days). */
-function idle(): void {}
+/**
+ * The keep-alive timer's tick, every {@link EXIT_SLICE_MS}: while async waits are pending, look
+ * for agents reported exited since the last tick (they may have swallowed a wake-up meant for
+ * one of our sleepers, see `exits.ts`); once none is pending, stop the timer.
+ */
+function tick(): void {
+  if (pendingWaits === 0) {
+    clearInterval(keepAliveTimer);
+    keepAliveTimer = undefined;
+    return;
+  }
+  checkExits();
+}
 
 /**
  * Counts an async wait of this agent that starts (`1`) or ends (`-1`).
  *
  * Node does not count a pending `Atomics.waitAsync` as work: a worker (or the main thread)
  * whose only task awaits one would exit mid-wait. While any async wait is pending we therefore
- * hold a long, idle interval timer, which keeps the event loop alive. The timer is made once
- * and then only referenced and unreferenced (`ref()`/`unref()`: no allocation, no timer-list
- * work), because a lone async getter woken by every put would otherwise create and clear a
- * timer per item. An unreferenced timer does not keep Node alive, so the agent exits as before
- * once no wait is pending. Where timers cannot be unreferenced (a browser, which does not exit
- * on an idle event loop anyway) the timer is cleared as soon as no wait is pending.
+ * hold an interval timer, which keeps the event loop alive; its tick also watches for agents
+ * that exit meanwhile (see {@link tick}). The timer is made once and then only referenced and
+ * unreferenced (`ref()`/`unref()`: no allocation, no timer-list work), because a lone async
+ * getter woken by every put would otherwise create and clear a timer per item. An unreferenced
+ * timer does not keep Node alive, so the agent exits as before once no wait is pending; the
+ * timer itself stops at its next tick with no wait pending (so an idle agent is not woken ten
+ * times a second for nothing), and is made again by the next wait. Where timers cannot be
+ * unreferenced (a browser, which does not exit on an idle event loop anyway) only that tick
+ * stops it.
  *
  * @internal
  */
@@ -209,16 +224,14 @@ export function keepAlive(delta: 1 | -1): void {
   if (delta === 1) {
     if (pendingWaits !== 1) return;
     const timer = keepAliveTimer as { ref?: () => unknown } | undefined;
-    if (timer === undefined) keepAliveTimer = setInterval(idle, 1 << 30);
-    else if (typeof timer.ref === 'function') timer.ref();
+    if (timer === undefined) {
+      // Exits before the first of these waits began cannot have swallowed their wake-ups.
+      exitsHandled();
+      keepAliveTimer = setInterval(tick, EXIT_SLICE_MS);
+    } else if (typeof timer.ref === 'function') timer.ref();
   } else if (pendingWaits === 0) {
     const timer = keepAliveTimer as { unref?: () => unknown } | undefined;
-    if (typeof timer?.unref === 'function') {
-      timer.unref();
-    } else {
-      clearInterval(keepAliveTimer);
-      keepAliveTimer = undefined;
-    }
+    if (typeof timer?.unref === 'function') timer.unref();
   }
 }
 

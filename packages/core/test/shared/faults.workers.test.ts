@@ -67,6 +67,31 @@ function guard<T>(promise: Promise<T>, what: string, ms = 30_000): Promise<T> {
   ]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * The ring's raw words, for a hang report: head, tail, every stamp, and each agent's claim
+ * table row (put intent start/count, get intent start/count) with its state.
+ */
+function ringState(queue: SharedQueue<number>, registry: SharedRegistry): string {
+  const ring = (queue as unknown as { ring: Record<string, unknown> }).ring;
+  const cells = ring.cells as Int32Array;
+  const at = (name: string): number => ring[name] as number;
+  const stamps = Array.from({ length: queue.capacity }, (_, i) => cells[at('stamps') + i]);
+  const rows: string[] = [];
+  for (let row = 0; row < at('rows'); row++) {
+    const base = at('table') + row * 16;
+    const words = Array.from(cells.subarray(base, base + 12));
+    if (words.every((w) => w === 0)) continue;
+    const id = row + 1;
+    rows.push(
+      `#${id} ${registry.agentName(id)}${registry.hasExited(id) ? ' (exited)' : ''}: [${words.join(' ')}]`,
+    );
+  }
+  return (
+    `ring: head ${cells[at('head')]}, tail ${cells[at('tail')]}, mark ${at('markBit')}, ` +
+    `lap ${at('oneLap')}, stamps [${stamps.join(' ')}]; claim rows ${rows.join('; ')}`
+  );
+}
+
 async function trial(seed: number): Promise<void> {
   const random = generator(seed);
   // A registry per trial: agent ids start afresh, and the claim table tracks them all.
@@ -155,7 +180,8 @@ async function trial(seed: number): Promise<void> {
         .agents.map((a) => `${a.name} ${a.state}${a.waitingOn ? ` in ${a.waitingOn.op}` : ''}`);
       console.log(
         `trial ${seed} hung: capacity ${capacity}, size ${queue.size}, killed [${[...killed].join(', ')}]; ` +
-          `agents: ${agents.join('; ')}; figures ${JSON.stringify(queue.figures())}`,
+          `agents: ${agents.join('; ')}; figures ${JSON.stringify(queue.figures())}; ` +
+          ringState(queue, registry),
       );
       throw error;
     },
@@ -230,11 +256,15 @@ async function trial(seed: number): Promise<void> {
 }
 
 describe('SharedQueue under fault injection (workers terminated at random instants)', () => {
-  it(`${TRIALS} MPMC trials (${PRODUCERS} producers, ${CONSUMERS} consumers): nothing doubled, nothing lost unaccounted, nobody hangs`, async () => {
-    const base = Number(process.env.FAULT_SEED ?? Date.now() % 100_000);
-    for (let t = 0; t < TRIALS; t++) {
-      await trial(base + t);
-      await terminateAll();
-    }
-  }, 300_000);
+  it(
+    `${TRIALS} MPMC trials (${PRODUCERS} producers, ${CONSUMERS} consumers): nothing doubled, nothing lost unaccounted, nobody hangs`,
+    async () => {
+      const base = Number(process.env.FAULT_SEED ?? Date.now() % 100_000);
+      for (let t = 0; t < TRIALS; t++) {
+        await trial(base + t);
+        await terminateAll();
+      }
+    },
+    Math.max(300_000, TRIALS * 5_000),
+  );
 });

@@ -6,21 +6,9 @@
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClosedError, SharedQueue, sharedRegistry, TimeoutError } from '../../src/index.js';
-import { eventually, nextMessage, startWorker, terminateAll } from './workers.js';
+import { eventually, guarded, nextMessage, startWorker, terminateAll } from './workers.js';
 
 afterEach(terminateAll);
-
-/** Resolves with `promise`, or rejects with "hung" after `guardMs` (a hang guard, not a speed check). */
-function guarded<T>(promise: Promise<T>, what: string, guardMs = 20_000): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const hung = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`${what}: hung (no answer in ${guardMs} ms)`)),
-      guardMs,
-    );
-  });
-  return Promise.race([promise, hung]).finally(() => clearTimeout(timer));
-}
 
 /** Starts a victim that claims (as `role`) and is then terminated; resolves once it is dead. */
 async function killAfterClaim(

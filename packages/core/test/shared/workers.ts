@@ -92,3 +92,15 @@ export function seeded(seed: number): (n: number) => number {
     return (state >>> 0) % n;
   };
 }
+
+/** Resolves with `promise`, or rejects with "hung" after `guardMs` (a hang guard, not a speed check). */
+export function guarded<T>(promise: Promise<T>, what: string, guardMs = 20_000): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const hung = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${what}: hung (no answer in ${guardMs} ms)`)),
+      guardMs,
+    );
+  });
+  return Promise.race([promise, hung]).finally(() => clearTimeout(timer));
+}

@@ -24,6 +24,10 @@
  * So a put costs one load when nobody sleeps and one notify of one sleeper otherwise, however
  * many getters sleep (the cost stays flat from 1 to 10,000 async getters).
  *
+ * A sleeper woken for an item is counted woken before it runs again: if its agent dies in
+ * between, the wake-up dies with it. Blocking sleeps are therefore sliced, and async sleepers
+ * watch for reported exits, so that the others take it back (see shared/exits.ts).
+ *
  * When a call waits on a *stalled* claim (another agent claimed the next slot and has not
  * finished with it, see ring.ts), nobody may ever wake it: it sleeps for short, growing periods
  * (1 ms up to 100 ms) and re-checks, so it can repair the slot once the registry says that
@@ -37,6 +41,7 @@ import type { CheckedWait, Waitable } from '../base.js';
 import type { WaitOp } from '../registry.js';
 import { keepAlive, nativeWaitAsync, remaining, spin, type SpinBudget } from '../wait.js';
 import { cancelledError, isCancelled, type Cancel } from '../cancel.js';
+import { EXIT_SLICE_MS } from '../exits.js';
 
 /** Gives up when `cancelAll()` ran since the call started to wait. */
 function checkCancel(subject: Waitable, op: Sleep, what: string): void {
@@ -123,10 +128,19 @@ function timeoutError(
   return error;
 }
 
-/** How long the next sleep may last. */
+/** How long the next async sleep may last. */
 function sleepFor(op: Sleep, wait: CheckedWait, poll: number): number {
   const left = remaining(wait.deadline);
   return op.stalled() ? Math.min(left, poll) : left;
+}
+
+/**
+ * How long the next blocking sleep may last: as an async one, but never more than
+ * {@link EXIT_SLICE_MS}, so that a wake-up swallowed by a dying agent is taken back within a
+ * slice (see shared/exits.ts: a blocked thread cannot watch for exits otherwise).
+ */
+function sliceFor(op: Sleep, wait: CheckedWait, poll: number): number {
+  return Math.min(sleepFor(op, wait, poll), EXIT_SLICE_MS);
 }
 
 /** Blocks until `op.attempt()` succeeds, the deadline passes, or it throws. */
@@ -155,7 +169,7 @@ export function sleepSync(
       if (wait.deadline !== Infinity && performance.now() >= wait.deadline) {
         throw timeoutError(subject, what, wait, op);
       }
-      const ms = sleepFor(op, wait, poll);
+      const ms = sliceFor(op, wait, poll);
       if (op.stalled()) poll = Math.min(poll * 2, MAX_POLL);
       const token = registry.beginWait(id, kind, wait);
       try {

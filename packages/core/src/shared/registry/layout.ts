@@ -3,7 +3,7 @@
  *
  * ```
  * header   MAGIC VERSION maxAgents maxPrimitives nextAgent nextPrimitive tokenA tokenB
- *          controller gateEvents recordLock tickets recordCapacity recordWaiters reserved x2
+ *          controller gateEvents recordLock tickets recordCapacity recordWaiters exits reserved
  *          (16 words)
  * agents   [state thread waitingOn op seq gate gatePrimitive gateOp lost reserved x3] x maxAgents
  *          state: 0 free, 1 alive, 2 exited; gate: 0 open, 1 parked, 2 released
@@ -26,8 +26,11 @@ export const REGISTRY_MAGIC = 0x42545247; // 'BTRG'
  * 3: agents have gate words and the header a controller (version 2 agents would ignore it).
  * 4: a negative controller word means "recording" (a version 3 agent would park forever), and
  * the registry ends with the recorded order of gate passes.
+ * 5: the header counts the agents marked exited (`H_EXITS`); async sleepers of every agent
+ * watch it to take back wake-ups a dying agent swallowed (see `shared/exits.ts`), which a
+ * version 4 agent would not count.
  */
-export const REGISTRY_VERSION = 4;
+export const REGISTRY_VERSION = 5;
 export const H_MAGIC = 0;
 export const H_VERSION = 1;
 export const H_MAX_AGENTS = 2;
@@ -51,6 +54,8 @@ export const H_TICKETS = 11;
 export const H_RECORD_CAPACITY = 12;
 /** How many agents sleep on {@link H_RECORD_LOCK} (a release notifies only when some do). */
 export const H_RECORD_WAITERS = 13;
+/** How many agents were marked exited (`agentExited`), ever: see `shared/exits.ts`. */
+export const H_EXITS = 14;
 export const HEADER = 16;
 export const AGENT_WORDS = 12;
 export const A_STATE = 0;

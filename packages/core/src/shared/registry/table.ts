@@ -40,6 +40,7 @@ import {
   finite,
   HEADER,
   H_CONTROLLER,
+  H_EXITS,
   H_MAGIC,
   H_RECORD_CAPACITY,
   H_MAX_AGENTS,
@@ -536,9 +537,21 @@ export class SharedRegistry {
     const row = HEADER + (id - 1) * AGENT_WORDS;
     if (Atomics.load(this.cells, row + A_STATE) === 0) return;
     Atomics.store(this.cells, row + A_WAITING_ON, 0);
-    Atomics.store(this.cells, row + A_STATE, EXITED);
+    // Counted once per agent, after its state says so: an agent that watches the count and sees
+    // it move finds the exited state too (see shared/exits.ts for who watches and why).
+    if (Atomics.exchange(this.cells, row + A_STATE, EXITED) !== EXITED) {
+      Atomics.add(this.cells, H_EXITS, 1);
+    }
     // A controller stepping this agent learns that it will not park again.
     if (Atomics.load(this.cells, H_CONTROLLER) !== 0) gateEvent(this.cells);
+  }
+
+  /**
+   * How many agents of this registry were marked exited so far (by {@link agentExited},
+   * {@link watchWorker}), ever. One atomic load. @internal
+   */
+  exitCount(): number {
+    return Atomics.load(this.cells, H_EXITS);
   }
 
   /**
