@@ -231,32 +231,39 @@ export function blockSync(
   if (spin(op.attempt, op.spin)) return;
   const { cells, word, waiters } = op;
   const { registry, id } = subject.registryRow;
-  for (;;) {
-    const expected = announce(cells, word, waiters);
-    let outcome;
-    try {
+  // The registry's record of this wait lasts across slices (sliced waits), so that it says
+  // since when the call waits; a wake-up ends it, as the call then runs. However the call
+  // ends (even if Atomics.wait throws), the record ends with it: a stale record would show
+  // this agent waiting forever and mislead findDeadlock().
+  let token = 0;
+  try {
+    for (;;) {
+      const expected = announce(cells, word, waiters);
+      let outcome;
+      try {
+        if (op.attempt()) return;
+        if (wait.deadline !== Infinity && performance.now() >= wait.deadline) {
+          throw timeoutError(subject, what, wait.timeout);
+        }
+        if (token === 0) token = registry.beginWait(id, kind, wait);
+        const until =
+          op.sliced === true ? Math.min(wait.deadline, now() + EXIT_SLICE_MS) : wait.deadline;
+        outcome = waitSync(cells, word, expected, until);
+        if (outcome !== 'timed-out') {
+          registry.endWait(token);
+          token = 0;
+        }
+      } finally {
+        if (waiters >= 0) Atomics.sub(cells, waiters, 1);
+      }
       if (op.attempt()) return;
-      if (wait.deadline !== Infinity && performance.now() >= wait.deadline) {
+      // A slice ended (sliced waits), or the deadline passed: only the latter ends the call.
+      if (outcome === 'timed-out' && now() >= wait.deadline) {
         throw timeoutError(subject, what, wait.timeout);
       }
-      const token = registry.beginWait(id, kind, wait);
-      const until =
-        op.sliced === true ? Math.min(wait.deadline, now() + EXIT_SLICE_MS) : wait.deadline;
-      try {
-        outcome = waitSync(cells, word, expected, until);
-      } finally {
-        // However the wait ends (even if Atomics.wait throws), its registry record ends with
-        // it: a stale record would show this agent waiting forever and mislead findDeadlock().
-        registry.endWait(token);
-      }
-    } finally {
-      if (waiters >= 0) Atomics.sub(cells, waiters, 1);
     }
-    if (op.attempt()) return;
-    // A slice ended (sliced waits), or the deadline passed: only the latter ends the call.
-    if (outcome === 'timed-out' && now() >= wait.deadline) {
-      throw timeoutError(subject, what, wait.timeout);
-    }
+  } finally {
+    registry.endWait(token);
   }
 }
 

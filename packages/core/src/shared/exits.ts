@@ -23,8 +23,16 @@
  *   queue's protocol allows for spurious ones.
  *
  * An async sleeper thus gets a swallowed wake-up back within a slice of the exit being
- * *reported*; an agent that dies unreported (unwatched) leaves it lost, as it leaves its claims
- * stuck (see ring.ts).
+ * *reported*; an agent that dies unreported (unwatched, or past the registry's `maxAgents`)
+ * leaves it lost, as it leaves its claims stuck (see ring.ts). Report an exit once the worker
+ * is gone (Node's `watchWorker` does: its `exit` event comes after the thread has stopped; in a
+ * browser call `agentExited` after `terminate()`), not before: a worker still running could
+ * swallow another wake-up after the check that followed its report.
+ *
+ * A `SharedCondition`'s `notify(n)` also wakes `n` waiters, but a notify delivered to a
+ * waiter that then dies is spent as Python's would be (it was delivered); callers that wait
+ * with a predicate (`waitFor`) or a timeout re-check anyway. Locks, events and barriers wake
+ * every waiter or re-check on their own (the lock's waiters sleep in slices, `mutex.ts`).
  *
  * @module
  */
@@ -47,7 +55,7 @@ const registered = new WeakSet<ExitWakeable>();
 /** Size of {@link sleptOn} after its last pruning: prune again when it has doubled. */
 let pruned = 0;
 
-/** The exits counted at the last check. */
+/** The exits counted at the last check (0 before the first: at worst one spurious wake-up). */
 let seen = 0;
 
 /** Records that `primitive` has (or may have) sleepers in this agent; again is a no-op. */
@@ -66,11 +74,6 @@ function exitsNow(): number {
   let total = 0;
   for (const registry of registryState.known.values()) total += registry.exitCount();
   return total;
-}
-
-/** Takes the exits counted now as the ones already handled (when async waits begin). */
-export function exitsHandled(): void {
-  seen = exitsNow();
 }
 
 /**

@@ -93,6 +93,8 @@ interface Arm {
    */
   readonly greedy?: number;
   readonly primitive: { readonly registryRow: SharedQueue['registryRow'] };
+  /** A queue's arm: the queue, whose sleepers exits may have to wake (see shared/exits.ts). */
+  readonly queue?: SharedQueue<unknown>;
   readonly op: WaitOp;
   /** This round: the value read when we announced ourselves. */
   expected: number;
@@ -120,7 +122,6 @@ function planOf(cases: readonly SelectCase[]): Plan {
     let arm: Omit<Arm, 'expected' | 'state' | 'owed'> | undefined;
     if ('get' in c && c.get instanceof SharedQueue) {
       cancels.set(index, watchCancel(cellsOf(c.get), CANCEL_EPOCH));
-      sleepsHere(c.get); // its wakes are one per item: see shared/exits.ts
       arm = {
         index,
         cells: cellsOf(c.get),
@@ -128,11 +129,11 @@ function planOf(cases: readonly SelectCase[]): Plan {
         sleepers: GET_SLEEPERS,
         wakeOne: true,
         primitive: c.get,
+        queue: c.get,
         op: 'get',
       };
     } else if ('put' in c && c.put instanceof SharedQueue) {
       cancels.set(index, watchCancel(cellsOf(c.put), CANCEL_EPOCH));
-      sleepsHere(c.put);
       arm = {
         index,
         cells: cellsOf(c.put),
@@ -141,6 +142,7 @@ function planOf(cases: readonly SelectCase[]): Plan {
         wakeOne: true,
         greedy: SPAN_SLEEPERS,
         primitive: c.put,
+        queue: c.put,
         op: 'put',
       };
     } else if ('wait' in c && c.wait instanceof SharedEvent) {
@@ -366,6 +368,7 @@ async function sleepRound(
       // the end of the round is listed, or was notified by a waker that counted it off, and
       // retire()'s flush is right in both cases; a wait that timed out on its own would be
       // neither, and its sleeper count would leak.
+      if (arm.queue !== undefined) sleepsHere(arm.queue); // its wakes are one per item
       const result = nativeWaitAsync(arm.cells, arm.word, arm.expected, Infinity);
       if (!result.async) return { kind: 'shared' }; // moved already; retire() settles the rest
       arm.state = 'pending';
@@ -467,6 +470,8 @@ export function selectSyncShared(
   let done: number | undefined = undefined;
   let turn = 0;
   let slice = 1;
+  /** With one case: the registry record kept from the last slice (0: none). */
+  let held = 0;
   try {
     for (;;) {
       const now = tryNow(plan);
@@ -490,13 +495,17 @@ export function selectSyncShared(
             ? Math.min(left, EXIT_SLICE_MS)
             : Math.min(left, slice);
         slice = Math.min(slice * 2, MAX_SLICE);
+        if (arm.queue !== undefined) sleepsHere(arm.queue); // its wakes are one per item
         const { registry, id } = arm.primitive.registryRow;
-        const token = registry.beginWait(id, arm.op, wait);
-        let outcome: string;
+        const token = held !== 0 ? held : registry.beginWait(id, arm.op, wait);
+        held = 0;
+        let outcome = 'not-equal';
         try {
           outcome = Atomics.wait(arm.cells, arm.word, arm.expected, ms);
         } finally {
-          registry.endWait(token);
+          // One case: the record lasts across slices, so it says since when the select waits.
+          if (arms.length === 1 && outcome === 'timed-out') held = token;
+          else registry.endWait(token);
         }
         if (outcome === 'ok' && arm.wakeOne) {
           counted = false; // the waker took us off the count; the wake is owed to this queue
@@ -508,6 +517,7 @@ export function selectSyncShared(
       }
     }
   } finally {
+    if (held !== 0) arms[0]?.primitive.registryRow.registry.endWait(held);
     handOn(arms, done);
   }
 }

@@ -21,7 +21,7 @@
  *
  * @module
  */
-import { checkExits, EXIT_SLICE_MS, exitsHandled } from './exits.js';
+import { checkExits, EXIT_SLICE_MS } from './exits.js';
 import { BlockingCallError } from '../errors.js';
 
 /** How one wait step ended. `'not-equal'`: the word had already changed. */
@@ -224,11 +224,12 @@ export function keepAlive(delta: 1 | -1): void {
   if (delta === 1) {
     if (pendingWaits !== 1) return;
     const timer = keepAliveTimer as { ref?: () => unknown } | undefined;
-    if (timer === undefined) {
-      // Exits before the first of these waits began cannot have swallowed their wake-ups.
-      exitsHandled();
-      keepAliveTimer = setInterval(tick, EXIT_SLICE_MS);
-    } else if (typeof timer.ref === 'function') timer.ref();
+    // The exits counted at the last tick stay the baseline (none is taken now: this wait is
+    // already listed on its word, and an exit counted between the listing and here may be
+    // the one that swallowed its wake-up). After an idle spell the first tick may therefore
+    // wake everyone once for an older exit: a spurious wake-up, never a lost one.
+    if (timer === undefined) keepAliveTimer = setInterval(tick, EXIT_SLICE_MS);
+    else if (typeof timer.ref === 'function') timer.ref();
   } else if (pendingWaits === 0) {
     const timer = keepAliveTimer as { unref?: () => unknown } | undefined;
     if (typeof timer?.unref === 'function') timer.unref();

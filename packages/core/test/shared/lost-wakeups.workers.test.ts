@@ -8,7 +8,7 @@
 // in a worker or in the thread that reports the exit.
 import type { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SharedQueue, sharedRegistry, SharedSemaphore } from '../../src/index.js';
+import { findDeadlock, SharedQueue, sharedRegistry, SharedSemaphore } from '../../src/index.js';
 import { eventually, guarded, messageWith, startWorker, terminateAll } from './workers.js';
 
 afterEach(terminateAll);
@@ -110,6 +110,34 @@ describe('SharedSemaphore: a waiter woken and killed before it acts', () => {
       await wakeAndKill(victim, () => semaphore.release());
       expect(await guarded(live.done, `survivor ${survivor}`)).toMatchObject({ done: true });
       expect(semaphore.value).toBe(0);
+    });
+  }
+});
+
+describe('a blocking wait that sleeps in slices', () => {
+  for (const role of ['getSync', 'selectSync', 'acquireSync'] as const) {
+    it(`is shown waiting since its ${role} began, not since its last slice`, async () => {
+      const queue = new SharedQueue<number>({ capacity: 1, codec: 'int32', name: 'slices' });
+      const semaphore = new SharedSemaphore(0, { name: 'slices' });
+      const sleeper = await asleep(role === 'acquireSync' ? semaphore : queue, role, 'sleeper');
+      const since = (): number | undefined =>
+        sharedRegistry()
+          .snapshot()
+          .agents.find((a) => a.id === sleeper.agent)?.waitingOn?.since;
+      const first = since()!;
+      // Several slices (100 ms each) later: still the same record. A wait for a condition, not a
+      // speed check; the guard only stops a broken run.
+      await eventually(() => (Date.now() > first + 450 ? true : undefined));
+      expect(since()).toBe(first);
+      // Agents of the tests before may still be on their way out: wait until only it is left.
+      const deadlock = await eventually(() => {
+        const found = findDeadlock();
+        return found?.kind === 'all-blocked' ? found : undefined;
+      });
+      expect(deadlock.message).toMatch(/^every agent is blocked: sleeper waits for .* since \d/);
+      if (role === 'acquireSync') semaphore.release();
+      else expect(queue.tryPut(3)).toBe(true);
+      expect(await guarded(sleeper.done, role)).toMatchObject({ done: true });
     });
   }
 });

@@ -128,6 +128,30 @@ function timeoutError(
   return error;
 }
 
+/** {@link recheck}'s answer when the operation is done. */
+const DONE = Symbol('done');
+
+/**
+ * The re-check right after a sleeper announced itself: reads the sleep word (the value to sleep
+ * on), then gives up if cancelled, answers {@link DONE} if the attempt succeeded, and throws a
+ * `TimeoutError` once the deadline has passed. The word is read first: a cancel or a put after
+ * this read moves it, so the sleep that follows cannot miss them (cancel.ts).
+ */
+function recheck(
+  subject: Waitable,
+  op: Sleep,
+  wait: CheckedWait,
+  what: string,
+): number | typeof DONE {
+  const expected = Atomics.load(op.cells, op.word);
+  checkCancel(subject, op, what);
+  if (op.attempt()) return DONE;
+  if (wait.deadline !== Infinity && performance.now() >= wait.deadline) {
+    throw timeoutError(subject, what, wait, op);
+  }
+  return expected;
+}
+
 /** How long the next async sleep may last. */
 function sleepFor(op: Sleep, wait: CheckedWait, poll: number): number {
   const left = remaining(wait.deadline);
@@ -155,39 +179,41 @@ export function sleepSync(
   const { cells, word, sleepers } = op;
   const { registry, id } = subject.registryRow;
   let poll = 1;
-  for (;;) {
-    if (op.greedy !== undefined) Atomics.add(cells, op.greedy, 1); // before the announce
-    Atomics.add(cells, sleepers, 1);
-    let counted = true;
-    let outcome: string;
-    try {
-      const expected = Atomics.load(cells, word);
-      // The epoch moved since the call began: the sleep word was read before the re-check,
-      // so a cancel after it moves the word and our sleep cannot miss it (cancel.ts).
+  // The registry's record of this wait lasts across sleeps that end by timing out (a slice, or
+  // a stalled claim's poll), so that it says since when the call waits, not since the last
+  // slice; a wake-up by a notify ends it, as the call then runs.
+  let token = 0;
+  try {
+    for (;;) {
+      if (op.greedy !== undefined) Atomics.add(cells, op.greedy, 1); // before the announce
+      Atomics.add(cells, sleepers, 1);
+      let counted = true;
+      let outcome: string;
+      try {
+        const expected = recheck(subject, op, wait, what);
+        if (expected === DONE) return;
+        const ms = sliceFor(op, wait, poll);
+        if (op.stalled()) poll = Math.min(poll * 2, MAX_POLL);
+        if (token === 0) token = registry.beginWait(id, kind, wait);
+        outcome = Atomics.wait(cells, word, expected, ms);
+        if (outcome !== 'timed-out') {
+          registry.endWait(token);
+          token = 0;
+        }
+        // Woken by a notify: the waker has taken us off the count.
+        if (outcome === 'ok') counted = false;
+      } finally {
+        if (counted) Atomics.sub(cells, sleepers, 1);
+        if (op.greedy !== undefined) Atomics.sub(cells, op.greedy, 1);
+      }
       checkCancel(subject, op, what);
       if (op.attempt()) return;
       if (wait.deadline !== Infinity && performance.now() >= wait.deadline) {
         throw timeoutError(subject, what, wait, op);
       }
-      const ms = sliceFor(op, wait, poll);
-      if (op.stalled()) poll = Math.min(poll * 2, MAX_POLL);
-      const token = registry.beginWait(id, kind, wait);
-      try {
-        outcome = Atomics.wait(cells, word, expected, ms);
-      } finally {
-        registry.endWait(token);
-      }
-      // Woken by a notify: the waker has taken us off the count.
-      if (outcome === 'ok') counted = false;
-    } finally {
-      if (counted) Atomics.sub(cells, sleepers, 1);
-      if (op.greedy !== undefined) Atomics.sub(cells, op.greedy, 1);
     }
-    checkCancel(subject, op, what);
-    if (op.attempt()) return;
-    if (wait.deadline !== Infinity && performance.now() >= wait.deadline) {
-      throw timeoutError(subject, what, wait, op);
-    }
+  } finally {
+    registry.endWait(token);
   }
 }
 
@@ -268,14 +294,8 @@ export async function sleepAsync(
     let counted = true;
     let outcome: 'ok' | 'other' | 'aborted';
     try {
-      const expected = Atomics.load(cells, word);
-      // The epoch moved since the call began: the sleep word was read before the re-check,
-      // so a cancel after it moves the word and our sleep cannot miss it (cancel.ts).
-      checkCancel(subject, op, what);
-      if (op.attempt()) return;
-      if (wait.deadline !== Infinity && performance.now() >= wait.deadline) {
-        throw timeoutError(subject, what, wait, op);
-      }
+      const expected = recheck(subject, op, wait, what);
+      if (expected === DONE) return;
       if (wait.signal?.aborted) {
         outcome = 'aborted';
       } else {
