@@ -376,7 +376,8 @@ async function sleepRound(
     }
   }
   const tokens = beginWaits(arms, wait);
-  // Node does not count a pending Atomics.waitAsync as work: hold the idle timer meanwhile.
+  // Node does not count a pending Atomics.waitAsync as work: hold the keep-alive timer meanwhile
+  // (its tick also watches for exits, see shared/exits.ts).
   keepAlive(1);
   const timers: ReturnType<typeof setTimeout>[] = [];
   let deadline: LongTimeout | undefined;
