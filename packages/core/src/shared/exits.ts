@@ -43,7 +43,7 @@ export const EXIT_SLICE_MS = 100;
 
 /** Something whose sleepers can all be woken to re-check (a queue: both its sleep words). */
 export interface ExitWakeable {
-  wakeAfterExit(): void;
+  wakeEverySleeper(): void;
 }
 
 /**
@@ -58,7 +58,10 @@ let pruned = 0;
 /** The exits counted at the last check (0 before the first: at worst one spurious wake-up). */
 let seen = 0;
 
-/** Records that `primitive` has (or may have) sleepers in this agent; again is a no-op. */
+/**
+ * Records that `primitive` has (or may have) sleepers in this agent; again is a no-op (one
+ * `WeakSet` lookup, on the way to a sleep).
+ */
 export function sleepsHere(primitive: ExitWakeable): void {
   if (registered.has(primitive)) return;
   registered.add(primitive);
@@ -88,6 +91,6 @@ export function checkExits(): void {
   for (const ref of sleptOn) {
     const primitive = ref.deref();
     if (primitive === undefined) sleptOn.delete(ref);
-    else primitive.wakeAfterExit();
+    else primitive.wakeEverySleeper();
   }
 }

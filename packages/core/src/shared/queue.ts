@@ -208,8 +208,6 @@ export class SharedQueue<T = unknown>
   /** Whether the last failed put / get attempt was stopped by a stalled claim. */
   private putStalled = false;
   private getStalled = false;
-  /** Whether a call of this agent has slept on this queue yet (see {@link sleepsHere}). */
-  private sleptHere = false;
 
   /**
    * @throws RangeError / TypeError naming `capacity`, `slotSize`, `maxValueBytes` or `codec`
@@ -594,7 +592,7 @@ export class SharedQueue<T = unknown>
    * freed slot wakes every sleeping putter (see queue/sleep.ts `wake`).
    */
   private putSleep(attempt: () => boolean, spanning = false): Sleep {
-    this.sleepsHere();
+    sleepsHere(this); // from now on, reported exits wake our sleepers (shared/exits.ts)
     if (tracing())
       emit(this, 'wait', { for: 'not_full', size: this.size, capacity: this.capacity });
     return {
@@ -783,8 +781,7 @@ export class SharedQueue<T = unknown>
     const first = this.ring.close();
     if (immediate) this.ring.closeGets();
     if (tracing() && (first || immediate)) emit(this, 'close', { immediate, size: this.size });
-    wakeEveryone(this.cells, NOT_EMPTY, GET_SLEEPERS);
-    wakeEveryone(this.cells, NOT_FULL, PUT_SLEEPERS);
+    this.wakeEverySleeper();
   }
 
   /**
@@ -808,8 +805,7 @@ export class SharedQueue<T = unknown>
     const gets = bumpEpoch(this.cells, CANCEL_EPOCH, GET_SLEEPERS, reason);
     // The epoch moved before the sleep words, which are pure sequence words: moving them wakes
     // every sleeper to re-check (and them only), as close() does (see cancel.ts).
-    wakeEveryone(this.cells, NOT_EMPTY, GET_SLEEPERS);
-    wakeEveryone(this.cells, NOT_FULL, PUT_SLEEPERS);
+    this.wakeEverySleeper();
     return puts + gets;
   }
 
@@ -918,7 +914,7 @@ export class SharedQueue<T = unknown>
   }
 
   private getSleep(attempt: () => boolean): Sleep {
-    this.sleepsHere();
+    sleepsHere(this); // from now on, reported exits wake our sleepers (shared/exits.ts)
     if (tracing())
       emit(this, 'wait', { for: 'not_empty', size: this.size, capacity: this.capacity });
     return {
@@ -933,20 +929,14 @@ export class SharedQueue<T = unknown>
     };
   }
 
-  /** On the first sleep of a call of this agent: from now on, exits of others wake our sleepers. */
-  private sleepsHere(): void {
-    if (this.sleptHere) return;
-    this.sleptHere = true;
-    sleepsHere(this);
-  }
-
   /**
-   * Wakes every sleeper of this queue, in every agent, to re-check: an agent was reported
-   * exited, and it may have swallowed a wake-up one of them was owed (see shared/exits.ts).
+   * Wakes every sleeper of this queue, in every agent, to re-check, by moving both sequence
+   * words: after `close()` or `cancelAll()`, and when an agent was reported exited, as it may
+   * have swallowed a wake-up one of them was owed (see shared/exits.ts).
    *
    * @internal
    */
-  wakeAfterExit(): void {
+  wakeEverySleeper(): void {
     wakeEveryone(this.cells, NOT_EMPTY, GET_SLEEPERS);
     wakeEveryone(this.cells, NOT_FULL, PUT_SLEEPERS);
   }

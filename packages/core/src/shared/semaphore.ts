@@ -83,8 +83,6 @@ export type SharedSemaphoreOptions = SharedNameOptions;
  */
 export class SharedSemaphore extends SharedPrimitive<'SharedSemaphore'> implements Lockable {
   readonly kind = 'SharedSemaphore' as const;
-  /** Whether a call of this agent has waited on this semaphore yet (see shared/exits.ts). */
-  private sleptHere = false;
 
   /**
    * @param value - initial number of permits, a non-negative integer below 2^31.
@@ -204,10 +202,7 @@ export class SharedSemaphore extends SharedPrimitive<'SharedSemaphore'> implemen
   private taking(n: number): Attempt {
     const cells = this.cells;
     const cancel = watchCancel(cells, EPOCH);
-    if (!this.sleptHere) {
-      this.sleptHere = true;
-      sleepsHere(this);
-    }
+    sleepsHere(this); // from now on, reported exits wake our sleepers (shared/exits.ts)
     return {
       cells,
       word: SEQ,
@@ -222,12 +217,13 @@ export class SharedSemaphore extends SharedPrimitive<'SharedSemaphore'> implemen
   }
 
   /**
-   * Wakes every sleeper of this semaphore, in every agent, to try again: an agent was reported
-   * exited, and it may have swallowed a wake-up of a release (see shared/exits.ts).
+   * Wakes every sleeper of this semaphore, in every agent, to try again: after `cancelAll()`,
+   * and when an agent was reported exited, as it may have swallowed a wake-up of a release
+   * (see shared/exits.ts).
    *
    * @internal
    */
-  wakeAfterExit(): void {
+  wakeEverySleeper(): void {
     Atomics.add(this.cells, SEQ, 1);
     Atomics.notify(this.cells, SEQ);
   }
@@ -249,8 +245,7 @@ export class SharedSemaphore extends SharedPrimitive<'SharedSemaphore'> implemen
   cancelAll(reason?: unknown): number {
     const count = bumpEpoch(this.cells, EPOCH, WAITERS, reason);
     // The epoch moved before the sleep word: see cancel.ts.
-    Atomics.add(this.cells, SEQ, 1);
-    Atomics.notify(this.cells, SEQ);
+    this.wakeEverySleeper();
     return count;
   }
 

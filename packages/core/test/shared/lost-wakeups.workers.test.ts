@@ -33,14 +33,19 @@ async function asleep(
     : role.startsWith('get') || role.startsWith('select')
       ? 'get'
       : 'acquire';
-  await eventually(() =>
+  await waitingIn(agent, op);
+  return { worker, agent, done };
+}
+
+/** Resolves once the registry shows agent `agent` waiting in `op`. */
+function waitingIn(agent: number, op: 'put' | 'get' | 'acquire'): Promise<true> {
+  return eventually(() =>
     sharedRegistry()
       .snapshot()
       .agents.some((a) => a.id === agent && a.waitingOn?.op === op)
       ? true
       : undefined,
   );
-  return { worker, agent, done };
 }
 
 /** Freezes the victim's thread, has `wake` send it the one wake-up, then kills it. */
@@ -89,13 +94,7 @@ describe('SharedQueue: a sleeper woken and killed before it acts', () => {
     const queue = new SharedQueue<number>({ capacity: 1, codec: 'int32', name: 'lost-local' });
     const victim = await asleep(queue, 'get', 'victim');
     const mine = queue.get(); // sleeps after the victim
-    await eventually(() =>
-      sharedRegistry()
-        .snapshot()
-        .agents.some((a) => a.id === sharedRegistry().agentId && a.waitingOn?.op === 'get')
-        ? true
-        : undefined,
-    );
+    await waitingIn(sharedRegistry().agentId, 'get');
     await wakeAndKill(victim, () => expect(queue.tryPut(9)).toBe(true));
     expect(await guarded(mine, 'get of the main thread')).toBe(9);
   });
