@@ -204,6 +204,14 @@ export class SharedQueue<T = unknown>
   private readonly lane: Lane<T>;
   /** How long this agent's puts / gets spin before sleeping (see {@link SpinBudget}). */
   private readonly putSpin = new SpinBudget();
+  /**
+   * Free slots a blocking single put waiting for room spins for before it tries the ring again
+   * (an eighth of the capacity; 1, no hint, below 16): streaming producer and consumer then
+   * work on different cache lines instead of passing one line back and forth per item. A batch
+   * put takes every free slot at once anyway, and a get never waits for more than one item
+   * (that would add latency to every item of a sparse stream).
+   */
+  private readonly roomHint: number;
   private readonly getSpin = new SpinBudget();
   /** Whether the last failed put / get attempt was stopped by a stalled claim. */
   private putStalled = false;
@@ -253,6 +261,7 @@ export class SharedQueue<T = unknown>
     super(state);
     const { capacity, slotSize, lane, agents, maxValueBytes, layout } = readLayout(this.buffer);
     this.capacity = capacity;
+    this.roomHint = capacity >> 3 || 1;
     this.slotSize = slotSize;
     this.maxValueBytes = maxValueBytes;
     this.codec = codec;
@@ -271,6 +280,7 @@ export class SharedQueue<T = unknown>
       {
         self: registry.agentId,
         hasExited: (id) => registry.hasExited(id),
+        exits: () => registry.exitCount(),
         agentName: (id) => registry.agentName(id),
         recordLoss: (id, items) => registry.recordLoss(id, state.id, items),
       },
@@ -470,7 +480,7 @@ export class SharedQueue<T = unknown>
     const kept = this.lane.keep(value);
     sleepSync(
       this,
-      this.putSleep(() => this.putOnce(value, kept, kept.slots), kept.slots > 1),
+      this.putSleep(() => this.putOnce(value, kept, kept.slots), kept.slots > 1, true),
       'put',
       wait,
       'put',
@@ -591,7 +601,7 @@ export class SharedQueue<T = unknown>
    * freed slot may not be enough for it: it sleeps as a greedy sleeper, and while it does every
    * freed slot wakes every sleeping putter (see queue/sleep.ts `wake`).
    */
-  private putSleep(attempt: () => boolean, spanning = false): Sleep {
+  private putSleep(attempt: () => boolean, spanning = false, single = false): Sleep {
     sleepsHere(this); // from now on, reported exits wake our sleepers (shared/exits.ts)
     if (tracing())
       emit(this, 'wait', { for: 'not_full', size: this.size, capacity: this.capacity });
@@ -601,6 +611,7 @@ export class SharedQueue<T = unknown>
       sleepers: PUT_SLEEPERS,
       spin: this.putSpin,
       attempt,
+      ...(single && this.roomHint > 1 ? { ready: () => this.ring.roomAhead(this.roomHint) } : {}),
       stalled: () => this.putStalled,
       detail: () => this.ring.describeStall('put'),
       ...(spanning ? { greedy: SPAN_SLEEPERS } : {}),

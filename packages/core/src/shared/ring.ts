@@ -140,6 +140,12 @@ export interface Agents {
   agentName(id: number): string;
   /** Reports items an exited agent took with it (the registry shows them in snapshots). */
   recordLoss?(id: number, items: number): void;
+  /**
+   * How many agents have exited so far (a count that only grows), read before a repair scans the
+   * claim table: while it is 0 no claimant can be dead, and a stalled claim is only ever the
+   * other side at work (the common case of a full or empty ring in a streaming pair).
+   */
+  exits?(): number;
 }
 
 /** `claimPut`/`claimGet` results that are not slot indices. */
@@ -491,6 +497,20 @@ export class Ring {
     this.claimedCount = count;
     this.claimEnd = next;
     return true;
+  }
+
+  /**
+   * A hint for a putter waiting for room: whether the slot `count - 1` places past `tail` is
+   * free for its position now (or the queue is closed, which the putter must attempt to see).
+   * Consumers free slots in order (nearly so when several consume), so it usually means that
+   * `count` slots in a row are free. Two loads, neither on a line the consumers are working on
+   * while the ring is full: it claims nothing, and only ever delays an attempt.
+   */
+  roomAhead(count: number): boolean {
+    const tail = Atomics.load(this.cells, this.tail);
+    if ((tail & this.markBit) !== 0) return true;
+    const position = this.advance(tail, count - 1);
+    return this.stampOf(position) === position;
   }
 
   /**
@@ -898,6 +918,10 @@ export class Ring {
     if (this.stampOf(head) !== head) return true;
     const tail = Atomics.load(this.cells, this.tail);
     if ((tail & ~this.markBit) === head) return true; // empty, not stalled
+    // No agent has exited and the queue is open: the claimant is alive, nothing to repair.
+    // (An agent is marked exited before the count moves: a repair that misses the mark by
+    // that moment is made by the next attempt; stalled calls poll.)
+    if (!closed && this.agents.exits?.() === 0) return false;
     const { alive, dead } = this.claimants(E_PUT_START, head);
     if (!alive && dead.length > 0) {
       let revoked = 0;
@@ -985,6 +1009,7 @@ export class Ring {
     const last = (at - this.oneLap) | 0;
     const stamp = this.stampOf(last);
     if (stamp !== ((last + 1) | 0) && stamp !== this.hole(last)) return true;
+    if (this.agents.exits?.() === 0) return false; // no claimant can be dead (see repairGet)
     const { alive, dead } = this.claimants(E_GET_START, last);
     if (alive || dead.length === 0) return false;
     let freed = 0;
@@ -1089,6 +1114,15 @@ export class Ring {
       op === 'get'
         ? Atomics.load(this.cells, this.head) & ~this.markBit
         : ((Atomics.load(this.cells, this.tail) & ~this.markBit) - this.oneLap) | 0;
+    // Only while the slot is still held: claimed and unpublished (get), or last lap's item or
+    // hole not yet freed (put). A slot freed since the call stalled is nobody's, and the
+    // intents that cover it may be stale: naming them would blame an agent that finished.
+    const stamp = this.stampOf(position);
+    const held =
+      op === 'get'
+        ? stamp === position
+        : stamp === ((position + 1) | 0) || stamp === this.hole(position);
+    if (!held) return undefined;
     const { alive, dead } = this.claimants(op === 'get' ? E_PUT_START : E_GET_START, position);
     const names: string[] = [];
     for (let row = 0; row < this.rows; row++) {

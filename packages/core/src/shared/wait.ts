@@ -295,12 +295,31 @@ export class SpinBudget {
 }
 
 /**
+ * Checks of a `ready` hint a hinted spin makes per attempt of a full budget: a hint is a
+ * couple of loads, an attempt several atomic operations on the lines the other side works on.
+ */
+export const HINTS_PER_ATTEMPT = 4;
+
+/**
  * Re-tries `attempt` up to {@link SPIN} times, or `budget.limit` times and then adapts the
  * budget; returns whether it succeeded.
+ *
+ * With `ready`, it attempts only when `ready()` says it is worth it, checking the hint up to
+ * `SPIN * HINTS_PER_ATTEMPT` times. A queue's putter uses it to wait for room for several
+ * items before it goes back to the ring (see `Ring.roomAhead`): a putter that takes every slot
+ * the moment it is freed keeps that slot's cache line bouncing between its core and the
+ * getter's, item after item, and both crawl. Such a spin waits for the other side to make
+ * room for many items, so it is not shortened after spins that ended in a sleep (that would
+ * turn the next waits into sleeps). It only ever delays an attempt: the sleep that follows
+ * attempts as before, so a single free slot is still taken, a spin later.
  */
-export function spin(attempt: () => boolean, budget?: SpinBudget): boolean {
+export function spin(attempt: () => boolean, budget?: SpinBudget, ready?: () => boolean): boolean {
   if (budget === undefined) {
     for (let i = 0; i < SPIN; i++) if (attempt()) return true;
+    return false;
+  }
+  if (ready !== undefined) {
+    for (let i = 0; i < SPIN * HINTS_PER_ATTEMPT; i++) if (ready() && attempt()) return true;
     return false;
   }
   const limit = budget.limit;

@@ -247,3 +247,74 @@ describe('Ring repair of dead claims', () => {
     expect(other.claimPut()).toBe(CLOSED);
   });
 });
+
+describe('Ring stall reports and the exit count', () => {
+  it('names a producer that has not published only while the slot is still unpublished', () => {
+    const { ring, cells, layout, values } = ringAt(4, 0);
+    const other = new Ring(cells, layout, 4, agents(2));
+    const claimed = other.claimPut();
+    expect(ring.claimGet()).toBe(STALLED);
+    expect(ring.describeStall('get')).toMatch(/claimed by 'agent 2', which has not published it/);
+    values[claimed] = 1;
+    other.commitPut(claimed);
+    // Published now: nobody holds the slot, though agent 2's intent still covers it.
+    expect(ring.describeStall('get')).toBeUndefined();
+  });
+
+  it('names a consumer that has not freed only while the slot is still held', () => {
+    const { ring, cells, layout } = ringAt(2, 0);
+    const other = new Ring(cells, layout, 2, agents(3));
+    for (let i = 0; i < 2; i++) ring.commitPut(ring.claimPut());
+    expect(other.claimGetMany(2)).toBe(2);
+    expect(ring.claimPut()).toBe(STALLED);
+    expect(ring.describeStall('put')).toMatch(/still claimed by 'agent 3', which has not freed it/);
+    other.commitGetMany();
+    expect(ring.describeStall('put')).toBeUndefined();
+    expect(ring.claimPut()).toBeGreaterThanOrEqual(0);
+  });
+
+  it('skips the claim-table scan of a repair while no agent has exited, and repairs once one has', () => {
+    const dead = new Set<number>([2]);
+    let exits = 0;
+    const who: Agents = { ...agents(1, dead), exits: () => exits };
+    const { ring, cells, layout } = ringAt(4, 0, who);
+    // Agent 2 is marked dead in the table but the count has not moved yet (the registry marks
+    // an agent before it counts it): the repair waits for the count, as a stalled call polls.
+    new Ring(cells, layout, 4, agents(2, dead)).claimPut();
+    expect(ring.claimGet()).toBe(STALLED);
+    expect(ring.repairGet(false)).toBe(false);
+    exits = 1;
+    expect(ring.repairGet(false)).toBe(true);
+    expect(ring.claimGet()).toBe(-1); // EMPTY_RING: the hole was passed
+    // A closed queue repairs a live claim whatever the count says.
+    const closing = ringAt(2, 0, { ...agents(1), exits: () => 0 });
+    new Ring(closing.cells, closing.layout, 2, agents(2)).claimPut();
+    closing.ring.close();
+    expect(closing.ring.claimGet()).toBe(STALLED);
+    expect(closing.ring.repairGet(true)).toBe(true);
+    expect(closing.ring.claimGet()).toBe(CLOSED);
+  });
+});
+
+describe('Ring.roomAhead', () => {
+  it('says whether the slot count - 1 past tail is free: room for count in a row', () => {
+    const { ring } = ringAt(16, (2 ** 31 - 64) | 0);
+    expect(ring.roomAhead(16)).toBe(true); // empty: a whole lap is free
+    for (let i = 0; i < 16; i++) ring.commitPut(ring.claimPut());
+    expect(ring.roomAhead(1)).toBe(false);
+    ring.commitGet(ring.claimGet());
+    expect([ring.roomAhead(1), ring.roomAhead(2)]).toEqual([true, false]);
+    ring.commitGet(ring.claimGet());
+    expect(ring.roomAhead(2)).toBe(true);
+    // Across the index wrap: drain, move head and tail to index 14, fill, free indices 14, 15
+    // and 0: the slot 2 past tail (index 0) is free, the slot 3 past it (index 1) is not.
+    for (let i = 0; i < 14; i++) ring.commitGet(ring.claimGet()); // empty, at index 0
+    for (let i = 0; i < 14; i++) ring.commitPut(ring.claimPut());
+    for (let i = 0; i < 14; i++) ring.commitGet(ring.claimGet()); // empty, at index 14
+    for (let i = 0; i < 16; i++) ring.commitPut(ring.claimPut());
+    for (let i = 0; i < 3; i++) ring.commitGet(ring.claimGet());
+    expect([ring.roomAhead(3), ring.roomAhead(4)]).toEqual([true, false]);
+    ring.close();
+    expect(ring.roomAhead(16)).toBe(true); // closed: the putter must attempt to find out
+  });
+});

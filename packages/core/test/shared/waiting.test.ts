@@ -2,7 +2,14 @@
 // the registry's record of it (what snapshot() shows) must end with it.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ClosedError, SharedQueue, SharedSemaphore, snapshot } from '../../src/index.js';
-import { canBlock, MIN_SPIN, SPIN, spin, SpinBudget } from '../../src/shared/wait.js';
+import {
+  canBlock,
+  HINTS_PER_ATTEMPT,
+  MIN_SPIN,
+  SPIN,
+  spin,
+  SpinBudget,
+} from '../../src/shared/wait.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -92,5 +99,26 @@ describe('SpinBudget', () => {
     expect(budget.limit).toBe(MIN_SPIN * 2);
     for (let i = 0; i < 20; i++) spin(third, budget);
     expect(budget.limit).toBe(SPIN);
+  });
+
+  it('with a ready hint, attempts only when the hint says so, and a bounded number of times', () => {
+    const budget = new SpinBudget();
+    budget.limit = MIN_SPIN; // the hinted spin is not shortened by earlier sleeps
+    let hints = 0;
+    let attempts = 0;
+    const attempt = (): boolean => {
+      attempts++;
+      return attempts === 3;
+    };
+    // Ready on every 10th check: the third attempt (the 30th check) succeeds.
+    expect(spin(attempt, budget, () => ++hints % 10 === 0)).toBe(true);
+    expect([hints, attempts]).toEqual([30, 3]);
+    // Never ready: no attempt at all, and the spin ends after its checks (then the caller
+    // sleeps, and the sleep attempts regardless).
+    hints = 0;
+    attempts = 0;
+    expect(spin(attempt, budget, () => (hints++, false))).toBe(false);
+    expect([hints, attempts]).toEqual([SPIN * HINTS_PER_ATTEMPT, 0]);
+    expect(budget.limit).toBe(MIN_SPIN);
   });
 });

@@ -60,6 +60,12 @@ export interface Sleep {
   readonly spin: SpinBudget;
   /** Does the operation if it can; `true` when done. May throw (closed, codec). */
   attempt(): boolean;
+  /**
+   * A hint for the spin before the first blocking sleep: the spin attempts only when it says
+   * so (see `spin` in wait.ts). The sleeps after the spin attempt regardless, and async waits
+   * do not use it.
+   */
+  ready?(): boolean;
   /** Whether the last failed attempt was stopped by a stalled claim (then poll). */
   stalled(): boolean;
   /** Words for a timeout error: who holds the stalled slot, if anyone. */
@@ -175,7 +181,7 @@ export function sleepSync(
   wait: CheckedWait,
   what: string,
 ): void {
-  if (spin(op.attempt, op.spin)) return;
+  if (spin(op.attempt, op.spin, op.ready)) return;
   const { cells, word, sleepers } = op;
   const { registry, id } = subject.registryRow;
   let poll = 1;
@@ -284,6 +290,8 @@ export async function sleepAsync(
   wait: CheckedWait,
   what: string,
 ): Promise<void> {
+  // No hint here: a hinted spin may last a few tens of microseconds, which an async caller
+  // would block its event loop for; async waits spin briefly and sleep (see \`spin\`).
   if (spin(op.attempt, op.spin)) return;
   const { cells, word, sleepers } = op;
   const { registry, id } = subject.registryRow;
