@@ -4,8 +4,9 @@
 //      through a RedisQueue of capacity 10: the producer's pipeline has the queue as its sink,
 //      the consumer's pipeline has it as its source.
 //   2. Three producers and three consumers share one RedisQueue; one consumer is killed with
-//      SIGKILL while it holds a message it did not acknowledge. After `claimIdle` another
-//      consumer reclaims it: delivered twice, lost never (at-least-once).
+//      SIGKILL while it holds a message it did not acknowledge (it starts first, takes three
+//      messages and hangs on the fourth; the other two start once it is dead). After
+//      `claimIdle` another consumer reclaims it: delivered twice, lost never (at-least-once).
 //
 // Every process writes its history (JSONL); the testkit merges them and gives the verdict in
 // Jepsen's terms. Redis: REDIS_URL if set, else a private redis-server on a free port.
@@ -57,21 +58,24 @@ async function part(producers, consumers, { kill = false, mode = 'pipeline' } = 
   const name = `lesson-${randomBytes(3).toString('hex')}`;
   const dir = mkdtempSync(join(tmpdir(), 'baton-demo-'));
   const queue = await RedisQueue.open({ name, redis: url, capacity: 10 });
-  const files = [];
-  const consuming = Array.from({ length: consumers }, (_, i) => {
-    const history = join(dir, `consumer-${i + 1}.jsonl`);
-    files.push(history);
-    const hold = kill && i === 0 ? { holdAfter: 3 } : {};
-    return run('./consumer.mjs', {
+  const histories = Array.from({ length: consumers }, (_, i) =>
+    join(dir, `consumer-${i + 1}.jsonl`),
+  );
+  const files = [...histories];
+  const consumer = (i) =>
+    run('./consumer.mjs', {
       url,
       name,
       consumer: i + 1,
       mode,
-      history,
+      history: histories[i],
       claimIdle: CLAIM_IDLE,
-      ...hold,
+      ...(kill && i === 0 ? { holdAfter: 3 } : {}),
     });
-  });
+  // With a kill, consumer 1 starts alone, so that it surely gets its fourth message (on a
+  // loaded machine the others could take all of them first, and the demo would wait for good);
+  // the others start once it is dead, and one of them reclaims what it held.
+  const consuming = Array.from({ length: kill ? 1 : consumers }, (_, i) => consumer(i));
   const producing = Array.from({ length: producers }, (_, i) => {
     const history = join(dir, `producer-${i + 1}.jsonl`);
     files.push(history);
@@ -79,14 +83,19 @@ async function part(producers, consumers, { kill = false, mode = 'pipeline' } = 
   });
   let killed;
   if (kill) {
-    // Wait until consumer 1 hangs on its fourth message, then kill it.
-    const file = files[0];
-    while (count(file, 'dequeue') <= 3) await new Promise((resolve) => setTimeout(resolve, 20));
+    // Wait until consumer 1 hangs on its fourth message (or has died: then the verdict says so),
+    // then kill it.
+    let gone = false;
+    void consuming[0].exited.then(() => (gone = true));
+    while (!gone && count(histories[0], 'dequeue') <= 3) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     consuming[0].child.kill('SIGKILL');
     killed = await consuming[0].exited;
     console.log(
       `(consumer 1 killed with ${killed}; its message waits ${CLAIM_IDLE} ms to be reclaimed)`,
     );
+    for (let i = 1; i < consumers; i++) consuming.push(consumer(i));
   }
   const codes = await Promise.all(producing.map((p) => p.exited));
   await queue.close(); // the consumers drain what is left (reclaimed items too), then stop

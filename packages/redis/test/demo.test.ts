@@ -12,11 +12,21 @@ describe('pnpm demo:redis', () => {
     const child = spawn(process.execPath, [demo], {
       env: { ...process.env, REDIS_URL: redisUrl() },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true, // its own process group: a kill reaches the producers and consumers it runs
     });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const code = await new Promise((resolve) => child.on('exit', resolve));
+    // A demo that hangs is killed before the test's own timeout, so that the failure shows what
+    // the demo printed up to then instead of a bare timeout.
+    const deadline = setTimeout(() => {
+      output += '\n[test] the demo was still running after 100 s: killed';
+      process.kill(-child.pid!, 'SIGKILL');
+    }, 100_000);
+    const code = await new Promise((resolve) =>
+      child.on('exit', (exit, signal) => resolve(exit ?? signal)),
+    );
+    clearTimeout(deadline);
     expect(code, output).toBe(0);
     expect(output).toContain('verdict: all 10 messages consumed exactly once');
     expect(output).toMatch(/verdict: all 30 messages consumed at least once; 1 redelivered/);
