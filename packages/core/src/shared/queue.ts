@@ -204,6 +204,7 @@ export class SharedQueue<T = unknown>
   private readonly lane: Lane<T>;
   /** How long this agent's puts / gets spin before sleeping (see {@link SpinBudget}). */
   private readonly putSpin = new SpinBudget();
+  private readonly getSpin = new SpinBudget();
   /**
    * Free slots a blocking single put waiting for room spins for before it tries the ring again
    * (an eighth of the capacity; 1, no hint, below 16): streaming producer and consumer then
@@ -212,7 +213,6 @@ export class SharedQueue<T = unknown>
    * (that would add latency to every item of a sparse stream).
    */
   private readonly roomHint: number;
-  private readonly getSpin = new SpinBudget();
   /** Whether the last failed put / get attempt was stopped by a stalled claim. */
   private putStalled = false;
   private getStalled = false;

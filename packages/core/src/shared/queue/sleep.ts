@@ -291,7 +291,7 @@ export async function sleepAsync(
   what: string,
 ): Promise<void> {
   // No hint here: a hinted spin may last a few tens of microseconds, which an async caller
-  // would block its event loop for; async waits spin briefly and sleep (see \`spin\`).
+  // would block its event loop for; async waits spin briefly and sleep (see `spin`).
   if (spin(op.attempt, op.spin)) return;
   const { cells, word, sleepers } = op;
   const { registry, id } = subject.registryRow;
