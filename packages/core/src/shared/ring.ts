@@ -307,6 +307,14 @@ export class Ring {
   }
 
   /**
+   * Whether `stamp` says that the slot holds `position`'s item or hole: published (or revoked),
+   * and not freed yet for the next lap.
+   */
+  private holdsItemOrHole(stamp: number, position: number): boolean {
+    return stamp === ((position + 1) | 0) || stamp === this.hole(position);
+  }
+
+  /**
    * How many consecutive positions from `position` (at most `max`, at most a lap) have the stamp
    * `position + state`: 0, free for that position (a put's claim), or 1, full (a get's scan). It
    * walks the stamps by index and lap rather than by position (`next`): this loop runs once per
@@ -441,7 +449,7 @@ export class Ring {
         continue;
       }
       const last = (tail - this.oneLap) | 0; // the same slot, one lap earlier
-      if (stamp === ((last + 1) | 0) || stamp === this.hole(last)) {
+      if (this.holdsItemOrHole(stamp, last)) {
         // The slot still holds last lap's item (or hole), so `tail` was not stale. Full if no
         // consumer has claimed it yet; otherwise a consumer is between claim and free.
         const head = Atomics.load(cells, this.head) & ~this.markBit;
@@ -568,7 +576,7 @@ export class Ring {
       // The slot at `position` is not free for this lap.
       const stamp = this.stampOf(position);
       const last = (position - this.oneLap) | 0; // the same slot, one lap earlier
-      if (stamp === ((last + 1) | 0) || stamp === this.hole(last)) {
+      if (this.holdsItemOrHole(stamp, last)) {
         // It still holds last lap's item (or hole): full if no consumer has claimed it yet
         // (`head` not past it), else claimed by a consumer between claim and free (see claimPut).
         const head = Atomics.load(cells, this.head) & ~this.markBit;
@@ -738,7 +746,7 @@ export class Ring {
         return this.giveUp(E_GET_START, raced, STALLED);
       }
       const last = (head - this.oneLap) | 0;
-      if (stamp === ((last + 1) | 0) || stamp === this.hole(last)) {
+      if (this.holdsItemOrHole(stamp, last)) {
         // Last lap's item is still claimed by its consumer, so no producer has passed this
         // slot: `tail` is `head`, the ring is empty (closed and drained if tail is marked).
         const tail = Atomics.load(cells, this.tail);
@@ -805,7 +813,7 @@ export class Ring {
         return this.scanEnd(STALLED);
       }
       const last = (head - this.oneLap) | 0;
-      if (stamp === ((last + 1) | 0) || stamp === this.hole(last)) {
+      if (this.holdsItemOrHole(stamp, last)) {
         const tail = Atomics.load(cells, this.tail);
         return this.scanEnd((tail & this.markBit) !== 0 ? CLOSED : EMPTY_RING);
       }
@@ -1008,7 +1016,7 @@ export class Ring {
     this.putStalledAt = undefined;
     const last = (at - this.oneLap) | 0;
     const stamp = this.stampOf(last);
-    if (stamp !== ((last + 1) | 0) && stamp !== this.hole(last)) return true;
+    if (!this.holdsItemOrHole(stamp, last)) return true;
     if (this.agents.exits?.() === 0) return false; // no claimant can be dead (see repairGet)
     const { alive, dead } = this.claimants(E_GET_START, last);
     if (alive || dead.length === 0) return false;
@@ -1118,10 +1126,7 @@ export class Ring {
     // hole not yet freed (put). A slot freed since the call stalled is nobody's, and the
     // intents that cover it may be stale: naming them would blame an agent that finished.
     const stamp = this.stampOf(position);
-    const held =
-      op === 'get'
-        ? stamp === position
-        : stamp === ((position + 1) | 0) || stamp === this.hole(position);
+    const held = op === 'get' ? stamp === position : this.holdsItemOrHole(stamp, position);
     if (!held) return undefined;
     const { alive, dead } = this.claimants(op === 'get' ? E_PUT_START : E_GET_START, position);
     const names: string[] = [];

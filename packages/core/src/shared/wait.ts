@@ -314,12 +314,13 @@ export const HINTS_PER_ATTEMPT = 4;
  * attempts as before, so a single free slot is still taken, a spin later.
  */
 export function spin(attempt: () => boolean, budget?: SpinBudget, ready?: () => boolean): boolean {
-  if (budget === undefined) {
-    for (let i = 0; i < SPIN; i++) if (attempt()) return true;
-    return false;
-  }
+  // A hinted spin does not use the budget (see above), with or without one.
   if (ready !== undefined) {
     for (let i = 0; i < SPIN * HINTS_PER_ATTEMPT; i++) if (ready() && attempt()) return true;
+    return false;
+  }
+  if (budget === undefined) {
+    for (let i = 0; i < SPIN; i++) if (attempt()) return true;
     return false;
   }
   const limit = budget.limit;
