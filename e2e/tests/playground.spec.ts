@@ -88,10 +88,13 @@ for (const example of EXAMPLES) {
 }
 
 test('a lock-order deadlock between two workers is explained as a cycle', async ({ page }) => {
+  // Each takes its first lock and waits for the other to have taken its own, so the cycle forms
+  // however late one worker starts (a sleep(100) in between was not enough under CI load: one
+  // worker took both locks before the other began).
   await openWith(
     page,
-    "lock('a').acquire();\nsleep(100);\nlock('b').acquire();",
-    "lock('b').acquire();\nsleep(100);\nlock('a').acquire();",
+    "lock('a').acquire();\nevent('p').set();\nevent('c').wait();\nlock('b').acquire();",
+    "lock('b').acquire();\nevent('c').set();\nevent('p').wait();\nlock('a').acquire();",
   );
   const verdict = await run(page);
   await expectVerdict(verdict, 'deadlock');

@@ -1,7 +1,7 @@
 /**
  * {@link SharedQueue}: a bounded multi-producer multi-consumer FIFO queue in shared memory.
  *
- * The ring algorithm (claims, stamps, repair of dead agents' claims) is in `ring.ts`, how
+ * The ring algorithm (claims, end marks, repair of dead agents' claims) is in `ring.ts`, how
  * values sit in slots in `queue/*-lane(s).ts`, how calls wait and wake in `queue/sleep.ts`, and
  * where everything lives in the buffer in `queue/layout.ts`.
  *
@@ -53,7 +53,8 @@ import {
   SPAN_SLEEPERS,
   CANCEL_EPOCH,
   SPANS_SEEN,
-  STAMPS,
+  MARKS,
+  UNTRACKED,
   TAIL,
 } from './queue/layout.js';
 import { Float64Lane, Int32Lane } from './queue/number-lanes.js';
@@ -271,10 +272,12 @@ export class SharedQueue<T = unknown>
       {
         head: HEAD,
         tail: TAIL,
-        stamps: STAMPS,
+        published: MARKS,
+        freed: layout.freed,
         table: layout.table,
         agents,
         spansSeen: SPANS_SEEN,
+        untracked: UNTRACKED,
       },
       capacity,
       {
@@ -392,7 +395,7 @@ export class SharedQueue<T = unknown>
   }
 
   /**
-   * Per-agent counts for accounting (tests, diagnostics): slots each agent claimed for puts
+   * Per-agent counts for accounting (tests, diagnostics): items each agent claimed for puts
    * (and how many of those were revoked), items it claimed with gets (and how many it lost by
    * dying). Repairs what exited agents left first.
    *
@@ -621,7 +624,7 @@ export class SharedQueue<T = unknown>
 
   /** After items were published: wake as many sleeping consumers (only if any sleep). */
   private putDone(count: number): void {
-    // Our stamp CAS came before wake's load of the count; a consumer counts itself before its
+    // Our release CAS came before wake's load of the count; a consumer counts itself before its
     // last attempt. Either we see it, or its attempt sees our items (see queue/sleep.ts).
     wake(this.cells, NOT_EMPTY, GET_SLEEPERS, count);
     if (tracing()) emit(this, 'put', { size: this.size, capacity: this.capacity, count });

@@ -1,135 +1,164 @@
 /**
- * The bounded multi-producer multi-consumer ring behind {@link SharedQueue}: crossbeam-channel's
- * "array flavour" (itself after Dmitry Vyukov's bounded MPMC queue), on Int32 words of a
- * SharedArrayBuffer, made robust against agents that die in the middle of an operation (a
- * worker terminated between claiming a slot and committing it), like a robust mutex's
- * `EOWNERDEAD`.
+ * The bounded multi-producer multi-consumer ring behind {@link SharedQueue}, on Int32 words of a
+ * SharedArrayBuffer: claims by compare-and-swap on `head` and `tail` as in crossbeam-channel's
+ * "array flavour" (after Dmitry Vyukov's bounded MPMC queue), but with *end marks* instead of
+ * per-slot stamps, so that a batch of `k` items costs one claim, one copy and a handful of
+ * atomics, and each side writes only lines that the other side reads once per batch. It is made
+ * robust against agents that die in the middle of an operation (a worker terminated between
+ * claiming slots and committing them), like a robust mutex's `EOWNERDEAD`.
  *
- * ## Positions and stamps
+ * ## Positions
  *
  * `head` and `tail` are not plain indices but *positions*: `lap | index`, where `index` is the
  * slot (0 .. capacity-1) and `lap` counts trips round the ring in units of `oneLap`, a power of
  * two above every index. Between them sits `markBit` (also a power of two above every index,
  * `oneLap = 2 * markBit`): set in `tail`, it means "closed" (crossbeam's disconnect bit), so
- * closing and claiming a slot are decided by the same compare-and-swap, and no put can slip in
- * after `close()` returned. Set in `head` too ({@link Ring.closeGets}), it means "closed, and
- * drop the rest": no get can slip in either.
+ * closing and claiming are decided by the same compare-and-swap, and no put can slip in after
+ * `close()` returned. Set in `head` too ({@link Ring.closeGets}), it means "closed, and drop the
+ * rest": no get can slip in either. All arithmetic wraps at 32 bits (`| 0`), and positions are
+ * only compared for equality or by distance, so laps may overflow freely.
  *
- * Every slot has a *stamp* saying whose turn it is (for the slot's position `p` this lap):
+ * ## End marks
  *
- * - `stamp == p`: empty, waiting for the producer whose `tail` is `p` (and, once `tail` has
- *   passed `p`, claimed by that producer and not yet published);
- * - `stamp == p + 1`: full, waiting for the consumer whose `head` is `p` (once `head` has
- *   passed `p`: claimed by that consumer and not yet freed);
- * - `stamp == (p + 1) | markBit`: a *hole*: a position whose producer's claim was revoked (it
- *   died, or the queue was closed under it). Consumers pass over it like an item they throw
- *   away. Positions never have `markBit` set, so no stamp of a live slot is ever mistaken for
- *   one.
+ * Two words per slot, in two arrays on lines of their own:
  *
- * Initially slot `i` has stamp `i` (empty, lap 0) and `head = tail = 0`. All arithmetic wraps at
- * 32 bits (`| 0`), and positions are only ever compared for equality or by distance, so laps may
- * overflow freely, as crossbeam's do.
+ * - the *published mark*, written by producers only: a producer that claimed the positions
+ *   `p .. e-1` (one CAS of `tail` from `p` to `e`) writes the values, gives every slot of its
+ *   claim but the first the mark `e` (plain stores), and then *releases* the claim by setting
+ *   the first slot's mark to `e` with a CAS. A consumer at `head = h` loads the mark of `h`'s
+ *   slot only: if it lies ahead of `h`, every position from `h` up to the mark is published.
+ * - the *freed mark*, written by consumers only, the mirror image: a consumer that claimed
+ *   `h .. e-1` (one CAS of `head`) gives the continuation slots the mark `e + oneLap` and then
+ *   stores it into the first slot (the release of its reads). A producer at `tail = t` loads the
+ *   mark of `t`'s slot: ahead of `t` means free up to the mark.
  *
- * ## Put: claim, write, commit
+ * So a side reads one word of the other side's array per *run* (a claim of the other side), not
+ * per item, and no line is written by both sides: with stamps every stamp line crossed the cores
+ * twice a lap, which held a streaming pair of batches to a quarter of a plain ring's rate.
  *
- * A producer reads `tail` and the stamp of its slot. If `stamp == tail` the slot is free: it
- * moves `tail` on with a CAS, and if the CAS wins the slot is its alone. It writes the value
- * with plain stores and then *publishes* it with a CAS of the stamp from `tail` to `tail + 1`.
- * That CAS is the release: a consumer that reads the new stamp with `Atomics.load` also sees the
- * value (atomics are sequentially consistent and order the plain accesses around them). It is a
- * CAS rather than crossbeam's store because a claim may have been *revoked* meanwhile (see
- * below): then the CAS fails, nothing is published, and the producer retries with a new claim,
- * so its value is never lost and never doubled, and its own items keep their order.
+ * Why a mark is never misread: a slot's mark is rewritten every lap, and a run is at most a lap
+ * long, so last lap's mark is never ahead of this lap's position (distance <= 0), and nothing
+ * older survives. A mark more than a lap ahead belongs to a later lap: the reader's position is
+ * stale, and the CAS that would claim from it fails anyway. Initially the published mark of slot
+ * `i` is `i` (nothing published) and its freed mark `oneLap` (lap 0 all free).
  *
- * ## Get: claim, read, free
+ * Why the plain continuation marks are visible: a reader reaches a position inside a run only
+ * through `head`/`tail` (it or another agent of its side claimed the positions before it, after
+ * loading the run's first mark) or through its own last claim, and both synchronise with the
+ * atomic load of the first mark, which synchronises with the release that followed the plain
+ * stores. They come before the release, not after, for a second reason: a producer held up
+ * between its release and its marks could write them a lap late, over the next lap's (the
+ * consumers need no continuation mark to take a whole run). A reader that took part of a run
+ * may *chain*: the end of a run is the first slot of the other side's next claim, whose release
+ * is atomic, so a claim may extend over several runs by loading one more mark per run.
  *
- * Symmetric: if `stamp == head + 1` a CAS on `head` claims the item; the consumer reads it and
- * frees the slot for the producer of the next lap with `stamp = head + oneLap`. A consumer's
- * claim is never revoked while the consumer lives (a revoked read could be torn).
+ * ## Put: claim, write, release
+ *
+ * A producer reads `tail` (or trusts its guess: the end of its own last claim, checked by the
+ * CAS) and the freed marks from there; if `k` positions are free, one CAS `t -> t+k` makes them
+ * its own (while `tail` stays `t` no producer can touch positions at or after it, and consumers
+ * only ever free them further, so the marks read before the CAS still hold). Before the CAS it
+ * also loads the published mark of its first slot (last lap's, which nobody changes until the
+ * claim is made): its release is a CAS *from that value*, because a claim may be *revoked*
+ * meanwhile (below), and then exactly one of the revoker's CAS and the release wins: a revoked
+ * producer publishes nothing, and its put tries again with a new claim, so its values are never
+ * lost and never doubled, and its own items keep their order.
+ *
+ * ## Get: read, claim, free
+ *
+ * A batch get copies the values of the published positions first and then claims exactly those
+ * with one CAS `h -> h+k` (*optimistic* reads: if the CAS wins, no other consumer claimed, and so
+ * freed, any of them in between, and the copy is exact), so a batch get never holds items it has
+ * not returned. A single get claims first and reads after. Either way the consumer then frees
+ * its claim for the next lap. A consumer's claim is never revoked while the consumer lives.
+ *
+ * ## Holes
+ *
+ * A revoked claim `p .. e-1` becomes a *hole*: its first slot's published mark is set to
+ * `e | markBit` (positions never have `markBit` set, so no mark of a published run is ever taken
+ * for one). A consumer that finds a hole at `head` passes the whole claim with one CAS `p -> e`
+ * (no items), and frees it like a batch. A consumer that stalls at `head` stalls at the first
+ * position of a claim that is not released, or inside a claim whose continuation marks are not
+ * written yet (or never will be: its producer died after the release).
  *
  * ## Who claimed what: the claim table
  *
- * Each agent (registry agent id `a`, up to `agents`) has a row of its own in the queue's
- * buffer (one 64-byte line, so agents do not share cache lines). *Before* its claiming CAS an
- * agent writes its intent there: the first position, how many, and what its total of claimed
- * items will be after this claim. After the CAS wins it stores that total (the claim is
- * "applied"). The CAS orders the intent before anything a survivor can observe of the claim
- * (a survivor sees the claim by loading `head`/`tail`, which synchronises with the CAS), so a
- * survivor that finds a stuck slot reads every agent whose intent covers the slot's position.
- * An agent whose CAS failed clears its intent before it gives up, so a stale intent of a live
- * agent cannot make a dead claimant look alive for long.
+ * Each agent (registry agent id `a`, up to `agents`) has a row of its own in the queue's buffer
+ * (one 64-byte line, so agents do not share cache lines). *Before* its claiming CAS an agent
+ * writes its intent there: the first position, how many, and what its total of claimed items
+ * will be. After the CAS wins it stores that total (the claim is "applied") and the claim's
+ * first position (the claim is "won"): only a won intent surely describes a claim. The CAS
+ * orders the intent before anything a survivor can observe of the claim. An agent whose CAS failed clears its intent before it gives
+ * up, so a stale intent of a live agent cannot make a dead claimant look alive for long.
  *
  * ## Repair
  *
  * A claim whose claimant is dead is found stuck by the survivors:
  *
- * - a *dead producer's* slot stops consumers at `head` (`stamp == head`, `tail` past it). When
- *   every agent whose intent covers it has exited (`registry.hasExited`, set by `watchWorker`
- *   or `agentExited`), a consumer revokes it: a CAS of the stamp from `p` to the hole stamp.
- *   Consumers then pass over the hole. The same is done for any claimant once the queue is
- *   closed, so `close()` always ends gets blocked behind a claim (that producer's put then
- *   fails with `ClosedError`, its value not added).
- * - a *dead consumer's* slot stops producers one lap later (`stamp == p + 1` with `head` past
- *   `p`). When its claimants have exited, a producer frees it (CAS of the stamp to
- *   `p + oneLap`). The item it held is gone with the consumer (at-most-once delivery): it is
- *   counted in that agent's row as lost, and {@link Ring.losses} reports it by agent.
+ * - a *dead producer's* claim stops consumers at `head` (its mark not ahead, `tail` past it).
+ *   When every agent whose intent covers `head` has exited (`registry.hasExited`, set by
+ *   `watchWorker` or `agentExited`), a consumer revokes the claim from `head` on: a CAS of the
+ *   mark at `head` to a hole mark. A hole must never reach past the claim (it would swallow the
+ *   next claim's items): a won intent says exactly where the claim ends, and the hole goes
+ *   there. An intent that is not marked won may be the claim (its agent died between its CAS and
+ *   the next store) or a CAS that lost (its agent died before clearing it), and the real
+ *   claimant may be an agent with no row at all: then the hole covers `head` alone, and the
+ *   consumers stop at the next position and repair it in its turn. One position at a time is
+ *   safe when the claimant is one of those dead agents: it died before it marked its claim won,
+ *   so before it wrote any continuation mark. It would not be for a live agent with no row (its
+ *   marks may be written, its release still to come), so while any agent without a row has
+ *   used the queue (ids past the table), such intents are not repaired at all (see
+ *   {@link Ring.claimAt}).
+ *   The same is done for a *live* claimant once the queue is closed, so `close()` always ends
+ *   gets blocked behind a claim (that producer's release then fails, and its put sees the queue
+ *   closed). Only then, and only for a won claim that starts at `head`: a revoked live producer
+ *   may still be writing its continuation marks and values, which is harmless only because no
+ *   claim can follow a close.
+ * - a *dead consumer's* claim stops producers one lap later (the freed mark not ahead, `head`
+ *   past the position a lap back). When its claimants have exited, a producer frees it (the
+ *   continuation marks, then a CAS of the first; as far as a won intent says, else one position
+ *   at a time, as above). The items it held are gone with the consumer
+ *   (at-most-once delivery): counted in that agent's row as lost, and {@link Ring.losses}
+ *   reports them by agent.
  *
  * Nothing is repaired while a claimant may still be alive and the queue is open: an unwatched
- * dead agent leaves its slot stuck, and the calls that wait on it time out, honour their
+ * dead agent leaves its claim stuck, and the calls that wait on it time out, honour their
  * signal, and end at `close()`. No loop here runs without a bound: every claim gives up after
  * {@link MAX_TRIES} lost races and reports {@link BUSY}, which callers treat like "try again
  * soon".
  *
- * ## Why claims can be checked before the CAS (batches)
- *
- * While `tail` stays at `t`, no producer can change the stamp of a position at or after `t`
- * (it would first have to move `tail` past it), and consumers only ever turn such a slot from
- * full to empty. So if the stamps of positions `t .. t+k-1` all say "empty for that position",
- * a single CAS `t -> t+k` claims all `k` slots (k never exceeds the capacity, so the positions
- * lie within one lap). The same holds for consumers and "full", and it also makes *optimistic*
- * batch reads safe: a consumer may copy the values of `h .. h+k-1` before its CAS `h -> h+k`;
- * if the CAS wins, no other consumer claimed (so freed, so let a producer overwrite) any of
- * them in between, and the copy is exact. A batch get therefore never holds items it has not
- * returned (see `getMany`).
- *
  * ## Values that span slots
  *
  * A value too large for one slot takes `k` consecutive slots (at most `capacity`), claimed by a
- * producer with *one* CAS `t -> t+k` ({@link Ring.claimPutSpan}) and taken by a consumer with
- * one CAS `h -> h+k`, so no other agent ever owns part of a span. Its first slot holds the
- * value's length (the lane turns it into `k`); the other *continuation* slots carry hole stamps:
- *
- * - the producer writes the bytes into all `k` slots, gives the continuation slots their hole
- *   stamps (plain stores), then publishes the first slot with its CAS, which releases all of it
- *   ({@link Ring.commitPutSpan});
- * - a consumer that sees the first stamp full reads `k` from the slot, *then* CASes `head` by
- *   `k`. The read is optimistic, as a batch's: if another consumer took the item first and the
- *   slot was rewritten, `k` may be garbage, but then `head` has moved and the CAS fails. If the
- *   CAS wins, `head` was `h` throughout, nobody freed the slot, and `k` is the producer's.
- *   It frees all `k` slots as a batch get does;
- * - repairs need nothing new: a dead producer's unpublished span is revoked slot by slot
- *   (holes, which consumers pass one at a time), and on close only its first slot is revoked
- *   (the continuation slots are or become holes); a dead consumer's span is freed with its
- *   claim, and counts as one lost item (only the first slot's stamp says "item").
- *
- * Intents record items beside positions (a span is `k` positions, 1 item), so the figures
- * count items. `size` counts items too once a span was seen (a walk, see {@link Ring.size}).
+ * producer with *one* CAS ({@link Ring.claimPutSpan}) and taken by a consumer with one CAS, so no
+ * other agent ever owns part of a span; its first slot holds the value's length (the lane turns
+ * it into `k`). A span is one claim, so one run: it never straddles a run's end. The marks count
+ * positions, not items, so a consumer walks the items of a published run by their lengths
+ * ({@link Ring.allowSpans}) and claims up to an item boundary. Intents record items beside
+ * positions (a span is `k` positions, 1 item), so the figures count items; `size` counts items
+ * once a span was seen (a walk, see {@link Ring.size}).
  *
  * @module
  */
-
 /** Word indices of the ring's parts inside the queue's Int32Array. */
 export interface RingLayout {
   readonly head: number;
   readonly tail: number;
-  /** First stamp; slot `i`'s stamp is `stamps + i`. */
-  readonly stamps: number;
+  /** First published mark: slot `i`'s is `published + i` (written by producers). */
+  readonly published: number;
+  /** First freed mark: slot `i`'s is `freed + i` (written by consumers; keep it off `published`'s lines). */
+  readonly freed: number;
   /** First word of the claim table ({@link ENTRY_WORDS} per agent). */
   readonly table: number;
   /** Rows in the claim table: agents with ids `1 .. agents` are tracked. */
   readonly agents: number;
   /** A word set to 1 once any value has spanned slots (then {@link Ring.size} counts items). */
   readonly spansSeen?: number;
+  /**
+   * A word set to 1 once an agent without a row in the claim table (its id past `agents`, or
+   * none) has used the ring: from then on a claim is only repaired on a won intent.
+   */
+  readonly untracked?: number;
 }
 
 /** What the ring needs to know about agents: the registry's view. */
@@ -171,7 +200,7 @@ export const ENTRY_WORDS = 16;
 const E_PUT_START = 0;
 const E_PUT_COUNT = 1;
 const E_PUT_AFTER = 2;
-/** Positions this agent claimed for puts, in all (each claim applied after its CAS won). */
+/** Items this agent claimed for puts, in all (each claim applied after its CAS won). */
 const E_PUT = 3;
 const E_GET_START = 4;
 const E_GET_COUNT = 5;
@@ -188,11 +217,18 @@ const E_LOST = 9;
  */
 const E_PUT_ITEMS = 10;
 const E_GET_ITEMS = 11;
+/**
+ * The first position of the last put / get claim whose CAS won, stored right after it: an
+ * intent whose start is not this word is one whose CAS lost, or one whose agent died before it
+ * could tell (see "Repair").
+ */
+const E_PUT_WON = 12;
+const E_GET_WON = 13;
 
 /** Per-agent figures of one queue, for accounting (see {@link Ring.agentFigures}). */
 export interface AgentFigures {
   readonly id: number;
-  /** Slots claimed for puts (published or revoked). */
+  /** Items claimed for puts (published or revoked; a value spanning slots is one). */
   readonly claimedPuts: number;
   /** Of those, revoked (never published): `claimedPuts - holes` items went in. */
   readonly holes: number;
@@ -202,12 +238,29 @@ export interface AgentFigures {
   readonly lost: number;
 }
 
+/** A claim found in the claim table by a repair: whose, where it starts and ends, what it holds. */
+interface FoundClaim {
+  /** Word index of the agent's row. */
+  readonly row: number;
+  readonly id: number;
+  readonly start: number;
+  readonly count: number;
+  readonly items: number;
+  readonly dead: boolean;
+  /** Marked won: surely the claim, of exactly this length (else perhaps a CAS that lost). */
+  readonly won: boolean;
+}
+
+/** Chained runs a single put reads ahead at most when it must load marks (see the run caches). */
+const RUNS_AHEAD = 16;
+
 export class Ring {
   readonly capacity: number;
   private readonly cells: Int32Array;
   private readonly head: number;
   private readonly tail: number;
-  private readonly stamps: number;
+  private readonly pub: number;
+  private readonly free: number;
   private readonly table: number;
   private readonly agents: Agents;
   private readonly rows: number;
@@ -217,21 +270,38 @@ export class Ring {
   private readonly oneLap: number;
   private readonly indexMask: number;
   private readonly lapMask: number;
+  /** log2 of `oneLap`. */
+  private readonly lapShift: number;
   /** Position claimed by the last successful claim (an agent is single-threaded). */
   private claimed = 0;
   /** How many slots the last successful claim took. */
   private claimedCount = 0;
+  /** Where the last successful claim moved `head` / `tail` to. */
+  private claimEnd = 0;
+  /** The published mark of the first slot of the last put claim, before it: the release's CAS expects it. */
+  private claimedMark = 0;
   /** `tail`/`head` as seen by the last failed CAS. */
   private seen = 0;
   /**
    * Guesses of `tail` / `head`: the positions after this agent's last claims. Only ever
-   * guesses: a claim on one still reads the slot's stamp and moves `tail`/`head` with a CAS that
-   * succeeds only if the guess is the real value. With one producer or consumer the guess is
-   * always right, which saves an `Atomics.load` per item.
+   * guesses: a claim on one still moves `tail`/`head` with a CAS that succeeds only if the guess
+   * is the real value. With one producer or consumer the guess is always right, which saves an
+   * `Atomics.load` per item.
    */
   private nextPut = 0;
   private nextGet = 0;
-  /** Position found by the last {@link scanGet}, and what it found there. */
+  /**
+   * Run caches of the single-item paths: `roomLeft` positions from the guess `nextPut` were seen
+   * free, `readyLeft` positions from `nextGet` published. Such a fact only ends by a claim, and a
+   * claim moves `tail` / `head` past the position: so while the guess is right (its CAS checks
+   * that) the cache is too, and the mark need not be loaded again (one load per run of the other
+   * side rather than per item). Counts from the guess rather than positions, so that no cache
+   * outlives a claim that does not go through it (a batch, a span, a hole passed, a lost race):
+   * every claim empties it, and only a single claim through the cache refills it.
+   */
+  private roomLeft = 0;
+  private readyLeft = 0;
+  /** Position found by the last {@link scanGet}. */
   private scanned = 0;
   /**
    * When values may span slots (see {@link allowSpans}): how many slots the item published at
@@ -245,19 +315,21 @@ export class Ring {
   /**
    * Slots this agent freed by passing holes (in {@link claimGet}, {@link scanGet}) since its
    * caller last took them: the caller wakes putters for them, as for the slots of an item. A
-   * putter may sleep on a slot that only ever held a hole (a revoked claim, a dead producer's
-   * whole span), and a getter that passes the holes and finds nothing after them would
-   * otherwise wake nobody.
+   * putter may sleep on slots that only ever held a hole (a revoked claim), and a getter that
+   * passes the hole and finds nothing after it would otherwise wake nobody.
    */
   passed = 0;
   /** Word set once any value has spanned slots, or -1. */
   private readonly spansSeen: number;
+  /** Word set once an agent without a row used the ring, or -1 (see {@link RingLayout}). */
+  private readonly untracked: number;
 
   constructor(cells: Int32Array, layout: RingLayout, capacity: number, agents: Agents) {
     this.cells = cells;
     this.head = layout.head;
     this.tail = layout.tail;
-    this.stamps = layout.stamps;
+    this.pub = layout.published;
+    this.free = layout.freed;
     this.table = layout.table;
     this.rows = layout.agents;
     this.agents = agents;
@@ -265,19 +337,38 @@ export class Ring {
     this.own = self >= 1 && self <= layout.agents ? layout.table + (self - 1) * ENTRY_WORDS : -1;
     this.capacity = capacity;
     this.spansSeen = layout.spansSeen ?? -1;
+    this.untracked = layout.untracked ?? -1;
+    // Said before this agent can claim anything, so before any claim of it can stall others.
+    if (this.own < 0 && this.untracked >= 0) Atomics.store(cells, this.untracked, 1);
     let mark = 1;
     while (mark < capacity + 1) mark *= 2;
     this.markBit = mark;
     this.oneLap = mark * 2;
     this.indexMask = mark - 1;
     this.lapMask = ~(this.oneLap - 1);
+    this.lapShift = 31 - Math.clz32(this.oneLap);
   }
 
-  /** Sets every stamp to its index (a fresh, empty ring). */
-  init(): void {
-    for (let i = 0; i < this.capacity; i++) this.cells[this.stamps + i] = i;
-    Atomics.store(this.cells, this.head, 0);
-    Atomics.store(this.cells, this.tail, 0);
+  /**
+   * Makes the ring empty with `head = tail = start` (a lap-aligned position: 0 for a new queue;
+   * tests start near the 32-bit wrap): nothing published, the whole lap free.
+   */
+  init(start = 0): void {
+    const { cells, capacity } = this;
+    for (let i = 0; i < capacity; i++) {
+      cells[this.pub + i] = (start + i) | 0;
+      cells[this.free + i] = (start + this.oneLap) | 0;
+    }
+    // No claim won yet: -1 has the mark bit set, so it is no position (a row's zero would be).
+    for (let row = 0; row < this.rows; row++) {
+      const at = this.table + row * ENTRY_WORDS;
+      cells[at + E_PUT_WON] = -1;
+      cells[at + E_GET_WON] = -1;
+    }
+    this.nextPut = this.nextGet = start;
+    this.roomLeft = this.readyLeft = 0;
+    Atomics.store(cells, this.head, start);
+    Atomics.store(cells, this.tail, start);
   }
 
   /** The position after `position`: the next index, or index 0 of the next lap. */
@@ -295,55 +386,102 @@ export class Ring {
       : ((position & this.lapMask) + this.oneLap + index - this.capacity) | 0;
   }
 
-  /** How many places `position` lies after `from` (negative: before), across laps. */
+  /** How many places `position` lies after `from` (negative: before), across laps. Ignores `markBit`. */
   private distance(from: number, position: number): number {
-    const laps = (((position & this.lapMask) - (from & this.lapMask)) | 0) / this.oneLap;
+    // The lap difference is a multiple of `oneLap`: an arithmetic shift divides it exactly.
+    const laps = (((position & this.lapMask) - (from & this.lapMask)) | 0) >> this.lapShift;
     return laps * this.capacity + (position & this.indexMask) - (from & this.indexMask);
   }
 
-  /** The stamp of a revoked position: "full for `position`, but nothing in it". */
-  private hole(position: number): number {
-    return (position + 1) | 0 | this.markBit;
+  /** The published mark of `position`'s slot. */
+  private publishedMark(position: number): number {
+    return Atomics.load(this.cells, this.pub + (position & this.indexMask));
   }
 
   /**
-   * Whether `stamp` says that the slot holds `position`'s item or hole: published (or revoked),
-   * and not freed yet for the next lap.
+   * The published mark of free position `position`'s slot, before a claim of it: last lap's,
+   * which the release will expect. A plain read, and no race: every write of it happened before
+   * the consumers freed the position (they read it, or the first mark of its run, first), and
+   * their free happened before our load of the freed mark that said so; nothing writes it
+   * again before our claim (a revoker waits for `tail` to pass it).
    */
-  private holdsItemOrHole(stamp: number, position: number): boolean {
-    return stamp === ((position + 1) | 0) || stamp === this.hole(position);
+  private markBefore(position: number): number {
+    return this.cells[this.pub + (position & this.indexMask)]!;
+  }
+
+  /** The freed mark of `position`'s slot. */
+  private freedMark(position: number): number {
+    return Atomics.load(this.cells, this.free + (position & this.indexMask));
   }
 
   /**
-   * How many consecutive positions from `position` (at most `max`, at most a lap) have the stamp
-   * `position + state`: 0, free for that position (a put's claim), or 1, full (a get's scan). It
-   * walks the stamps by index and lap rather than by position (`next`): this loop runs once per
-   * slot of a batch, so it makes no call but the atomic load. `position` carries no mark bit, so
-   * it is exactly `lap + index`.
+   * What the published mark of `position`'s slot says from `position` on: `n > 0` positions
+   * published, `-n` a hole of `n` positions, 0 nothing (not published yet, or a mark of a later
+   * lap: then `position` is stale, see "End marks").
    */
-  private runOf(position: number, max: number, state: 0 | 1): number {
-    const { cells, stamps, capacity, oneLap } = this;
-    let index = position & this.indexMask;
-    let lap = position & this.lapMask;
-    let count = 0;
-    while (count < max && Atomics.load(cells, stamps + index) === ((lap + index + state) | 0)) {
-      count++;
-      if (++index === capacity) {
-        index = 0;
-        lap = (lap + oneLap) | 0;
-      }
+  private publishedAt(position: number): number {
+    const mark = this.publishedMark(position);
+    const n = this.distance(position, mark);
+    if (n <= 0 || n > this.capacity) return 0;
+    return (mark & this.markBit) !== 0 ? -n : n;
+  }
+
+  /** Free positions from `position` by its slot's freed mark (0: none, or a stale position). */
+  private freeAt(position: number): number {
+    const n = this.distance(position, this.freedMark(position));
+    return n > 0 && n <= this.capacity ? n : 0;
+  }
+
+  /**
+   * Free positions in a row from `position`, at most `max` (<= capacity), chaining the runs
+   * (at most `runs` of them): each run's end is the first slot of a consumer's next claim,
+   * whose freed mark is stored atomically.
+   */
+  private freeRun(position: number, max: number, runs = max): number {
+    let count = this.freeAt(position);
+    for (let run = 1; count > 0 && count < max && run < runs; run++) {
+      const n = this.freeAt(this.advance(position, count));
+      if (n === 0) break;
+      count += n;
     }
-    return count;
+    return count < max ? count : max;
   }
 
-  private stampOf(position: number): number {
-    return Atomics.load(this.cells, this.stamps + (position & this.indexMask));
+  /**
+   * Published positions in a row from `position`, given `first` (> 0) from its own mark, at
+   * most `max` (<= capacity), chaining runs as {@link freeRun} does; stops at a hole.
+   */
+  private publishedRun(position: number, first: number, max: number, runs = max): number {
+    let count = first;
+    for (let run = 1; count < max && run < runs; run++) {
+      const n = this.publishedAt(this.advance(position, count));
+      if (n <= 0) break;
+      count += n;
+    }
+    return count < max ? count : max;
+  }
+
+  /**
+   * Writes `value` into the marks (`base`: published or freed) of the slots of positions
+   * `first + 1 .. first + count - 1`: a claim's continuation marks, plain stores (see "End
+   * marks"), in at most two runs of the array.
+   */
+  private fillMarks(base: number, first: number, count: number, value: number): void {
+    if (count <= 1) return;
+    const from = (first & this.indexMask) + 1;
+    const to = from + count - 1;
+    if (to <= this.capacity) {
+      this.cells.fill(value, base + from, base + to);
+    } else {
+      if (from < this.capacity) this.cells.fill(value, base + from, base + this.capacity);
+      this.cells.fill(value, base, base + to - this.capacity);
+    }
   }
 
   /**
    * Lets values span slots: `spanAt(index)` says how many slots the item published at slot
    * `index` takes (the bytes lane reads it from the slot's length word). Without it every item
-   * takes one slot and the get paths are exactly crossbeam's.
+   * takes one slot.
    */
   allowSpans(spanAt: (index: number) => number): void {
     this.spanAt = spanAt;
@@ -366,21 +504,26 @@ export class Ring {
    * Records, before the claiming CAS, that this agent is about to claim `count` positions from
    * `position` (`start` = {@link E_PUT_START} or {@link E_GET_START}), adding `items` to its
    * total. Plain stores: the CAS that follows orders them before anything a survivor can see.
+   * A row caught half-written (its agent died inside this call) may pair the new position with
+   * the old count: it is not marked won (the won word holds an older position), so a repair
+   * takes it for what it may be, a CAS that lost (see {@link claimAt}).
    */
   private intend(start: number, position: number, count: number, items: number): void {
     const own = this.own;
     if (own < 0) return;
     const cells = this.cells;
-    cells[own + start + 1] = count;
     cells[own + start] = position;
     cells[own + start + 2] = cells[own + start + 3]! + items;
     cells[own + (start === E_PUT_START ? E_PUT_ITEMS : E_GET_ITEMS)] = items;
+    cells[own + start + 1] = count;
   }
 
-  /** After a winning CAS: the claim counts (see {@link intend}). */
-  private apply(start: number): void {
+  /** After a winning CAS: the claim counts, and it is marked won (see {@link intend}). */
+  private apply(start: number, position: number): void {
     const own = this.own;
-    if (own >= 0) this.cells[own + start + 3] = this.cells[own + start + 2]!;
+    if (own < 0) return;
+    this.cells[own + start + 3] = this.cells[own + start + 2]!;
+    this.cells[own + (start === E_PUT_START ? E_PUT_WON : E_GET_WON)] = position;
   }
 
   /** After a lost CAS that ends the call: no stale intent may make a dead claimant look alive. */
@@ -408,6 +551,81 @@ export class Ring {
     return { alive, dead };
   }
 
+  /**
+   * The claim a repair may end at `position` (the first position a side is stuck on), from the
+   * intents (`start`: puts or gets) that cover it, or `undefined` to leave it alone for now:
+   *
+   * - while any live agent's intent covers it, nothing, unless `closed` and that is exactly one
+   *   won claim starting at `position` (a live claim is only ever revoked on close, and then
+   *   whole: see "Repair");
+   * - otherwise the dead agent's won claim that covers it: the one claim that really does, so
+   *   the repair may take all of it that is left;
+   * - otherwise, if dead intents not marked won cover it, one of them, marked not won: the
+   *   repair then takes this one position only (see {@link repairEnd}). Such an intent is the
+   *   claim, or a CAS that lost, and the real claimant may even be an agent without a row (ids
+   *   past the table), so its length cannot be trusted: a hole that long could swallow items
+   *   published after the claim. One position is safe if the claimant is dead (see "Repair"),
+   *   so this is only done while no agent without a row has used the queue. The intent is
+   *   charged for the position only when it is the only candidate (with two, who held it is not
+   *   known).
+   */
+  private claimAt(start: number, position: number, closed: boolean): FoundClaim | undefined {
+    const cells = this.cells;
+    const won = start === E_PUT_START ? E_PUT_WON : E_GET_WON;
+    const itemsWord = start === E_PUT_START ? E_PUT_ITEMS : E_GET_ITEMS;
+    let live: FoundClaim | undefined;
+    let liveCovering = 0;
+    let exact: FoundClaim | undefined;
+    let unsure: FoundClaim | undefined;
+    let unsureCount = 0;
+    for (let row = 0; row < this.rows; row++) {
+      const at = this.table + row * ENTRY_WORDS;
+      const count = cells[at + start + 1]!;
+      if (count <= 0) continue;
+      const first = cells[at + start]!;
+      const offset = this.distance(first, position);
+      if (offset < 0 || offset >= count) continue;
+      const dead = this.agents.hasExited(row + 1);
+      const claim: FoundClaim = {
+        row: at,
+        id: row + 1,
+        start: first,
+        count,
+        items: cells[at + itemsWord]!,
+        dead,
+        won: cells[at + won] === first,
+      };
+      if (!dead) {
+        liveCovering++;
+        if (offset === 0 && claim.won) live = claim;
+      } else if (claim.won) {
+        exact ??= claim;
+      } else {
+        unsure = claim;
+        unsureCount++;
+      }
+    }
+    if (liveCovering > 0) return closed && liveCovering === 1 ? live : undefined;
+    if (exact !== undefined || unsure === undefined) return exact;
+    if (this.untracked >= 0 && Atomics.load(cells, this.untracked) !== 0) return undefined;
+    return unsureCount === 1 ? unsure : { ...unsure, row: -1, id: 0 };
+  }
+
+  /** Where a repair of `claim` from `position` ends: its end if won, else the next position. */
+  private repairEnd(claim: FoundClaim, position: number): number {
+    return claim.won ? this.advance(claim.start, claim.count) : this.next(position);
+  }
+
+  /**
+   * Items of `claim` a repair from `position` to {@link repairEnd} takes (a spanning value is
+   * one item, at its first slot).
+   */
+  private itemsFrom(claim: FoundClaim, position: number): number {
+    const offset = this.distance(claim.start, position);
+    if (claim.items < claim.count) return offset === 0 ? claim.items : 0;
+    return claim.won ? claim.count - offset : 1;
+  }
+
   // ---------------------------------------------------------------- put
 
   /**
@@ -417,50 +635,36 @@ export class Ring {
    */
   claimPut(): number {
     const cells = this.cells;
-    // Fast path, on the guess. Positions never move backwards, and a stamp still equal to
-    // `guess` says that no producer has claimed position `guess` yet; the guess having been a
-    // real value of `tail` once, `tail` is still `guess` when we read the stamp, exactly as if
-    // we had just loaded it. The CAS checks that it still is (and fails on a closed tail,
-    // whose mark bit the guess never has).
     let tail = this.nextPut;
-    let stamp = this.stampOf(tail);
-    let known = false;
     let raced = false;
-    if (stamp === tail) {
-      if (this.casPut(tail, 1, 1)) return tail & this.indexMask;
-      tail = this.seen;
-      raced = true;
-    } else {
-      // If `tail` is still the guess, the stamp read before it answers the question the loop
-      // asks, as of the moment we read it (consumers only ever move that slot on towards "free
-      // for `guess`"). Saves one load per failed attempt (a full ring's spin is made of them).
-      const guess = tail;
-      tail = Atomics.load(cells, this.tail);
-      known = tail === guess;
-    }
     for (let tries = 0; tries < MAX_TRIES; tries++) {
       if ((tail & this.markBit) !== 0) return this.giveUp(E_PUT_START, raced, CLOSED);
-      if (!known) stamp = this.stampOf(tail);
-      known = false;
-      if (stamp === tail) {
-        if (this.casPut(tail, 1, 1)) return tail & this.indexMask;
-        tail = this.seen; // another producer won this slot: try the next one
+      // Free by the run cache (only at the guess), or by the marks (read a few runs ahead, for
+      // the next puts).
+      let room = tail === this.nextPut ? this.roomLeft : 0;
+      if (room === 0) room = this.freeRun(tail, this.capacity, RUNS_AHEAD);
+      if (room > 0) {
+        const mark = this.markBefore(tail);
+        if (this.casPut(tail, 1, 1)) {
+          this.roomLeft = room - 1;
+          this.claimedMark = mark;
+          return tail & this.indexMask;
+        }
+        // Another producer won this slot: try from where it left tail.
+        tail = this.seen;
         raced = true;
         continue;
       }
-      const last = (tail - this.oneLap) | 0; // the same slot, one lap earlier
-      if (this.holdsItemOrHole(stamp, last)) {
-        // The slot still holds last lap's item (or hole), so `tail` was not stale. Full if no
-        // consumer has claimed it yet; otherwise a consumer is between claim and free.
-        const head = Atomics.load(cells, this.head) & ~this.markBit;
-        return this.giveUp(E_PUT_START, raced, head === last ? FULL : STALLED);
+      const real = Atomics.load(cells, this.tail);
+      if (real !== tail) {
+        tail = real; // we read a stale tail: look again
+        continue;
       }
-      if (stamp === last) {
-        // Last lap's producer claimed this slot and has not published it: consumers cannot
-        // pass it, so the ring is full as far as we are concerned (they will repair it).
-        return this.giveUp(E_PUT_START, raced, FULL);
-      }
-      tail = Atomics.load(cells, this.tail); // we read a stale tail: reload
+      // Not free for this lap: full if no consumer has claimed last lap's item here yet (or
+      // its producer has not published it), else a consumer is between its claim and its free.
+      const last = (tail - this.oneLap) | 0;
+      const head = Atomics.load(cells, this.head) & ~this.markBit;
+      return this.giveUp(E_PUT_START, raced, this.distance(last, head) > 0 ? STALLED : FULL);
     }
     return this.giveUp(E_PUT_START, raced, BUSY);
   }
@@ -472,13 +676,11 @@ export class Ring {
 
   /** Records the intent, then tries the CAS `tail: position -> position + count`. */
   private casPut(position: number, count: number, items: number): boolean {
+    this.roomLeft = 0; // any claim empties the cache (claimPut refills it)
     if (!this.claim(this.tail, E_PUT_START, position, count, items)) return false;
     this.nextPut = this.claimEnd;
     return true;
   }
-
-  /** Where the last successful {@link claim} moved `head` / `tail` to. */
-  private claimEnd = 0;
 
   /**
    * One claim of `count` positions from `position` holding `items` items (fewer than `count`
@@ -500,7 +702,7 @@ export class Ring {
       return false;
     }
     // Applied before any slot is written or freed: an agent that dies after has counted it.
-    this.apply(start);
+    this.apply(start, position);
     this.claimed = position;
     this.claimedCount = count;
     this.claimEnd = next;
@@ -517,8 +719,7 @@ export class Ring {
   roomAhead(count: number): boolean {
     const tail = Atomics.load(this.cells, this.tail);
     if ((tail & this.markBit) !== 0) return true;
-    const position = this.advance(tail, count - 1);
-    return this.stampOf(position) === position;
+    return this.freeAt(this.advance(tail, count - 1)) > 0;
   }
 
   /**
@@ -527,12 +728,10 @@ export class Ring {
    * dead): nothing was published, and the caller tries again with a new claim.
    */
   commitPut(index: number): boolean {
-    const position = this.claimed;
-    const stamps = this.stamps;
-    if (
-      Atomics.compareExchange(this.cells, stamps + index, position, (position + 1) | 0) === position
-    )
+    const mark = this.claimedMark;
+    if (Atomics.compareExchange(this.cells, this.pub + index, mark, this.claimEnd) === mark) {
       return true;
+    }
     this.countHoles(1);
     return false;
   }
@@ -544,8 +743,8 @@ export class Ring {
   /**
    * Claims up to `max` (at most `capacity`) consecutive slots for a put with one CAS. Returns
    * how many (0 when full), {@link CLOSED}, {@link STALLED} (see {@link claimPut}) or
-   * {@link BUSY}; slot `i` of the batch is
-   * `indexAt(i)`. Write them all, then {@link commitPutMany}.
+   * {@link BUSY}; slot `i` of the batch is `indexAt(i)`. Write them all, then
+   * {@link commitPutMany}.
    */
   claimPutMany(max: number): number {
     return this.claimRun(max, false);
@@ -565,27 +764,30 @@ export class Ring {
     let raced = false;
     for (let tries = 0; tries < MAX_TRIES; tries++) {
       if ((tail & this.markBit) !== 0) return this.giveUp(E_PUT_START, raced, CLOSED);
-      const count = this.runOf(tail, max, 0);
-      const position = this.advance(tail, count);
+      const count = this.freeRun(tail, max);
       if (count === max || (count > 0 && !whole)) {
-        if (this.casPut(tail, count, whole ? 1 : count)) return count;
+        const mark = this.markBefore(tail);
+        if (this.casPut(tail, count, whole ? 1 : count)) {
+          this.claimedMark = mark;
+          return count;
+        }
         tail = this.seen;
         raced = true;
         continue;
       }
-      // The slot at `position` is not free for this lap.
-      const stamp = this.stampOf(position);
-      const last = (position - this.oneLap) | 0; // the same slot, one lap earlier
-      if (this.holdsItemOrHole(stamp, last)) {
-        // It still holds last lap's item (or hole): full if no consumer has claimed it yet
-        // (`head` not past it), else claimed by a consumer between claim and free (see claimPut).
-        const head = Atomics.load(cells, this.head) & ~this.markBit;
-        if (this.distance(last, head) <= 0) return this.giveUp(E_PUT_START, raced, 0);
-        this.putStalledAt = position;
-        return this.giveUp(E_PUT_START, raced, STALLED);
+      const real = Atomics.load(cells, this.tail);
+      if (real !== tail) {
+        tail = real; // stale: look again
+        continue;
       }
-      if (stamp === last) return this.giveUp(E_PUT_START, raced, 0);
-      tail = Atomics.load(cells, this.tail); // stale, or the slot moved on meanwhile: look again
+      // The slot at `position` is not free for this lap: full if no consumer has claimed last
+      // lap's item there, else claimed by a consumer between claim and free (see claimPut).
+      const position = this.advance(tail, count);
+      const last = (position - this.oneLap) | 0;
+      const head = Atomics.load(cells, this.head) & ~this.markBit;
+      if (this.distance(last, head) <= 0) return this.giveUp(E_PUT_START, raced, 0);
+      this.putStalledAt = position;
+      return this.giveUp(E_PUT_START, raced, STALLED);
     }
     return this.giveUp(E_PUT_START, raced, BUSY);
   }
@@ -597,44 +799,34 @@ export class Ring {
   }
 
   /**
-   * Publishes the slots of a batch claimed by {@link claimPutMany}, in order. Returns how many
-   * were published: fewer than claimed when a claim was revoked, in which case this agent
-   * revokes the rest of its batch itself (so that its items stay in order) and the caller puts
-   * the values from that one on again.
+   * Publishes the slots of a batch claimed by {@link claimPutMany}: all of them, or none when the
+   * claim was revoked meanwhile (closed, or this agent taken for dead; then the caller puts the
+   * values again with a new claim). Returns how many were published.
    */
   commitPutMany(): number {
-    const { cells, stamps, capacity } = this;
     const count = this.claimedCount;
-    let index = this.claimed & this.indexMask;
-    let position = this.claimed;
     if (count === 0) return 0;
-    // The first slot is published with a CAS (the release, and the one point where a revoked
-    // claim is noticed); the others with plain stores after it. No consumer can reach them
-    // before it has passed the first one, and it passes the first one only after reading its
-    // new stamp (synchronising with this CAS) or after a consumer that did so moved `head`
-    // (synchronising through `head`): either way our value writes are visible to it. A claim
-    // is only revoked from under a live producer at its first slot (see repairGet), so the
-    // plain stores never overwrite a hole. One atomic per batch instead of one per slot.
-    if (Atomics.compareExchange(cells, stamps + index, position, (position + 1) | 0) !== position) {
-      // Revoked: revoke our remaining slots too (CAS: a revoker may have done some), so no
-      // later value of ours is published before this one.
-      for (let k = 1; k < count; k++) {
-        position = this.next(position);
-        index = index + 1 === capacity ? 0 : index + 1;
-        Atomics.compareExchange(cells, stamps + index, position, this.hole(position));
-      }
-      this.countHoles(count);
-      return 0;
-    }
-    let lap = position & this.lapMask;
-    for (let k = 1; k < count; k++) {
-      if (++index === capacity) {
-        index = 0;
-        lap = (lap + this.oneLap) | 0;
-      }
-      cells[stamps + index] = (lap + index + 1) | 0;
-    }
-    return count;
+    if (this.release()) return count;
+    this.countHoles(count);
+    return 0;
+  }
+
+  /**
+   * The release of the last put claim: the continuation marks (plain stores), then the first
+   * slot's mark with a CAS from the value it had before the claim. The CAS orders every value
+   * and mark written before it (see "End marks"); it fails only when a repair or a close revoked
+   * the claim (a hole mark is there), and then nothing of the claim is published. The marks go
+   * first so that no reader can pass the release while they are still to come: written after
+   * it, they could land a lap late, over the marks of the next lap's claims, had this producer
+   * been held up in between.
+   */
+  private release(): boolean {
+    const first = this.claimed;
+    const end = this.claimEnd;
+    this.fillMarks(this.pub, first, this.claimedCount, end);
+    const mark = this.claimedMark;
+    const slot = this.pub + (first & this.indexMask);
+    return Atomics.compareExchange(this.cells, slot, mark, end) === mark;
   }
 
   /**
@@ -648,40 +840,17 @@ export class Ring {
     // Before any span is claimed (so before any can be seen): from now on `size` counts items.
     const seen = this.spansSeen;
     if (seen >= 0 && this.cells[seen] === 0) Atomics.store(this.cells, seen, 1);
-    // While `tail` stays `tail`, free stamps at and after it stay free (see the batch note).
     const count = this.claimRun(span, true);
     return count > 0 ? this.claimed & this.indexMask : count === 0 ? FULL : count;
   }
 
   /**
-   * Publishes the value written across the slots claimed by {@link claimPutSpan}. Returns
-   * `false` when the claim was revoked meanwhile (closed, or this agent taken for dead): then
-   * nothing was published and every slot of the span is a hole.
-   *
-   * Order: the continuation slots (all but the first) get *hole* stamps first, with plain
-   * stores, and then the first slot is published with a CAS, the release of everything: the
-   * value's bytes in every slot, its length, and the continuation stamps. No consumer reaches a
-   * continuation slot before it has passed the first (positions are claimed in order), and it
-   * passes the first only by claiming the whole span (it reads the span from the first slot
-   * after seeing its stamp full, which synchronises with our CAS) or, when the first was
-   * revoked into a hole, by passing holes one at a time: the continuation slots are holes too
-   * by then, or become holes within a moment (our plain stores, or a repairer's CAS if we die).
-   * Nobody else writes these stamps meanwhile: a live producer's claim is only ever revoked at
-   * its first slot (see {@link repairGet}).
+   * Publishes the value written across the slots claimed by {@link claimPutSpan}, as one run.
+   * Returns `false` when the claim was revoked meanwhile (closed, or this agent taken for dead):
+   * then nothing was published.
    */
   commitPutSpan(): boolean {
-    const { cells, stamps, capacity } = this;
-    const first = this.claimed;
-    let position = first;
-    let index = first & this.indexMask;
-    for (let k = 1; k < this.claimedCount; k++) {
-      position = this.next(position);
-      index = index + 1 === capacity ? 0 : index + 1;
-      cells[stamps + index] = this.hole(position);
-    }
-    index = first & this.indexMask;
-    if (Atomics.compareExchange(cells, stamps + index, first, (first + 1) | 0) === first)
-      return true;
+    if (this.release()) return true;
     this.countHoles(1);
     return false;
   }
@@ -696,69 +865,65 @@ export class Ring {
    */
   claimGet(): number {
     const cells = this.cells;
-    // Fast path on the guess, as in claimPut.
     let head = this.nextGet;
-    let stamp = this.stampOf(head);
-    let known = false;
     let raced = false;
-    if (stamp === ((head + 1) | 0)) {
-      if (this.casGet(head, this.spanAt === undefined ? 1 : this.spanOf(head), 1))
-        return head & this.indexMask;
-      head = this.seen;
-      raced = true;
-    } else {
-      // As in claimPut: if `head` is still the guess, the stamp read before it serves.
-      const guess = head;
-      head = Atomics.load(cells, this.head);
-      known = head === guess;
-    }
     for (let tries = 0; tries < MAX_TRIES; tries++) {
       if ((head & this.markBit) !== 0) return this.giveUp(E_GET_START, raced, CLOSED);
-      if (!known) stamp = this.stampOf(head);
-      known = false;
-      if (stamp === ((head + 1) | 0)) {
-        if (this.casGet(head, this.spanAt === undefined ? 1 : this.spanOf(head), 1))
-          return head & this.indexMask;
-        head = this.seen;
-        raced = true;
-        continue;
-      }
-      if (stamp === this.hole(head)) {
-        // A revoked position: claim it like an item (so that one consumer passes it), free it
-        // for the next lap, and go on to the next position.
-        if (this.casGet(head, 1, 0)) {
-          Atomics.store(cells, this.stamps + (head & this.indexMask), (head + this.oneLap) | 0);
-          this.passed++;
-          head = this.nextGet;
-          this.claimedCount = 0; // nothing to commit for a hole
-        } else {
-          head = this.seen;
+      // Published by the run cache (only at the guess), or by the mark of `head`'s slot.
+      let ready = head === this.nextGet ? this.readyLeft : 0;
+      if (ready === 0) {
+        const n = this.publishedAt(head);
+        if (n < 0) {
+          // A hole: pass it whole (one claim of no items, freed at once), then go on.
+          if (this.passHole(head, -n)) head = this.nextGet;
+          else head = this.seen;
+          raced = true;
+          continue;
         }
+        // No chaining here: in a stream of single items the next run is often not published
+        // yet, and the load that finds out would be spent on every get.
+        ready = n;
+      }
+      if (ready > 0) {
+        const span = this.spanAt === undefined ? 1 : this.spanOf(head);
+        if (span <= ready && this.casGet(head, span, 1)) {
+          this.readyLeft = ready - span;
+          return head & this.indexMask;
+        }
+        // Lost the race (or read a garbage span of an item another consumer took): look again.
+        head = span <= ready ? this.seen : Atomics.load(cells, this.head);
         raced = true;
         continue;
       }
-      if (stamp === head) {
-        // Not published: empty if no producer has claimed it, else its producer is between
-        // claim and commit.
-        const tail = Atomics.load(cells, this.tail);
-        if ((tail & ~this.markBit) === head)
-          return this.giveUp(E_GET_START, raced, (tail & this.markBit) !== 0 ? CLOSED : EMPTY_RING);
-        return this.giveUp(E_GET_START, raced, STALLED);
-      }
-      const last = (head - this.oneLap) | 0;
-      if (this.holdsItemOrHole(stamp, last)) {
-        // Last lap's item is still claimed by its consumer, so no producer has passed this
-        // slot: `tail` is `head`, the ring is empty (closed and drained if tail is marked).
-        const tail = Atomics.load(cells, this.tail);
+      // Not published: empty if no producer has claimed it, else its producer is between claim
+      // and release (unless our head was stale).
+      const tail = Atomics.load(cells, this.tail);
+      if ((tail & ~this.markBit) === head) {
         return this.giveUp(E_GET_START, raced, (tail & this.markBit) !== 0 ? CLOSED : EMPTY_RING);
       }
-      head = Atomics.load(cells, this.head); // stale head: reload
+      const real = Atomics.load(cells, this.head);
+      if (real === head) return this.giveUp(E_GET_START, raced, STALLED);
+      head = real;
     }
     return this.giveUp(E_GET_START, raced, BUSY);
   }
 
+  /**
+   * Passes the hole of `slots` positions at `head`: claims it (no items) and frees it for the
+   * next lap's producers at once. Returns whether this agent did (else another consumer did, or
+   * `head` moved: `seen` says where it is).
+   */
+  private passHole(head: number, slots: number): boolean {
+    if (!this.casGet(head, slots, 0)) return false;
+    this.commitGetMany();
+    this.passed += slots;
+    this.claimedCount = 0; // nothing to commit for a hole
+    return true;
+  }
+
   /** Records the intent, then tries the CAS `head: position -> position + count`. */
   private casGet(position: number, count: number, items: number): boolean {
+    this.readyLeft = 0; // any claim empties the cache (claimGet refills it)
     if (!this.claim(this.head, E_GET_START, position, count, items)) return false;
     this.nextGet = this.claimEnd;
     return true;
@@ -770,12 +935,12 @@ export class Ring {
    */
   commitGet(index: number): number {
     if (this.claimedCount !== 1) return this.commitGetMany();
-    Atomics.store(this.cells, this.stamps + index, (this.claimed + this.oneLap) | 0);
+    Atomics.store(this.cells, this.free + index, (this.claimEnd + this.oneLap) | 0);
     return 1;
   }
 
   /**
-   * First half of an optimistic batch get: finds up to `max` consecutive full slots from
+   * First half of an optimistic batch get: finds up to `max` consecutive published items from
    * `head` without claiming them. Returns how many (their indices: `scannedIndex(i)`), 0 when
    * there is nothing to take now (then `scanResult` says why: {@link EMPTY_RING},
    * {@link CLOSED}, {@link STALLED}, {@link BUSY}). The caller copies (or decodes) the values,
@@ -786,58 +951,58 @@ export class Ring {
     let head = Atomics.load(cells, this.head);
     for (let tries = 0; tries < MAX_TRIES; tries++) {
       if ((head & this.markBit) !== 0) return this.scanEnd(CLOSED);
-      const count =
-        this.spanAt === undefined ? this.runOf(head, max, 1) : this.scanSpans(head, max);
-      if (count > 0) {
-        this.scanned = head;
-        return count;
+      const n = this.publishedAt(head);
+      if (n > 0) {
+        const count =
+          this.spanAt === undefined
+            ? this.publishedRun(head, n, max)
+            : this.scanSpans(head, this.publishedRun(head, n, this.capacity), max);
+        if (count > 0) {
+          this.scanned = head;
+          return count;
+        }
+        head = Atomics.load(cells, this.head); // a garbage span: the item is gone, look again
+        continue;
       }
-      const stamp = this.stampOf(head);
-      if (stamp === this.hole(head)) {
-        // Pass the hole (claim and free it), then look again.
-        if (this.casGet(head, 1, 0)) {
-          Atomics.store(cells, this.stamps + (head & this.indexMask), (head + this.oneLap) | 0);
-          this.passed++;
+      if (n < 0) {
+        // Pass the hole, then look again.
+        if (this.passHole(head, -n)) {
           head = this.nextGet;
-          this.claimedCount = 0; // nothing to commit for a hole
         } else {
           head = this.seen;
           this.forget(E_GET_START);
         }
         continue;
       }
-      if (stamp === head) {
-        const tail = Atomics.load(cells, this.tail);
-        if ((tail & ~this.markBit) === head)
-          return this.scanEnd((tail & this.markBit) !== 0 ? CLOSED : EMPTY_RING);
-        return this.scanEnd(STALLED);
-      }
-      const last = (head - this.oneLap) | 0;
-      if (this.holdsItemOrHole(stamp, last)) {
-        const tail = Atomics.load(cells, this.tail);
+      const tail = Atomics.load(cells, this.tail);
+      if ((tail & ~this.markBit) === head) {
         return this.scanEnd((tail & this.markBit) !== 0 ? CLOSED : EMPTY_RING);
       }
-      head = Atomics.load(cells, this.head);
+      const real = Atomics.load(cells, this.head);
+      if (real === head) return this.scanEnd(STALLED);
+      head = real;
     }
     return this.scanEnd(BUSY);
   }
 
   /**
-   * {@link scanGet}'s walk when values may span slots: item by item, each taking the slots its
-   * first slot says (continuation slots carry hole stamps, see "Values that span slots"), never
-   * more than a lap in all. What it reads is only trusted once {@link claimScanned}'s CAS wins:
-   * then `head` never moved, no slot found was freed, and every span read was the producer's.
+   * {@link scanGet}'s walk when values may span slots: item by item through the `slots`
+   * published positions from `head`, each item taking the slots its first slot says, up to
+   * `max` items. A span never straddles a run's end (it is one claim), so an item that does not
+   * fit was read from a slot that changed: what was found so far stands. What it reads is only
+   * trusted once {@link claimScanned}'s CAS wins: then `head` never moved, no slot found was
+   * freed, and every span read was the producer's.
    */
-  private scanSpans(head: number, max: number): number {
+  private scanSpans(head: number, slots: number, max: number): number {
     const ends = this.scanEnds!;
     let position = head;
     let count = 0;
-    let slots = 0;
-    while (count < max && this.stampOf(position) === ((position + 1) | 0)) {
+    let taken = 0;
+    while (count < max && taken < slots) {
       const span = this.spanOf(position);
-      if (slots + span > this.capacity) break;
-      slots += span;
-      ends[count++] = slots;
+      if (taken + span > slots) break;
+      taken += span;
+      ends[count++] = taken;
       position = span === 1 ? this.next(position) : this.advance(position, span);
     }
     return count;
@@ -888,191 +1053,155 @@ export class Ring {
   }
 
   /**
-   * Frees the slots of the batch claimed by {@link claimScanned}/{@link claimGetMany} (or of a
-   * spanning value), in order. Returns how many slots were freed.
+   * Frees the slots of the last get claim ({@link claimScanned}/{@link claimGetMany}, a
+   * spanning value, a hole passed) for the next lap's producers. Returns how many slots were
+   * freed.
    */
   commitGetMany(): number {
-    const { cells, stamps, capacity, oneLap } = this;
     const count = this.claimedCount;
-    let index = this.claimed & this.indexMask;
-    let lap = this.claimed & this.lapMask;
     if (count === 0) return 0;
-    // As in commitPutMany: the first slot is freed with an atomic store (the release: our reads
-    // of every value of the batch come before it), the others with plain stores after it; a
-    // producer reaches them only through the first. A live consumer's claim is never revoked,
-    // so nothing else writes these stamps meanwhile.
-    Atomics.store(cells, stamps + index, (lap + index + oneLap) | 0);
-    for (let i = 1; i < count; i++) {
-      if (++index === capacity) {
-        index = 0;
-        lap = (lap + oneLap) | 0;
-      }
-      cells[stamps + index] = (lap + index + oneLap) | 0;
-    }
+    // The continuation marks with plain stores, then the first with an atomic store: the
+    // release (our reads of every value of the claim come before it). A producer reaches the
+    // others only through the first. A live consumer's claim is never revoked, so nothing else
+    // writes these marks meanwhile.
+    const mark = (this.claimEnd + this.oneLap) | 0;
+    this.fillMarks(this.free, this.claimed, count, mark);
+    Atomics.store(this.cells, this.free + (this.claimed & this.indexMask), mark);
     return count;
   }
 
   // ---------------------------------------------------------------- repair
 
   /**
-   * After {@link claimGet} returned {@link STALLED}: revokes the claim on the slot at `head` if
-   * every agent that may hold it has exited, or if `closed` (any claimant: its commit then
-   * fails and its put sees the queue closed). A dead claimant's whole batch is revoked with it.
-   * Returns whether anything changed (then claim again).
+   * After {@link claimGet} returned {@link STALLED}: revokes the claim at `head` if every agent
+   * that may hold it has exited, or if `closed` (a live claimant too: its release then fails and
+   * its put sees the queue closed). Returns whether anything changed (then claim again).
    */
   repairGet(closed: boolean): boolean {
-    const head = Atomics.load(this.cells, this.head);
+    const cells = this.cells;
+    const head = Atomics.load(cells, this.head);
     if ((head & this.markBit) !== 0) return true; // closed with immediate: claims now say so
-    if (this.stampOf(head) !== head) return true;
-    const tail = Atomics.load(this.cells, this.tail);
+    const mark = this.publishedMark(head);
+    if (this.distance(head, mark) > 0) return true; // published (or a hole) meanwhile
+    const tail = Atomics.load(cells, this.tail);
     if ((tail & ~this.markBit) === head) return true; // empty, not stalled
     // No agent has exited and the queue is open: the claimant is alive, nothing to repair.
     // (An agent is marked exited before the count moves: a repair that misses the mark by
     // that moment is made by the next attempt; stalled calls poll.)
     if (!closed && this.agents.exits?.() === 0) return false;
-    const { alive, dead } = this.claimants(E_PUT_START, head);
-    if (!alive && dead.length > 0) {
-      let revoked = 0;
-      for (const id of dead) revoked += this.revokeClaim(id);
-      return revoked > 0 || this.stampOf(head) !== head;
+    const claim = this.claimAt(E_PUT_START, head, closed);
+    return claim !== undefined && this.revoke(claim, head, mark);
+  }
+
+  /**
+   * Makes the rest of `claim` from `position` (whose published mark was `mark`, not ahead) a
+   * hole, with a CAS on that mark: against the claimant's release, or another repairer. Counts
+   * the items revoked against a dead claimant (a live one counts its own when its release fails).
+   */
+  private revoke(claim: FoundClaim, position: number, mark: number): boolean {
+    const cells = this.cells;
+    const end = this.repairEnd(claim, position);
+    const slot = this.pub + (position & this.indexMask);
+    if (Atomics.compareExchange(cells, slot, mark, end | this.markBit) !== mark) return true;
+    if (claim.dead && claim.row >= 0) {
+      // The claim was real (it stopped the consumers): make sure it counts, then count what was
+      // revoked. Only the CAS winner gets here, so two repairers do not count twice.
+      cells[claim.row + E_PUT] = cells[claim.row + E_PUT_AFTER]!;
+      const holes = this.itemsFrom(claim, position);
+      if (holes > 0) Atomics.add(cells, claim.row + E_HOLES, holes);
     }
-    if (!closed || !this.firstOfLiveClaims(head)) return false;
-    Atomics.compareExchange(
-      this.cells,
-      this.stamps + (head & this.indexMask),
-      head,
-      this.hole(head),
-    );
     return true;
   }
 
   /**
-   * Whether `position` is the first slot of every live claim covering it (and there is one):
-   * only there may a live producer's claim be revoked (on close). Its later slots are published
-   * with plain stores once the first is (see commitPutMany): revoking one of them could be
-   * overwritten. They are published (or revoked by the producer itself) within a moment.
-   */
-  private firstOfLiveClaims(position: number): boolean {
-    const cells = this.cells;
-    let found = false;
-    for (let row = 0; row < this.rows; row++) {
-      const at = this.table + row * ENTRY_WORDS;
-      const count = cells[at + E_PUT_COUNT]!;
-      if (count <= 0) continue;
-      const offset = this.distance(cells[at + E_PUT_START]!, position);
-      if (offset < 0 || offset >= count || this.agents.hasExited(row + 1)) continue;
-      if (offset !== 0) return false;
-      found = true;
-    }
-    return found;
-  }
-
-  /**
-   * Revokes whatever is still unpublished of dead agent `id`'s last put claim: each position
-   * `tail` has passed whose stamp still says "claimed" and that no live agent may hold (the
-   * intent may be a stale one, from a CAS the agent lost).
-   */
-  private revokeClaim(id: number): number {
-    const cells = this.cells;
-    const at = this.table + (id - 1) * ENTRY_WORDS;
-    const start = cells[at + E_PUT_START]!;
-    const count = cells[at + E_PUT_COUNT]!;
-    // A value spanning `count` slots is one item: it is lost if its first slot is revoked.
-    const spanning = cells[at + E_PUT_ITEMS]! < count;
-    let revoked = 0;
-    let holes = 0;
-    let position = start;
-    for (let i = 0; i < count; i++, position = this.next(position)) {
-      const slot = this.stamps + (position & this.indexMask);
-      if (Atomics.load(cells, slot) !== position) continue;
-      const tail = Atomics.load(cells, this.tail) & ~this.markBit;
-      if (this.distance(position, tail) <= 0) continue;
-      if (this.claimants(E_PUT_START, position).alive) continue;
-      if (Atomics.compareExchange(cells, slot, position, this.hole(position)) === position) {
-        revoked++;
-        if (!spanning || i === 0) holes++;
-      }
-    }
-    if (revoked > 0) {
-      // The claim was real (we found its slots still claimed): make sure it counts, then count
-      // what was revoked. Idempotent, so two survivors repairing at once agree.
-      cells[at + E_PUT] = cells[at + E_PUT_AFTER]!;
-      if (holes > 0) Atomics.add(cells, at + E_HOLES, holes);
-    }
-    return revoked;
-  }
-
-  /**
-   * After {@link claimPut} returned {@link STALLED}: frees the slot at `tail` (last lap's item,
-   * claimed by a consumer that has not freed it) if every agent that may hold it has exited,
-   * with the rest of that agent's batch. The items are lost with it and counted as such.
-   * Returns whether anything changed (then claim again).
+   * After {@link claimPut} returned {@link STALLED}: frees the claim at `tail` (last lap's items,
+   * claimed by a consumer that has not freed them) if every agent that may hold it has exited.
+   * The items are lost with it and counted as such. Returns whether anything changed (then
+   * claim again).
    */
   repairPut(): boolean {
-    const tail = Atomics.load(this.cells, this.tail);
+    const cells = this.cells;
+    const tail = Atomics.load(cells, this.tail);
     if ((tail & this.markBit) !== 0) return true;
     // A span's claim stopped inside the span (claimPutSpan): that slot, else the one at `tail`.
     const at = this.putStalledAt ?? tail;
     this.putStalledAt = undefined;
+    const mark = this.freedMark(at);
+    if (this.distance(at, mark) > 0) return true; // freed meanwhile
     const last = (at - this.oneLap) | 0;
-    const stamp = this.stampOf(last);
-    if (!this.holdsItemOrHole(stamp, last)) return true;
+    const head = Atomics.load(cells, this.head) & ~this.markBit;
+    if (this.distance(last, head) <= 0) return false; // not claimed by a consumer: just full
     if (this.agents.exits?.() === 0) return false; // no claimant can be dead (see repairGet)
-    const { alive, dead } = this.claimants(E_GET_START, last);
-    if (alive || dead.length === 0) return false;
-    let freed = 0;
-    for (const id of dead) freed += this.freeClaim(id);
-    return freed > 0 || this.stampOf(last) !== stamp;
-  }
-
-  /** Frees whatever is still claimed of dead agent `id`'s last get claim; counts it lost. */
-  private freeClaim(id: number): number {
-    const cells = this.cells;
-    const at = this.table + (id - 1) * ENTRY_WORDS;
-    const start = cells[at + E_GET_START]!;
-    const count = cells[at + E_GET_COUNT]!;
-    let freed = 0;
-    let lost = 0;
-    let position = start;
-    for (let i = 0; i < count; i++, position = this.next(position)) {
-      const slot = this.stamps + (position & this.indexMask);
-      const stamp = Atomics.load(cells, slot);
-      const item = stamp === ((position + 1) | 0);
-      if (!item && stamp !== this.hole(position)) continue;
-      // Only if the position was claimed (head past it) and nobody alive may hold it.
-      const head = Atomics.load(cells, this.head) & ~this.markBit;
-      if (this.distance(position, head) <= 0) continue;
-      const { alive } = this.claimants(E_GET_START, position);
-      if (alive) continue;
-      if (Atomics.compareExchange(cells, slot, stamp, (position + this.oneLap) | 0) === stamp) {
-        freed++;
-        if (item) lost++;
-      }
-    }
-    if (freed > 0) {
-      cells[at + E_GOT] = cells[at + E_GOT_AFTER]!;
-      if (lost > 0) {
-        Atomics.add(cells, at + E_LOST, lost);
-        this.agents.recordLoss?.(id, lost);
-      }
-    }
-    return freed;
+    const claim = this.claimAt(E_GET_START, last, false);
+    return claim !== undefined && this.freeFor(claim, last, mark);
   }
 
   /**
-   * Repairs every claim of an exited agent that is still open (revokes unpublished put slots,
-   * frees unfreed get slots), wherever it lies. Returns how many slots changed.
+   * Frees dead `claim` from `position` to {@link repairEnd} (the freed mark of `position`'s slot,
+   * one lap on, was `mark`, not ahead): the continuation marks, then the first with a CAS, whose
+   * winner counts the items lost. Several producers repair at once, and one may be held up for a
+   * lap between reading and writing: so each continuation mark is set by a CAS too, and only
+   * while it is not ahead for its position of the next lap (a plain store could put back a mark
+   * that the next lap's consumers have since moved on).
+   */
+  private freeFor(claim: FoundClaim, position: number, mark: number): boolean {
+    const cells = this.cells;
+    const end = this.repairEnd(claim, position);
+    const freed = (end + this.oneLap) | 0;
+    let at = this.next(position);
+    for (let k = this.distance(position, end); k > 1; k--, at = this.next(at)) {
+      const slot = this.free + (at & this.indexMask);
+      const old = Atomics.load(cells, slot);
+      if (this.distance((at + this.oneLap) | 0, old) <= 0) {
+        Atomics.compareExchange(cells, slot, old, freed);
+      }
+    }
+    const slot = this.free + (position & this.indexMask);
+    if (Atomics.compareExchange(cells, slot, mark, freed) !== mark) return true;
+    if (claim.row < 0) return true;
+    cells[claim.row + E_GOT] = cells[claim.row + E_GOT_AFTER]!;
+    const lost = this.itemsFrom(claim, position);
+    if (lost > 0) {
+      Atomics.add(cells, claim.row + E_LOST, lost);
+      this.agents.recordLoss?.(claim.id, lost);
+    }
+    return true;
+  }
+
+  /**
+   * Repairs every won claim of an exited agent that is still open (revokes an unpublished put
+   * claim, frees an unfreed get claim), wherever it lies. Returns how many claims changed. A
+   * claim whose agent died before marking it won is left to the side it stops (see "Repair").
    */
   sweep(): number {
     let changed = 0;
     const cells = this.cells;
     for (let row = 0; row < this.rows; row++) {
       const at = this.table + row * ENTRY_WORDS;
-      const puts = cells[at + E_PUT_COUNT]! > 0;
-      const gets = cells[at + E_GET_COUNT]! > 0;
+      const puts =
+        cells[at + E_PUT_COUNT]! > 0 && cells[at + E_PUT_WON] === cells[at + E_PUT_START];
+      const gets =
+        cells[at + E_GET_COUNT]! > 0 && cells[at + E_GET_WON] === cells[at + E_GET_START];
       if ((!puts && !gets) || !this.agents.hasExited(row + 1)) continue;
-      if (puts) changed += this.revokeClaim(row + 1);
-      if (gets) changed += this.freeClaim(row + 1);
+      if (puts) {
+        const start = cells[at + E_PUT_START]!;
+        const mark = this.publishedMark(start);
+        const tail = Atomics.load(cells, this.tail) & ~this.markBit;
+        if (this.distance(start, mark) <= 0 && this.distance(start, tail) > 0) {
+          const claim = this.claimAt(E_PUT_START, start, false);
+          if (claim?.row === at && this.revoke(claim, start, mark)) changed++;
+        }
+      }
+      if (gets) {
+        const start = cells[at + E_GET_START]!;
+        const next = (start + this.oneLap) | 0;
+        const mark = this.freedMark(next);
+        const head = Atomics.load(cells, this.head) & ~this.markBit;
+        if (this.distance(next, mark) <= 0 && this.distance(start, head) > 0) {
+          const claim = this.claimAt(E_GET_START, start, false);
+          if (claim?.row === at && this.freeFor(claim, start, mark)) changed++;
+        }
+      }
     }
     return changed;
   }
@@ -1115,26 +1244,29 @@ export class Ring {
 
   /**
    * Who holds the slot a stalled call waits on, in words (for error messages): the claimants of
-   * the slot at `head` (`get`) or last lap's slot at `tail` (`put`).
+   * the position at `head` (`get`) or of last lap's position at `tail` (`put`).
    */
   describeStall(op: 'put' | 'get'): string | undefined {
-    const position =
-      op === 'get'
-        ? Atomics.load(this.cells, this.head) & ~this.markBit
-        : ((Atomics.load(this.cells, this.tail) & ~this.markBit) - this.oneLap) | 0;
-    // Only while the slot is still held: claimed and unpublished (get), or last lap's item or
-    // hole not yet freed (put). A slot freed since the call stalled is nobody's, and the
+    const cells = this.cells;
+    const head = Atomics.load(cells, this.head) & ~this.markBit;
+    const tail = Atomics.load(cells, this.tail) & ~this.markBit;
+    // Only while the slot is still held: claimed and unpublished (get), or last lap's item
+    // claimed and not freed (put). A slot released since the call stalled is nobody's, and the
     // intents that cover it may be stale: naming them would blame an agent that finished.
-    const stamp = this.stampOf(position);
-    const held = op === 'get' ? stamp === position : this.holdsItemOrHole(stamp, position);
+    const position = op === 'get' ? head : (tail - this.oneLap) | 0;
+    const held =
+      op === 'get'
+        ? this.distance(head, this.publishedMark(head)) <= 0 && this.distance(head, tail) > 0
+        : this.distance(tail, this.freedMark(tail)) <= 0 && this.distance(position, head) > 0;
     if (!held) return undefined;
-    const { alive, dead } = this.claimants(op === 'get' ? E_PUT_START : E_GET_START, position);
+    const start = op === 'get' ? E_PUT_START : E_GET_START;
+    const { alive, dead } = this.claimants(start, position);
     const names: string[] = [];
     for (let row = 0; row < this.rows; row++) {
-      const at = this.table + row * ENTRY_WORDS + (op === 'get' ? E_PUT_START : E_GET_START);
-      const count = this.cells[at + 1]!;
+      const at = this.table + row * ENTRY_WORDS + start;
+      const count = cells[at + 1]!;
       if (count <= 0) continue;
-      const offset = this.distance(this.cells[at]!, position);
+      const offset = this.distance(cells[at]!, position);
       if (offset >= 0 && offset < count) names.push(`'${this.agents.agentName(row + 1)}'`);
     }
     if (names.length === 0 && !alive && dead.length === 0) return undefined;
@@ -1186,21 +1318,35 @@ export class Ring {
 
   /**
    * Items in the `slots` positions from `head`, once values have spanned slots: a spanning
-   * value counts once (its continuation slots are holes), a hole not at all, a claimed slot not
-   * yet published once. A walk over the ring, as stale as any size (slots may change under it).
+   * value counts once, a hole not at all, a claimed position not yet published once. A walk over
+   * the runs, as stale as any size (marks may change under it), and bounded by `slots`.
    */
   private itemsIn(head: number, slots: number): number {
     let items = 0;
     let position = head;
     for (let i = 0; i < slots;) {
-      const stamp = this.stampOf(position);
-      let step = 1;
-      if (stamp === ((position + 1) | 0)) {
-        step = Math.min(this.spanOf(position), slots - i);
+      const n = this.publishedAt(position);
+      let step: number;
+      if (n < 0) {
+        step = Math.min(-n, slots - i);
+      } else if (n > 0) {
+        // The items of the published run, by their lengths.
+        const run = Math.min(n, slots - i);
+        step = 0;
+        while (step < run) {
+          const span = Math.min(this.spanOf(position), run - step);
+          items++;
+          step += span;
+          position = this.advance(position, span);
+        }
+        i += step;
+        continue;
+      } else {
+        step = 1;
         items++;
-      } else if (stamp !== this.hole(position)) items++;
+      }
       i += step;
-      position = step === 1 ? this.next(position) : this.advance(position, step);
+      position = this.advance(position, step);
     }
     return items;
   }

@@ -292,7 +292,23 @@ export const MIN_SPIN = 32;
  */
 export class SpinBudget {
   limit = SPIN;
+
+  /**
+   * After a spin that failed and was settled by a blocking sleep (see `spin`'s `settle`):
+   * `quick` when the operation succeeded at once after the spin, or a wake-up came within
+   * {@link QUICK_WAKE_MS}. The other side was then at work on another core and only needed a
+   * little longer than we spun (a streaming partner making its next batch): spin longer next
+   * time, since each sleep costs both sides a system call and the sleeper tens of
+   * microseconds. A slow wake-up (a partner that was idle, or that had to wait for our core)
+   * shortens the spin as a failed spin does.
+   */
+  afterSleep(quick: boolean): void {
+    this.limit = quick ? Math.min(SPIN, this.limit * 2) : Math.max(MIN_SPIN, this.limit >> 1);
+  }
 }
+
+/** A wake-up this soon after a blocking sleep began counts as quick (see {@link SpinBudget.afterSleep}). */
+export const QUICK_WAKE_MS = 0.25;
 
 /**
  * Checks of a `ready` hint a hinted spin makes per attempt of a full budget: a hint is a
@@ -312,8 +328,17 @@ export const HINTS_PER_ATTEMPT = 4;
  * room for many items, so it is not shortened after spins that ended in a sleep (that would
  * turn the next waits into sleeps). It only ever delays an attempt: the sleep that follows
  * attempts as before, so a single free slot is still taken, a spin later.
+ *
+ * With `settle`, a failed spin leaves the budget as it is: the caller sleeps and then calls
+ * {@link SpinBudget.afterSleep}, which tells a partner that was nearly there from one that was
+ * not (a blocking queue call, where a streaming partner is common).
  */
-export function spin(attempt: () => boolean, budget?: SpinBudget, ready?: () => boolean): boolean {
+export function spin(
+  attempt: () => boolean,
+  budget?: SpinBudget,
+  ready?: () => boolean,
+  settle = false,
+): boolean {
   // A hinted spin does not use the budget (see above), with or without one.
   if (ready !== undefined) {
     for (let i = 0; i < SPIN * HINTS_PER_ATTEMPT; i++) if (ready() && attempt()) return true;
@@ -330,6 +355,7 @@ export function spin(attempt: () => boolean, budget?: SpinBudget, ready?: () => 
       return true;
     }
   }
-  if (limit > MIN_SPIN) budget.limit = limit >> 1;
+  // With `settle` the caller adapts the budget once it knows how the wait ended.
+  if (!settle && limit > MIN_SPIN) budget.limit = limit >> 1;
   return false;
 }

@@ -68,18 +68,19 @@ function guard<T>(promise: Promise<T>, what: string, ms = 30_000): Promise<T> {
 }
 
 /**
- * The ring's raw words, for a hang report: head, tail, every stamp, and each agent's claim
+ * The ring's raw words, for a hang report: head, tail, every mark, and each agent's claim
  * table row (put intent start/count, get intent start/count) with its state.
  */
 function ringState(queue: SharedQueue<number>, registry: SharedRegistry): string {
   const ring = (queue as unknown as { ring: Record<string, unknown> }).ring;
   const cells = ring.cells as Int32Array;
   const at = (name: string): number => ring[name] as number;
-  const stamps = Array.from({ length: queue.capacity }, (_, i) => cells[at('stamps') + i]);
+  const marks = (base: string): string =>
+    Array.from({ length: queue.capacity }, (_, i) => cells[at(base) + i]).join(' ');
   const rows: string[] = [];
   for (let row = 0; row < at('rows'); row++) {
     const base = at('table') + row * 16;
-    const words = Array.from(cells.subarray(base, base + 12));
+    const words = Array.from(cells.subarray(base, base + 14));
     if (words.every((w) => w === 0)) continue;
     const id = row + 1;
     rows.push(
@@ -88,8 +89,17 @@ function ringState(queue: SharedQueue<number>, registry: SharedRegistry): string
   }
   return (
     `ring: head ${cells[at('head')]}, tail ${cells[at('tail')]}, mark ${at('markBit')}, ` +
-    `lap ${at('oneLap')}, stamps [${stamps.join(' ')}]; claim rows ${rows.join('; ')}`
+    `lap ${at('oneLap')}, published [${marks('pub')}], freed [${marks('free')}]; ` +
+    `claim rows ${rows.join('; ')}`
   );
+}
+
+/** Each agent's name and state, and what it waits in, for a hang report. */
+function agentStates(registry: SharedRegistry): string {
+  return registry
+    .snapshot()
+    .agents.map((a) => `${a.name} ${a.state}${a.waitingOn ? ` in ${a.waitingOn.op}` : ''}`)
+    .join('; ');
 }
 
 async function trial(seed: number): Promise<void> {
@@ -167,7 +177,15 @@ async function trial(seed: number): Promise<void> {
   Atomics.store(cells, 0, 1);
   Atomics.notify(cells, 0);
 
-  await guard(Promise.all(kills), `trial ${seed}: kills`);
+  await guard(Promise.all(kills), `trial ${seed}: kills`).catch((error: unknown) => {
+    // The producers stopped before the kill thresholds: say what the queue looked like.
+    console.log(
+      `trial ${seed} hung before its kills: capacity ${capacity}, size ${queue.size}, ` +
+        `put ${putSoFar()}, killed [${[...killed].join(', ')}], done [${[...done].join(', ')}]; ` +
+        `agents: ${agentStates(registry)}; ${ringState(queue, registry)}`,
+    );
+    throw error;
+  });
   // Every victim marked exited (watchWorker), then the producers that live finish...
   for (const i of killed)
     await eventually(() => (registry.hasExited(agentOf[i]!) ? true : undefined));
@@ -175,12 +193,9 @@ async function trial(seed: number): Promise<void> {
     (error: unknown) => {
       // A hang is rare (seen about once in 300 trials under load): say what the queue and the
       // agents looked like, so that the next run that hits it explains itself.
-      const agents = registry
-        .snapshot()
-        .agents.map((a) => `${a.name} ${a.state}${a.waitingOn ? ` in ${a.waitingOn.op}` : ''}`);
       console.log(
         `trial ${seed} hung: capacity ${capacity}, size ${queue.size}, killed [${[...killed].join(', ')}]; ` +
-          `agents: ${agents.join('; ')}; figures ${JSON.stringify(queue.figures())}; ` +
+          `agents: ${agentStates(registry)}; figures ${JSON.stringify(queue.figures())}; ` +
           ringState(queue, registry),
       );
       throw error;

@@ -1,6 +1,6 @@
 // The ring's position arithmetic where 32-bit positions wrap round (after about 2^30 items in
 // real use): start a ring just below 2^31 and push it across.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   CLOSED,
   ENTRY_WORDS,
@@ -19,21 +19,27 @@ function agents(self: number, dead: Set<number> = new Set()): Agents {
 const ROWS = 4;
 
 /**
- * A ring of `capacity` whose head and tail start at `start` (lap-aligned), stamps to match,
- * with a claim table of {@link ROWS} agents after the stamps.
+ * A ring of `capacity` whose head and tail start at `start` (lap-aligned), marks to match,
+ * with a claim table of {@link ROWS} agents after the marks.
  */
 function ringAt(
   capacity: number,
   start: number,
   who: Agents = agents(1),
 ): { ring: Ring; values: number[]; layout: RingLayout; cells: Int32Array } {
-  const table = 2 + capacity;
+  const table = 3 + 2 * capacity;
   const cells = new Int32Array(new SharedArrayBuffer((table + ROWS * ENTRY_WORDS) * 4));
-  const layout: RingLayout = { head: 0, tail: 1, stamps: 2, table, agents: ROWS };
+  const layout: RingLayout = {
+    head: 0,
+    tail: 1,
+    published: 2,
+    freed: 2 + capacity,
+    untracked: 2 + 2 * capacity,
+    table,
+    agents: ROWS,
+  };
   const ring = new Ring(cells, layout, capacity, who);
-  cells[0] = start;
-  cells[1] = start;
-  for (let i = 0; i < capacity; i++) cells[2 + i] = (start + i) | 0;
+  ring.init(start);
   return { ring, values: new Array<number>(capacity), layout, cells };
 }
 
@@ -316,5 +322,344 @@ describe('Ring.roomAhead', () => {
     expect([ring.roomAhead(3), ring.roomAhead(4)]).toEqual([true, false]);
     ring.close();
     expect(ring.roomAhead(16)).toBe(true); // closed: the putter must attempt to find out
+  });
+});
+
+/** The ring's private parts these tests reach into, to stop an agent between two steps. */
+interface Internals {
+  pub: number;
+  free: number;
+  table: number;
+  claimed: number;
+  claimedCount: number;
+  claimEnd: number;
+  oneLap: number;
+  fillMarks(base: number, first: number, count: number, value: number): void;
+}
+
+function internals(ring: Ring): Internals {
+  return ring as unknown as Internals;
+}
+
+/** Claim-table words (see ring.ts): a put intent's start and count, and the won put claim. */
+const E_PUT_START = 0;
+const E_PUT_COUNT = 1;
+const E_PUT_WON = 12;
+
+describe('Ring repairs end exactly where the claim ends', () => {
+  it("passes a dead producer's batch whole when it died after its continuation marks, before its release", () => {
+    const dead = new Set<number>();
+    const { ring, values, cells, layout } = ringAt(8, (2 ** 31 - 32) | 0, agents(1, dead));
+    const other = new Ring(cells, layout, 8, agents(2, dead));
+    expect(other.claimPutMany(3)).toBe(3);
+    for (let i = 0; i < 3; i++) values[other.indexAt(i)] = 100 + i;
+    // Everything of commitPutMany but the release: these marks say "published" to a reader
+    // that lands inside the claim, so the hole must cover all of it.
+    const o = internals(other);
+    o.fillMarks(o.pub, o.claimed, 3, o.claimEnd);
+    expect(ring.claimPutMany(2)).toBe(2);
+    values[ring.indexAt(0)] = 7;
+    values[ring.indexAt(1)] = 8;
+    expect(ring.commitPutMany()).toBe(2);
+    expect(ring.claimGetMany(8)).toBe(0);
+    expect(ring.scanResult).toBe(STALLED);
+    expect(ring.repairGet(false)).toBe(false); // agent 2 may still be alive
+    dead.add(2);
+    expect(ring.repairGet(false)).toBe(true);
+    const got = ring.claimGetMany(8);
+    expect(Array.from({ length: got }, (_, i) => values[ring.indexAt(i)])).toEqual([7, 8]);
+    ring.commitGetMany();
+    expect(ring.claimGet()).toBe(-1); // EMPTY_RING
+    expect(ring.size).toBe(0);
+    expect(ring.agentFigures()).toContainEqual({
+      id: 2,
+      claimedPuts: 3,
+      holes: 3,
+      got: 0,
+      lost: 0,
+    });
+    expect(other.commitPutMany()).toBe(0); // had it lived, its release would fail
+  });
+
+  it.each([
+    [4, 1],
+    [1, 4],
+  ])(
+    'with dead intents never marked won (a claim of %i, a lost CAS of %i), repairs position by position',
+    (real, lost) => {
+      const dead = new Set<number>([2, 3]);
+      const { ring, values, cells, layout } = ringAt(8, 0, agents(1, dead));
+      const head = cells[layout.head]!;
+      // Agent 2 claimed `real` positions and died before it could mark the claim won; agent 3's
+      // intent of `lost` positions at the same place is a CAS it lost, and it died before
+      // clearing it. Neither length can be trusted: one position at a time loses nothing.
+      const claimant = new Ring(cells, layout, 8, agents(2, dead));
+      expect(claimant.claimPutMany(real)).toBe(real);
+      const row2 = layout.table + ENTRY_WORDS;
+      cells[row2 + E_PUT_WON] = head - 1;
+      const row3 = layout.table + 2 * ENTRY_WORDS;
+      cells[row3 + E_PUT_START] = head;
+      cells[row3 + E_PUT_COUNT] = lost;
+      cells[row3 + E_PUT_WON] = head - 1;
+      expect(ring.claimPutMany(2)).toBe(2);
+      values[ring.indexAt(0)] = 7;
+      values[ring.indexAt(1)] = 8;
+      ring.commitPutMany();
+      const taken: number[] = [];
+      for (let round = 0; round < 12 && taken.length < 2; round++) {
+        const got = ring.claimGetMany(8);
+        if (got === 0) {
+          expect(ring.scanResult).toBe(STALLED);
+          expect(ring.repairGet(false)).toBe(true);
+          continue;
+        }
+        for (let i = 0; i < got; i++) taken.push(values[ring.indexAt(i)]!);
+        ring.commitGetMany();
+      }
+      expect(taken).toEqual([7, 8]);
+      expect(ring.size).toBe(0);
+    },
+  );
+
+  it("on close, revokes a live producer's whole batch once it is marked won; what follows it drains", () => {
+    const { ring, values, cells, layout } = ringAt(8, 0);
+    const other = new Ring(cells, layout, 8, agents(2));
+    expect(other.claimPutMany(3)).toBe(3);
+    const row2 = layout.table + ENTRY_WORDS;
+    const won = cells[row2 + E_PUT_WON]!;
+    cells[row2 + E_PUT_WON] = won - 1; // between its CAS and marking the claim won
+    expect(ring.claimPutMany(1)).toBe(1);
+    values[ring.indexAt(0)] = 9;
+    ring.commitPutMany();
+    ring.close();
+    expect(ring.claimGetMany(8)).toBe(0);
+    expect(ring.repairGet(true)).toBe(false); // not yet: the length of its claim is not sure
+    cells[row2 + E_PUT_WON] = won;
+    expect(ring.repairGet(true)).toBe(true);
+    const got = ring.claimGetMany(8);
+    expect(got).toBe(1);
+    expect(values[ring.indexAt(0)]).toBe(9);
+    ring.commitGetMany();
+    expect(ring.claimGetMany(8)).toBe(CLOSED);
+    expect(other.commitPutMany()).toBe(0);
+    expect(other.agentFigures()).toContainEqual({
+      id: 2,
+      claimedPuts: 3,
+      holes: 3,
+      got: 0,
+      lost: 0,
+    });
+  });
+
+  it("frees a dead consumer's batch that died after its continuation marks, and counts it lost once", () => {
+    const dead = new Set<number>();
+    const { ring, values, cells, layout } = ringAt(4, (2 ** 31 - 16) | 0, agents(1, dead));
+    const other = new Ring(cells, layout, 4, agents(3, dead));
+    for (let i = 0; i < 4; i++) {
+      const index = ring.claimPut();
+      values[index] = i;
+      ring.commitPut(index);
+    }
+    expect(other.claimGetMany(3)).toBe(3);
+    const o = internals(other);
+    o.fillMarks(o.free, o.claimed, 3, (o.claimEnd + o.oneLap) | 0); // all but its release
+    expect(ring.claimPut()).toBe(STALLED);
+    expect(ring.repairPut()).toBe(false);
+    dead.add(3);
+    expect(ring.repairPut()).toBe(true);
+    for (let i = 0; i < 3; i++) {
+      const index = ring.claimPut();
+      expect(index).toBeGreaterThanOrEqual(0);
+      values[index] = 10 + i;
+      ring.commitPut(index);
+    }
+    expect(ring.claimPut()).toBe(FULL);
+    const taken: number[] = [];
+    for (let index = ring.claimGet(); index >= 0; index = ring.claimGet()) {
+      taken.push(values[index]!);
+      ring.commitGet(index);
+    }
+    expect(taken).toEqual([3, 10, 11, 12]);
+    expect(ring.losses()).toEqual([{ id: 3, items: 3 }]);
+    expect(ring.sweep()).toBe(0);
+    expect(ring.losses()).toEqual([{ id: 3, items: 3 }]);
+  });
+
+  it("sweep() settles a dead agent's won claims wherever they lie, and leaves one never marked won", () => {
+    const dead = new Set<number>();
+    const { ring, cells, layout } = ringAt(8, 0, agents(1, dead));
+    const producer = new Ring(cells, layout, 8, agents(2, dead));
+    expect(producer.claimPutMany(2)).toBe(2); // won, never released
+    const unsure = new Ring(cells, layout, 8, agents(3, dead));
+    expect(unsure.claimPutMany(2)).toBe(2);
+    cells[layout.table + 2 * ENTRY_WORDS + E_PUT_WON] = -1; // died before marking it won
+    dead.add(2);
+    dead.add(3);
+    expect(ring.sweep()).toBe(1);
+    expect(ring.sweep()).toBe(0);
+    const figures = ring.agentFigures();
+    expect(figures).toContainEqual({ id: 2, claimedPuts: 2, holes: 2, got: 0, lost: 0 });
+    expect(figures.find((f) => f.id === 3)?.holes).toBe(0);
+    // The consumer passes the swept hole, then stops at agent 3's claim and repairs it there,
+    // one position at a time (an intent not marked won does not say how long the claim is).
+    for (let position = 0; position < 2; position++) {
+      expect(ring.claimGetMany(8)).toBe(0);
+      expect(ring.scanResult).toBe(STALLED);
+      expect(ring.repairGet(false)).toBe(true);
+    }
+    expect(ring.claimGetMany(8)).toBe(0);
+    expect(ring.scanResult).toBe(-1); // EMPTY_RING: both claims passed
+    expect(ring.agentFigures()).toContainEqual({
+      id: 3,
+      claimedPuts: 2,
+      holes: 2,
+      got: 0,
+      lost: 0,
+    });
+  });
+});
+
+describe('Ring repairs found wanting in review', () => {
+  it('a repairer held up for a lap does not put back stale freed marks', () => {
+    const dead = new Set<number>();
+    const who = (self: number): Agents => ({ ...agents(self, dead), exits: () => dead.size });
+    const { ring, values, cells, layout } = ringAt(4, 0, who(1));
+    const late = new Ring(cells, layout, 4, who(3));
+    const doomed = new Ring(cells, layout, 4, who(2));
+    const consumer = new Ring(cells, layout, 4, who(4));
+    const putAll = (xs: number[]): void => {
+      expect(ring.claimPutMany(xs.length)).toBe(xs.length);
+      xs.forEach((x, i) => (values[ring.indexAt(i)] = x));
+      expect(ring.commitPutMany()).toBe(xs.length);
+    };
+    putAll([0, 1, 2, 3]);
+    expect(doomed.claimGetMany(3)).toBe(3); // agent 2 claims three and dies
+    dead.add(2);
+    expect(consumer.claimGetMany(4)).toBe(1);
+    consumer.commitGetMany();
+    expect(ring.claimPutMany(4)).toBe(STALLED);
+    // Agent 3 begins the same repair and is held up after reading what it needs...
+    const l = late as unknown as {
+      freedMark(p: number): number;
+      claimAt(start: number, p: number, closed: boolean): unknown;
+      freeFor(claim: unknown, p: number, mark: number): boolean;
+      oneLap: number;
+    };
+    const tail = cells[layout.tail]!;
+    const mark = l.freedMark(tail);
+    const last = (tail - l.oneLap) | 0;
+    const claim = l.claimAt(4, last, false);
+    // ...while agent 1 repairs, and a whole lap goes round.
+    expect(ring.repairPut()).toBe(true);
+    putAll([4, 5, 6, 7]);
+    expect(consumer.claimGetMany(4)).toBe(4);
+    consumer.commitGetMany();
+    const before = Array.from(cells.subarray(layout.freed, layout.freed + 4));
+    l.freeFor(claim, last, mark); // it resumes: its CAS fails, and it must write nothing stale
+    expect(Array.from(cells.subarray(layout.freed, layout.freed + 4))).toEqual(before);
+    for (let lap = 0; lap < 3; lap++) {
+      putAll([1, 2, 3]);
+      expect(consumer.claimGetMany(4)).toBe(3);
+      consumer.commitGetMany();
+    }
+    expect(ring.losses()).toEqual([{ id: 2, items: 3 }]);
+  });
+
+  it('run caches do not outlive batch claims, even after 2^31 positions of batches', () => {
+    // Capacity 2^22 - 1: one lap is 2^23 position units, so 258 laps of batches pass 2^31.
+    const capacity = (1 << 22) - 1;
+    const { ring: producer, cells, layout } = ringAt(capacity, 0);
+    const consumer = new Ring(cells, layout, capacity, agents(2));
+    expect(producer.claimPutMany(capacity)).toBe(capacity);
+    producer.commitPutMany();
+    consumer.commitGet(consumer.claimGet()); // single get: fills its cache
+    producer.commitPut(producer.claimPut()); // single put: fills its cache
+    for (let lap = 0; lap < 258; lap++) {
+      expect(consumer.claimGetMany(capacity)).toBe(capacity);
+      consumer.commitGetMany();
+      expect(producer.claimPutMany(capacity)).toBe(capacity);
+      producer.commitPutMany();
+    }
+    expect(producer.claimPut()).toBe(FULL);
+    expect(consumer.claimGetMany(capacity)).toBe(capacity);
+    consumer.commitGetMany();
+    expect(consumer.claimGet()).toBe(-1); // EMPTY_RING
+    expect(consumer.size).toBe(0);
+  });
+
+  it("a dead agent's stale intent never sizes a hole over items published after it", () => {
+    const dead = new Set<number>([9]);
+    const who = (self: number): Agents => ({ ...agents(self, dead), exits: () => dead.size });
+    const { ring: consumer, values, cells, layout } = ringAt(8, 0, who(1));
+    const ghost = new Ring(cells, layout, 8, who(2));
+    const producer = new Ring(cells, layout, 8, who(3));
+    const take = (): number[] => {
+      const taken: number[] = [];
+      for (let round = 0; round < 10; round++) {
+        const got = consumer.claimGetMany(8);
+        if (got > 0) {
+          for (let i = 0; i < got; i++) taken.push(values[consumer.indexAt(i)]!);
+          consumer.commitGetMany();
+        } else if (consumer.scanResult === STALLED) {
+          consumer.repairGet(false);
+        } else break;
+      }
+      return taken;
+    };
+    // Agent 2 intends (0, 6) and loses its CAS to agent 4, then dies before it clears the
+    // intent. Agent 4 dies too, before it marks its claim of 2 won: one position at a time is
+    // revoked, and the items published after it all come out.
+    const intend = (ring: Ring, position: number, count: number): void =>
+      (ring as unknown as { intend(s: number, p: number, c: number, i: number): void }).intend(
+        0,
+        position,
+        count,
+        count,
+      );
+    intend(ghost, 0, 6);
+    const claimant = new Ring(cells, layout, 8, who(4));
+    expect(claimant.claimPutMany(2)).toBe(2);
+    cells[layout.table + 3 * ENTRY_WORDS + E_PUT_WON] = -1;
+    dead.add(2);
+    dead.add(4);
+    expect(producer.claimPutMany(3)).toBe(3);
+    [20, 21, 22].forEach((x, i) => (values[producer.indexAt(i)] = x));
+    expect(producer.commitPutMany()).toBe(3);
+    expect(take()).toEqual([20, 21, 22]);
+    // With an agent without a row (ids past the table) at work, such an intent is no guide at
+    // all: that agent may be the claimant, alive, its marks written and its release to come.
+    const untracked = new Ring(cells, layout, 8, who(0)); // no row: ids past the table
+    intend(ghost, cells[layout.tail]!, 6);
+    expect(untracked.claimPutMany(2)).toBe(2);
+    expect(producer.claimPutMany(1)).toBe(1);
+    values[producer.indexAt(0)] = 30;
+    producer.commitPutMany();
+    expect(take()).toEqual([]);
+    [10, 11].forEach((x, i) => (values[untracked.indexAt(i)] = x));
+    expect(untracked.commitPutMany()).toBe(2);
+    expect(take()).toEqual([10, 11, 30]);
+  });
+
+  it('a producer writes its continuation marks before its release, never after', () => {
+    // After the release, consumers may take the whole run and a lap may go round: marks written
+    // then by a producer held up in between would land over the next lap's.
+    const { ring, values } = ringAt(8, 0);
+    const order: string[] = [];
+    const r = ring as unknown as { fillMarks(...args: number[]): void };
+    const fill = r.fillMarks.bind(ring);
+    r.fillMarks = (...args: number[]): void => {
+      order.push('marks');
+      fill(...args);
+    };
+    expect(ring.claimPutMany(3)).toBe(3);
+    for (let i = 0; i < 3; i++) values[ring.indexAt(i)] = i;
+    const cas = vi.spyOn(Atomics, 'compareExchange');
+    cas.mockImplementation((...args) => {
+      order.push('release');
+      cas.mockRestore();
+      return Atomics.compareExchange(...args);
+    });
+    expect(ring.commitPutMany()).toBe(3);
+    expect(order).toEqual(['marks', 'release']);
   });
 });

@@ -10,6 +10,7 @@ import {
   spin,
   SpinBudget,
 } from '../../src/shared/wait.js';
+import { sleepSync, type Sleep } from '../../src/shared/queue/sleep.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -120,5 +121,64 @@ describe('SpinBudget', () => {
     expect(spin(attempt, budget, () => (hints++, false))).toBe(false);
     expect([hints, attempts]).toEqual([SPIN * HINTS_PER_ATTEMPT, 0]);
     expect(budget.limit).toBe(MIN_SPIN);
+  });
+});
+
+describe('a blocking queue wait settles its spin by how its first sleep ends', () => {
+  /** A Sleep on a word of its own that succeeds on attempt number `success`. */
+  function sleepOn(budget: SpinBudget, success: number): Sleep & { attempts: number } {
+    const cells = new Int32Array(new SharedArrayBuffer(8));
+    const op = {
+      cells,
+      word: 0,
+      sleepers: 1,
+      spin: budget,
+      attempts: 0,
+      attempt: () => ++op.attempts >= success,
+      stalled: () => false,
+      detail: () => undefined,
+    };
+    return op;
+  }
+  const queue = new SharedQueue<number>({ capacity: 1, codec: 'int32', name: 'settled-spin' });
+
+  it('leaves the budget alone when the spin fails, for the sleep to settle', () => {
+    const budget = new SpinBudget();
+    budget.limit = 64;
+    expect(spin(() => false, budget, undefined, true)).toBe(false);
+    expect(budget.limit).toBe(64);
+    budget.afterSleep(true);
+    expect(budget.limit).toBe(128);
+    budget.afterSleep(false);
+    budget.afterSleep(false);
+    expect(budget.limit).toBe(32);
+    budget.afterSleep(false);
+    expect(budget.limit).toBe(MIN_SPIN);
+    for (let i = 0; i < 20; i++) budget.afterSleep(true);
+    expect(budget.limit).toBe(SPIN);
+  });
+
+  it('grows the spin when the operation succeeds right after it (the partner was nearly there)', () => {
+    const budget = new SpinBudget();
+    budget.limit = 64;
+    // Fails through the spin's 64 attempts, succeeds in the re-check after the announce.
+    const op = sleepOn(budget, 65);
+    sleepSync(queue, op, 'get', { timeout: Infinity, deadline: Infinity, signal: undefined }, 'x');
+    expect(op.attempts).toBe(65);
+    expect(budget.limit).toBe(128);
+    expect(Atomics.load(op.cells, op.sleepers)).toBe(0);
+  });
+
+  it('shrinks the spin when its sleep had to time out (nobody woke it)', () => {
+    const budget = new SpinBudget();
+    budget.limit = 64;
+    // Fails through the spin and the re-check; the sleep times out (Atomics.wait says so at
+    // once here: nobody notifies this word), and the attempt after it succeeds.
+    const op = sleepOn(budget, 66);
+    const wait = { timeout: 1_000, deadline: performance.now() + 1_000, signal: undefined };
+    vi.spyOn(Atomics, 'wait').mockImplementation(() => 'timed-out');
+    sleepSync(queue, op, 'get', wait, 'x');
+    expect(op.attempts).toBe(66);
+    expect(budget.limit).toBe(32);
   });
 });

@@ -4,7 +4,7 @@
  * never asks which kind it has.
  *
  * Every write happens after a claim and before the commit that publishes it; every read after
- * a claim (or, for batches, after the stamps were seen full and before the claim, see
+ * a claim (or, for batches, after the marks were seen published and before the claim, see
  * `Ring.scanGet`) and before the free that hands the slot back. The ring's atomics order these
  * plain accesses.
  *

@@ -7,9 +7,11 @@
  * words 4..7    capacity, slotSize, lane, agents (rows of the claim table)
  * words 8..11   not_empty and not_full sequence words, and their sleeper counts
  * words 12..14  maxValueBytes, putters of spanning values asleep, "a value has spanned slots"
- * word  16      head (a cache line of its own)
+ * word  16      head (a cache line of its own, but for word 17)
+ * word  17      "an agent without a claim-table row has used this queue" (see ring.ts)
  * word  32      tail (a cache line of its own)
- * word  48..    stamps, one word per slot
+ * word  48..    published marks, one word per slot (written by producers, see ring.ts)
+ * then          freed marks, one word per slot, from the next cache line (written by consumers)
  * then          the claim table, 16 words (64 bytes) per agent (see ring.ts)
  * then          the bytes lane's lengths, one word per slot
  * then          the values, 8-byte aligned: float64 / int32 per slot, or slotSize bytes per slot
@@ -51,7 +53,13 @@ export const CANCEL_EPOCH = HEADER_WORDS + 11;
  * consumers do not invalidate each other's line on every claim. */
 export const HEAD = 16;
 export const TAIL = 32;
-export const STAMPS = 48;
+/**
+ * Set once an agent without a row in the claim table used the queue (see `RingLayout.untracked`):
+ * written at most once per agent and read only by repairs, so it may share head's line.
+ */
+export const UNTRACKED = HEAD + 1;
+/** The published marks; the freed marks follow on lines of their own ({@link QueueLayout}). */
+export const MARKS = 48;
 
 /** How values are stored: a typed lane for the number codecs, bytes + length otherwise. */
 export const BYTES_LANE = 0;
@@ -69,6 +77,8 @@ export const DEFAULT_MAX_VALUE_BYTES = 1 << 20;
 
 /** Word and byte offsets of one queue's parts. */
 export interface QueueLayout {
+  /** Word index of the freed marks: the line after the published marks, so no line holds both. */
+  readonly freed: number;
   readonly table: number;
   /** Word index of the bytes lane's lengths. */
   readonly lengths: number;
@@ -84,13 +94,14 @@ export function layoutOf(
   slotSize: number,
   agents: number,
 ): QueueLayout {
-  const table = (STAMPS + capacity + 15) & ~15;
+  const freed = (MARKS + capacity + 15) & ~15;
+  const table = (freed + capacity + 15) & ~15;
   const lengths = table + agents * ENTRY_WORDS;
   const words = lengths + (lane === BYTES_LANE ? capacity : 0);
   const values = (words * 4 + 7) & ~7;
   const data =
     lane === BYTES_LANE ? capacity * slotSize : lane === FLOAT64_LANE ? capacity * 8 : capacity * 4;
-  return { table, lengths, values, bytes: (values + data + 7) & ~7 };
+  return { freed, table, lengths, values, bytes: (values + data + 7) & ~7 };
 }
 
 /**
@@ -109,9 +120,9 @@ export function readLayout(buffer: SharedArrayBuffer): {
   const fail = (problem: string): never => {
     throw new HandleError(`SharedQueue.from(): ${problem}`);
   };
-  if (buffer.byteLength < STAMPS * 4)
+  if (buffer.byteLength < MARKS * 4)
     fail(`the buffer (${buffer.byteLength} bytes) is too small for a SharedQueue`);
-  const cells = new Int32Array(buffer, 0, STAMPS);
+  const cells = new Int32Array(buffer, 0, MARKS);
   const capacity = cells[CAPACITY]!;
   const slotSize = cells[SLOT_SIZE]!;
   const lane = cells[LANE]!;

@@ -48,16 +48,21 @@ abstract class NumberLane implements Lane<number> {
 
   writeMany(ring: Ring, batch: Batch<number>, from: number, count: number): void {
     // Plain stores into the contiguous lane, in at most two runs (the claim may wrap round the
-    // end); the commit's stamp CAS publishes them. A loop rather than `set(subarray(..))`: no
-    // allocation, and V8 compiles it to a tight copy.
+    // end); the commit's release publishes them. A typed array of the lane's kind is copied as
+    // memory (over twice as fast as an element loop for a batch).
     const target = this.values;
     const source = batch.values;
     const capacity = ring.capacity;
     let index = ring.indexAt(0);
     const firstRun = Math.min(count, capacity - index);
-    if (firstRun === count && from === 0 && count === source.length && this.sameKind(source)) {
-      // The whole typed array in one run: one memory copy, no view to allocate.
-      target.set(source as Float64Array & Int32Array, index);
+    if (this.sameKind(source)) {
+      const typed = source as Float64Array | Int32Array;
+      if (firstRun === count && from === 0 && count === typed.length) {
+        target.set(typed, index); // the whole array in one run: no view to allocate
+        return;
+      }
+      target.set(typed.subarray(from, from + firstRun), index);
+      if (firstRun < count) target.set(typed.subarray(from + firstRun, from + count), 0);
       return;
     }
     let k = from;
@@ -73,10 +78,11 @@ abstract class NumberLane implements Lane<number> {
     const firstRun = Math.min(count, capacity - index);
     const typed = sink.typed;
     if (typed !== undefined) {
-      let at = sink.offset;
-      for (let i = 0; i < firstRun; i++) typed[at++] = values[index++]!;
-      index = 0;
-      for (let i = firstRun; i < count; i++) typed[at++] = values[index++]!;
+      // Memory copies of at most two runs: over twice as fast as an element loop for a batch,
+      // for two small views.
+      const at = sink.offset;
+      typed.set(values.subarray(index, index + firstRun), at);
+      if (firstRun < count) typed.set(values.subarray(0, count - firstRun), at + firstRun);
     } else {
       const out = sink.array!;
       for (let i = 0; i < firstRun; i++) out.push(values[index++]!);

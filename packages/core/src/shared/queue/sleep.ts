@@ -39,7 +39,14 @@ import { TimeoutError } from '../../errors.js';
 import { emit, tracing, type TraceSubject } from '../../trace/tracer.js';
 import type { CheckedWait, Waitable } from '../base.js';
 import type { WaitOp } from '../registry.js';
-import { keepAlive, nativeWaitAsync, remaining, spin, type SpinBudget } from '../wait.js';
+import {
+  keepAlive,
+  nativeWaitAsync,
+  QUICK_WAKE_MS,
+  remaining,
+  spin,
+  type SpinBudget,
+} from '../wait.js';
 import { cancelledError, isCancelled, type Cancel } from '../cancel.js';
 import { EXIT_SLICE_MS } from '../exits.js';
 
@@ -181,10 +188,13 @@ export function sleepSync(
   wait: CheckedWait,
   what: string,
 ): void {
-  if (spin(op.attempt, op.spin, op.ready)) return;
+  if (spin(op.attempt, op.spin, op.ready, true)) return;
   const { cells, word, sleepers } = op;
   const { registry, id } = subject.registryRow;
   let poll = 1;
+  // The spin's budget is settled by how its first sleep ends (see SpinBudget.afterSleep); a
+  // hinted spin does not use the budget, so it leaves it alone.
+  let settled = op.ready !== undefined;
   // The registry's record of this wait lasts across sleeps that end by timing out (a slice, or
   // a stalled claim's poll), so that it says since when the call waits, not since the last
   // slice; a wake-up by a notify ends it, as the call then runs.
@@ -197,11 +207,19 @@ export function sleepSync(
       let outcome: string;
       try {
         const expected = recheck(subject, op, wait, what);
-        if (expected === DONE) return;
+        if (expected === DONE) {
+          if (!settled) op.spin.afterSleep(true);
+          return;
+        }
         const ms = sliceFor(op, wait, poll);
         if (op.stalled()) poll = Math.min(poll * 2, MAX_POLL);
         if (token === 0) token = registry.beginWait(id, kind, wait);
+        const began = settled ? 0 : performance.now();
         outcome = Atomics.wait(cells, word, expected, ms);
+        if (!settled) {
+          settled = true;
+          op.spin.afterSleep(outcome !== 'timed-out' && performance.now() - began < QUICK_WAKE_MS);
+        }
         if (outcome !== 'timed-out') {
           registry.endWait(token);
           token = 0;
