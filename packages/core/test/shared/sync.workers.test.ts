@@ -60,6 +60,10 @@ describe('SharedLock timeouts and aborts under contention', () => {
   it('keeps the counter exact and the lock free when acquires keep timing out and being aborted', async () => {
     const lock = new SharedLock({ name: 'impatient' });
     const counter = new SharedArrayBuffer(4);
+    const gaveUpCount = new SharedArrayBuffer(4);
+    // Held until some acquire has given up: with the workers left to themselves, a loaded
+    // machine may run them one after another, and then nobody ever has to give up.
+    lock.acquireSync();
     const workers = Array.from({ length: 4 }, (_, id) =>
       startWorker('lock-counter', {
         lock: lock.handle,
@@ -67,8 +71,11 @@ describe('SharedLock timeouts and aborts under contention', () => {
         times: 10_000,
         style: 'impatient',
         id,
+        gaveUpCount,
       }),
     );
+    await eventually(() => (Atomics.load(new Int32Array(gaveUpCount), 0) > 0 ? true : undefined));
+    lock.release();
     const results = await Promise.all(workers.map((w) => nextMessage<{ gaveUp: number }>(w)));
     expect(new Int32Array(counter)[0]).toBe(40_000);
     expect(lock.locked).toBe(false);
