@@ -532,23 +532,20 @@ export class Ring {
   }
 
   /**
-   * The agents whose intent (`start`: puts or gets) covers `position`: whether any is alive,
-   * and the ids of those that have exited.
+   * The agents whose intent (`start`: puts or gets) covers `position`, by id (row `id - 1`).
+   * Only repairs and stall reports read the table, so the array costs nothing on a claim.
    */
-  private claimants(start: number, position: number): { alive: boolean; dead: number[] } {
+  private covering(start: number, position: number): number[] {
     const cells = this.cells;
-    const dead: number[] = [];
-    let alive = false;
+    const ids: number[] = [];
     for (let row = 0; row < this.rows; row++) {
       const at = this.table + row * ENTRY_WORDS;
       const count = cells[at + start + 1]!;
       if (count <= 0) continue;
       const offset = this.distance(cells[at + start]!, position);
-      if (offset < 0 || offset >= count) continue;
-      if (this.agents.hasExited(row + 1)) dead.push(row + 1);
-      else alive = true;
+      if (offset >= 0 && offset < count) ids.push(row + 1);
     }
-    return { alive, dead };
+    return ids;
   }
 
   /**
@@ -578,26 +575,22 @@ export class Ring {
     let exact: FoundClaim | undefined;
     let unsure: FoundClaim | undefined;
     let unsureCount = 0;
-    for (let row = 0; row < this.rows; row++) {
-      const at = this.table + row * ENTRY_WORDS;
-      const count = cells[at + start + 1]!;
-      if (count <= 0) continue;
+    for (const id of this.covering(start, position)) {
+      const at = this.table + (id - 1) * ENTRY_WORDS;
       const first = cells[at + start]!;
-      const offset = this.distance(first, position);
-      if (offset < 0 || offset >= count) continue;
-      const dead = this.agents.hasExited(row + 1);
+      const dead = this.agents.hasExited(id);
       const claim: FoundClaim = {
         row: at,
-        id: row + 1,
+        id,
         start: first,
-        count,
+        count: cells[at + start + 1]!,
         items: cells[at + itemsWord]!,
         dead,
         won: cells[at + won] === first,
       };
       if (!dead) {
         liveCovering++;
-        if (offset === 0 && claim.won) live = claim;
+        if (first === position && claim.won) live = claim;
       } else if (claim.won) {
         exact ??= claim;
       } else {
@@ -662,11 +655,19 @@ export class Ring {
       }
       // Not free for this lap: full if no consumer has claimed last lap's item here yet (or
       // its producer has not published it), else a consumer is between its claim and its free.
-      const last = (tail - this.oneLap) | 0;
-      const head = Atomics.load(cells, this.head) & ~this.markBit;
-      return this.giveUp(E_PUT_START, raced, this.distance(last, head) > 0 ? STALLED : FULL);
+      return this.giveUp(E_PUT_START, raced, this.lastLapClaimed(tail) ? STALLED : FULL);
     }
     return this.giveUp(E_PUT_START, raced, BUSY);
+  }
+
+  /**
+   * Whether a consumer has claimed the item last lap left in `position`'s slot (`head` is past
+   * it): then a slot not free for `position` is one that consumer has not freed yet, else the
+   * ring is simply full there.
+   */
+  private lastLapClaimed(position: number): boolean {
+    const head = Atomics.load(this.cells, this.head) & ~this.markBit;
+    return this.distance((position - this.oneLap) | 0, head) > 0;
   }
 
   private giveUp(start: number, raced: boolean, result: number): number {
@@ -725,14 +726,20 @@ export class Ring {
   /**
    * Publishes the value written into the slot claimed by {@link claimPut}. Returns `false`
    * when the claim was revoked meanwhile (the queue was closed, or this agent was taken for
-   * dead): nothing was published, and the caller tries again with a new claim.
+   * dead): nothing was published, and the caller tries again with a new claim. (`_index`, the
+   * slot `claimPut` returned, is not needed: the release finds it from the claim.)
    */
-  commitPut(index: number): boolean {
-    const mark = this.claimedMark;
-    if (Atomics.compareExchange(this.cells, this.pub + index, mark, this.claimEnd) === mark) {
-      return true;
-    }
-    this.countHoles(1);
+  commitPut(_index: number): boolean {
+    return this.publish(1);
+  }
+
+  /**
+   * Releases the last put claim, holding `items` items; when it was revoked instead, counts them
+   * as holes. Returns whether they were published.
+   */
+  private publish(items: number): boolean {
+    if (this.release()) return true;
+    this.countHoles(items);
     return false;
   }
 
@@ -783,9 +790,7 @@ export class Ring {
       // The slot at `position` is not free for this lap: full if no consumer has claimed last
       // lap's item there, else claimed by a consumer between claim and free (see claimPut).
       const position = this.advance(tail, count);
-      const last = (position - this.oneLap) | 0;
-      const head = Atomics.load(cells, this.head) & ~this.markBit;
-      if (this.distance(last, head) <= 0) return this.giveUp(E_PUT_START, raced, 0);
+      if (!this.lastLapClaimed(position)) return this.giveUp(E_PUT_START, raced, 0);
       this.putStalledAt = position;
       return this.giveUp(E_PUT_START, raced, STALLED);
     }
@@ -805,10 +810,7 @@ export class Ring {
    */
   commitPutMany(): number {
     const count = this.claimedCount;
-    if (count === 0) return 0;
-    if (this.release()) return count;
-    this.countHoles(count);
-    return 0;
+    return count > 0 && this.publish(count) ? count : 0;
   }
 
   /**
@@ -850,9 +852,7 @@ export class Ring {
    * then nothing was published.
    */
   commitPutSpan(): boolean {
-    if (this.release()) return true;
-    this.countHoles(1);
-    return false;
+    return this.publish(1);
   }
 
   // ---------------------------------------------------------------- get
@@ -1128,10 +1128,9 @@ export class Ring {
     this.putStalledAt = undefined;
     const mark = this.freedMark(at);
     if (this.distance(at, mark) > 0) return true; // freed meanwhile
-    const last = (at - this.oneLap) | 0;
-    const head = Atomics.load(cells, this.head) & ~this.markBit;
-    if (this.distance(last, head) <= 0) return false; // not claimed by a consumer: just full
+    if (!this.lastLapClaimed(at)) return false; // not claimed by a consumer: just full
     if (this.agents.exits?.() === 0) return false; // no claimant can be dead (see repairGet)
+    const last = (at - this.oneLap) | 0;
     const claim = this.claimAt(E_GET_START, last, false);
     return claim !== undefined && this.freeFor(claim, last, mark);
   }
@@ -1259,18 +1258,10 @@ export class Ring {
         ? this.distance(head, this.publishedMark(head)) <= 0 && this.distance(head, tail) > 0
         : this.distance(tail, this.freedMark(tail)) <= 0 && this.distance(position, head) > 0;
     if (!held) return undefined;
-    const start = op === 'get' ? E_PUT_START : E_GET_START;
-    const { alive, dead } = this.claimants(start, position);
-    const names: string[] = [];
-    for (let row = 0; row < this.rows; row++) {
-      const at = this.table + row * ENTRY_WORDS + start;
-      const count = cells[at + 1]!;
-      if (count <= 0) continue;
-      const offset = this.distance(cells[at]!, position);
-      if (offset >= 0 && offset < count) names.push(`'${this.agents.agentName(row + 1)}'`);
-    }
-    if (names.length === 0 && !alive && dead.length === 0) return undefined;
-    const who = names.join(' or ');
+    const ids = this.covering(op === 'get' ? E_PUT_START : E_GET_START, position);
+    if (ids.length === 0) return undefined;
+    const alive = ids.some((id) => !this.agents.hasExited(id));
+    const who = ids.map((id) => `'${this.agents.agentName(id)}'`).join(' or ');
     return op === 'get'
       ? `the next item's slot is claimed by ${who}, which has not published it`
       : `the next free slot is still claimed by ${who}, which has not freed it${alive ? '' : ' (exited)'}`;

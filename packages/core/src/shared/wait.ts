@@ -303,7 +303,18 @@ export class SpinBudget {
    * shortens the spin as a failed spin does.
    */
   afterSleep(quick: boolean): void {
-    this.limit = quick ? Math.min(SPIN, this.limit * 2) : Math.max(MIN_SPIN, this.limit >> 1);
+    if (quick) this.grow();
+    else this.shrink();
+  }
+
+  /** Doubles the spin, up to {@link SPIN}. */
+  grow(): void {
+    this.limit = Math.min(SPIN, this.limit * 2);
+  }
+
+  /** Halves the spin, down to {@link MIN_SPIN}. */
+  shrink(): void {
+    this.limit = Math.max(MIN_SPIN, this.limit >> 1);
   }
 }
 
@@ -351,11 +362,11 @@ export function spin(
   const limit = budget.limit;
   for (let i = 0; i < limit; i++) {
     if (attempt()) {
-      if (limit < SPIN) budget.limit = limit * 2;
+      budget.grow();
       return true;
     }
   }
   // With `settle` the caller adapts the budget once it knows how the wait ended.
-  if (!settle && limit > MIN_SPIN) budget.limit = limit >> 1;
+  if (!settle) budget.shrink();
   return false;
 }
