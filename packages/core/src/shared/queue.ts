@@ -14,6 +14,7 @@ import { checkPositiveInteger, describe, type WaitOptions } from '../options.js'
 import { emit, tracing } from '../trace/tracer.js';
 import {
   checkWait,
+  type CheckedWait,
   createState,
   openState,
   type SharedNameOptions,
@@ -60,7 +61,7 @@ import {
 import { Float64Lane, Int32Lane } from './queue/number-lanes.js';
 import { sleepAsync, sleepSync, wake, wakeEveryone, type Sleep } from './queue/sleep.js';
 import { BUSY, CLOSED, FULL, MAX_CAPACITY, Ring, STALLED, type AgentFigures } from './ring.js';
-import { checkCanBlock, SpinBudget } from './wait.js';
+import { checkCanBlock, READY_PATIENCE, SpinBudget } from './wait.js';
 import { gateAsync, gateSync } from './gate.js';
 import { bumpEpoch, watchCancel } from './cancel.js';
 import { sleepsHere } from './exits.js';
@@ -207,13 +208,19 @@ export class SharedQueue<T = unknown>
   private readonly putSpin = new SpinBudget();
   private readonly getSpin = new SpinBudget();
   /**
-   * Free slots a blocking single put waiting for room spins for before it tries the ring again
-   * (an eighth of the capacity; 1, no hint, below 16): streaming producer and consumer then
-   * work on different cache lines instead of passing one line back and forth per item. A batch
-   * put takes every free slot at once anyway, and a get never waits for more than one item
-   * (that would add latency to every item of a sparse stream).
+   * Free slots a blocking single put waiting for room spins for before it tries the ring again,
+   * and items a blocking single get waiting for one spins for, for {@link READY_PATIENCE}
+   * checks only (an eighth of the capacity; 1, no hint, below 16): streaming producer and
+   * consumer then work on different cache lines instead of passing one line back and forth per
+   * item. The get's patience bounds what it adds to an item's latency (a few microseconds,
+   * and only while the queue was empty). Batch calls take everything there is at once anyway.
    */
-  private readonly roomHint: number;
+  private readonly aheadHint: number;
+  /**
+   * Where `getManySync(max, into)` copies to, pointed at `into` on each call: a blocking call is
+   * done with it before it returns, so one serves them all and a batch allocates nothing.
+   */
+  private readonly intoSink: Sink<T> = { array: undefined, typed: undefined, offset: 0 };
   /** Whether the last failed put / get attempt was stopped by a stalled claim. */
   private putStalled = false;
   private getStalled = false;
@@ -262,7 +269,7 @@ export class SharedQueue<T = unknown>
     super(state);
     const { capacity, slotSize, lane, agents, maxValueBytes, layout } = readLayout(this.buffer);
     this.capacity = capacity;
-    this.roomHint = capacity >> 3 || 1;
+    this.aheadHint = capacity >> 3 || 1;
     this.slotSize = slotSize;
     this.maxValueBytes = maxValueBytes;
     this.codec = codec;
@@ -479,7 +486,15 @@ export class SharedQueue<T = unknown>
     gateSync(this, 'put');
     checkCanBlock(this.name, 'putSync', 'put');
     const wait = checkWait(options);
-    if (this.putNow(value)) return;
+    if (!this.putNow(value)) this.putSyncWaiting(value, wait);
+  }
+
+  /**
+   * The waiting part of {@link putSync}, a method of its own (as are those of the other blocking
+   * calls) so that the call that need not wait creates nothing: variables a closure captures
+   * live in an object made when their function starts.
+   */
+  private putSyncWaiting(value: T, wait: CheckedWait): void {
     const kept = this.lane.keep(value);
     sleepSync(
       this,
@@ -522,9 +537,16 @@ export class SharedQueue<T = unknown>
     gateSync(this, 'put');
     checkCanBlock(this.name, 'putManySync', 'putMany');
     const wait = checkWait(options);
-    const batch = this.prepareMany(values);
-    let done = this.putBatch(batch, 0);
-    if (done === batch.count) return;
+    // Reused: this call is done with it before it returns (nothing else runs in this agent
+    // meanwhile, unlike in putMany's awaits).
+    const batch = this.prepareMany(values, true);
+    const done = this.putBatch(batch, 0);
+    if (done !== batch.count) this.putManyWaiting(batch, done, wait);
+  }
+
+  /** The waiting part of {@link putManySync} (see {@link putSyncWaiting}). */
+  private putManyWaiting(batch: Batch<T>, from: number, wait: CheckedWait): void {
+    let done = from;
     const sleep = this.putSleep(
       () => (done = this.putBatch(batch, done)) === batch.count,
       batch.slots !== undefined,
@@ -536,11 +558,11 @@ export class SharedQueue<T = unknown>
     }
   }
 
-  private prepareMany(values: ArrayLike<T>): Batch<T> {
+  private prepareMany(values: ArrayLike<T>, reuse = false): Batch<T> {
     if (typeof values !== 'object' || values === null || typeof values.length !== 'number') {
       throw new TypeError(`putMany needs an array of values, got ${describe(values)}`);
     }
-    return this.lane.prepareMany(values);
+    return this.lane.prepareMany(values, reuse);
   }
 
   private annotate(error: unknown, done: number, total: number): never {
@@ -614,7 +636,7 @@ export class SharedQueue<T = unknown>
       sleepers: PUT_SLEEPERS,
       spin: this.putSpin,
       attempt,
-      ...(single && this.roomHint > 1 ? { ready: () => this.ring.roomAhead(this.roomHint) } : {}),
+      ...(single && this.aheadHint > 1 ? { ready: () => this.ring.roomAhead(this.aheadHint) } : {}),
       stalled: () => this.putStalled,
       detail: () => this.ring.describeStall('put'),
       ...(spanning ? { greedy: SPAN_SLEEPERS } : {}),
@@ -674,16 +696,20 @@ export class SharedQueue<T = unknown>
     checkCanBlock(this.name, 'getSync', 'get');
     const wait = checkWait(options);
     const first = this.take();
-    if (first !== EMPTY_TAKE) return this.taken(first);
+    return this.taken(first !== EMPTY_TAKE ? first : this.getSyncWaiting(wait));
+  }
+
+  /** The waiting part of {@link getSync} (see {@link putSyncWaiting}): what `take` took. */
+  private getSyncWaiting(wait: CheckedWait): unknown {
     let raw: unknown = EMPTY_TAKE;
     sleepSync(
       this,
-      this.getSleep(() => (raw = this.take()) !== EMPTY_TAKE),
+      this.getSleep(() => (raw = this.take()) !== EMPTY_TAKE, true),
       'get',
       wait,
       'get',
     );
-    return this.taken(raw);
+    return raw;
   }
 
   /**
@@ -747,23 +773,30 @@ export class SharedQueue<T = unknown>
     if (ArrayBuffer.isView(into)) {
       this.checkInto(into);
       max = Math.min(max, into.length);
-      sink = { array: undefined, typed: into, offset: 0 };
+      sink = this.intoSink;
+      sink.typed = into;
+      sink.offset = 0;
     } else {
       options = into;
       sink = { array: [], typed: undefined, offset: 0 };
     }
     const wait = checkWait(options);
     let count = this.takeMany(max, sink);
-    if (count === 0) {
-      sleepSync(
-        this,
-        this.getSleep(() => (count = this.takeMany(max, sink)) > 0),
-        'get',
-        wait,
-        'getManySync',
-      );
-    }
+    if (count === 0) count = this.getManyWaiting(max, sink, wait);
     return sink.array ?? count;
+  }
+
+  /** The waiting part of {@link getManySync} (see {@link putSyncWaiting}): how many it took. */
+  private getManyWaiting(max: number, sink: Sink<T>, wait: CheckedWait): number {
+    let count = 0;
+    sleepSync(
+      this,
+      this.getSleep(() => (count = this.takeMany(max, sink)) > 0),
+      'get',
+      wait,
+      'getManySync',
+    );
+    return count;
   }
 
   private checkInto(into: unknown): void {
@@ -914,20 +947,21 @@ export class SharedQueue<T = unknown>
         return 0;
       }
       const before = sink.array?.length ?? 0;
-      const { copied, failure } = this.lane.peekMany(ring, found, sink);
+      const copied = this.lane.peekMany(ring, found, sink);
       if (!ring.claimScanned(copied > 0 ? copied : 1)) {
         if (sink.array !== undefined) sink.array.length = before; // another consumer was first
         continue;
       }
       this.getDone(copied > 0 ? copied : 1, ring.commitGetMany());
-      if (copied === 0) throw failure!;
+      if (copied === 0) throw this.lane.failure!;
       return copied;
     }
     this.getStalled = true;
     return 0;
   }
 
-  private getSleep(attempt: () => boolean): Sleep {
+  /** How a get waits for an item; `single`: a blocking single get (see {@link aheadHint}). */
+  private getSleep(attempt: () => boolean, single = false): Sleep {
     sleepsHere(this); // from now on, reported exits wake our sleepers (shared/exits.ts)
     if (tracing())
       emit(this, 'wait', { for: 'not_empty', size: this.size, capacity: this.capacity });
@@ -937,6 +971,9 @@ export class SharedQueue<T = unknown>
       sleepers: GET_SLEEPERS,
       spin: this.getSpin,
       attempt,
+      ...(single && this.aheadHint > 1
+        ? { ready: () => this.ring.readyAhead(this.aheadHint), patience: READY_PATIENCE }
+        : {}),
       stalled: () => this.getStalled,
       detail: () => this.ring.describeStall('get'),
       cancel: watchCancel(this.cells, CANCEL_EPOCH),

@@ -724,6 +724,21 @@ export class Ring {
   }
 
   /**
+   * The getter's twin of {@link roomAhead}: whether the item `count - 1` places past `head` is
+   * published (or a hole, or gets are closed by `close({ immediate: true })`). Producers
+   * publish in order (nearly so when several produce), so it usually means that `count` items
+   * in a row are ready. Two loads, the second on a line the producers have moved past while
+   * `count` spans more than a line of marks: it claims nothing, and only ever delays an
+   * attempt. It does not read `tail`, the producers' line, so a plain `close()` of an empty
+   * queue is not seen here: the getter's patience bounds the hint, then its attempt sees it.
+   */
+  readyAhead(count: number): boolean {
+    const head = Atomics.load(this.cells, this.head);
+    if ((head & this.markBit) !== 0) return true;
+    return this.publishedAt(this.advance(head, count - 1)) !== 0;
+  }
+
+  /**
    * Publishes the value written into the slot claimed by {@link claimPut}. Returns `false`
    * when the claim was revoked meanwhile (the queue was closed, or this agent was taken for
    * dead): nothing was published, and the caller tries again with a new claim. (`_index`, the

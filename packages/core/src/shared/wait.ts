@@ -328,6 +328,12 @@ export const QUICK_WAKE_MS = 0.25;
 export const HINTS_PER_ATTEMPT = 4;
 
 /**
+ * Checks of its hint a blocking single get makes before it takes whatever is there (see
+ * `spin`'s `patience`): a few microseconds, several items' worth of a streaming putter.
+ */
+export const READY_PATIENCE = 64;
+
+/**
  * Re-tries `attempt` up to {@link SPIN} times, or `budget.limit` times and then adapts the
  * budget; returns whether it succeeded.
  *
@@ -340,6 +346,11 @@ export const HINTS_PER_ATTEMPT = 4;
  * turn the next waits into sleeps). It only ever delays an attempt: the sleep that follows
  * attempts as before, so a single free slot is still taken, a spin later.
  *
+ * With `patience` as well, the hint is checked only that many times; then the spin goes on as
+ * an unhinted one (the budget's attempts, adapted as usual). A queue's single getter uses it:
+ * waiting for several items keeps it off the lines the putter is writing, but an item it waits
+ * past is late by the time the checks take, which the patience bounds to a few microseconds.
+ *
  * With `settle`, a failed spin leaves the budget as it is: the caller sleeps and then calls
  * {@link SpinBudget.afterSleep}, which tells a partner that was nearly there from one that was
  * not (a blocking queue call, where a streaming partner is common).
@@ -349,11 +360,13 @@ export function spin(
   budget?: SpinBudget,
   ready?: () => boolean,
   settle = false,
+  patience?: number,
 ): boolean {
-  // A hinted spin does not use the budget (see above), with or without one.
   if (ready !== undefined) {
-    for (let i = 0; i < SPIN * HINTS_PER_ATTEMPT; i++) if (ready() && attempt()) return true;
-    return false;
+    const checks = patience ?? SPIN * HINTS_PER_ATTEMPT;
+    for (let i = 0; i < checks; i++) if (ready() && attempt()) return true;
+    // A hinted spin without patience does not use the budget (see above).
+    if (patience === undefined) return false;
   }
   if (budget === undefined) {
     for (let i = 0; i < SPIN; i++) if (attempt()) return true;

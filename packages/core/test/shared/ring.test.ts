@@ -325,6 +325,40 @@ describe('Ring.roomAhead', () => {
   });
 });
 
+describe('Ring.readyAhead', () => {
+  it('says whether the item count - 1 past head is published: count ready in a row', () => {
+    const { ring } = ringAt(16, (2 ** 31 - 64) | 0);
+    expect(ring.readyAhead(1)).toBe(false); // empty
+    ring.commitPut(ring.claimPut());
+    expect([ring.readyAhead(1), ring.readyAhead(2)]).toEqual([true, false]);
+    // A claimed item is not ready until its producer publishes it.
+    const index = ring.claimPut();
+    expect(ring.readyAhead(2)).toBe(false);
+    ring.commitPut(index);
+    expect(ring.readyAhead(2)).toBe(true);
+    // A batch publishes every item of its run at once.
+    expect(ring.claimPutMany(5)).toBe(5);
+    ring.commitPutMany();
+    expect([ring.readyAhead(7), ring.readyAhead(8)]).toEqual([true, false]);
+    // Across the index wrap: with head at index 14, the item 3 past head is at index 1.
+    for (let i = 0; i < 7; i++) ring.commitGet(ring.claimGet()); // empty, at index 7
+    for (let i = 0; i < 7; i++) ring.commitPut(ring.claimPut());
+    for (let i = 0; i < 7; i++) ring.commitGet(ring.claimGet()); // empty, at index 14
+    for (let i = 0; i < 4; i++) ring.commitPut(ring.claimPut()); // indices 14, 15, 0, 1
+    expect([ring.readyAhead(4), ring.readyAhead(5)]).toEqual([true, false]);
+    // Full: every item of the lap is ready; none past it.
+    for (let i = 0; i < 12; i++) ring.commitPut(ring.claimPut());
+    expect([ring.readyAhead(16), ring.readyAhead(1)]).toEqual([true, true]);
+    // Closed and drained: not seen here (tail is not read), so the hint stays false and the
+    // getter's patience ends it; closed for gets (immediate): every later claim is CLOSED.
+    ring.close();
+    for (let i = 0; i < 16; i++) ring.commitGet(ring.claimGet());
+    expect(ring.readyAhead(1)).toBe(false);
+    ring.closeGets();
+    expect(ring.readyAhead(16)).toBe(true);
+  });
+});
+
 /** The ring's private parts these tests reach into, to stop an agent between two steps. */
 interface Internals {
   pub: number;

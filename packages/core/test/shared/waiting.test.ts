@@ -122,6 +122,38 @@ describe('SpinBudget', () => {
     expect([hints, attempts]).toEqual([SPIN * HINTS_PER_ATTEMPT, 0]);
     expect(budget.limit).toBe(MIN_SPIN);
   });
+
+  it('with patience, checks the hint that many times, then spins its budget without it', () => {
+    const budget = new SpinBudget();
+    budget.limit = MIN_SPIN;
+    let hints = 0;
+    let attempts = 0;
+    const never = (): boolean => (hints++, false);
+    // Succeeds on the 5th attempt: all of them after the patience, none hinted.
+    const fifth = (): boolean => ++attempts === 5;
+    expect(spin(fifth, budget, never, false, 16)).toBe(true);
+    expect([hints, attempts]).toEqual([16, 5]);
+    expect(budget.limit).toBe(MIN_SPIN * 2); // a budgeted spin that succeeded grows
+    // Never succeeds: the patience's checks, then the budget's attempts, then it shrinks.
+    hints = 0;
+    attempts = 0;
+    expect(spin(() => (attempts++, false), budget, never, false, 16)).toBe(false);
+    expect([hints, attempts]).toEqual([16, MIN_SPIN * 2]);
+    expect(budget.limit).toBe(MIN_SPIN);
+    // Ready within the patience: the hinted attempt succeeds, the budget is not touched.
+    hints = 0;
+    expect(
+      spin(
+        () => true,
+        budget,
+        () => ++hints === 3,
+        false,
+        16,
+      ),
+    ).toBe(true);
+    expect(hints).toBe(3);
+    expect(budget.limit).toBe(MIN_SPIN);
+  });
 });
 
 describe('a blocking queue wait settles its spin by how its first sleep ends', () => {
@@ -167,6 +199,17 @@ describe('a blocking queue wait settles its spin by how its first sleep ends', (
     expect(op.attempts).toBe(65);
     expect(budget.limit).toBe(128);
     expect(Atomics.load(op.cells, op.sleepers)).toBe(0);
+  });
+
+  it('settles the spin after a hinted spin with patience too (it spun its budget)', () => {
+    const budget = new SpinBudget();
+    budget.limit = 64;
+    // Never ready: 8 checks, then 64 failed attempts; the re-check after the announce succeeds.
+    const op = { ...sleepOn(budget, 65), ready: () => false, patience: 8 };
+    op.attempt = () => ++op.attempts >= 65;
+    sleepSync(queue, op, 'get', { timeout: Infinity, deadline: Infinity, signal: undefined }, 'x');
+    expect(op.attempts).toBe(65);
+    expect(budget.limit).toBe(128);
   });
 
   it('shrinks the spin when its sleep had to time out (nobody woke it)', () => {

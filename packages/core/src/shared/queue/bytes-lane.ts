@@ -279,7 +279,9 @@ export class BytesLane<T> implements Lane<T> {
     }
   }
 
-  peekMany(ring: Ring, count: number, sink: Sink<T>): { copied: number; failure?: CodecError } {
+  failure: CodecError | undefined;
+
+  peekMany(ring: Ring, count: number, sink: Sink<T>): number {
     const out = sink.array!;
     const capacity = ring.capacity;
     const spans = this.spans;
@@ -293,12 +295,13 @@ export class BytesLane<T> implements Lane<T> {
       } catch (error) {
         // Stop before it: the caller claims only the items before this one (or this one alone,
         // to throw its error, when it is the first), so nothing after it leaves the queue.
-        return { copied: i, failure: this.decodeError(bytes, error) };
+        this.failure = this.decodeError(bytes, error);
+        return i;
       }
       out.push(value);
       index = index + 1 === capacity ? 0 : index + 1;
     }
-    return { copied: count };
+    return count;
   }
 }
 

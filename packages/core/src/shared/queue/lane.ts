@@ -18,7 +18,7 @@ export interface Sink<T> {
   /** A plain array to push to, or undefined. */
   readonly array: T[] | undefined;
   /** A typed array to write into from `offset`, or undefined. */
-  readonly typed: Float64Array | Int32Array | undefined;
+  typed: Float64Array | Int32Array | undefined;
   offset: number;
 }
 
@@ -50,17 +50,25 @@ export interface Lane<T> {
   read(index: number): unknown;
   /** Turns what {@link read} returned into a value; a byte lane decodes (CodecError carries the bytes). */
   finish(raw: unknown): T;
-  /** Checks (and encodes) every value of a batch first, so a bad one is refused before any is written. */
-  prepareMany(values: ArrayLike<T>): Batch<T>;
+  /**
+   * Checks (and encodes) every value of a batch first, so a bad one is refused before any is
+   * written. With `reuse`, the lane may return the same object on every call: for a blocking
+   * call, which is done with its batch before it returns (a number lane then allocates nothing
+   * per batch).
+   */
+  prepareMany(values: ArrayLike<T>, reuse?: boolean): Batch<T>;
   /** Writes values `from .. from+count-1` of `batch` into the slots of the ring's last claim. */
   writeMany(ring: Ring, batch: Batch<T>, from: number, count: number): void;
   /**
    * Copies (and decodes) the values of the `count` slots the ring's last `scanGet` found into
-   * `sink`, stopping before the first that cannot be decoded. Returns how many were copied and,
-   * when it stopped early, that item's `CodecError`. Optimistic: the slots are not claimed yet,
-   * so the caller claims what was copied and discards the copy if the claim fails.
+   * `sink`, stopping before the first that cannot be decoded. Returns how many were copied;
+   * when it stopped early, {@link failure} holds that item's `CodecError`. Optimistic: the slots
+   * are not claimed yet, so the caller claims what was copied and discards the copy if the
+   * claim fails.
    */
-  peekMany(ring: Ring, count: number, sink: Sink<T>): { copied: number; failure?: CodecError };
+  peekMany(ring: Ring, count: number, sink: Sink<T>): number;
+  /** The `CodecError` of the item the last {@link peekMany} stopped before, if it stopped early. */
+  readonly failure: CodecError | undefined;
 }
 
 /** A value made ready for a slot: the number itself, or its encoded bytes. */

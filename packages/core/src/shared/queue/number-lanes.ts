@@ -11,8 +11,30 @@ import type { Batch, Lane, Prepared, Sink } from './lane.js';
 const NO_BYTES = new Uint8Array(0);
 const NO_OFFSETS = new Int32Array(1);
 
+/** Most views of its values a number lane keeps for batch gets (see `NumberLane.copyOut`). */
+const VIEWS = 64;
+
+/** A batch of numbers (nothing to encode), mutable so that a blocking call can reuse one. */
+interface NumberBatch {
+  values: ArrayLike<number>;
+  count: number;
+  readonly bytes: Uint8Array;
+  readonly offsets: Int32Array;
+}
+
 abstract class NumberLane implements Lane<number> {
   protected abstract readonly values: Float64Array | Int32Array;
+  /** The batch {@link prepareMany} hands out again with `reuse` (a blocking call's). */
+  private readonly reused: NumberBatch = {
+    values: [],
+    count: 0,
+    bytes: NO_BYTES,
+    offsets: NO_OFFSETS,
+  };
+  /** Number lanes decode nothing, so a batch get never stops early. */
+  readonly failure = undefined;
+  /** Views of `values` batch gets copy from, by the slot each starts at (see {@link copyOut}). */
+  private readonly views = new Map<number, Float64Array | Int32Array>();
   protected abstract check(value: unknown): number;
   /** Whether every element of `values` is valid without looking (a typed array of our kind). */
   protected abstract trusted(values: ArrayLike<unknown>): boolean;
@@ -40,29 +62,30 @@ abstract class NumberLane implements Lane<number> {
     return raw as number;
   }
 
-  prepareMany(values: ArrayLike<number>): Batch<number> {
+  prepareMany(values: ArrayLike<number>, reuse = false): Batch<number> {
     const count = values.length;
     if (!this.trusted(values)) for (let i = 0; i < count; i++) this.check(values[i]);
-    return { values, count, bytes: NO_BYTES, offsets: NO_OFFSETS };
+    if (!reuse) return { values, count, bytes: NO_BYTES, offsets: NO_OFFSETS };
+    const batch = this.reused;
+    batch.values = values;
+    batch.count = count;
+    return batch;
   }
 
   writeMany(ring: Ring, batch: Batch<number>, from: number, count: number): void {
     // Plain stores into the contiguous lane, in at most two runs (the claim may wrap round the
-    // end); the commit's release publishes them. A typed array of the lane's kind is copied as
-    // memory (over twice as fast as an element loop for a batch).
+    // end); the commit's release publishes them.
     const target = this.values;
     const source = batch.values;
     const capacity = ring.capacity;
     let index = ring.indexAt(0);
     const firstRun = Math.min(count, capacity - index);
-    if (this.sameKind(source)) {
-      const typed = source as Float64Array | Int32Array;
-      if (firstRun === count && from === 0 && count === typed.length) {
-        target.set(typed, index); // the whole array in one run: no view to allocate
-        return;
-      }
-      target.set(typed.subarray(from, from + firstRun), index);
-      if (firstRun < count) target.set(typed.subarray(from + firstRun, from + count), 0);
+    if (firstRun === count && from === 0 && count === source.length && this.sameKind(source)) {
+      // The whole array in one run: a memory copy (over twice as fast as an element loop for a
+      // batch). Part of it (a claim that got fewer slots, or that wraps round the end of the
+      // ring) is copied element by element: a view of it to copy from would be an object per
+      // batch, and every object made is a collection to come that stops this agent.
+      target.set(source as Float64Array | Int32Array, index);
       return;
     }
     let k = from;
@@ -71,25 +94,53 @@ abstract class NumberLane implements Lane<number> {
     for (const end = from + count; k < end; k++) target[index++] = source[k]!;
   }
 
-  peekMany(ring: Ring, count: number, sink: Sink<number>): { copied: number } {
+  peekMany(ring: Ring, count: number, sink: Sink<number>): number {
     const values = this.values;
     const capacity = ring.capacity;
     let index = ring.scannedIndex(0);
     const firstRun = Math.min(count, capacity - index);
     const typed = sink.typed;
     if (typed !== undefined) {
-      // Memory copies of at most two runs: over twice as fast as an element loop for a batch,
-      // for two small views.
-      const at = sink.offset;
-      typed.set(values.subarray(index, index + firstRun), at);
-      if (firstRun < count) typed.set(values.subarray(0, count - firstRun), at + firstRun);
+      // At most two runs, each a memory copy from a view kept for it, or element by element.
+      let at = sink.offset;
+      this.copyOut(index, firstRun, typed, at);
+      at += firstRun;
+      if (firstRun < count) this.copyOut(0, count - firstRun, typed, at);
     } else {
       const out = sink.array!;
       for (let i = 0; i < firstRun; i++) out.push(values[index++]!);
       index = 0;
       for (let i = firstRun; i < count; i++) out.push(values[index++]!);
     }
-    return { copied: count };
+    return count;
+  }
+
+  /**
+   * Copies `length` values from slot `start` into `into` at `at`: a memory copy (over twice as
+   * fast as an element loop for a batch) from the view kept for a run of that start and length,
+   * else element by element. The first {@link VIEWS} runs seen get a view, kept for good: a
+   * stream of batches of one size starts at a handful of slots (capacity / batch of them), so
+   * it copies memory, and no stream allocates once they are made (replacing views would make
+   * an object per batch for runs of changing lengths, and every object is a collection to come
+   * that stops this agent).
+   */
+  private copyOut(
+    start: number,
+    length: number,
+    into: Float64Array | Int32Array,
+    at: number,
+  ): void {
+    let view = this.views.get(start);
+    if (view === undefined && this.views.size < VIEWS) {
+      view = this.values.subarray(start, start + length);
+      this.views.set(start, view);
+    }
+    if (view !== undefined && view.length === length) {
+      into.set(view, at);
+      return;
+    }
+    const values = this.values;
+    for (let i = 0; i < length; i++) into[at + i] = values[start + i]!;
   }
 }
 

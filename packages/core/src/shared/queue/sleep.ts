@@ -73,6 +73,12 @@ export interface Sleep {
    * do not use it.
    */
   ready?(): boolean;
+  /**
+   * With `ready`: how many times the spin checks the hint before it attempts regardless and
+   * goes on as an unhinted spin (see `spin` in wait.ts). Without it the hint holds for the
+   * whole spin.
+   */
+  readonly patience?: number;
   /** Whether the last failed attempt was stopped by a stalled claim (then poll). */
   stalled(): boolean;
   /** Words for a timeout error: who holds the stalled slot, if anyone. */
@@ -188,13 +194,13 @@ export function sleepSync(
   wait: CheckedWait,
   what: string,
 ): void {
-  if (spin(op.attempt, op.spin, op.ready, true)) return;
+  if (spin(op.attempt, op.spin, op.ready, true, op.patience)) return;
   const { cells, word, sleepers } = op;
   const { registry, id } = subject.registryRow;
   let poll = 1;
   // The spin's budget is settled by how its first sleep ends (see SpinBudget.afterSleep); a
-  // hinted spin does not use the budget, so it leaves it alone.
-  let settled = op.ready !== undefined;
+  // hinted spin without patience does not use the budget, so it leaves it alone.
+  let settled = op.ready !== undefined && op.patience === undefined;
   // The registry's record of this wait lasts across sleeps that end by timing out (a slice, or
   // a stalled claim's poll), so that it says since when the call waits, not since the last
   // slice; a wake-up by a notify ends it, as the call then runs.
