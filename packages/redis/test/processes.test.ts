@@ -122,6 +122,11 @@ describe('RedisQueue across processes', () => {
     const dir = historyDir();
     const { consumers, producers } = spawnAll(server.url, name, dir, 3000);
 
+    // Every consumer connected (each reports its connections: on a loaded machine one may
+    // start after the others have been at work for a while), and the work under way.
+    await eventually('every consumer is connected', () =>
+      consumers.every((consumer) => consumer.stderr().includes('"connection":"ready"')),
+    );
     await eventually('consumers are under way', () =>
       [0, 1, 2].some((i) => lines(join(dir, `c${i}.jsonl`), 'ack') >= 10),
     );

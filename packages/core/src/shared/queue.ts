@@ -218,7 +218,8 @@ export class SharedQueue<T = unknown>
   private readonly aheadHint: number;
   /**
    * Where `getManySync(max, into)` copies to, pointed at `into` on each call: a blocking call is
-   * done with it before it returns, so one serves them all and a batch allocates nothing.
+   * done with it before it returns, so one serves them all and a batch allocates nothing. (It
+   * refers to the last call's `into` until the next one.)
    */
   private readonly intoSink: Sink<T> = { array: undefined, typed: undefined, offset: 0 };
   /** Whether the last failed put / get attempt was stopped by a stalled claim. */

@@ -24,7 +24,10 @@ interface NumberBatch {
 
 abstract class NumberLane implements Lane<number> {
   protected abstract readonly values: Float64Array | Int32Array;
-  /** The batch {@link prepareMany} hands out again with `reuse` (a blocking call's). */
+  /**
+   * The batch {@link prepareMany} hands out again with `reuse` (a blocking call's). It refers to
+   * the last such call's array until the next one: one array per queue and agent.
+   */
   private readonly reused: NumberBatch = {
     values: [],
     count: 0,
