@@ -89,9 +89,22 @@ describe('SharedSemaphore between worker_threads', () => {
   it('never has more holders than permits, and timeouts and aborts leak no permit', async () => {
     const semaphore = new SharedSemaphore(2, { name: 'slots' });
     const stats = new SharedArrayBuffer(8);
+    const gaveUpCount = new SharedArrayBuffer(4);
+    // Both permits held until some acquire has given up: with the workers left to themselves, a
+    // loaded machine may run them one after another, and then nobody ever has to give up.
+    semaphore.acquireSync();
+    semaphore.acquireSync();
     const workers = Array.from({ length: 4 }, (_, id) =>
-      startWorker('semaphore-user', { semaphore: semaphore.handle, stats, times: 20_000, id }),
+      startWorker('semaphore-user', {
+        semaphore: semaphore.handle,
+        stats,
+        times: 20_000,
+        id,
+        gaveUpCount,
+      }),
     );
+    await eventually(() => (Atomics.load(new Int32Array(gaveUpCount), 0) > 0 ? true : undefined));
+    semaphore.release(2);
     const results = await Promise.all(workers.map((w) => nextMessage<{ gaveUp: number }>(w)));
     const cells = new Int32Array(stats);
     expect(cells[1]).toBeLessThanOrEqual(2);
