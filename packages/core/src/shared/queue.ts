@@ -219,7 +219,8 @@ export class SharedQueue<T = unknown>
   /**
    * Where `getManySync(max, into)` copies to, pointed at `into` on each call: a blocking call is
    * done with it before it returns, so one serves them all and a batch allocates nothing. (It
-   * refers to the last call's `into` until the next one.)
+   * refers to the last call's `into` until the next one.) Not while tracing: a trace listener
+   * runs in the middle of the call and could make one of its own on this queue.
    */
   private readonly intoSink: Sink<T> = { array: undefined, typed: undefined, offset: 0 };
   /** Whether the last failed put / get attempt was stopped by a stalled claim. */
@@ -539,8 +540,9 @@ export class SharedQueue<T = unknown>
     checkCanBlock(this.name, 'putManySync', 'putMany');
     const wait = checkWait(options);
     // Reused: this call is done with it before it returns (nothing else runs in this agent
-    // meanwhile, unlike in putMany's awaits).
-    const batch = this.prepareMany(values, true);
+    // meanwhile, unlike in putMany's awaits), unless a trace listener runs: it could call back
+    // into this queue in the middle (see `intoSink`).
+    const batch = this.prepareMany(values, !tracing());
     const done = this.putBatch(batch, 0);
     if (done !== batch.count) this.putManyWaiting(batch, done, wait);
   }
@@ -774,9 +776,13 @@ export class SharedQueue<T = unknown>
     if (ArrayBuffer.isView(into)) {
       this.checkInto(into);
       max = Math.min(max, into.length);
-      sink = this.intoSink;
-      sink.typed = into;
-      sink.offset = 0;
+      if (tracing()) {
+        sink = { array: undefined, typed: into, offset: 0 };
+      } else {
+        sink = this.intoSink;
+        sink.typed = into;
+        sink.offset = 0;
+      }
     } else {
       options = into;
       sink = { array: [], typed: undefined, offset: 0 };

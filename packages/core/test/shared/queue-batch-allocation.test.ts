@@ -7,6 +7,7 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { SharedQueue } from '../../src/index.js';
+import { setTracer, type TraceEvent } from '../../src/trace/tracer.js';
 
 /** Collections that ran while `run` did, and how much the used heap grew. */
 async function allocationOf(run: () => void): Promise<{ collections: number; grown: number }> {
@@ -75,4 +76,34 @@ describe('typed batches allocate nothing', () => {
       expect(queue.size).toBe(0);
     });
   }
+});
+
+describe('the reused batch record and sink of the blocking batch calls', () => {
+  it('are not reused while a trace listener runs, which may call back into the queue', () => {
+    // The outer putManySync gets room for two of its four values, publishes them, and its trace
+    // event runs a listener that takes everything out and puts a value of its own: the outer
+    // call must then go on with its own values 3 and 4, not with the listener's batch.
+    const queue = new SharedQueue<number>({ capacity: 4, codec: 'float64', name: 'reentrant' });
+    queue.putManySync(new Float64Array([-2, -1]));
+    const taken: number[] = [];
+    let called = false;
+    const previous = setTracer({
+      event: (event: TraceEvent) => {
+        if (called || event.kind !== 'put' || event.name !== queue.name) return;
+        called = true; // once: the calls below trace too
+        const into = new Float64Array(4);
+        const count = queue.getManySync(4, into);
+        taken.push(...into.subarray(0, count));
+        queue.putManySync(new Float64Array([100]));
+      },
+    });
+    try {
+      // Never waits when right; with its values swapped it would wait for room forever.
+      queue.putManySync(new Float64Array([1, 2, 3, 4]), { timeout: 5_000 });
+    } finally {
+      setTracer(previous);
+    }
+    expect(taken).toEqual([-2, -1, 1, 2]);
+    expect(queue.getManySync(4)).toEqual([100, 3, 4]);
+  });
 });

@@ -68,7 +68,10 @@ abstract class NumberLane implements Lane<number> {
   prepareMany(values: ArrayLike<number>, reuse = false): Batch<number> {
     const count = values.length;
     if (!this.trusted(values)) for (let i = 0; i < count; i++) this.check(values[i]);
-    if (!reuse) return { values, count, bytes: NO_BYTES, offsets: NO_OFFSETS };
+    // Only a typed array of our kind is reused for: reading one runs no code of the caller's
+    // (an array-like's getters could call back into this queue while the batch is in use).
+    if (!reuse || !this.sameKind(values))
+      return { values, count, bytes: NO_BYTES, offsets: NO_OFFSETS };
     const batch = this.reused;
     batch.values = values;
     batch.count = count;
