@@ -444,7 +444,7 @@ export class SharedQueue<T = unknown>
       const index = slots === 1 ? this.ring.claimPut() : this.ring.claimPutSpan(slots);
       if (index >= 0) {
         this.lane.write(index, value, kept);
-        if (slots === 1 ? this.ring.commitPut(index) : this.ring.commitPutSpan()) {
+        if (this.ring.commitPut(index)) {
           this.putDone(1);
           return true;
         }
@@ -590,7 +590,7 @@ export class SharedQueue<T = unknown>
           const value = batch.values[from]!;
           const bytes = batch.bytes.subarray(batch.offsets[from], batch.offsets[from + 1]);
           this.lane.write(index, value, { value, bytes, slots: spans[from]! });
-          if (this.ring.commitPutSpan()) {
+          if (this.ring.commitPut(index)) {
             this.putDone(1);
             from++;
           }

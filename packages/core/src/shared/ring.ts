@@ -739,10 +739,11 @@ export class Ring {
   }
 
   /**
-   * Publishes the value written into the slot claimed by {@link claimPut}. Returns `false`
-   * when the claim was revoked meanwhile (the queue was closed, or this agent was taken for
-   * dead): nothing was published, and the caller tries again with a new claim. (`_index`, the
-   * slot `claimPut` returned, is not needed: the release finds it from the claim.)
+   * Publishes the value written into the slot claimed by {@link claimPut}, or across the slots
+   * claimed by {@link claimPutSpan} (one item, one run either way). Returns `false` when the
+   * claim was revoked meanwhile (the queue was closed, or this agent was taken for dead):
+   * nothing was published, and the caller tries again with a new claim. (`_index`, the slot the
+   * claim returned, is not needed: the release finds it from the claim.)
    */
   commitPut(_index: number): boolean {
     return this.publish(1);
@@ -851,7 +852,7 @@ export class Ring {
    * CAS, all or none. Returns the first slot's index, {@link FULL} (fewer than `span` slots are
    * free now), {@link CLOSED}, {@link STALLED} (a slot inside the span still holds last lap's
    * item, claimed by a consumer that has not freed it: {@link repairPut} looks there) or
-   * {@link BUSY}. Write the value across the slots, then {@link commitPutSpan}.
+   * {@link BUSY}. Write the value across the slots, then {@link commitPut}.
    */
   claimPutSpan(span: number): number {
     // Before any span is claimed (so before any can be seen): from now on `size` counts items.
@@ -859,15 +860,6 @@ export class Ring {
     if (seen >= 0 && this.cells[seen] === 0) Atomics.store(this.cells, seen, 1);
     const count = this.claimRun(span, true);
     return count > 0 ? this.claimed & this.indexMask : count === 0 ? FULL : count;
-  }
-
-  /**
-   * Publishes the value written across the slots claimed by {@link claimPutSpan}, as one run.
-   * Returns `false` when the claim was revoked meanwhile (closed, or this agent taken for dead):
-   * then nothing was published.
-   */
-  commitPutSpan(): boolean {
-    return this.publish(1);
   }
 
   // ---------------------------------------------------------------- get
