@@ -155,6 +155,7 @@ console.log(
 const SIDE_BY_SIDE = [
   'queue',
   'queueBatch',
+  'queueTry',
   'queueBatchArray',
   'ringbuf',
   'ringbufBatch',
@@ -171,6 +172,7 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 const queue = summarize(runs.queue);
 const queueBatch = summarize(runs.queueBatch);
+const queueTry = summarize(runs.queueTry);
 const queueBatchArray = summarize(runs.queueBatchArray);
 const ringbuf = summarize(runs.ringbuf);
 const ringbufBatch = summarize(runs.ringbufBatch);
@@ -195,6 +197,7 @@ const row = (label, run) => [label, run.rate, run.median];
 const rows = [
   row('SharedQueue putSync/getSync', queue),
   row(`SharedQueue putManySync(Float64Array)/getManySync(${BATCH}, into)`, queueBatch),
+  row(`SharedQueue tryPutMany/tryGetMany(${BATCH}, into), spinning`, queueTry),
   row(`SharedQueue putManySync/getManySync(${BATCH}), plain arrays`, queueBatchArray),
   row('ringbuf.js push/pop, 1 element (SPSC, spinning)', ringbuf),
   row(`ringbuf.js push/pop, ${BATCH} elements`, ringbufBatch),
@@ -231,6 +234,7 @@ const vsPython = py ? perRound(queue, py) : undefined;
 const vsPost = perRound(queue, post);
 const vsRingbuf = perRound(queue, ringbuf);
 const batchVsRingbuf = perRound(queueBatch, ringbufBatch);
+const tryVsRingbuf = perRound(queueTry, ringbufBatch);
 console.log(`\nratios per round, ${ROUNDS} rounds (target):`);
 if (vsPython)
   console.log(
@@ -243,6 +247,9 @@ console.log(
 );
 console.log(
   `  SharedQueue ${BATCH}-batches / ringbuf.js ${BATCH}-batches ${spreadOf(batchVsRingbuf)}   (target >= 1x)`,
+);
+console.log(
+  `  SharedQueue try-batches, spinning / ringbuf.js ${spreadOf(tryVsRingbuf)}   (for information: the same loop)`,
 );
 console.log(
   `  MPMC 2x2 / 1x1, 4x4 / 1x1                      ${ratio(mpmc[1][1].rate, mpmc[0][1].rate)}, ${ratio(mpmc[2][1].rate, mpmc[0][1].rate)}   (${cpus().length} cores: more than cores/2 pairs only add contention)`,
@@ -273,6 +280,13 @@ report({
   peer: `${both(ringbufBatch)}; per-round ratios ${spreadOf(batchVsRingbuf)}`,
   ratio: median(batchVsRingbuf),
   target: 1,
+});
+report({
+  what: `SharedQueue tryPutMany/tryGetMany ${BATCH} float64, spinning as ringbuf.js's loop does, vs ringbuf.js (median of per-round ratios)`,
+  baton: both(queueTry),
+  peer: `${both(ringbufBatch)}; per-round ratios ${spreadOf(tryVsRingbuf)}`,
+  ratio: median(tryVsRingbuf),
+  targetText: 'for information (no blocking)',
 });
 report({
   what: 'SharedQueue per item vs ringbuf.js 1 element per push/pop, spinning (median of per-round ratios)',

@@ -67,6 +67,30 @@ const scenarios = {
     }
     return { sum, ms: performance.now() - begin };
   },
+  // tryPutMany(Float64Array) / tryGetMany(n, into), spinning when full / empty: the loop
+  // ringbufBatch runs below, on the calls that never wait (no blocking, no sleep).
+  queueTry({ role, items, batch, handle }, { waitForStart }) {
+    const queue = SharedQueue.from(handle);
+    const chunk = new Float64Array(batch);
+    const begin = waitForStart();
+    if (role === 'producer') {
+      for (let i = 0; i < items; i += batch) {
+        const n = Math.min(batch, items - i);
+        for (let k = 0; k < n; k++) chunk[k] = i + k;
+        const values = n === batch ? chunk : chunk.subarray(0, n);
+        let put = queue.tryPutMany(values);
+        while (put < n) put += queue.tryPutMany(values.subarray(put));
+      }
+      return { sum: 0 };
+    }
+    let sum = 0;
+    for (let got = 0; got < items;) {
+      const n = queue.tryGetMany(Math.min(batch, items - got), chunk);
+      for (let k = 0; k < n; k++) sum += chunk[k];
+      got += n;
+    }
+    return { sum, ms: performance.now() - begin };
+  },
   // putManySync / getManySync with plain arrays (allocates the result array per call).
   queueBatchArray({ role, items, batch, handle }, { waitForStart }) {
     const queue = SharedQueue.from(handle);

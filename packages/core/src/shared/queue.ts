@@ -547,6 +547,34 @@ export class SharedQueue<T = unknown>
     if (done !== batch.count) this.putManyWaiting(batch, done, wait);
   }
 
+  /**
+   * Puts as many of `values` as there is room for now, in order from the first, and returns
+   * how many it put (`0` when the queue is full). Never waits, so it works where blocking is
+   * not allowed (a browser's main thread, an `AudioWorklet`) and in a loop that spins as a
+   * lock-free ring's user would. Put the rest with `values.subarray(count)` (or `slice`) later.
+   * Like {@link putManySync}, a `Float64Array` (float64 queue) or `Int32Array` (int32 queue)
+   * costs one claim and one copy per run of free slots and allocates nothing.
+   *
+   * It may put fewer than there is room for while other producers race for the same slots, as
+   * {@link tryPut} may return `false`. Byte codecs encode every value before any is put, so a
+   * value that cannot be encoded throws before anything is put.
+   *
+   * @example
+   * ```ts
+   * const samples = new Float64Array(256);
+   * let sent = 0;
+   * while (sent < samples.length) sent += queue.tryPutMany(samples.subarray(sent));
+   * ```
+   * @throws TypeError when `values` is not an array or typed array; CodecError when a value
+   *   cannot be encoded (nothing is put); ClosedError when the queue is closed (its message says
+   *   how many values were put before it closed).
+   */
+  tryPutMany(values: ArrayLike<T>): number {
+    gateSync(this, 'put');
+    // Reused as by putManySync: this call is done with it before it returns.
+    return this.putBatch(this.prepareMany(values, !tracing()), 0);
+  }
+
   /** The waiting part of {@link putManySync} (see {@link putSyncWaiting}). */
   private putManyWaiting(batch: Batch<T>, from: number, wait: CheckedWait): void {
     let done = from;
@@ -772,25 +800,56 @@ export class SharedQueue<T = unknown>
     gateSync(this, 'get');
     checkCanBlock(this.name, 'getManySync', 'getMany');
     checkPositiveInteger('max', max);
-    let sink: Sink<T>;
-    if (ArrayBuffer.isView(into)) {
-      this.checkInto(into);
-      max = Math.min(max, into.length);
-      if (tracing()) {
-        sink = { array: undefined, typed: into, offset: 0 };
-      } else {
-        sink = this.intoSink;
-        sink.typed = into;
-        sink.offset = 0;
-      }
-    } else {
-      options = into;
-      sink = { array: [], typed: undefined, offset: 0 };
-    }
-    const wait = checkWait(options);
+    const typed = ArrayBuffer.isView(into);
+    const sink = this.sinkFor(typed ? into : undefined, 'getManySync');
+    if (typed) max = Math.min(max, into.length);
+    const wait = checkWait(typed ? options : into);
     let count = this.takeMany(max, sink);
     if (count === 0) count = this.getManyWaiting(max, sink, wait);
     return sink.array ?? count;
+  }
+
+  /**
+   * Removes up to `max` items that are in the queue now, oldest first, with one claim and one
+   * copy, and returns them (an empty array when there are none). Never waits: for a browser's
+   * main thread, an `AudioWorklet`, or a loop that spins. With `into` (a `Float64Array` for a
+   * float64 queue, an `Int32Array` for an int32 one) the items are written into it from index
+   * 0, at most `min(max, into.length)` of them, and the call returns how many (`0` when none):
+   * no allocation at all. Like {@link getMany}, it takes out of the queue only what it returns.
+   *
+   * @example
+   * ```ts
+   * const into = new Float64Array(256);
+   * const count = queue.tryGetMany(256, into); // 0 when the queue is empty now
+   * for (let i = 0; i < count; i++) mix(into[i]);
+   * ```
+   * @throws ClosedError when the queue is closed and drained; CodecError when the oldest item
+   *   cannot be decoded (as for {@link getMany}); TypeError / RangeError for a bad `into` or
+   *   `max`.
+   */
+  tryGetMany(max: number): T[];
+  tryGetMany(max: number, into: Float64Array | Int32Array): number;
+  tryGetMany(max: number, into?: Float64Array | Int32Array): T[] | number {
+    gateSync(this, 'get');
+    checkPositiveInteger('max', max);
+    const sink = this.sinkFor(into, 'tryGetMany');
+    if (into !== undefined) max = Math.min(max, into.length);
+    const count = this.takeMany(max, sink);
+    return sink.array ?? count;
+  }
+
+  /**
+   * Where a batch get puts its items: a new array, or `into` (checked) through the reused
+   * {@link intoSink}, which the call is done with before it returns (not while tracing).
+   */
+  private sinkFor(into: unknown, call: string): Sink<T> {
+    if (into === undefined) return { array: [], typed: undefined, offset: 0 };
+    const typed = this.checkInto(into, call);
+    if (tracing()) return { array: undefined, typed, offset: 0 };
+    const sink = this.intoSink;
+    sink.typed = typed;
+    sink.offset = 0;
+    return sink;
   }
 
   /** The waiting part of {@link getManySync} (see {@link putSyncWaiting}): how many it took. */
@@ -806,16 +865,17 @@ export class SharedQueue<T = unknown>
     return count;
   }
 
-  private checkInto(into: unknown): void {
+  private checkInto(into: unknown, call: string): Float64Array | Int32Array {
     const lane = this.lane;
     const ok =
       (lane instanceof Float64Lane && into instanceof Float64Array) ||
       (lane instanceof Int32Lane && into instanceof Int32Array);
     if (!ok || (into as Float64Array).length === 0) {
       throw new TypeError(
-        `${this.name}: getManySync(max, into) needs a non-empty ${lane instanceof Int32Lane ? 'Int32Array' : 'Float64Array'} for codec '${this.codec.name}', got ${describe(into)}`,
+        `${this.name}: ${call}(max, into) needs a non-empty ${lane instanceof Int32Lane ? 'Int32Array' : 'Float64Array'} for codec '${this.codec.name}', got ${describe(into)}`,
       );
     }
+    return into as Float64Array | Int32Array;
   }
 
   /**

@@ -1,5 +1,5 @@
-// A typed batch allocates nothing: `putManySync(Float64Array)` and `getManySync(max, into)`
-// (and their int32 twins) claim and copy without creating objects, so a stream of batches never
+// A typed batch allocates nothing: `putManySync(Float64Array)` and `getManySync(max, into)`,
+// `tryPutMany(Float64Array)` and `tryGetMany(max, into)` (and their int32 twins) claim and copy without creating objects, so a stream of batches never
 // makes the garbage collector run (each collection stops the agent, and its partner waits).
 // Measured without timing: once warm, thousands of batch pairs run in one synchronous loop
 // without any collection and without the heap growing by more than a sliver (a JIT's code).
@@ -32,8 +32,17 @@ const PAIRS = 20_000; // 5 M items: allocating 64 bytes per batch would be 1.3 M
 const WARM = 20_000;
 
 describe('typed batches allocate nothing', () => {
-  for (const codec of ['float64', 'int32'] as const) {
-    it(`putManySync / getManySync(max, into) with ${codec}, batches that do and do not divide the capacity`, async () => {
+  for (const [codec, calls] of [
+    ['float64', 'blocking'],
+    ['int32', 'blocking'],
+    ['float64', 'try'],
+    ['int32', 'try'],
+  ] as const) {
+    const names =
+      calls === 'try'
+        ? 'tryPutMany / tryGetMany(max, into)'
+        : 'putManySync / getManySync(max, into)';
+    it(`${names} with ${codec}, batches that do and do not divide the capacity`, async () => {
       const queue = new SharedQueue<number>({ capacity: 1024, codec, name: `alloc-${codec}` });
       const Typed = codec === 'float64' ? Float64Array : Int32Array;
       const full = new Typed(256).map((_, i) => i);
@@ -42,10 +51,15 @@ describe('typed batches allocate nothing', () => {
       let sum = 0;
       const pairs = (count: number, batch: Float64Array | Int32Array): void => {
         for (let i = 0; i < count; i++) {
-          queue.putManySync(batch);
+          // One thread, the queue empty at each put: every batch fits whole.
+          if (calls === 'blocking') queue.putManySync(batch);
+          else if (queue.tryPutMany(batch) !== batch.length) throw new Error('batch did not fit');
           let got = 0;
           while (got < batch.length) {
-            const n = queue.getManySync(batch.length - got, into);
+            const n =
+              calls === 'blocking'
+                ? queue.getManySync(batch.length - got, into)
+                : queue.tryGetMany(batch.length - got, into);
             sum += into[n - 1]!;
             got += n;
           }
@@ -105,5 +119,31 @@ describe('the reused batch record and sink of the blocking batch calls', () => {
     }
     expect(taken).toEqual([-2, -1, 1, 2]);
     expect(queue.getManySync(4)).toEqual([100, 3, 4]);
+  });
+
+  it('nor by tryPutMany / tryGetMany', () => {
+    const queue = new SharedQueue<number>({ capacity: 4, codec: 'float64', name: 'reentrant-try' });
+    queue.tryPutMany(new Float64Array([-2, -1]));
+    const taken: number[] = [];
+    let called = false;
+    const previous = setTracer({
+      event: (event: TraceEvent) => {
+        if (called || event.kind !== 'put' || event.name !== queue.name) return;
+        called = true;
+        const into = new Float64Array(4);
+        const count = queue.tryGetMany(4, into);
+        taken.push(...into.subarray(0, count));
+        queue.tryPutMany(new Float64Array([100]));
+      },
+    });
+    let put: number;
+    try {
+      put = queue.tryPutMany(new Float64Array([1, 2, 3, 4]));
+    } finally {
+      setTracer(previous);
+    }
+    expect(taken).toEqual([-2, -1, 1, 2]);
+    expect(put).toBe(4);
+    expect(queue.tryGetMany(4)).toEqual([100, 3, 4]);
   });
 });

@@ -1,8 +1,10 @@
 /**
  * Property test of SharedQueue's batch paths against a model FIFO: random capacities and random
- * runs of `putManySync` (typed arrays, plain arrays), `getManySync` (into a typed array, or as
- * an array), single puts and gets, so that batches start at every index, wrap round the end of
- * the ring and go on for many laps. Every item comes out once, in order, and `size` agrees.
+ * runs of `putManySync` and `tryPutMany` (typed arrays, plain arrays), `getManySync` and
+ * `tryGetMany` (into a typed array, or as an array), single puts and gets, so that batches
+ * start at every index, wrap round the end of the ring and go on for many laps. Every item
+ * comes out once, in order, and `size` agrees; a try call puts what fits and takes what is
+ * there.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +13,8 @@ import { SharedQueue } from '../../src/index.js';
 type Step =
   | { op: 'putMany'; count: number; typed: boolean }
   | { op: 'getMany'; max: number; into: boolean }
+  | { op: 'tryPutMany'; count: number; typed: boolean }
+  | { op: 'tryGetMany'; max: number; into: boolean }
   | { op: 'put' }
   | { op: 'get' };
 
@@ -27,6 +31,22 @@ const step: fc.Arbitrary<Step> = fc.oneof(
     weight: 4,
     arbitrary: fc.record({
       op: fc.constant('getMany' as const),
+      max: fc.integer({ min: 1, max: 70 }),
+      into: fc.boolean(),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant('tryPutMany' as const),
+      count: fc.integer({ min: 1, max: 70 }),
+      typed: fc.boolean(),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant('tryGetMany' as const),
       max: fc.integer({ min: 1, max: 70 }),
       into: fc.boolean(),
     }),
@@ -50,6 +70,28 @@ describe('SharedQueue batches against a model FIFO', () => {
               codec === 'float64' ? new Float64Array(n) : new Int32Array(n);
             for (const s of steps) {
               const room = capacity - model.length;
+              if (s.op === 'tryPutMany') {
+                // Never waits: puts what fits (all of it or the first `room`), says how many.
+                const values = Array.from({ length: s.count }, (_, i) => next + i);
+                const typed = typedOf(s.count);
+                typed.set(values);
+                const put = queue.tryPutMany(s.typed ? typed : values);
+                expect(put).toBe(Math.min(s.count, room));
+                model.push(...values.slice(0, put));
+                next += put;
+                expect(queue.size).toBe(model.length);
+                continue;
+              }
+              if (s.op === 'tryGetMany') {
+                let got: number[];
+                if (s.into) {
+                  const into = typedOf(s.max);
+                  got = Array.from(into.subarray(0, queue.tryGetMany(s.max, into)));
+                } else got = queue.tryGetMany(s.max);
+                expect(got).toEqual(model.splice(0, Math.min(s.max, model.length)));
+                expect(queue.size).toBe(model.length);
+                continue;
+              }
               if (s.op === 'putMany' || s.op === 'put') {
                 // Only what fits: a put that does not fit would block this (only) thread.
                 const count = s.op === 'put' ? Math.min(1, room) : Math.min(s.count, room);

@@ -18,7 +18,7 @@ async function pass(options: {
   items: number;
   capacity: number;
   batch: number;
-  mode: 'batch' | 'single' | 'flaky';
+  mode: 'batch' | 'single' | 'flaky' | 'try';
 }): Promise<Taken[]> {
   const queue = new SharedQueue<number>({
     capacity: options.capacity,
@@ -36,6 +36,7 @@ async function pass(options: {
       id,
       count: perProducer,
       batch: options.batch,
+      mode: options.mode,
     }),
   );
   await Promise.all(producers.map((worker) => nextMessage(worker)));
@@ -89,6 +90,18 @@ describe('SharedQueue between worker_threads', () => {
       mode: 'batch',
     });
     check(taken, 4, 1_000_000);
+  });
+
+  it('passes 400,000 items with tryPutMany / tryGetMany, which never block: exactly once, in order per producer', async () => {
+    const taken = await pass({
+      producers: 4,
+      consumers: 4,
+      items: 400_000,
+      capacity: 64,
+      batch: 48,
+      mode: 'try',
+    });
+    check(taken, 4, 400_000);
   });
 
   it('passes 200,000 items one put and one get at a time, exactly once and in order per producer', async () => {
