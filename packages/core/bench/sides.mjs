@@ -79,7 +79,7 @@ const scenarios = {
         for (let k = 0; k < n; k++) chunk[k] = i + k;
         const values = n === batch ? chunk : chunk.subarray(0, n);
         let put = queue.tryPutMany(values);
-        while (put < n) put += queue.tryPutMany(values.subarray(put));
+        while (put < n) put += queue.tryPutMany(values, put);
       }
       return { sum: 0 };
     }

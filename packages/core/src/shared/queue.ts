@@ -217,10 +217,11 @@ export class SharedQueue<T = unknown>
    */
   private readonly aheadHint: number;
   /**
-   * Where `getManySync(max, into)` copies to, pointed at `into` on each call: a blocking call is
-   * done with it before it returns, so one serves them all and a batch allocates nothing. (It
-   * refers to the last call's `into` until the next one.) Not while tracing: a trace listener
-   * runs in the middle of the call and could make one of its own on this queue.
+   * Where `getManySync(max, into)` and `tryGetMany(max, into)` copy to, pointed at `into` on
+   * each call: such a call is done with it before it returns, so one serves them all and a
+   * batch allocates nothing. (It refers to the last call's `into` until the next one.) Not
+   * while tracing: a trace listener runs in the middle of the call and could make one of its
+   * own on this queue.
    */
   private readonly intoSink: Sink<T> = { array: undefined, typed: undefined, offset: 0 };
   /** Whether the last failed put / get attempt was stopped by a stalled claim. */
@@ -519,7 +520,7 @@ export class SharedQueue<T = unknown>
     const gate = gateAsync(this, 'put');
     if (gate) await gate;
     const wait = checkWait(options);
-    const batch = this.prepareMany(values);
+    const batch = this.prepareMany(values, 'putMany');
     let done = this.putBatch(batch, 0);
     if (done === batch.count) return;
     const sleep = this.putSleep(
@@ -542,37 +543,53 @@ export class SharedQueue<T = unknown>
     // Reused: this call is done with it before it returns (nothing else runs in this agent
     // meanwhile, unlike in putMany's awaits), unless a trace listener runs: it could call back
     // into this queue in the middle (see `intoSink`).
-    const batch = this.prepareMany(values, !tracing());
+    const batch = this.prepareMany(values, 'putManySync', !tracing());
     const done = this.putBatch(batch, 0);
     if (done !== batch.count) this.putManyWaiting(batch, done, wait);
   }
 
   /**
-   * Puts as many of `values` as there is room for now, in order from the first, and returns
-   * how many it put (`0` when the queue is full). Never waits, so it works where blocking is
-   * not allowed (a browser's main thread, an `AudioWorklet`) and in a loop that spins as a
-   * lock-free ring's user would. Put the rest with `values.subarray(count)` (or `slice`) later.
-   * Like {@link putManySync}, a `Float64Array` (float64 queue) or `Int32Array` (int32 queue)
-   * costs one claim and one copy per run of free slots and allocates nothing.
+   * Puts as many of `values` (from index `from` on, 0 by default) as there is room for now, in
+   * order, and returns how many it put (`0` when the queue is full). Never waits, so it works
+   * where blocking is not allowed (a browser's main thread, an `AudioWorklet`) and in a loop
+   * that spins as a lock-free ring's user would. Put the rest later with `from` moved on by the
+   * count: no view or copy is made for it. Like {@link putManySync}, a `Float64Array` (float64
+   * queue) or `Int32Array` (int32 queue) costs one claim and one copy per run of free slots and
+   * allocates nothing.
    *
-   * It may put fewer than there is room for while other producers race for the same slots, as
-   * {@link tryPut} may return `false`. Byte codecs encode every value before any is put, so a
-   * value that cannot be encoded throws before anything is put.
+   * A value that spans slots goes in whole or not at all, and the values after it wait for it.
+   * The count may fall short of the room while other agents race for the same slots, or hold
+   * one between their claim and its commit, as {@link tryPut} may return `false` then. Byte
+   * codecs encode every value (from `from` on) before any is put, so a value that cannot be
+   * encoded throws and nothing is put. When the queue is closed in the middle of the call, the
+   * call returns what it put before the close; the next one throws `ClosedError`.
    *
    * @example
    * ```ts
    * const samples = new Float64Array(256);
    * let sent = 0;
-   * while (sent < samples.length) sent += queue.tryPutMany(samples.subarray(sent));
+   * while (sent < samples.length) sent += queue.tryPutMany(samples, sent);
    * ```
-   * @throws TypeError when `values` is not an array or typed array; CodecError when a value
-   *   cannot be encoded (nothing is put); ClosedError when the queue is closed (its message says
-   *   how many values were put before it closed).
+   * @throws TypeError when `values` is not array-like; RangeError when `from` is not an integer
+   *   from 0 to `values.length`; CodecError when a value cannot be encoded (nothing is put);
+   *   ClosedError when the queue is closed (nothing is put).
    */
-  tryPutMany(values: ArrayLike<T>): number {
+  tryPutMany(values: ArrayLike<T>, from = 0): number {
     gateSync(this, 'put');
+    checkArrayLike(values, 'tryPutMany');
+    if (!(Number.isInteger(from) && from >= 0 && from <= values.length)) {
+      throw new RangeError(
+        `${this.name}: tryPutMany(values, from) needs from to be an integer from 0 to values.length (${values.length}), got ${describe(from)}`,
+      );
+    }
     // Reused as by putManySync: this call is done with it before it returns.
-    return this.putBatch(this.prepareMany(values, !tracing()), 0);
+    const batch = this.lane.prepareMany(values, !tracing(), from);
+    // putBatch stops after a bounded number of claims: go on while it gets on.
+    for (let done = from; ;) {
+      const next = this.putBatch(batch, done, from);
+      if (next === done || next === batch.count) return next - from;
+      done = next;
+    }
   }
 
   /** The waiting part of {@link putManySync} (see {@link putSyncWaiting}). */
@@ -589,10 +606,8 @@ export class SharedQueue<T = unknown>
     }
   }
 
-  private prepareMany(values: ArrayLike<T>, reuse = false): Batch<T> {
-    if (typeof values !== 'object' || values === null || typeof values.length !== 'number') {
-      throw new TypeError(`putMany needs an array of values, got ${describe(values)}`);
-    }
+  private prepareMany(values: ArrayLike<T>, call: string, reuse = false): Batch<T> {
+    checkArrayLike(values, call);
     return this.lane.prepareMany(values, reuse);
   }
 
@@ -606,8 +621,10 @@ export class SharedQueue<T = unknown>
   /**
    * Puts values `from ..` of `batch` while slots are free; returns the new `from`. Values that
    * fit a slot go in runs, one claim per run; a value spanning slots goes alone, in one claim.
+   * A closed queue throws `ClosedError`; with `callFrom` (where a try call started), once the
+   * call put values, it returns `from` instead (the call reports what it put; its next throws).
    */
-  private putBatch(batch: Batch<T>, from: number): number {
+  private putBatch(batch: Batch<T>, from: number, callFrom?: number): number {
     this.putStalled = false;
     const spans = batch.slots;
     for (let tries = 0; from < batch.count && tries < 64; tries++) {
@@ -615,9 +632,10 @@ export class SharedQueue<T = unknown>
       if (spans !== undefined && spans[from]! > 1) {
         const index = this.ring.claimPutSpan(spans[from]!);
         if (index >= 0) {
-          const value = batch.values[from]!;
+          // The bytes were encoded by prepareMany: the caller's array is not read again here,
+          // under the claim.
           const bytes = batch.bytes.subarray(batch.offsets[from], batch.offsets[from + 1]);
-          this.lane.write(index, value, { value, bytes, slots: spans[from]! });
+          this.lane.write(index, undefined, { bytes, slots: spans[from]! });
           if (this.ring.commitPut(index)) {
             this.putDone(1);
             from++;
@@ -642,7 +660,10 @@ export class SharedQueue<T = unknown>
         from += published;
         continue;
       }
-      if (count === CLOSED) throw this.closedError('put', from, batch.count);
+      if (count === CLOSED) {
+        if (callFrom !== undefined && from > callFrom) return from;
+        throw this.closedError('put', from, batch.count);
+      }
       if (count === STALLED || count === BUSY) {
         this.putStalled = true;
         if (count === STALLED && this.ring.repairPut()) continue;
@@ -800,10 +821,12 @@ export class SharedQueue<T = unknown>
     gateSync(this, 'get');
     checkCanBlock(this.name, 'getManySync', 'getMany');
     checkPositiveInteger('max', max);
-    const typed = ArrayBuffer.isView(into);
-    const sink = this.sinkFor(typed ? into : undefined, 'getManySync');
-    if (typed) max = Math.min(max, into.length);
-    const wait = checkWait(typed ? options : into);
+    // Every check (and every read of the caller's objects) before the sink is pointed at
+    // `into`: a getter that called back into this queue could point it elsewhere.
+    const typed = ArrayBuffer.isView(into) ? this.checkInto(into, 'getManySync') : undefined;
+    const wait = checkWait(typed ? options : (into as WaitOptions | undefined));
+    if (typed) max = Math.min(max, typed.length);
+    const sink = this.sinkFor(typed);
     let count = this.takeMany(max, sink);
     if (count === 0) count = this.getManyWaiting(max, sink, wait);
     return sink.array ?? count;
@@ -832,19 +855,20 @@ export class SharedQueue<T = unknown>
   tryGetMany(max: number, into?: Float64Array | Int32Array): T[] | number {
     gateSync(this, 'get');
     checkPositiveInteger('max', max);
-    const sink = this.sinkFor(into, 'tryGetMany');
-    if (into !== undefined) max = Math.min(max, into.length);
+    const typed = into === undefined ? undefined : this.checkInto(into, 'tryGetMany');
+    if (typed) max = Math.min(max, typed.length);
+    const sink = this.sinkFor(typed);
     const count = this.takeMany(max, sink);
     return sink.array ?? count;
   }
 
   /**
-   * Where a batch get puts its items: a new array, or `into` (checked) through the reused
-   * {@link intoSink}, which the call is done with before it returns (not while tracing).
+   * Where a batch get puts its items: a new array, or `typed` (checked) through the reused
+   * {@link intoSink}, which the call is done with before it returns (not while tracing). Made
+   * last, after every check: nothing of the caller's runs between this and the copy.
    */
-  private sinkFor(into: unknown, call: string): Sink<T> {
-    if (into === undefined) return { array: [], typed: undefined, offset: 0 };
-    const typed = this.checkInto(into, call);
+  private sinkFor(typed: Float64Array | Int32Array | undefined): Sink<T> {
+    if (typed === undefined) return { array: [], typed: undefined, offset: 0 };
     if (tracing()) return { array: undefined, typed, offset: 0 };
     const sink = this.intoSink;
     sink.typed = typed;
@@ -867,9 +891,11 @@ export class SharedQueue<T = unknown>
 
   private checkInto(into: unknown, call: string): Float64Array | Int32Array {
     const lane = this.lane;
+    // A real view (a Proxy of a typed array is none, and would run traps in the copy).
     const ok =
-      (lane instanceof Float64Lane && into instanceof Float64Array) ||
-      (lane instanceof Int32Lane && into instanceof Int32Array);
+      ArrayBuffer.isView(into) &&
+      ((lane instanceof Float64Lane && into instanceof Float64Array) ||
+        (lane instanceof Int32Lane && into instanceof Int32Array));
     if (!ok || (into as Float64Array).length === 0) {
       throw new TypeError(
         `${this.name}: ${call}(max, into) needs a non-empty ${lane instanceof Int32Lane ? 'Int32Array' : 'Float64Array'} for codec '${this.codec.name}', got ${describe(into)}`,
@@ -1147,4 +1173,15 @@ function checkSlotSize(codec: Codec<unknown>, slotSize: unknown): number {
     );
   }
   return slotSize as number;
+}
+
+/** Throws a TypeError naming `call` unless `values` is array-like (an object with a length). */
+function checkArrayLike(values: unknown, call: string): void {
+  if (
+    typeof values !== 'object' ||
+    values === null ||
+    typeof (values as { length?: unknown }).length !== 'number'
+  ) {
+    throw new TypeError(`${call} needs an array of values, got ${describe(values)}`);
+  }
 }

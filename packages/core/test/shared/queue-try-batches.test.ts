@@ -3,6 +3,7 @@
 // do on a closed queue; a blocked getter elsewhere is woken by them as by any put.
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClosedError, CodecError, SharedQueue, type Codec } from '../../src/index.js';
+import { setTracer, type TraceEvent } from '../../src/trace/tracer.js';
 import { nextMessage, startWorker, terminateAll } from './workers.js';
 
 afterEach(terminateAll);
@@ -48,7 +49,7 @@ describe('SharedQueue.tryPutMany', () => {
       slotSize: 8,
       name: 'words',
     });
-    // 8-byte slots: 'x' takes one, the 20-byte string three (its length word and 20 bytes).
+    // 8-byte slots: 'x' takes one, the 20-byte string three.
     const long = 'abcdefghijklmnopqrst';
     expect(queue.tryPutMany(['x', long, 'y'])).toBe(2);
     expect(queue.tryGetMany(10)).toEqual(['x', long]);
@@ -74,9 +75,70 @@ describe('SharedQueue.tryPutMany', () => {
     expect(queue.size).toBe(0);
   });
 
+  it('puts from `from` on, so a retry needs no view, and names a bad `from`', () => {
+    const queue = numbers(4);
+    const values = new Float64Array([1, 2, 3, 4, 5, 6]);
+    let sent = queue.tryPutMany(values, 0);
+    expect(sent).toBe(4);
+    expect(queue.tryPutMany(values, sent)).toBe(0);
+    expect(queue.tryGetMany(2)).toEqual([1, 2]);
+    sent += queue.tryPutMany(values, sent);
+    expect(sent).toBe(6);
+    expect(queue.tryPutMany(values, 6)).toBe(0); // nothing left: not an error
+    expect(queue.tryGetMany(10)).toEqual([3, 4, 5, 6]);
+    for (const bad of [-1, 7, 1.5, Number.NaN, '2']) {
+      expect(() => queue.tryPutMany(values, bad as number)).toThrow(
+        /tryPutMany\(values, from\) needs from to be an integer from 0 to values.length \(6\)/,
+      );
+    }
+    // A byte codec encodes only the values it is to put: a bad one before `from` is skipped.
+    const words = new SharedQueue<string>({ capacity: 4, codec: 'utf8', name: 'words' });
+    expect(words.tryPutMany([1 as unknown as string, 'b', 'c'], 1)).toBe(2);
+    expect(words.tryGetMany(4)).toEqual(['b', 'c']);
+  });
+
+  it('puts a long batch of spanning values in one call when there is room for all of it', () => {
+    // 100 values of 3 slots each, more claims than one pass of the put loop makes.
+    const queue = new SharedQueue<string>({
+      capacity: 400,
+      codec: 'utf8',
+      slotSize: 8,
+      name: 'spans',
+    });
+    const values = Array.from({ length: 100 }, (_, i) => `value ${String(i).padStart(14, '0')}`);
+    expect(queue.tryPutMany(values)).toBe(100);
+    expect(queue.tryGetMany(100)).toEqual(values);
+  });
+
+  it('returns what it put when the queue closes in the middle of the call; the next call throws', () => {
+    const queue = numbers(4);
+    queue.putManySync([-2, -1]);
+    let closed = false;
+    const previous = setTracer({
+      event: (event: TraceEvent) => {
+        // After the first run of the call below is published: empty the queue, then close it,
+        // so the call's next claim finds it closed.
+        if (closed || event.kind !== 'put' || event.name !== queue.name) return;
+        closed = true;
+        queue.tryGetMany(4);
+        queue.close();
+      },
+    });
+    let put: number;
+    try {
+      put = queue.tryPutMany(new Float64Array([1, 2, 3, 4]));
+    } finally {
+      setTracer(previous);
+    }
+    expect(put).toBe(2);
+    expect(() => queue.tryPutMany([5])).toThrow(ClosedError);
+  });
+
   it('throws ClosedError once the queue is closed, and a TypeError for a non-array', () => {
     const queue = numbers(4);
-    expect(() => queue.tryPutMany(7 as unknown as number[])).toThrow(TypeError);
+    expect(() => queue.tryPutMany(7 as unknown as number[])).toThrow(
+      /^tryPutMany needs an array of values, got /,
+    );
     queue.close();
     expect(() => queue.tryPutMany([1])).toThrow(ClosedError);
   });
@@ -142,6 +204,44 @@ describe('SharedQueue.tryGetMany', () => {
     expect(queue.tryGetMany(10)).toEqual(['a']);
     expect(() => queue.tryGetMany(10)).toThrow(CodecError);
     expect(queue.tryGetMany(10)).toEqual(['c']);
+  });
+});
+
+describe("batch puts read the caller's array once, before any claim", () => {
+  it('a plain array with getters: each value read once, and what was checked is what goes in', () => {
+    const queue = numbers(8);
+    let reads = 0;
+    const values = { length: 3 } as { length: number; [index: number]: number };
+    for (let i = 0; i < 3; i++) {
+      Object.defineProperty(values, i, {
+        get: () => {
+          reads++;
+          // A number when checked; anything else on a second read (which must not happen).
+          return reads <= 3 ? 10 + i : 'changed';
+        },
+      });
+    }
+    queue.putManySync(values);
+    expect(reads).toBe(3);
+    expect(queue.tryGetMany(8)).toEqual([10, 11, 12]);
+  });
+
+  it('a Proxy of a Float64Array whose trap throws puts nothing and leaves no claim behind', () => {
+    const queue = numbers(8);
+    let calls = 0;
+    const proxy = new Proxy(new Float64Array([1, 2, 3]), {
+      get(target, key) {
+        // The third element read throws: under a claim it would leave the claim unpublished.
+        if (key === '2' && ++calls >= 1) throw new Error('trap refused');
+        return Reflect.get(target, key) as unknown;
+      },
+    });
+    expect(() => queue.tryPutMany(proxy)).toThrow('trap refused');
+    expect(() => queue.putManySync(proxy)).toThrow('trap refused');
+    expect(queue.size).toBe(0);
+    // The queue goes on: nothing is stuck at its head.
+    queue.putManySync(new Float64Array([7, 8]));
+    expect(queue.getManySync(4, { timeout: 0 })).toEqual([7, 8]);
   });
 });
 

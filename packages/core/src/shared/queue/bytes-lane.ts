@@ -181,7 +181,7 @@ export class BytesLane<T> implements Lane<T> {
     return { value, bytes: this.current.slice(0, this.length), slots: this.slotsFor(this.length) };
   }
 
-  write(index: number, _value: T, kept?: Prepared<T>): void {
+  write(index: number, _value: T | undefined, kept?: Prepared<T>): void {
     const bytes = kept?.bytes ?? this.current.subarray(0, this.length);
     const at = index * this.slotSize;
     if (bytes.length <= this.slotSize) this.slots.set(bytes, at);
@@ -233,14 +233,15 @@ export class BytesLane<T> implements Lane<T> {
     );
   }
 
-  prepareMany(values: ArrayLike<T>): Batch<T> {
+  prepareMany(values: ArrayLike<T>, _reuse = false, from = 0): Batch<T> {
     const count = values.length;
+    // offsets[from] is 0: the values before `from` are not put, so they are not encoded.
     const offsets = new Int32Array(count + 1);
-    let bytes = new Uint8Array(Math.min(count, 64) * 32);
+    let bytes = new Uint8Array(Math.min(count - from, 64) * 32);
     let used = 0;
     let slots: Int32Array | undefined;
     // One encode pass into one growing buffer.
-    for (let i = 0; i < count; i++) {
+    for (let i = from; i < count; i++) {
       let length: number;
       let source = this.scratch;
       try {

@@ -44,19 +44,25 @@ export interface Lane<T> {
   prepare(value: T): number;
   /** A copy of what {@link prepare} made that survives later prepares (for a put that waits). */
   keep(value: T): Prepared<T>;
-  /** Writes the value just prepared (or kept) into slot `index` (and the slots after it, for a span). */
-  write(index: number, value: T, kept?: Prepared<T>): void;
+  /**
+   * Writes the value just prepared (or kept) into slot `index` (and the slots after it, for a
+   * span). A lane that keeps the encoding in `kept` does not read `value`: a batch's span passes
+   * `undefined` rather than read the caller's array again under its claim.
+   */
+  write(index: number, value: T | undefined, kept?: Prepared<T>): void;
   /** Copies slot `index` out (all of a spanning value): the number, or a private copy of the bytes. */
   read(index: number): unknown;
   /** Turns what {@link read} returned into a value; a byte lane decodes (CodecError carries the bytes). */
   finish(raw: unknown): T;
   /**
-   * Checks (and encodes) every value of a batch first, so a bad one is refused before any is
-   * written. With `reuse`, the lane may return the same object on every call: for a blocking
-   * call, which is done with its batch before it returns (a number lane then allocates nothing
-   * per batch).
+   * Checks (and encodes) every value of a batch from `from` on first, so a bad one is refused
+   * before any is written, and reads each value of the caller's array exactly once, here: no
+   * getter or Proxy trap of the caller's runs while a claim is held (one that threw there would
+   * leave the claim unpublished), and what was checked is what is written. With `reuse`, the
+   * lane may return the same object on every call: for a call that is done with its batch
+   * before it returns (a number lane then allocates nothing per batch of its own typed array).
    */
-  prepareMany(values: ArrayLike<T>, reuse?: boolean): Batch<T>;
+  prepareMany(values: ArrayLike<T>, reuse?: boolean, from?: number): Batch<T>;
   /** Writes values `from .. from+count-1` of `batch` into the slots of the ring's last claim. */
   writeMany(ring: Ring, batch: Batch<T>, from: number, count: number): void;
   /**
@@ -73,7 +79,8 @@ export interface Lane<T> {
 
 /** A value made ready for a slot: the number itself, or its encoded bytes. */
 export interface Prepared<T> {
-  readonly value: T;
+  /** The value, where the lane kept it (nothing reads it: a lane writes from `bytes` or the value passed). */
+  readonly value?: T;
   readonly bytes?: Uint8Array;
   /** Slots it takes (1 unless it spans slots). */
   readonly slots: number;

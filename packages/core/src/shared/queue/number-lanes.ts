@@ -39,7 +39,13 @@ abstract class NumberLane implements Lane<number> {
   /** Views of `values` batch gets copy from, by the slot each starts at (see {@link copyOut}). */
   private readonly views = new Map<number, Float64Array | Int32Array>();
   protected abstract check(value: unknown): number;
-  /** Whether every element of `values` is valid without looking (a typed array of our kind). */
+  /** A new typed array of the lane's kind. */
+  protected abstract typedOf(length: number): Float64Array | Int32Array;
+  /**
+   * Whether every element of `values` is valid without looking, and reading it runs no code of
+   * the caller's: a typed array of a fitting kind, by its exact prototype (a Proxy is no view,
+   * and a subclass may override `length`).
+   */
   protected abstract trusted(values: ArrayLike<unknown>): boolean;
   /** Whether `values` is a typed array of exactly the lane's element type (a plain memory copy). */
   protected abstract sameKind(values: ArrayLike<unknown>): boolean;
@@ -53,8 +59,9 @@ abstract class NumberLane implements Lane<number> {
     return { value, slots: 1 };
   }
 
-  write(index: number, value: number): void {
-    this.values[index] = value;
+  write(index: number, value: number | undefined): void {
+    // Always a number here: only a value spanning slots comes without one, and numbers never span.
+    this.values[index] = value!;
   }
 
   read(index: number): unknown {
@@ -65,11 +72,17 @@ abstract class NumberLane implements Lane<number> {
     return raw as number;
   }
 
-  prepareMany(values: ArrayLike<number>, reuse = false): Batch<number> {
+  prepareMany(values: ArrayLike<number>, reuse = false, from = 0): Batch<number> {
     const count = values.length;
-    if (!this.trusted(values)) for (let i = 0; i < count; i++) this.check(values[i]);
-    // Only a typed array of our kind is reused for: reading one runs no code of the caller's
-    // (an array-like's getters could call back into this queue while the batch is in use).
+    if (!this.trusted(values)) {
+      // Anything but a typed array (a plain array, an array-like, a Proxy, a subclass) is read
+      // once, here, into a typed array of the lane's kind: its getters never run under a claim,
+      // and what was checked is what is written. Values before `from` are not put: not read.
+      const copy = this.typedOf(count);
+      for (let i = from; i < count; i++) copy[i] = this.check(values[i]);
+      return { values: copy, count, bytes: NO_BYTES, offsets: NO_OFFSETS };
+    }
+    // Only a typed array of our kind is reused for (a batch record per call would be garbage).
     if (!reuse || !this.sameKind(values))
       return { values, count, bytes: NO_BYTES, offsets: NO_OFFSETS };
     const batch = this.reused;
@@ -163,12 +176,16 @@ export class Float64Lane extends NumberLane {
     return checkFloat64(value);
   }
 
+  protected typedOf(length: number): Float64Array {
+    return new Float64Array(length);
+  }
+
   protected trusted(values: ArrayLike<unknown>): boolean {
-    return values instanceof Float64Array || values instanceof Float32Array;
+    return exactly(values, Float64Array) || exactly(values, Float32Array);
   }
 
   protected sameKind(values: ArrayLike<unknown>): boolean {
-    return values instanceof Float64Array;
+    return exactly(values, Float64Array);
   }
 }
 
@@ -185,17 +202,29 @@ export class Int32Lane extends NumberLane {
     return checkInt32(value);
   }
 
+  protected typedOf(length: number): Int32Array {
+    return new Int32Array(length);
+  }
+
   protected trusted(values: ArrayLike<unknown>): boolean {
     return (
-      values instanceof Int32Array ||
-      values instanceof Int16Array ||
-      values instanceof Int8Array ||
-      values instanceof Uint16Array ||
-      values instanceof Uint8Array
+      exactly(values, Int32Array) ||
+      exactly(values, Int16Array) ||
+      exactly(values, Int8Array) ||
+      exactly(values, Uint16Array) ||
+      exactly(values, Uint8Array)
     );
   }
 
   protected sameKind(values: ArrayLike<unknown>): boolean {
-    return values instanceof Int32Array;
+    return exactly(values, Int32Array);
   }
+}
+
+/**
+ * Whether `values` is a `Kind` itself: a real typed array (a Proxy of one is no view) whose
+ * prototype is `Kind`'s own (a subclass could override `length`).
+ */
+function exactly(values: ArrayLike<unknown>, Kind: { prototype: object }): boolean {
+  return ArrayBuffer.isView(values) && Object.getPrototypeOf(values) === Kind.prototype;
 }
