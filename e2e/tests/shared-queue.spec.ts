@@ -16,6 +16,9 @@ test('a producer and a consumer Web Worker pass items through a SharedQueue exac
 
   // A blocking call on the page's main thread is refused, naming the async form.
   expect(report.blockingError).toMatch(/getSync\(\) would block.*use await get\(\) instead/);
+  // The batch calls that never wait work there: 4 of 6 fit, 3 taken into a Float64Array, the
+  // other 2 put from where the first call got to, then everything left, then nothing.
+  expect(report.tryOnPage).toEqual({ put: 4, got: [1, 2, 3], rest: [4, 5, 6], empty: 0 });
   // The page sees both workers (and itself) in the shared registry; nothing is deadlocked.
   expect(report.agents).toEqual(expect.arrayContaining(['page', 'producer', 'consumer']));
   expect(report.deadlock).toBeNull();

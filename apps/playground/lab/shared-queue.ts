@@ -1,7 +1,8 @@
 // Lab page driven by e2e/tests/shared-queue.spec.ts: a producer and a consumer Web Worker pass
 // items through SharedQueues (float64 one at a time, and binary records in batches), and the
 // page checks exactly-once delivery in order. It also checks, on this main thread, that a
-// blocking call is refused with BlockingCallError and that the wait-for graph names the workers.
+// blocking call is refused with BlockingCallError, that the batch calls that never wait work
+// here, and that the wait-for graph names the workers.
 import { BlockingCallError, SharedQueue, findDeadlock, registerAgent, snapshot } from '@baton/core';
 
 interface Report {
@@ -10,6 +11,7 @@ interface Report {
   records: { count: number; inOrder: boolean; exactlyOnce: boolean; sample: unknown };
   toPage: { count: number; inOrder: boolean; exactlyOnce: boolean };
   blockingError: string;
+  tryOnPage: { put: number; got: number[]; rest: number[]; empty: number };
   agents: string[];
   deadlock: string | null;
 }
@@ -60,6 +62,17 @@ async function run(): Promise<Report> {
       error instanceof BlockingCallError ? error.message : `wrong error: ${String(error)}`;
   }
 
+  // The batch calls that never wait work on a main thread: what fits, then what is there.
+  const probe = new SharedQueue<number>({ capacity: 4, codec: 'float64', name: 'probe' });
+  const samples = new Float64Array([1, 2, 3, 4, 5, 6]);
+  const put = probe.tryPutMany(samples);
+  const into = new Float64Array(3);
+  const count = probe.tryGetMany(8, into);
+  const got = Array.from(into.subarray(0, count));
+  probe.tryPutMany(samples, put);
+  const rest = probe.tryGetMany(8);
+  const tryOnPage = { put, got, rest, empty: probe.tryGetMany(8, into) };
+
   // Written out in full: Vite only bundles a worker from this exact `new Worker(new URL(...))` form.
   const consumer = new Worker(new URL('./shared-queue-consumer.ts', import.meta.url), {
     type: 'module',
@@ -103,6 +116,7 @@ async function run(): Promise<Report> {
       },
       toPage: check(pageGot, TO_PAGE),
       blockingError,
+      tryOnPage,
       agents,
       deadlock: deadlock?.message ?? null,
     };
