@@ -63,9 +63,11 @@ console.table(
 const perItem = by.queue.perSecond / by.postMessage.perSecond;
 const batchVsTransfer = by.queueBatch.perSecond / by.postTransferred.perSecond;
 const batchVsRing = by.queueBatch.perSecond / by.ringbufBatch.perSecond;
+const tryVsRing = by.queueTry.perSecond / by.ringbufBatch.perSecond;
 console.log(
   `SharedQueue per item vs postMessage per item: ${perItem.toFixed(1)}x; batches of 256 vs ` +
-    `transferred Float64Array(256): ${batchVsTransfer.toFixed(2)}x; vs ringbuf.js batches: ${batchVsRing.toFixed(2)}x`,
+    `transferred Float64Array(256): ${batchVsTransfer.toFixed(2)}x; vs ringbuf.js batches: ${batchVsRing.toFixed(2)}x; ` +
+    `batches that never wait, spinning, vs ringbuf.js batches: ${tryVsRing.toFixed(2)}x`,
 );
 report({
   what: `Chromium ${version}, two Web Workers: SharedQueue per item vs postMessage (1 number per message)`,
@@ -87,4 +89,11 @@ report({
   peer: `ringbuf.js ${mps(by.ringbufBatch)}`,
   ratio: Number(batchVsRing.toFixed(2)),
   target: 1,
+});
+report({
+  what: `Chromium ${version}: SharedQueue tryPutMany/tryGetMany 256, spinning as ringbuf.js's loop does, vs ringbuf.js`,
+  baton: mps(by.queueTry),
+  peer: `ringbuf.js ${mps(by.ringbufBatch)}`,
+  ratio: Number(tryVsRing.toFixed(2)),
+  targetText: 'for information (no blocking)',
 });

@@ -9,6 +9,11 @@ const ROUNDS = 3;
 const scenarios = [
   { name: 'SharedQueue, 1 item per call', scenario: 'queue', items: 1_000_000 },
   { name: `SharedQueue, batches of ${BATCH}`, scenario: 'queueBatch', items: 4_000_000 },
+  {
+    name: `SharedQueue, batches of ${BATCH} that never wait, spinning`,
+    scenario: 'queueTry',
+    items: 4_000_000,
+  },
   { name: 'postMessage, 1 number per message', scenario: 'postMessage', items: 100_000 },
   { name: `postMessage, Float64Array(${BATCH}) copied`, scenario: 'postCopied', items: 2_048_000 },
   {
@@ -49,7 +54,7 @@ function startWorker(init, transfer) {
 async function runOnce({ scenario, items }) {
   const start = new SharedArrayBuffer(4);
   const shared = { scenario, items, batch: BATCH, start };
-  if (scenario === 'queue' || scenario === 'queueBatch') {
+  if (scenario.startsWith('queue')) {
     shared.handle = new SharedQueue({ capacity: 1024, codec: 'float64' }).handle;
   }
   if (scenario.startsWith('ringbuf')) {
