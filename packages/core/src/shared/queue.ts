@@ -439,7 +439,7 @@ export class SharedQueue<T = unknown>
    * the prepared `value` in it, repairing a dead consumer's slot or retrying a revoked claim on
    * the way (a bounded number of times).
    */
-  private putOnce(value: T, kept: Prepared<T> | undefined, slots: number): boolean {
+  private putOnce(value: T, kept: Prepared | undefined, slots: number): boolean {
     this.putStalled = false;
     for (let tries = 0; tries < 4; tries++) {
       const index = slots === 1 ? this.ring.claimPut() : this.ring.claimPutSpan(slots);
@@ -576,14 +576,8 @@ export class SharedQueue<T = unknown>
    */
   tryPutMany(values: ArrayLike<T>, from = 0): number {
     gateSync(this, 'put');
-    checkArrayLike(values, 'tryPutMany');
-    if (!(Number.isInteger(from) && from >= 0 && from <= values.length)) {
-      throw new RangeError(
-        `${this.name}: tryPutMany(values, from) needs from to be an integer from 0 to values.length (${values.length}), got ${describe(from)}`,
-      );
-    }
     // Reused as by putManySync: this call is done with it before it returns.
-    const batch = this.lane.prepareMany(values, !tracing(), from);
+    const batch = this.prepareMany(values, 'tryPutMany', !tracing(), from);
     // putBatch stops after a bounded number of claims: go on while it gets on.
     for (let done = from; ;) {
       const next = this.putBatch(batch, done, from);
@@ -606,9 +600,15 @@ export class SharedQueue<T = unknown>
     }
   }
 
-  private prepareMany(values: ArrayLike<T>, call: string, reuse = false): Batch<T> {
+  /** Checks `values` (and `from`, where a call takes one) and prepares the batch from `from` on. */
+  private prepareMany(values: ArrayLike<T>, call: string, reuse = false, from = 0): Batch<T> {
     checkArrayLike(values, call);
-    return this.lane.prepareMany(values, reuse);
+    if (from !== 0 && !(Number.isInteger(from) && from >= 0 && from <= values.length)) {
+      throw new RangeError(
+        `${this.name}: ${call}(values, from) needs from to be an integer from 0 to values.length (${values.length}), got ${describe(from)}`,
+      );
+    }
+    return this.lane.prepareMany(values, reuse, from);
   }
 
   private annotate(error: unknown, done: number, total: number): never {

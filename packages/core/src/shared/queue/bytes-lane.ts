@@ -176,12 +176,12 @@ export class BytesLane<T> implements Lane<T> {
     return error;
   }
 
-  keep(value: T): Prepared<T> {
+  keep(_value: T): Prepared {
     // Another task of this agent may encode into the scratch buffer while we wait: a copy.
-    return { value, bytes: this.current.slice(0, this.length), slots: this.slotsFor(this.length) };
+    return { bytes: this.current.slice(0, this.length), slots: this.slotsFor(this.length) };
   }
 
-  write(index: number, _value: T | undefined, kept?: Prepared<T>): void {
+  write(index: number, _value: T | undefined, kept?: Prepared): void {
     const bytes = kept?.bytes ?? this.current.subarray(0, this.length);
     const at = index * this.slotSize;
     if (bytes.length <= this.slotSize) this.slots.set(bytes, at);

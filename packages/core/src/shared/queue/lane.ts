@@ -43,13 +43,13 @@ export interface Lane<T> {
    */
   prepare(value: T): number;
   /** A copy of what {@link prepare} made that survives later prepares (for a put that waits). */
-  keep(value: T): Prepared<T>;
+  keep(value: T): Prepared;
   /**
    * Writes the value just prepared (or kept) into slot `index` (and the slots after it, for a
    * span). A lane that keeps the encoding in `kept` does not read `value`: a batch's span passes
    * `undefined` rather than read the caller's array again under its claim.
    */
-  write(index: number, value: T | undefined, kept?: Prepared<T>): void;
+  write(index: number, value: T | undefined, kept?: Prepared): void;
   /** Copies slot `index` out (all of a spanning value): the number, or a private copy of the bytes. */
   read(index: number): unknown;
   /** Turns what {@link read} returned into a value; a byte lane decodes (CodecError carries the bytes). */
@@ -78,9 +78,7 @@ export interface Lane<T> {
 }
 
 /** A value made ready for a slot: the number itself, or its encoded bytes. */
-export interface Prepared<T> {
-  /** The value, where the lane kept it (nothing reads it: a lane writes from `bytes` or the value passed). */
-  readonly value?: T;
+export interface Prepared {
   readonly bytes?: Uint8Array;
   /** Slots it takes (1 unless it spans slots). */
   readonly slots: number;

@@ -55,8 +55,8 @@ abstract class NumberLane implements Lane<number> {
     return 1;
   }
 
-  keep(value: number): Prepared<number> {
-    return { value, slots: 1 };
+  keep(_value: number): Prepared {
+    return { slots: 1 };
   }
 
   write(index: number, value: number | undefined): void {
