@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { machine } from './report.mjs';
+import { describeStalls, measureStalls } from './stalls.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const only = process.argv.slice(2);
@@ -17,7 +18,9 @@ const files = readdirSync(here)
 // Each bench appends its summary rows (bench/report.mjs) to this file; printed at the end.
 const rowsFile = join(tmpdir(), `baton-bench-rows-${process.pid}.jsonl`);
 rmSync(rowsFile, { force: true });
-const startedOn = machine();
+// The load average misses a virtual machine's host taking its cores away: the stall probe
+// (stalls.mjs) says how much that stopped busy threads, at the start and at the end.
+const startedOn = `${machine()}; ${describeStalls(await measureStalls())}`;
 const startedAt = performance.now();
 console.log(`machine: ${startedOn}`);
 
@@ -43,8 +46,11 @@ const rows = existsSync(rowsFile)
 rmSync(rowsFile, { force: true });
 if (rows.length > 0) {
   console.log('\n=== summary: Baton beside its peers, this run ===');
-  console.log(`machine at start: ${startedOn}; at end: ${machine()}`);
-  console.log('(a load average near or above the core count means the figures are noisy)');
+  console.log(`machine at start: ${startedOn}`);
+  console.log(`machine at end: ${machine()}; ${describeStalls(await measureStalls())}`);
+  console.log(
+    '(a load average near or above the core count, or busy threads stalled more than a few per cent, means the figures are noisy)',
+  );
   console.table(
     rows.map((row) => ({
       what: row.what,

@@ -11,6 +11,7 @@ import { MessageChannel, Worker } from 'node:worker_threads';
 import { RingBuffer } from 'ringbuf.js';
 import { SharedQueue } from '../dist/index.js';
 import { machine, report } from './report.mjs';
+import { describeStalls, measureStalls } from './stalls.mjs';
 
 const ITEMS = Number(process.env.BENCH_ITEMS ?? 2_000_000);
 const CAPACITY = 1024;
@@ -163,12 +164,17 @@ const SIDE_BY_SIDE = [
 ];
 const runs = Object.fromEntries(SIDE_BY_SIDE.map((name) => [name, []]));
 const pyRuns = [];
+// Before each round, how much the machine stopped busy threads (see stalls.mjs): printed beside
+// the round's ratios, since a stall stops both sides of a pair, Baton's and its peers' alike.
+const stalls = [];
 for (let round = 0; round < ROUNDS; round++) {
+  stalls.push(await measureStalls());
   for (const name of round % 2 === 0 ? SIDE_BY_SIDE : [...SIDE_BY_SIDE].reverse()) {
     runs[name].push(await once(name));
   }
   const run = python();
   if (run) pyRuns.push(run);
+  console.log(`round ${round + 1} of ${ROUNDS} done; before it, ${describeStalls(stalls[round])}`);
 }
 const queue = summarize(runs.queue);
 const queueBatch = summarize(runs.queueBatch);
@@ -236,9 +242,12 @@ const vsRingbuf = perRound(queue, ringbuf);
 const batchVsRingbuf = perRound(queueBatch, ringbufBatch);
 const tryVsRingbuf = perRound(queueTry, ringbufBatch);
 console.log(`\nratios per round, ${ROUNDS} rounds (target):`);
+const stalled = stalls.map((s) => `${(s.lost * 100).toFixed(1)}%`).join(', ');
+console.log(`  machine stalls before each round             ${stalled}`);
+const perRoundText = (xs) => xs.map((x) => x.toFixed(2)).join(', ');
 if (vsPython)
   console.log(
-    `  SharedQueue per item / Python queue.Queue      ${spreadOf(vsPython)}   (target >= 10x in every round)`,
+    `  SharedQueue per item / Python queue.Queue      ${spreadOf(vsPython)}   (target >= 10x in every round; by round: ${perRoundText(vsPython)})`,
   );
 else console.log('  SharedQueue per item / Python queue.Queue      n/a (python3 not found)');
 console.log(`  SharedQueue per item / postMessage            ${spreadOf(vsPost)}   (target >= 5x)`);
@@ -246,7 +255,7 @@ console.log(
   `  SharedQueue per item / ringbuf.js 1 element   ${spreadOf(vsRingbuf)}   (keep Baton faster: > 1x)`,
 );
 console.log(
-  `  SharedQueue ${BATCH}-batches / ringbuf.js ${BATCH}-batches ${spreadOf(batchVsRingbuf)}   (target >= 1x)`,
+  `  SharedQueue ${BATCH}-batches / ringbuf.js ${BATCH}-batches ${spreadOf(batchVsRingbuf)}   (target >= 1x; by round: ${perRoundText(batchVsRingbuf)})`,
 );
 console.log(
   `  SharedQueue try-batches, spinning / ringbuf.js ${spreadOf(tryVsRingbuf)}   (for information: the same loop)`,
@@ -256,7 +265,8 @@ console.log(
 );
 
 // Summary rows for `pnpm bench` (bench/run.mjs prints them all at the end).
-const busy = machine();
+const lostPct = stalls.map((s) => s.lost * 100);
+const busy = `${machine()}; machine stalls ${Math.min(...lostPct).toFixed(1)}-${Math.max(...lostPct).toFixed(1)}% per round`;
 // Per item against Python must hold in every round: the row's ratio is the lowest of them.
 const both = (run) => `${fmt(run.median)} median, ${fmt(run.rate)} best`;
 if (vsPython)
