@@ -47,9 +47,17 @@ export interface Cancel {
 /** The reason of the last `cancelAll(reason)` made in this agent, per primitive buffer. */
 const reasons = new WeakMap<SharedArrayBuffer, { epoch: number; reason: unknown }>();
 
-/** Starts a waiting call: reads the epoch (before the call counts itself as a waiter). */
-export function watchCancel(cells: Int32Array, word: number): Cancel {
-  return { cells, word, epoch: Atomics.load(cells, word) };
+/**
+ * Starts a waiting call: reads the epoch (before the call counts itself as a waiter), or takes
+ * the `epoch` the call read earlier, when it started to wait before it made its sleep record
+ * (a blocking batch call spins first: see `SharedQueue.putManySpin`).
+ */
+export function watchCancel(
+  cells: Int32Array,
+  word: number,
+  epoch = Atomics.load(cells, word),
+): Cancel {
+  return { cells, word, epoch };
 }
 
 /** Whether `cancelAll()` has run since the call started to wait. */

@@ -137,6 +137,15 @@ class Opening<T> {
 }
 
 /**
+ * A blocking batch call that started to wait before it made its sleep record: the cancel epoch
+ * it read then, and whether it has spun (see `SharedQueue.putManySpin`).
+ */
+interface SpunWait {
+  readonly spun: boolean;
+  readonly epoch: number;
+}
+
+/**
  * A bounded FIFO queue in shared memory for many producers and many consumers in any agents,
  * like Python's `queue.Queue(maxsize)`, with values carried through a {@link Codec}.
  *
@@ -544,8 +553,12 @@ export class SharedQueue<T = unknown>
     // meanwhile, unlike in putMany's awaits), unless a trace listener runs: it could call back
     // into this queue in the middle (see `intoSink`).
     const batch = this.prepareMany(values, 'putManySync', !tracing());
-    const done = this.putBatch(batch, 0);
-    if (done !== batch.count) this.putManyWaiting(batch, done, wait);
+    let done = this.putBatch(batch, 0);
+    if (done === batch.count) return;
+    // The wait starts here: a cancelAll() from now on cancels it (see shared/cancel.ts).
+    const epoch = Atomics.load(this.cells, CANCEL_EPOCH);
+    done = this.putManySpin(batch, done);
+    if (done !== batch.count) this.putManyWaiting(batch, done, wait, epoch);
   }
 
   /**
@@ -586,12 +599,40 @@ export class SharedQueue<T = unknown>
     }
   }
 
-  /** The waiting part of {@link putManySync} (see {@link putSyncWaiting}). */
-  private putManyWaiting(batch: Batch<T>, from: number, wait: CheckedWait): void {
+  /**
+   * The spin of {@link putManySync} before it waits: the budget's attempts (see `spin` in
+   * wait.ts), made here rather than through a sleep record, so that the many short waits of a
+   * streaming pair (a full ring that the consumer empties microseconds later) make no record
+   * and no closure. Between two workers that took blocking batches of 256 from about 40 to
+   * 48 M items a second (median of 20 alternating rounds). Returns where the put got to; on
+   * success the budget grows, as after any spin that succeeds. While a tracer is installed it
+   * leaves the spin to the waiting part, which reports every wait.
+   */
+  private putManySpin(batch: Batch<T>, from: number): number {
+    if (tracing()) return from;
+    const budget = this.putSpin;
+    let done = from;
+    for (let attempts = budget.limit; attempts > 0; attempts--) {
+      done = this.putBatch(batch, done);
+      if (done === batch.count) {
+        budget.grow();
+        break;
+      }
+    }
+    return done;
+  }
+
+  /**
+   * The waiting part of {@link putManySync} (see {@link putSyncWaiting}), after its spin
+   * ({@link putManySpin}).
+   */
+  private putManyWaiting(batch: Batch<T>, from: number, wait: CheckedWait, epoch: number): void {
     let done = from;
     const sleep = this.putSleep(
       () => (done = this.putBatch(batch, done)) === batch.count,
       batch.slots !== undefined,
+      false,
+      { spun: !tracing(), epoch },
     );
     try {
       sleepSync(this, sleep, 'put', wait, 'putManySync');
@@ -676,9 +717,15 @@ export class SharedQueue<T = unknown>
   /**
    * How a put waits for room. `spanning`: its value (or one of its batch) spans slots, so one
    * freed slot may not be enough for it: it sleeps as a greedy sleeper, and while it does every
-   * freed slot wakes every sleeping putter (see queue/sleep.ts `wake`).
+   * freed slot wakes every sleeping putter (see queue/sleep.ts `wake`). `spin`: the caller
+   * started to wait earlier, and may have spun already (see {@link putManySpin}).
    */
-  private putSleep(attempt: () => boolean, spanning = false, single = false): Sleep {
+  private putSleep(
+    attempt: () => boolean,
+    spanning = false,
+    single = false,
+    spin?: SpunWait,
+  ): Sleep {
     sleepsHere(this); // from now on, reported exits wake our sleepers (shared/exits.ts)
     if (tracing())
       emit(this, 'wait', { for: 'not_full', size: this.size, capacity: this.capacity });
@@ -689,10 +736,11 @@ export class SharedQueue<T = unknown>
       spin: this.putSpin,
       attempt,
       ...(single && this.aheadHint > 1 ? { ready: () => this.ring.roomAhead(this.aheadHint) } : {}),
+      spun: spin?.spun ?? false,
       stalled: () => this.putStalled,
       detail: () => this.ring.describeStall('put'),
       ...(spanning ? { greedy: SPAN_SLEEPERS } : {}),
-      cancel: watchCancel(this.cells, CANCEL_EPOCH),
+      cancel: watchCancel(this.cells, CANCEL_EPOCH, spin?.epoch),
     };
   }
 
@@ -828,7 +876,11 @@ export class SharedQueue<T = unknown>
     if (typed) max = Math.min(max, typed.length);
     const sink = this.sinkFor(typed);
     let count = this.takeMany(max, sink);
-    if (count === 0) count = this.getManyWaiting(max, sink, wait);
+    if (count !== 0) return sink.array ?? count;
+    // The wait starts here: a cancelAll() from now on cancels it (see shared/cancel.ts).
+    const epoch = Atomics.load(this.cells, CANCEL_EPOCH);
+    count = this.getManySpin(max, sink);
+    if (count === 0) count = this.getManyWaiting(max, sink, wait, epoch);
     return sink.array ?? count;
   }
 
@@ -876,12 +928,32 @@ export class SharedQueue<T = unknown>
     return sink;
   }
 
-  /** The waiting part of {@link getManySync} (see {@link putSyncWaiting}): how many it took. */
-  private getManyWaiting(max: number, sink: Sink<T>, wait: CheckedWait): number {
+  /** The spin of {@link getManySync} before it waits (see {@link putManySpin}): how many it took. */
+  private getManySpin(max: number, sink: Sink<T>): number {
+    if (tracing()) return 0;
+    const budget = this.getSpin;
+    for (let attempts = budget.limit; attempts > 0; attempts--) {
+      const count = this.takeMany(max, sink);
+      if (count > 0) {
+        budget.grow();
+        return count;
+      }
+    }
+    return 0;
+  }
+
+  /**
+   * The waiting part of {@link getManySync} (see {@link putSyncWaiting}), after its spin
+   * ({@link getManySpin}): how many it took.
+   */
+  private getManyWaiting(max: number, sink: Sink<T>, wait: CheckedWait, epoch: number): number {
     let count = 0;
     sleepSync(
       this,
-      this.getSleep(() => (count = this.takeMany(max, sink)) > 0),
+      this.getSleep(() => (count = this.takeMany(max, sink)) > 0, false, {
+        spun: !tracing(),
+        epoch,
+      }),
       'get',
       wait,
       'getManySync',
@@ -1053,8 +1125,12 @@ export class SharedQueue<T = unknown>
     return 0;
   }
 
-  /** How a get waits for an item; `single`: a blocking single get (see {@link aheadHint}). */
-  private getSleep(attempt: () => boolean, single = false): Sleep {
+  /**
+   * How a get waits for an item; `single`: a blocking single get (see {@link aheadHint});
+   * `spin`: the caller started to wait earlier, and may have spun already (see
+   * {@link getManySpin}).
+   */
+  private getSleep(attempt: () => boolean, single = false, spin?: SpunWait): Sleep {
     sleepsHere(this); // from now on, reported exits wake our sleepers (shared/exits.ts)
     if (tracing())
       emit(this, 'wait', { for: 'not_empty', size: this.size, capacity: this.capacity });
@@ -1067,9 +1143,10 @@ export class SharedQueue<T = unknown>
       ...(single && this.aheadHint > 1
         ? { ready: () => this.ring.readyAhead(this.aheadHint), patience: READY_PATIENCE }
         : {}),
+      spun: spin?.spun ?? false,
       stalled: () => this.getStalled,
       detail: () => this.ring.describeStall('get'),
-      cancel: watchCancel(this.cells, CANCEL_EPOCH),
+      cancel: watchCancel(this.cells, CANCEL_EPOCH, spin?.epoch),
     };
   }
 

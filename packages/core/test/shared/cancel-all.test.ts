@@ -132,6 +132,34 @@ describe('cancelAll on shared primitives (one agent)', () => {
     expect(full.tryGet()).toEqual({ ok: true, value: 9 });
   });
 
+  // A blocking batch call spins before it makes its sleep record (SharedQueue.putManySpin); it
+  // has started to wait all the same, so a cancelAll() in that spin must end it. The cancel is
+  // made from inside the call's third attempt (the queue's own method, wrapped); a call that
+  // read the cancel epoch only after its spin would sleep through it and time out instead.
+  it.each(['putManySync', 'getManySync'] as const)(
+    'SharedQueue.%s: a cancelAll() while the call spins, before it sleeps, cancels it',
+    (call) => {
+      const q = new SharedQueue<number>({ capacity: 2, codec: 'float64', name: `spin-${call}` });
+      if (call === 'putManySync') q.putManySync(new Float64Array([1, 2]));
+      const inner = q as unknown as Record<string, (...args: unknown[]) => unknown>;
+      const name = call === 'putManySync' ? 'putBatch' : 'takeMany';
+      const attempt = inner[name]!.bind(q);
+      let attempts = 0;
+      inner[name] = (...args: unknown[]) => {
+        if (++attempts === 3) expect(q.cancelAll()).toBe(0); // spinning: not counted yet
+        return attempt(...args);
+      };
+      const wait = { timeout: 10_000 };
+      expect(() =>
+        call === 'putManySync'
+          ? q.putManySync(new Float64Array([3]), wait)
+          : q.getManySync(1, new Float64Array(1), wait),
+      ).toThrow(CancelledError);
+      expect(attempts).toBeGreaterThan(3);
+      expect(q.size).toBe(call === 'putManySync' ? 2 : 0);
+    },
+  );
+
   it('a SharedQueue cancelAll ends a select() with a case on it', async () => {
     const a = new SharedQueue<number>({ capacity: 2, codec: 'float64', name: 'sa' });
     const b = new SharedQueue<number>({ capacity: 2, codec: 'float64', name: 'sb' });

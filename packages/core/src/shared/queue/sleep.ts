@@ -79,6 +79,12 @@ export interface Sleep {
    * whole spin.
    */
   readonly patience?: number;
+  /**
+   * The caller has made the spin's attempts already, without a sleep record (a blocking batch
+   * call: see `SharedQueue.putManySpin`): a blocking sleep then goes straight to its first
+   * announce, and settles the budget by how that sleep ends, as after a spin of its own.
+   */
+  readonly spun?: boolean;
   /** Whether the last failed attempt was stopped by a stalled claim (then poll). */
   stalled(): boolean;
   /** Words for a timeout error: who holds the stalled slot, if anyone. */
@@ -194,7 +200,7 @@ export function sleepSync(
   wait: CheckedWait,
   what: string,
 ): void {
-  if (spin(op.attempt, op.spin, op.ready, true, op.patience)) return;
+  if (op.spun !== true && spin(op.attempt, op.spin, op.ready, true, op.patience)) return;
   const { cells, word, sleepers } = op;
   const { registry, id } = subject.registryRow;
   let poll = 1;
