@@ -140,7 +140,7 @@ class Opening<T> {
  * A blocking batch call that started to wait before it made its sleep record: the cancel epoch
  * it read then, and whether it has spun (see `SharedQueue.putManySpin`).
  */
-interface SpunWait {
+interface StartedWait {
   readonly spun: boolean;
   readonly epoch: number;
 }
@@ -555,10 +555,12 @@ export class SharedQueue<T = unknown>
     const batch = this.prepareMany(values, 'putManySync', !tracing());
     let done = this.putBatch(batch, 0);
     if (done === batch.count) return;
-    // The wait starts here: a cancelAll() from now on cancels it (see shared/cancel.ts).
+    // The wait starts here: a cancelAll() from now on cancels it (see shared/cancel.ts). While a
+    // tracer is installed, the waiting part spins, so that every wait is reported.
     const epoch = Atomics.load(this.cells, CANCEL_EPOCH);
-    done = this.putManySpin(batch, done);
-    if (done !== batch.count) this.putManyWaiting(batch, done, wait, epoch);
+    const spun = !tracing();
+    if (spun) done = this.putManySpin(batch, done, epoch);
+    if (done !== batch.count) this.putManyWaiting(batch, done, wait, { spun, epoch });
   }
 
   /**
@@ -605,14 +607,16 @@ export class SharedQueue<T = unknown>
    * streaming pair (a full ring that the consumer empties microseconds later) make no record
    * and no closure. Between two workers that took blocking batches of 256 from about 40 to
    * 48 M items a second (median of 20 alternating rounds). Returns where the put got to; on
-   * success the budget grows, as after any spin that succeeds. While a tracer is installed it
-   * leaves the spin to the waiting part, which reports every wait.
+   * success the budget grows, as after any spin that succeeds. It stops at once when a
+   * `cancelAll()` moved the cancel epoch from `epoch` (the waiting part then gives up before it
+   * attempts again): a cancelled call puts nothing more. Errors (a close) leave it as they leave
+   * `putBatch`, with the count in a `ClosedError`'s message.
    */
-  private putManySpin(batch: Batch<T>, from: number): number {
-    if (tracing()) return from;
+  private putManySpin(batch: Batch<T>, from: number, epoch: number): number {
     const budget = this.putSpin;
     let done = from;
     for (let attempts = budget.limit; attempts > 0; attempts--) {
+      if (Atomics.load(this.cells, CANCEL_EPOCH) !== epoch) break;
       done = this.putBatch(batch, done);
       if (done === batch.count) {
         budget.grow();
@@ -626,13 +630,18 @@ export class SharedQueue<T = unknown>
    * The waiting part of {@link putManySync} (see {@link putSyncWaiting}), after its spin
    * ({@link putManySpin}).
    */
-  private putManyWaiting(batch: Batch<T>, from: number, wait: CheckedWait, epoch: number): void {
+  private putManyWaiting(
+    batch: Batch<T>,
+    from: number,
+    wait: CheckedWait,
+    started: StartedWait,
+  ): void {
     let done = from;
     const sleep = this.putSleep(
       () => (done = this.putBatch(batch, done)) === batch.count,
       batch.slots !== undefined,
       false,
-      { spun: !tracing(), epoch },
+      started,
     );
     try {
       sleepSync(this, sleep, 'put', wait, 'putManySync');
@@ -717,14 +726,14 @@ export class SharedQueue<T = unknown>
   /**
    * How a put waits for room. `spanning`: its value (or one of its batch) spans slots, so one
    * freed slot may not be enough for it: it sleeps as a greedy sleeper, and while it does every
-   * freed slot wakes every sleeping putter (see queue/sleep.ts `wake`). `spin`: the caller
+   * freed slot wakes every sleeping putter (see queue/sleep.ts `wake`). `started`: the caller
    * started to wait earlier, and may have spun already (see {@link putManySpin}).
    */
   private putSleep(
     attempt: () => boolean,
     spanning = false,
     single = false,
-    spin?: SpunWait,
+    started?: StartedWait,
   ): Sleep {
     sleepsHere(this); // from now on, reported exits wake our sleepers (shared/exits.ts)
     if (tracing())
@@ -736,11 +745,11 @@ export class SharedQueue<T = unknown>
       spin: this.putSpin,
       attempt,
       ...(single && this.aheadHint > 1 ? { ready: () => this.ring.roomAhead(this.aheadHint) } : {}),
-      spun: spin?.spun ?? false,
+      spun: started?.spun ?? false,
       stalled: () => this.putStalled,
       detail: () => this.ring.describeStall('put'),
       ...(spanning ? { greedy: SPAN_SLEEPERS } : {}),
-      cancel: watchCancel(this.cells, CANCEL_EPOCH, spin?.epoch),
+      cancel: watchCancel(this.cells, CANCEL_EPOCH, started?.epoch),
     };
   }
 
@@ -877,10 +886,11 @@ export class SharedQueue<T = unknown>
     const sink = this.sinkFor(typed);
     let count = this.takeMany(max, sink);
     if (count !== 0) return sink.array ?? count;
-    // The wait starts here: a cancelAll() from now on cancels it (see shared/cancel.ts).
+    // The wait starts here (see putManySync).
     const epoch = Atomics.load(this.cells, CANCEL_EPOCH);
-    count = this.getManySpin(max, sink);
-    if (count === 0) count = this.getManyWaiting(max, sink, wait, epoch);
+    const spun = !tracing();
+    if (spun) count = this.getManySpin(max, sink, epoch);
+    if (count === 0) count = this.getManyWaiting(max, sink, wait, { spun, epoch });
     return sink.array ?? count;
   }
 
@@ -929,10 +939,10 @@ export class SharedQueue<T = unknown>
   }
 
   /** The spin of {@link getManySync} before it waits (see {@link putManySpin}): how many it took. */
-  private getManySpin(max: number, sink: Sink<T>): number {
-    if (tracing()) return 0;
+  private getManySpin(max: number, sink: Sink<T>, epoch: number): number {
     const budget = this.getSpin;
     for (let attempts = budget.limit; attempts > 0; attempts--) {
+      if (Atomics.load(this.cells, CANCEL_EPOCH) !== epoch) break;
       const count = this.takeMany(max, sink);
       if (count > 0) {
         budget.grow();
@@ -946,14 +956,16 @@ export class SharedQueue<T = unknown>
    * The waiting part of {@link getManySync} (see {@link putSyncWaiting}), after its spin
    * ({@link getManySpin}): how many it took.
    */
-  private getManyWaiting(max: number, sink: Sink<T>, wait: CheckedWait, epoch: number): number {
+  private getManyWaiting(
+    max: number,
+    sink: Sink<T>,
+    wait: CheckedWait,
+    started: StartedWait,
+  ): number {
     let count = 0;
     sleepSync(
       this,
-      this.getSleep(() => (count = this.takeMany(max, sink)) > 0, false, {
-        spun: !tracing(),
-        epoch,
-      }),
+      this.getSleep(() => (count = this.takeMany(max, sink)) > 0, false, started),
       'get',
       wait,
       'getManySync',
@@ -1127,10 +1139,10 @@ export class SharedQueue<T = unknown>
 
   /**
    * How a get waits for an item; `single`: a blocking single get (see {@link aheadHint});
-   * `spin`: the caller started to wait earlier, and may have spun already (see
+   * `started`: the caller started to wait earlier, and may have spun already (see
    * {@link getManySpin}).
    */
-  private getSleep(attempt: () => boolean, single = false, spin?: SpunWait): Sleep {
+  private getSleep(attempt: () => boolean, single = false, started?: StartedWait): Sleep {
     sleepsHere(this); // from now on, reported exits wake our sleepers (shared/exits.ts)
     if (tracing())
       emit(this, 'wait', { for: 'not_empty', size: this.size, capacity: this.capacity });
@@ -1143,10 +1155,10 @@ export class SharedQueue<T = unknown>
       ...(single && this.aheadHint > 1
         ? { ready: () => this.ring.readyAhead(this.aheadHint), patience: READY_PATIENCE }
         : {}),
-      spun: spin?.spun ?? false,
+      spun: started?.spun ?? false,
       stalled: () => this.getStalled,
       detail: () => this.ring.describeStall('get'),
-      cancel: watchCancel(this.cells, CANCEL_EPOCH, spin?.epoch),
+      cancel: watchCancel(this.cells, CANCEL_EPOCH, started?.epoch),
     };
   }
 

@@ -132,31 +132,47 @@ describe('cancelAll on shared primitives (one agent)', () => {
     expect(full.tryGet()).toEqual({ ok: true, value: 9 });
   });
 
-  // A blocking batch call spins before it makes its sleep record (SharedQueue.putManySpin); it
-  // has started to wait all the same, so a cancelAll() in that spin must end it. The cancel is
-  // made from inside the call's third attempt (the queue's own method, wrapped); a call that
-  // read the cancel epoch only after its spin would sleep through it and time out instead.
-  it.each(['putManySync', 'getManySync'] as const)(
-    'SharedQueue.%s: a cancelAll() while the call spins, before it sleeps, cancels it',
-    (call) => {
+  // A blocking call spins before it sleeps (a batch call before it even makes its sleep record:
+  // SharedQueue.putManySpin); it has started to wait all the same, so a cancelAll() made during
+  // the spin must end it having put or taken nothing, even if what it waits for comes right after
+  // the cancel. The queue's own attempt method is wrapped: its third attempt (inside the spin)
+  // fails, then cancels and makes the next attempt able to succeed (room for the put, an item
+  // for the get). A call that read the cancel epoch only after its spin would sleep through the
+  // cancel and time out; one that did not check it between attempts would put or take.
+  it.each([
+    ['putSync', 'putOnce'],
+    ['putManySync', 'putBatch'],
+    ['getSync', 'take'],
+    ['getManySync', 'takeMany'],
+  ] as const)(
+    'SharedQueue.%s: a cancelAll() while the call spins cancels it, even with room (or an item) right after',
+    (call, method) => {
       const q = new SharedQueue<number>({ capacity: 2, codec: 'float64', name: `spin-${call}` });
-      if (call === 'putManySync') q.putManySync(new Float64Array([1, 2]));
+      const puts = call.startsWith('put');
+      if (puts) q.putManySync(new Float64Array([1, 2]));
       const inner = q as unknown as Record<string, (...args: unknown[]) => unknown>;
-      const name = call === 'putManySync' ? 'putBatch' : 'takeMany';
-      const attempt = inner[name]!.bind(q);
+      const attempt = inner[method]!.bind(q);
       let attempts = 0;
-      inner[name] = (...args: unknown[]) => {
-        if (++attempts === 3) expect(q.cancelAll()).toBe(0); // spinning: not counted yet
-        return attempt(...args);
+      inner[method] = (...args: unknown[]) => {
+        const result = attempt(...args);
+        if (++attempts === 3) {
+          expect(q.cancelAll()).toBe(0); // spinning: not counted as a sleeper
+          if (puts) expect(q.tryGet()).toEqual({ ok: true, value: 1 });
+          else expect(q.tryPut(9)).toBe(true);
+        }
+        return result;
       };
       const wait = { timeout: 10_000 };
-      expect(() =>
-        call === 'putManySync'
-          ? q.putManySync(new Float64Array([3]), wait)
-          : q.getManySync(1, new Float64Array(1), wait),
-      ).toThrow(CancelledError);
-      expect(attempts).toBeGreaterThan(3);
-      expect(q.size).toBe(call === 'putManySync' ? 2 : 0);
+      expect(() => {
+        if (call === 'putSync') q.putSync(3, wait);
+        else if (call === 'putManySync') q.putManySync(new Float64Array([3]), wait);
+        else if (call === 'getSync') q.getSync(wait);
+        else q.getManySync(1, new Float64Array(1), wait);
+      }).toThrow(CancelledError);
+      expect(attempts).toBe(3);
+      // The cancelled call put or took nothing.
+      if (puts) expect(q.getManySync(2)).toEqual([2]);
+      else expect(q.getManySync(2)).toEqual([9]);
     },
   );
 

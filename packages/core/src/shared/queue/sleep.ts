@@ -83,6 +83,7 @@ export interface Sleep {
    * The caller has made the spin's attempts already, without a sleep record (a blocking batch
    * call: see `SharedQueue.putManySpin`): a blocking sleep then goes straight to its first
    * announce, and settles the budget by how that sleep ends, as after a spin of its own.
+   * Async sleeps ignore it (no async caller spins first).
    */
   readonly spun?: boolean;
   /** Whether the last failed attempt was stopped by a stalled claim (then poll). */
@@ -102,6 +103,18 @@ export interface Sleep {
    * checked after each announce and after each wake-up, before the next attempt.
    */
   readonly cancel?: Cancel;
+}
+
+/**
+ * The attempt a spin makes: `op.attempt`, but none once a `cancelAll()` moved the cancel epoch
+ * since the call started to wait. A call in its spin has started to wait, so a cancel must leave
+ * it having put or taken nothing, as it leaves a sleeper: the spin then runs out without
+ * attempting, and the re-check after the announce gives up (see {@link recheck}).
+ */
+function spinAttempt(op: Sleep): () => boolean {
+  const cancel = op.cancel;
+  if (cancel === undefined) return op.attempt;
+  return () => !isCancelled(cancel) && op.attempt();
 }
 
 /** Longest sleep between two checks of a stalled claim. */
@@ -200,7 +213,7 @@ export function sleepSync(
   wait: CheckedWait,
   what: string,
 ): void {
-  if (op.spun !== true && spin(op.attempt, op.spin, op.ready, true, op.patience)) return;
+  if (op.spun !== true && spin(spinAttempt(op), op.spin, op.ready, true, op.patience)) return;
   const { cells, word, sleepers } = op;
   const { registry, id } = subject.registryRow;
   let poll = 1;
@@ -322,7 +335,7 @@ export async function sleepAsync(
 ): Promise<void> {
   // No hint here: a hinted spin may last a few tens of microseconds, which an async caller
   // would block its event loop for; async waits spin briefly and sleep (see `spin`).
-  if (spin(op.attempt, op.spin)) return;
+  if (spin(spinAttempt(op), op.spin)) return;
   const { cells, word, sleepers } = op;
   const { registry, id } = subject.registryRow;
   let poll = 1;
