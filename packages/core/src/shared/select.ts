@@ -177,10 +177,12 @@ function tryNow(plan: Plan): AnyResult | undefined {
     const c = cases[index] as SelectCase;
     if ('get' in c) {
       const queue = c.get as Queue<unknown> | SharedQueue<unknown>;
+      // A cancelled shared queue case gives up before it tries: a select woken by cancelAll()
+      // must take nothing, not an item that came after the cancel (as a queue's own get).
+      cancelled(plan, index, queue);
       try {
         const got = queue.tryGet();
         if (got.ok) return { index, closed: false, value: got.value };
-        cancelled(plan, index, queue);
       } catch (error) {
         if (error instanceof ClosedError && queue.closed) {
           return { index, closed: true, value: undefined };
@@ -189,8 +191,8 @@ function tryNow(plan: Plan): AnyResult | undefined {
       }
     } else if ('put' in c) {
       const queue = c.put as Queue<unknown> | SharedQueue<unknown>;
+      cancelled(plan, index, queue); // before the try, as for a get
       if (queue.tryPut(c.value)) return { index, closed: false, value: undefined };
-      cancelled(plan, index, queue);
     } else if (c.wait instanceof SharedEvent) {
       if (c.wait.isSet || c.wait.generation !== generations.get(index)) {
         return { index, closed: false, value: undefined };

@@ -187,6 +187,83 @@ describe('cancelAll on shared primitives (one agent)', () => {
     expect(await select([{ get: a }, { get: b }])).toEqual({ index: 0, closed: false, value: 1 });
   });
 
+  it('a select() woken by cancelAll() takes nothing, not even an item that came after the cancel', async () => {
+    const q = new SharedQueue<number>({ capacity: 2, codec: 'float64', name: 'sel-late' });
+    const waiting = settle(select([{ get: q }]));
+    await turn();
+    q.cancelAll();
+    expect(q.tryPut(1)).toBe(true); // before the select runs again
+    expect((await waiting).error).toBeInstanceOf(CancelledError);
+    expect(q.size).toBe(1);
+    const full = new SharedQueue<number>({ capacity: 1, codec: 'float64', name: 'sel-late-put' });
+    full.tryPut(7);
+    const putting = settle(select([{ put: full, value: 8 }]));
+    await turn();
+    full.cancelAll();
+    expect(full.tryGet()).toEqual({ ok: true, value: 7 }); // room, before the select runs again
+    expect((await putting).error).toBeInstanceOf(CancelledError);
+    expect(full.size).toBe(0);
+  });
+
+  // The same rule for the async calls (their spin runs at once, inside the call) and for the
+  // blocking single calls' hinted spins on a queue of 16 slots or more (putSync waits for room
+  // for an eighth of the ring, getSync for an eighth of it to be ready: the hint is wrapped
+  // here, since the spin checks it before any attempt).
+  it.each([
+    ['put', 'putOnce'],
+    ['get', 'take'],
+  ] as const)(
+    'SharedQueue.%s: a cancelAll() while the call spins cancels it, even with room (or an item) right after',
+    async (call, method) => {
+      const q = new SharedQueue<number>({ capacity: 2, codec: 'float64', name: `spin-${call}` });
+      if (call === 'put') q.putManySync(new Float64Array([1, 2]));
+      const inner = q as unknown as Record<string, (...args: unknown[]) => unknown>;
+      const attempt = inner[method]!.bind(q);
+      let attempts = 0;
+      inner[method] = (...args: unknown[]) => {
+        const result = attempt(...args);
+        if (++attempts === 3) {
+          q.cancelAll();
+          if (call === 'put') q.tryGet();
+          else q.tryPut(9);
+        }
+        return result;
+      };
+      const outcome = await settle<unknown>(call === 'put' ? q.put(3) : q.get());
+      expect(outcome.error).toBeInstanceOf(CancelledError);
+      expect(attempts).toBe(3);
+      expect(q.size).toBe(1);
+    },
+  );
+
+  it.each([
+    ['putSync', 'roomAhead'],
+    ['getSync', 'readyAhead'],
+  ] as const)(
+    'SharedQueue.%s on 16 slots: a cancelAll() during its hinted spin cancels it, even with room (an item) right after',
+    (call, hint) => {
+      const q = new SharedQueue<number>({ capacity: 16, codec: 'float64', name: `hint-${call}` });
+      if (call === 'putSync') q.putManySync(new Float64Array(16));
+      const ring = (q as unknown as { ring: Record<string, (count: number) => boolean> }).ring;
+      const ready = ring[hint]!.bind(ring);
+      let checks = 0;
+      ring[hint] = (count: number) => {
+        if (++checks === 3) {
+          expect(q.cancelAll()).toBe(0); // spinning: not counted as a sleeper
+          // Room (items) for the hint: an eighth of the ring, 2 slots.
+          if (call === 'putSync') expect(q.getManySync(2)).toEqual([0, 0]);
+          else q.putManySync(new Float64Array([5, 6]));
+        }
+        return ready(count);
+      };
+      const wait = { timeout: 10_000 };
+      expect(() => (call === 'putSync' ? q.putSync(9, wait) : q.getSync(wait))).toThrow(
+        CancelledError,
+      );
+      expect(q.size).toBe(call === 'putSync' ? 14 : 2);
+    },
+  );
+
   it('SharedCondition: waiters give up with the lock taken back', async () => {
     const lock = new SharedLock();
     const cond = new SharedCondition(lock, { name: 'cond' });
