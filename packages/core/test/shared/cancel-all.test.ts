@@ -20,6 +20,34 @@ import { eventually, nextMessage, startWorker, terminateAll } from './workers.js
 
 afterEach(terminateAll);
 
+/**
+ * A queue of 2 slots (full for a put, empty for a get) whose attempt method `method` (the
+ * queue's own, wrapped) cancels on its third call, after it failed, and then makes room (takes
+ * the 1) or puts an item (a 9): the next attempt would succeed, but the cancelled call must not
+ * make it. `attempts()` says how many were made.
+ */
+function cancelOnThirdAttempt(
+  name: string,
+  method: string,
+  puts: boolean,
+): { q: SharedQueue<number>; attempts: () => number } {
+  const q = new SharedQueue<number>({ capacity: 2, codec: 'float64', name: `spin-${name}` });
+  if (puts) q.putManySync(new Float64Array([1, 2]));
+  const inner = q as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const attempt = inner[method]!.bind(q);
+  let attempts = 0;
+  inner[method] = (...args: unknown[]) => {
+    const result = attempt(...args);
+    if (++attempts === 3) {
+      expect(q.cancelAll()).toBe(0); // spinning: not counted as a sleeper
+      if (puts) expect(q.tryGet()).toEqual({ ok: true, value: 1 });
+      else expect(q.tryPut(9)).toBe(true);
+    }
+    return result;
+  };
+  return { q, attempts: () => attempts };
+}
+
 /** Lets pending waits and promise callbacks run. */
 const turn = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 5));
 
@@ -147,21 +175,8 @@ describe('cancelAll on shared primitives (one agent)', () => {
   ] as const)(
     'SharedQueue.%s: a cancelAll() while the call spins cancels it, even with room (or an item) right after',
     (call, method) => {
-      const q = new SharedQueue<number>({ capacity: 2, codec: 'float64', name: `spin-${call}` });
       const puts = call.startsWith('put');
-      if (puts) q.putManySync(new Float64Array([1, 2]));
-      const inner = q as unknown as Record<string, (...args: unknown[]) => unknown>;
-      const attempt = inner[method]!.bind(q);
-      let attempts = 0;
-      inner[method] = (...args: unknown[]) => {
-        const result = attempt(...args);
-        if (++attempts === 3) {
-          expect(q.cancelAll()).toBe(0); // spinning: not counted as a sleeper
-          if (puts) expect(q.tryGet()).toEqual({ ok: true, value: 1 });
-          else expect(q.tryPut(9)).toBe(true);
-        }
-        return result;
-      };
+      const { q, attempts } = cancelOnThirdAttempt(call, method, puts);
       const wait = { timeout: 10_000 };
       expect(() => {
         if (call === 'putSync') q.putSync(3, wait);
@@ -169,7 +184,7 @@ describe('cancelAll on shared primitives (one agent)', () => {
         else if (call === 'getSync') q.getSync(wait);
         else q.getManySync(1, new Float64Array(1), wait);
       }).toThrow(CancelledError);
-      expect(attempts).toBe(3);
+      expect(attempts()).toBe(3);
       // The cancelled call put or took nothing.
       if (puts) expect(q.getManySync(2)).toEqual([2]);
       else expect(q.getManySync(2)).toEqual([9]);
@@ -215,23 +230,10 @@ describe('cancelAll on shared primitives (one agent)', () => {
   ] as const)(
     'SharedQueue.%s: a cancelAll() while the call spins cancels it, even with room (or an item) right after',
     async (call, method) => {
-      const q = new SharedQueue<number>({ capacity: 2, codec: 'float64', name: `spin-${call}` });
-      if (call === 'put') q.putManySync(new Float64Array([1, 2]));
-      const inner = q as unknown as Record<string, (...args: unknown[]) => unknown>;
-      const attempt = inner[method]!.bind(q);
-      let attempts = 0;
-      inner[method] = (...args: unknown[]) => {
-        const result = attempt(...args);
-        if (++attempts === 3) {
-          q.cancelAll();
-          if (call === 'put') q.tryGet();
-          else q.tryPut(9);
-        }
-        return result;
-      };
+      const { q, attempts } = cancelOnThirdAttempt(call, method, call === 'put');
       const outcome = await settle<unknown>(call === 'put' ? q.put(3) : q.get());
       expect(outcome.error).toBeInstanceOf(CancelledError);
-      expect(attempts).toBe(3);
+      expect(attempts()).toBe(3);
       expect(q.size).toBe(1);
     },
   );
