@@ -480,7 +480,7 @@ export class SharedQueue<T = unknown>
     if (gate) await gate;
     const wait = checkWait(options);
     if (this.putNow(value)) return;
-    const kept = this.lane.keep(value);
+    const kept = this.lane.keep();
     await sleepAsync(
       this,
       this.putSleep(() => this.putOnce(value, kept, kept.slots), kept.slots > 1),
@@ -507,7 +507,7 @@ export class SharedQueue<T = unknown>
    * live in an object made when their function starts.
    */
   private putSyncWaiting(value: T, wait: CheckedWait): void {
-    const kept = this.lane.keep(value);
+    const kept = this.lane.keep();
     sleepSync(
       this,
       this.putSleep(() => this.putOnce(value, kept, kept.slots), kept.slots > 1, true),

@@ -176,7 +176,7 @@ export class BytesLane<T> implements Lane<T> {
     return error;
   }
 
-  keep(_value: T): Prepared {
+  keep(): Prepared {
     // Another task of this agent may encode into the scratch buffer while we wait: a copy.
     return { bytes: this.current.slice(0, this.length), slots: this.slotsFor(this.length) };
   }

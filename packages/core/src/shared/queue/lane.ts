@@ -42,8 +42,11 @@ export interface Lane<T> {
    * shared. Returns how many slots the value takes: 1, or more for a value that spans slots.
    */
   prepare(value: T): number;
-  /** A copy of what {@link prepare} made that survives later prepares (for a put that waits). */
-  keep(value: T): Prepared;
+  /**
+   * A copy of what the last {@link prepare} made that survives later prepares (for a put that
+   * waits); the value itself is not needed again.
+   */
+  keep(): Prepared;
   /**
    * Writes the value just prepared (or kept) into slot `index` (and the slots after it, for a
    * span). A lane that keeps the encoding in `kept` does not read `value`: a batch's span passes

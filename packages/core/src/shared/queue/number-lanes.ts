@@ -55,7 +55,7 @@ abstract class NumberLane implements Lane<number> {
     return 1;
   }
 
-  keep(_value: number): Prepared {
+  keep(): Prepared {
     return { slots: 1 };
   }
 
