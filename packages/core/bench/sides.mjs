@@ -46,11 +46,7 @@ const scenarios = {
     const chunk = new Float64Array(batch);
     const begin = waitForStart();
     if (role === 'producer') {
-      for (let i = 0; i < items; i += batch) {
-        const n = Math.min(batch, items - i);
-        for (let k = 0; k < n; k++) chunk[k] = i + k;
-        queue.putManySync(n === batch ? chunk : chunk.subarray(0, n));
-      }
+      for (let i = 0; i < items; i += batch) queue.putManySync(nextBatch(chunk, i, items));
       return { sum: 0 };
     }
     let sum = 0;
@@ -75,11 +71,9 @@ const scenarios = {
     const begin = waitForStart();
     if (role === 'producer') {
       for (let i = 0; i < items; i += batch) {
-        const n = Math.min(batch, items - i);
-        for (let k = 0; k < n; k++) chunk[k] = i + k;
-        const values = n === batch ? chunk : chunk.subarray(0, n);
+        const values = nextBatch(chunk, i, items);
         let put = queue.tryPutMany(values);
-        while (put < n) put += queue.tryPutMany(values, put);
+        while (put < values.length) put += queue.tryPutMany(values, put);
       }
       return { sum: 0 };
     }
@@ -183,6 +177,16 @@ const scenarios = {
     return message(role, items, port, env, send, sumOf, batch, true);
   },
 };
+
+/**
+ * Fills `chunk` with the values `i, i + 1, ...` up to `items` (exclusive) and returns them: the
+ * whole chunk, or a view of its first part for the last, shorter batch.
+ */
+function nextBatch(chunk, i, items) {
+  const n = Math.min(chunk.length, items - i);
+  for (let k = 0; k < n; k++) chunk[k] = i + k;
+  return n === chunk.length ? chunk : chunk.subarray(0, n);
+}
 
 function identity(value) {
   return value;
