@@ -45,7 +45,11 @@ export function magicOf(kind: SharedKind): number {
   return (0x4254 << 16) | KIND_CODES[kind];
 }
 
-export const LAYOUT_VERSION = 1;
+/**
+ * 2: a SharedQueue's head, tail, marks and claim table moved apart (see shared/queue/layout.ts);
+ * a version 1 agent would read them at the wrong words.
+ */
+export const LAYOUT_VERSION = 2;
 /** Header words common to every primitive buffer. */
 export const MAGIC = 0;
 export const VERSION = 1;

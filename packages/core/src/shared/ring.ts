@@ -84,7 +84,7 @@
  * ## Who claimed what: the claim table
  *
  * Each agent (registry agent id `a`, up to `agents`) has a row of its own in the queue's buffer
- * (one 64-byte line, so agents do not share cache lines). *Before* its claiming CAS an agent
+ * (see {@link ENTRY_WORDS}: agents do not share cache lines). *Before* its claiming CAS an agent
  * writes its intent there: the first position, how many, and what its total of claimed items
  * will be. After the CAS wins it stores that total (the claim is "applied") and the claim's
  * first position (the claim is "won"): only a won intent surely describes a claim. The CAS
@@ -195,8 +195,13 @@ export const MAX_TRIES = 4096;
 /** Largest capacity: indices, the mark bit and a lap unit must fit well inside 32 bits. */
 export const MAX_CAPACITY = 1 << 24;
 
-/** Words per agent row of the claim table: one 64-byte cache line. */
-export const ENTRY_WORDS = 16;
+/**
+ * Words per agent row of the claim table: 32 (128 bytes), of which the first 14 are used, so
+ * that the last used word of a row lies 19 words before the next row's first. Rows of 16 words
+ * shared a cache line with the next row's whenever the buffer was not 64-byte aligned (see
+ * queue/layout.ts), and then two agents' claims invalidated each other's row on every claim.
+ */
+export const ENTRY_WORDS = 32;
 const E_PUT_START = 0;
 const E_PUT_COUNT = 1;
 const E_PUT_AFTER = 2;
@@ -224,6 +229,8 @@ const E_GET_ITEMS = 11;
  */
 const E_PUT_WON = 12;
 const E_GET_WON = 13;
+/** Words of a claim-table row in use (the rest of {@link ENTRY_WORDS} keeps rows apart). */
+export const ENTRY_USED_WORDS = E_GET_WON + 1;
 
 /** Per-agent figures of one queue, for accounting (see {@link Ring.agentFigures}). */
 export interface AgentFigures {

@@ -6,16 +6,33 @@
  * words 0..3    handle header (magic, version, primitive id, ...)
  * words 4..7    capacity, slotSize, lane, agents (rows of the claim table)
  * words 8..11   not_empty and not_full sequence words, and their sleeper counts
- * words 12..14  maxValueBytes, putters of spanning values asleep, "a value has spanned slots"
- * word  16      head (a cache line of its own, but for word 17)
- * word  17      "an agent without a claim-table row has used this queue" (see ring.ts)
- * word  32      tail (a cache line of its own)
- * word  48..    published marks, one word per slot (written by producers, see ring.ts)
- * then          freed marks, one word per slot, from the next cache line (written by consumers)
- * then          the claim table, 16 words (64 bytes) per agent (see ring.ts)
+ * words 12..15  maxValueBytes, putters of spanning values asleep, "a value has spanned slots",
+ *               the cancel epoch
+ * word  32      head (no other word within 16 words, but for word 33)
+ * word  33      "an agent without a claim-table row has used this queue" (see ring.ts)
+ * word  48      tail (no other word within 16 words)
+ * word  64..    published marks, one word per slot (written by producers, see ring.ts)
+ * then          freed marks, one word per slot, at least 16 words on (written by consumers)
+ * then          the claim table, at least 16 words on, 32 words (128 bytes) per agent, of
+ *               which 14 are used (see ring.ts)
  * then          the bytes lane's lengths, one word per slot
  * then          the values, 8-byte aligned: float64 / int32 per slot, or slotSize bytes per slot
  * ```
+ *
+ * ## Keeping the sides off each other's cache lines
+ *
+ * Words that different agents write (head and tail, the two mark arrays, the claim-table rows)
+ * lie at least {@link LINE_WORDS} words apart, which is what keeps them on different 64-byte
+ * cache lines *wherever the buffer starts*: a SharedArrayBuffer is only 16-byte aligned. Node's
+ * (glibc `malloc`'s) buffers start 16 bytes past a line, so that words 0-11 of a buffer share
+ * one line, words 12-27 the next, and so on. Measured with two threads each adding to a word of
+ * their own in one buffer, word 0 and word k: 19-24 M adds a second each for k = 1 .. 11, 70-78 M
+ * from k = 12 on. The layout before this one assumed aligned buffers: head (then word 16)
+ * shared its line with the cancel epoch, which spinning calls read, and each agent's claim-table
+ * row the next agent's, so two agents' claims invalidated each other's line. Single items
+ * between two workers (3 million, alternating rounds with the build before): 4.3, 4.3 and 3.1
+ * M a second median before against 6.9, 7.0 and 6.6 after (8 rounds each), and 3.6 against 4.6
+ * in a slower spell of the machine (10 rounds).
  *
  * @module
  */
@@ -46,20 +63,28 @@ export const SPAN_SLEEPERS = HEADER_WORDS + 9;
 export const SPANS_SEEN = HEADER_WORDS + 10;
 /**
  * The cancel epoch of `cancelAll()` (see shared/cancel.ts): a waiting put or get reads it before
- * it first counts itself as a sleeper and gives up once it moved. (Padding before HEAD before.)
+ * it first counts itself as a sleeper and gives up once it moved. (Padding up to HEAD follows.)
  */
 export const CANCEL_EPOCH = HEADER_WORDS + 11;
-/** head and tail live on cache lines of their own (64 bytes apart), so producers and
- * consumers do not invalidate each other's line on every claim. */
-export const HEAD = 16;
-export const TAIL = 32;
+/**
+ * Words closer than this may share a 64-byte cache line, whatever the buffer's alignment (it
+ * is 16-byte aligned, no more): words that different agents write lie this far apart.
+ */
+export const LINE_WORDS = 16;
+/**
+ * head and tail, each with no other busy word within {@link LINE_WORDS} words, so producers and
+ * consumers do not invalidate each other's line on every claim (nor the header's words, which
+ * every waiting call reads).
+ */
+export const HEAD = 32;
+export const TAIL = HEAD + LINE_WORDS;
 /**
  * Set once an agent without a row in the claim table used the queue (see `RingLayout.untracked`):
  * written at most once per agent and read only by repairs, so it may share head's line.
  */
 export const UNTRACKED = HEAD + 1;
 /** The published marks; the freed marks follow on lines of their own ({@link QueueLayout}). */
-export const MARKS = 48;
+export const MARKS = TAIL + LINE_WORDS;
 
 /** How values are stored: a typed lane for the number codecs, bytes + length otherwise. */
 export const BYTES_LANE = 0;
@@ -77,7 +102,7 @@ export const DEFAULT_MAX_VALUE_BYTES = 1 << 20;
 
 /** Word and byte offsets of one queue's parts. */
 export interface QueueLayout {
-  /** Word index of the freed marks: the line after the published marks, so no line holds both. */
+  /** Word index of the freed marks: {@link LINE_WORDS} or more after the published marks, so no line holds both. */
   readonly freed: number;
   readonly table: number;
   /** Word index of the bytes lane's lengths. */
@@ -94,14 +119,20 @@ export function layoutOf(
   slotSize: number,
   agents: number,
 ): QueueLayout {
-  const freed = (MARKS + capacity + 15) & ~15;
-  const table = (freed + capacity + 15) & ~15;
+  // Each part starts a whole line past the last word of the part before it (see the top).
+  const freed = apart(MARKS + capacity - 1);
+  const table = apart(freed + capacity - 1);
   const lengths = table + agents * ENTRY_WORDS;
   const words = lengths + (lane === BYTES_LANE ? capacity : 0);
   const values = (words * 4 + 7) & ~7;
   const data =
     lane === BYTES_LANE ? capacity * slotSize : lane === FLOAT64_LANE ? capacity * 8 : capacity * 4;
   return { freed, table, lengths, values, bytes: (values + data + 7) & ~7 };
+}
+
+/** The first word, a multiple of {@link LINE_WORDS}, at least {@link LINE_WORDS} after `last`. */
+function apart(last: number): number {
+  return (last + 2 * LINE_WORDS - 1) & ~(LINE_WORDS - 1);
 }
 
 /**
