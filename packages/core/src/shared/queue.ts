@@ -676,6 +676,11 @@ export class SharedQueue<T = unknown>
    */
   private putBatch(batch: Batch<T>, from: number, callFrom?: number): number {
     this.putStalled = false;
+    // A call with nothing to put (no values, or `from` at the end) still finds a closed queue
+    // closed, as every put does.
+    if (from === batch.count && from === (callFrom ?? 0) && this.ring.closed) {
+      throw this.closedError('put');
+    }
     const spans = batch.slots;
     for (let tries = 0; from < batch.count && tries < 64; tries++) {
       let count: number;

@@ -142,6 +142,20 @@ describe('SharedQueue.tryPutMany', () => {
     queue.close();
     expect(() => queue.tryPutMany([1])).toThrow(ClosedError);
   });
+
+  it('a batch put of nothing returns at once on an open queue and throws on a closed one', async () => {
+    const queue = numbers(4);
+    expect(queue.tryPutMany([])).toBe(0);
+    expect(queue.tryPutMany([1, 2], 2)).toBe(0);
+    queue.putManySync(new Float64Array(0));
+    await queue.putMany([]);
+    expect(queue.size).toBe(0);
+    queue.close();
+    expect(() => queue.tryPutMany([])).toThrow(ClosedError);
+    expect(() => queue.tryPutMany([1, 2], 2)).toThrow(ClosedError);
+    expect(() => queue.putManySync([])).toThrow(ClosedError);
+    await expect(queue.putMany(new Float64Array(0))).rejects.toThrow(ClosedError);
+  });
 });
 
 describe('SharedQueue.tryGetMany', () => {
