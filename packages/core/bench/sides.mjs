@@ -7,6 +7,9 @@
 //   heap() - optional: heap used after a GC (Node measures the consumer's growth per item).
 // A consumer returns { sum, ms } (ms from the start word to its last item), plus heap figures
 // when `env.heap` is given; a producer returns { sum: 0 }.
+//
+// Before it says "ready", each side of a shared-memory scenario warms up (see `warmUp`), so the
+// timed run starts with the calls compiled, for Baton and ringbuf.js alike.
 import { RingBuffer } from 'ringbuf.js';
 import { SharedQueue } from '../dist/index.js';
 
@@ -21,6 +24,10 @@ const scenarios = {
   // One putSync / getSync per item.
   queue({ role, items, handle }, { waitForStart, heap }) {
     const queue = SharedQueue.from(handle);
+    warmQueue(queue, (q) => {
+      for (let k = 0; k < q.capacity; k++) q.putSync(k);
+      for (let k = 0; k < q.capacity; k++) q.getSync();
+    });
     const begin = waitForStart();
     if (role === 'producer') {
       for (let i = 0; i < items; i++) queue.putSync(i);
@@ -44,6 +51,10 @@ const scenarios = {
   queueBatch({ role, items, batch, handle }, { waitForStart }) {
     const queue = SharedQueue.from(handle);
     const chunk = new Float64Array(batch);
+    warmQueue(queue, (q) => {
+      for (let k = 0; k + batch <= q.capacity; k += batch) q.putManySync(chunk);
+      for (let k = 0; k + batch <= q.capacity; k += batch) q.getManySync(batch, chunk);
+    });
     const begin = waitForStart();
     if (role === 'producer') {
       for (let i = 0; i < items; i += batch) queue.putManySync(nextBatch(chunk, i, items));
@@ -68,6 +79,11 @@ const scenarios = {
   queueTry({ role, items, batch, handle }, { waitForStart }) {
     const queue = SharedQueue.from(handle);
     const chunk = new Float64Array(batch);
+    // Full and empty too: the loop below spins on both.
+    warmQueue(queue, (q) => {
+      while (q.tryPutMany(chunk) > 0);
+      while (q.tryGetMany(batch, chunk) > 0);
+    });
     const begin = waitForStart();
     if (role === 'producer') {
       for (let i = 0; i < items; i += batch) {
@@ -89,6 +105,11 @@ const scenarios = {
   queueBatchArray({ role, items, batch, handle }, { waitForStart }) {
     const queue = SharedQueue.from(handle);
     const values = new Array(batch);
+    warmQueue(queue, (q) => {
+      values.fill(0.5);
+      for (let k = 0; k + batch <= q.capacity; k += batch) q.putManySync(values);
+      for (let k = 0; k + batch <= q.capacity; k += batch) q.getManySync(batch);
+    });
     const begin = waitForStart();
     if (role === 'producer') {
       for (let i = 0; i < items; i += batch) {
@@ -111,6 +132,10 @@ const scenarios = {
   // `producers` puts index, index + producers, ...; each consumer takes items / consumers.
   mpmc({ role, items, handle, index, producers, consumers }, { waitForStart }) {
     const queue = SharedQueue.from(handle);
+    warmQueue(queue, (q) => {
+      for (let k = 0; k < q.capacity; k++) q.putSync(k);
+      for (let k = 0; k < q.capacity; k++) q.getSync();
+    });
     const begin = waitForStart();
     if (role === 'producer') {
       for (let i = index; i < items; i += producers) queue.putSync(i);
@@ -125,6 +150,10 @@ const scenarios = {
   ringbuf({ role, items, ring }, { waitForStart }) {
     const rb = new RingBuffer(ring, Float64Array);
     const one = new Float64Array(1);
+    warmRing(rb, (own) => {
+      while (own.push(one) > 0);
+      while (own.pop(one) > 0);
+    });
     const begin = waitForStart();
     if (role === 'producer') {
       for (let i = 0; i < items; i++) {
@@ -144,6 +173,10 @@ const scenarios = {
   ringbufBatch({ role, items, batch, ring }, { waitForStart }) {
     const rb = new RingBuffer(ring, Float64Array);
     const chunk = new Float64Array(batch);
+    warmRing(rb, (own) => {
+      while (own.push(chunk, batch, 0) > 0);
+      while (own.pop(chunk) > 0);
+    });
     const begin = waitForStart();
     if (role === 'producer') {
       for (let i = 0; i < items;) {
@@ -177,6 +210,37 @@ const scenarios = {
     return message(role, items, port, env, send, sumOf, batch, true);
   },
 };
+
+/**
+ * Items a side moves through a queue (or ring) of its own before the start, in laps that fill it
+ * and drain it. A fresh worker runs a function in V8's interpreter and baseline tiers until the
+ * function has run often enough to be optimized; a timed run of a few tens of milliseconds then
+ * times the compiler as much as the queue, and more for the implementation with more code to
+ * compile. Chromium showed it most: 4 million items in batches of 256 between two fresh workers
+ * ran at 24 M items/s, 16 million at 50-60 M (ringbuf.js 51 and 127 M).
+ */
+const WARM_ITEMS = 2_000_000;
+
+/**
+ * Runs `lap(q)` on a queue of its own shaped like `queue` (opened from a handle, as the timed
+ * one is) until about {@link WARM_ITEMS} items went through. Untimed, before the start.
+ */
+function warmQueue(queue, lap) {
+  const own = SharedQueue.from(
+    new SharedQueue({ capacity: queue.capacity, codec: 'float64' }).handle,
+  );
+  for (let moved = 0; moved < WARM_ITEMS; moved += queue.capacity) lap(own);
+  own.close();
+}
+
+/** {@link warmQueue} for ringbuf.js: `lap(rb)` on a ring of its own of `ring`'s capacity. */
+function warmRing(ring, lap) {
+  const own = new RingBuffer(
+    RingBuffer.getStorageForCapacity(ring.capacity(), Float64Array),
+    Float64Array,
+  );
+  for (let moved = 0; moved < WARM_ITEMS; moved += ring.capacity()) lap(own);
+}
 
 /**
  * Fills `chunk` with the values `i, i + 1, ...` up to `items` (exclusive) and returns them: the

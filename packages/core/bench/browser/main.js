@@ -8,11 +8,11 @@ const BATCH = 256;
 const ROUNDS = 3;
 const scenarios = [
   { name: 'SharedQueue, 1 item per call', scenario: 'queue', items: 1_000_000 },
-  { name: `SharedQueue, batches of ${BATCH}`, scenario: 'queueBatch', items: 4_000_000 },
+  { name: `SharedQueue, batches of ${BATCH}`, scenario: 'queueBatch', items: 8_192_000 },
   {
     name: `SharedQueue, batches of ${BATCH} that never wait, spinning`,
     scenario: 'queueTry',
-    items: 4_000_000,
+    items: 8_192_000,
   },
   { name: 'postMessage, 1 number per message', scenario: 'postMessage', items: 100_000 },
   { name: `postMessage, Float64Array(${BATCH}) copied`, scenario: 'postCopied', items: 2_048_000 },
@@ -21,7 +21,7 @@ const scenarios = [
     scenario: 'postTransferred',
     items: 2_048_000,
   },
-  { name: 'ringbuf.js, 1 element per push/pop', scenario: 'ringbuf', items: 500_000 },
+  { name: 'ringbuf.js, 1 element per push/pop', scenario: 'ringbuf', items: 1_000_000 },
   { name: `ringbuf.js, ${BATCH} per push/pop`, scenario: 'ringbufBatch', items: 8_192_000 },
 ];
 
