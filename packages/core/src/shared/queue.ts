@@ -717,7 +717,9 @@ export class SharedQueue<T = unknown>
       }
       if (count === CLOSED) {
         if (callFrom !== undefined && from > callFrom) return from;
-        throw this.closedError('put', from, batch.count);
+        // Counted from where this call started (a try call's `from`), as its message reports.
+        const start = callFrom ?? 0;
+        throw this.closedError('put', from - start, batch.count - start);
       }
       if (count === STALLED || count === BUSY) {
         this.putStalled = true;

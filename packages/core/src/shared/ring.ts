@@ -229,7 +229,7 @@ const E_GET_ITEMS = 11;
  */
 const E_PUT_WON = 12;
 const E_GET_WON = 13;
-/** Words of a claim-table row in use (the rest of {@link ENTRY_WORDS} keeps rows apart). */
+/** Words of a claim-table row in use: up to the last `E_` word above (a new word must move this). The rest of {@link ENTRY_WORDS} keeps rows apart. */
 export const ENTRY_USED_WORDS = E_GET_WON + 1;
 
 /** Per-agent figures of one queue, for accounting (see {@link Ring.agentFigures}). */
@@ -345,8 +345,11 @@ export class Ring {
     this.capacity = capacity;
     this.spansSeen = layout.spansSeen ?? -1;
     this.untracked = layout.untracked ?? -1;
-    // Said before this agent can claim anything, so before any claim of it can stall others.
-    if (this.own < 0 && this.untracked >= 0) Atomics.store(cells, this.untracked, 1);
+    // Said before this agent can claim anything, so before any claim of it can stall others;
+    // stored only once (the word shares head's cache line).
+    if (this.own < 0 && this.untracked >= 0 && Atomics.load(cells, this.untracked) === 0) {
+      Atomics.store(cells, this.untracked, 1);
+    }
     let mark = 1;
     while (mark < capacity + 1) mark *= 2;
     this.markBit = mark;

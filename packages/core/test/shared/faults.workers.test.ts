@@ -6,6 +6,7 @@
 // by close()); and the queue's own books balance (published = got). Prints its figures.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { SharedQueue, SharedRegistry, useRegistry } from '../../src/index.js';
+import { ENTRY_USED_WORDS, ENTRY_WORDS } from '../../src/shared/ring.js';
 import {
   eventually,
   messageWith as message,
@@ -79,8 +80,8 @@ function ringState(queue: SharedQueue<number>, registry: SharedRegistry): string
     Array.from({ length: queue.capacity }, (_, i) => cells[at(base) + i]).join(' ');
   const rows: string[] = [];
   for (let row = 0; row < at('rows'); row++) {
-    const base = at('table') + row * 16;
-    const words = Array.from(cells.subarray(base, base + 14));
+    const base = at('table') + row * ENTRY_WORDS;
+    const words = Array.from(cells.subarray(base, base + ENTRY_USED_WORDS));
     if (words.every((w) => w === 0)) continue;
     const id = row + 1;
     rows.push(

@@ -5,7 +5,6 @@ import {
   FLOAT64_LANE,
   HEAD,
   INT32_LANE,
-  LINE_WORDS,
   MARKS,
   NOT_EMPTY,
   TAIL,
@@ -41,6 +40,12 @@ function partsOf(capacity: number, lane: number, slotSize: number, agents: numbe
   return parts;
 }
 
+/**
+ * Words this far apart never share a 64-byte cache line, whatever the buffer's 16-byte
+ * alignment (written out here rather than imported, so that the layout cannot shrink the rule).
+ */
+const LINE_WORDS = 64 / 4;
+
 describe('SharedQueue layout', () => {
   // A SharedArrayBuffer is only 16-byte aligned (Node's start 16 bytes past a cache line), so
   // two words share a 64-byte line whenever they are less than 16 apart, for some buffer.
@@ -67,6 +72,10 @@ describe('SharedQueue layout', () => {
       }
     },
   );
+
+  it('leaves a row of the claim table a line of unused words before the next row', () => {
+    expect(ENTRY_WORDS - ENTRY_USED_WORDS + 1).toBeGreaterThanOrEqual(LINE_WORDS);
+  });
 
   it.each(shapes)(
     'fits every part inside the buffer, 8-byte aligned values ($capacity slots, lane $lane)',

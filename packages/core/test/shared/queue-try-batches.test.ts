@@ -141,6 +141,8 @@ describe('SharedQueue.tryPutMany', () => {
     );
     queue.close();
     expect(() => queue.tryPutMany([1])).toThrow(ClosedError);
+    // Nothing of this call went in: the message does not count the values before `from`.
+    expect(() => queue.tryPutMany([1, 2, 3], 1)).toThrow(/put on a closed SharedQueue$/);
   });
 
   it('a batch put of nothing returns at once on an open queue and throws on a closed one', async () => {
