@@ -8,26 +8,52 @@
 // A consumer returns { sum, ms } (ms from the start word to its last item), plus heap figures
 // when `env.heap` is given; a producer returns { sum: 0 }.
 //
-// Before it says "ready", each side of a shared-memory scenario warms up (see `warmUp`), so the
-// timed run starts with the calls compiled, for Baton and ringbuf.js alike.
+// The shared-memory scenarios run twice: first an untimed pass of WARM_ITEMS with the same peer
+// through the same queue (or ring), then, once both sides have said ready, the timed one.
 import { RingBuffer } from 'ringbuf.js';
 import { SharedQueue } from '../dist/index.js';
 
+/**
+ * Items of the untimed first pass. A fresh worker runs a function in V8's interpreter and
+ * baseline tiers until it has run often enough to be optimized, so a timed run of a few tens
+ * of milliseconds would time the compiler as much as the queue, and more for the implementation
+ * with more code to compile: between two fresh Chromium workers, 4 million items in batches of
+ * 256 ran at 24 M items/s and 16 million at 50-60 M (ringbuf.js 51 and 127 M). The pass goes
+ * through the calls the timed run makes, waits (a full or empty queue) included.
+ */
+const WARM_ITEMS = 1_000_000;
+
 /** Runs `side.scenario` for `side.role`; see the top of the file. */
-export function runSide(side, env) {
+export async function runSide(side, env) {
   const scenario = scenarios[side.scenario];
   if (scenario === undefined) throw new Error(`unknown bench scenario ${side.scenario}`);
+  if (!side.scenario.startsWith('post')) {
+    // Both sides start it at once, untimed; the producer then waits for the start word of the
+    // timed pass while the consumer drains what is left, so the passes never overlap.
+    const warm = { ...env, waitForStart: () => performance.now(), heap: undefined };
+    await scenario({ ...side, items: WARM_ITEMS }, warm);
+  }
   return scenario(side, env);
+}
+
+/**
+ * The queue behind `handle`, opened once per worker: both passes use the same object, so its
+ * own state (how long it spins before it sleeps, its reused batch records) carries over.
+ */
+const opened = new Map();
+function open(handle) {
+  let queue = opened.get(handle.buffer);
+  if (queue === undefined) {
+    queue = SharedQueue.from(handle);
+    opened.set(handle.buffer, queue);
+  }
+  return queue;
 }
 
 const scenarios = {
   // One putSync / getSync per item.
   queue({ role, items, handle }, { waitForStart, heap }) {
-    const queue = SharedQueue.from(handle);
-    warmQueue(queue, (q) => {
-      for (let k = 0; k < q.capacity; k++) q.putSync(k);
-      for (let k = 0; k < q.capacity; k++) q.getSync();
-    });
+    const queue = open(handle);
     const begin = waitForStart();
     if (role === 'producer') {
       for (let i = 0; i < items; i++) queue.putSync(i);
@@ -49,12 +75,8 @@ const scenarios = {
   },
   // putManySync(Float64Array) / getManySync(n, into): typed batches, no allocation.
   queueBatch({ role, items, batch, handle }, { waitForStart }) {
-    const queue = SharedQueue.from(handle);
+    const queue = open(handle);
     const chunk = new Float64Array(batch);
-    warmQueue(queue, (q) => {
-      for (let k = 0; k + batch <= q.capacity; k += batch) q.putManySync(chunk);
-      for (let k = 0; k + batch <= q.capacity; k += batch) q.getManySync(batch, chunk);
-    });
     const begin = waitForStart();
     if (role === 'producer') {
       for (let i = 0; i < items; i += batch) queue.putManySync(nextBatch(chunk, i, items));
@@ -77,13 +99,8 @@ const scenarios = {
   // tryPutMany(Float64Array) / tryGetMany(n, into), spinning when full / empty: the loop
   // ringbufBatch runs below, on the calls that never wait (no blocking, no sleep).
   queueTry({ role, items, batch, handle }, { waitForStart }) {
-    const queue = SharedQueue.from(handle);
+    const queue = open(handle);
     const chunk = new Float64Array(batch);
-    // Full and empty too: the loop below spins on both.
-    warmQueue(queue, (q) => {
-      while (q.tryPutMany(chunk) > 0);
-      while (q.tryGetMany(batch, chunk) > 0);
-    });
     const begin = waitForStart();
     if (role === 'producer') {
       for (let i = 0; i < items; i += batch) {
@@ -103,13 +120,8 @@ const scenarios = {
   },
   // putManySync / getManySync with plain arrays (allocates the result array per call).
   queueBatchArray({ role, items, batch, handle }, { waitForStart }) {
-    const queue = SharedQueue.from(handle);
+    const queue = open(handle);
     const values = new Array(batch);
-    warmQueue(queue, (q) => {
-      values.fill(0.5);
-      for (let k = 0; k + batch <= q.capacity; k += batch) q.putManySync(values);
-      for (let k = 0; k + batch <= q.capacity; k += batch) q.getManySync(batch);
-    });
     const begin = waitForStart();
     if (role === 'producer') {
       for (let i = 0; i < items; i += batch) {
@@ -131,11 +143,7 @@ const scenarios = {
   // Many producers and consumers, one putSync / getSync per item: producer `index` of
   // `producers` puts index, index + producers, ...; each consumer takes items / consumers.
   mpmc({ role, items, handle, index, producers, consumers }, { waitForStart }) {
-    const queue = SharedQueue.from(handle);
-    warmQueue(queue, (q) => {
-      for (let k = 0; k < q.capacity; k++) q.putSync(k);
-      for (let k = 0; k < q.capacity; k++) q.getSync();
-    });
+    const queue = open(handle);
     const begin = waitForStart();
     if (role === 'producer') {
       for (let i = index; i < items; i += producers) queue.putSync(i);
@@ -150,10 +158,6 @@ const scenarios = {
   ringbuf({ role, items, ring }, { waitForStart }) {
     const rb = new RingBuffer(ring, Float64Array);
     const one = new Float64Array(1);
-    warmRing(rb, (own) => {
-      while (own.push(one) > 0);
-      while (own.pop(one) > 0);
-    });
     const begin = waitForStart();
     if (role === 'producer') {
       for (let i = 0; i < items; i++) {
@@ -173,10 +177,6 @@ const scenarios = {
   ringbufBatch({ role, items, batch, ring }, { waitForStart }) {
     const rb = new RingBuffer(ring, Float64Array);
     const chunk = new Float64Array(batch);
-    warmRing(rb, (own) => {
-      while (own.push(chunk, batch, 0) > 0);
-      while (own.pop(chunk) > 0);
-    });
     const begin = waitForStart();
     if (role === 'producer') {
       for (let i = 0; i < items;) {
@@ -210,37 +210,6 @@ const scenarios = {
     return message(role, items, port, env, send, sumOf, batch, true);
   },
 };
-
-/**
- * Items a side moves through a queue (or ring) of its own before the start, in laps that fill it
- * and drain it. A fresh worker runs a function in V8's interpreter and baseline tiers until the
- * function has run often enough to be optimized; a timed run of a few tens of milliseconds then
- * times the compiler as much as the queue, and more for the implementation with more code to
- * compile. Chromium showed it most: 4 million items in batches of 256 between two fresh workers
- * ran at 24 M items/s, 16 million at 50-60 M (ringbuf.js 51 and 127 M).
- */
-const WARM_ITEMS = 2_000_000;
-
-/**
- * Runs `lap(q)` on a queue of its own shaped like `queue` (opened from a handle, as the timed
- * one is) until about {@link WARM_ITEMS} items went through. Untimed, before the start.
- */
-function warmQueue(queue, lap) {
-  const own = SharedQueue.from(
-    new SharedQueue({ capacity: queue.capacity, codec: 'float64' }).handle,
-  );
-  for (let moved = 0; moved < WARM_ITEMS; moved += queue.capacity) lap(own);
-  own.close();
-}
-
-/** {@link warmQueue} for ringbuf.js: `lap(rb)` on a ring of its own of `ring`'s capacity. */
-function warmRing(ring, lap) {
-  const own = new RingBuffer(
-    RingBuffer.getStorageForCapacity(ring.capacity(), Float64Array),
-    Float64Array,
-  );
-  for (let moved = 0; moved < WARM_ITEMS; moved += ring.capacity()) lap(own);
-}
 
 /**
  * Fills `chunk` with the values `i, i + 1, ...` up to `items` (exclusive) and returns them: the
