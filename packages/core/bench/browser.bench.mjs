@@ -50,7 +50,7 @@ const version = /Chrome\/(\d+)/.exec(outcome.userAgent)?.[1] ?? '?';
 const by = Object.fromEntries(outcome.results.map((r) => [r.scenario, r]));
 const mps = (r) => `${(r.perSecond / 1e6).toFixed(2)} M/s`;
 console.log(
-  `Chromium ${version}, two Web Workers, median of 3 runs; navigator.hardwareConcurrency ${outcome.cores}; ${machine()}`,
+  `Chromium ${version}, two Web Workers, median of 3 rounds (each runs every scenario once); navigator.hardwareConcurrency ${outcome.cores}; ${machine()}`,
 );
 console.table(
   outcome.results.map((r) => ({
@@ -60,12 +60,17 @@ console.table(
     'items/s': mps(r),
   })),
 );
-const perItem = by.queue.perSecond / by.postMessage.perSecond;
-const batchVsTransfer = by.queueBatch.perSecond / by.postTransferred.perSecond;
-const batchVsRing = by.queueBatch.perSecond / by.ringbufBatch.perSecond;
-const tryVsRing = by.queueTry.perSecond / by.ringbufBatch.perSecond;
+/** The median of the per-round ratios of `a` to `b` (the rounds take turns, see browser/main.js). */
+function ratioOf(a, b) {
+  const ratios = a.rates.map((rate, i) => rate / b.rates[i]).sort((x, y) => x - y);
+  return ratios[Math.floor(ratios.length / 2)];
+}
+const perItem = ratioOf(by.queue, by.postMessage);
+const batchVsTransfer = ratioOf(by.queueBatch, by.postTransferred);
+const batchVsRing = ratioOf(by.queueBatch, by.ringbufBatch);
+const tryVsRing = ratioOf(by.queueTry, by.ringbufBatch);
 console.log(
-  `SharedQueue per item vs postMessage per item: ${perItem.toFixed(1)}x; batches of 256 vs ` +
+  `Median of per-round ratios: SharedQueue per item vs postMessage per item: ${perItem.toFixed(1)}x; batches of 256 vs ` +
     `transferred Float64Array(256): ${batchVsTransfer.toFixed(2)}x; vs ringbuf.js batches: ${batchVsRing.toFixed(2)}x; ` +
     `batches that never wait, spinning, vs ringbuf.js batches: ${tryVsRing.toFixed(2)}x`,
 );

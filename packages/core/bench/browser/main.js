@@ -1,5 +1,5 @@
 // The browser bench page: runs each scenario between two fresh Web Workers (a producer and a
-// consumer), three times, and publishes the median on `window.benchResults` for the Playwright
+// consumer), once per round for three rounds, and publishes the median on `window.benchResults` for the Playwright
 // driver (bench/browser.bench.mjs). Open it by hand with `vite --config bench/browser/vite.config.mjs`.
 import { RingBuffer } from 'ringbuf.js';
 import { SharedQueue } from '../../dist/index.js';
@@ -82,21 +82,29 @@ async function runOnce({ scenario, items }) {
 
 async function main() {
   if (!crossOriginIsolated) throw new Error('the page is not cross-origin isolated');
-  const results = [];
-  for (const s of scenarios) {
-    const times = [];
-    for (let round = 0; round < ROUNDS; round++) times.push(await runOnce(s));
-    times.sort((a, b) => a - b);
-    const ms = times[Math.floor(times.length / 2)];
-    results.push({
+  // Rounds take turns, as in the Node bench: each round runs every scenario once (in alternating
+  // order), so a slow spell of the machine hits every scenario of that round, and the driver
+  // can compare them round by round.
+  const times = scenarios.map(() => []);
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = scenarios.map((_, i) => i);
+    if (round % 2 === 1) order.reverse();
+    for (const i of order) times[i].push(await runOnce(scenarios[i]));
+    document.querySelector('#out').textContent = `round ${round + 1} of ${ROUNDS} done`;
+  }
+  const results = scenarios.map((s, i) => {
+    const sorted = [...times[i]].sort((a, b) => a - b);
+    const ms = sorted[Math.floor(sorted.length / 2)];
+    return {
       name: s.name,
       scenario: s.scenario,
       items: s.items,
       ms,
       perSecond: (s.items / ms) * 1000,
-    });
-    document.querySelector('#out').textContent = JSON.stringify(results, null, 2);
-  }
+      // Items per second in each round, in round order.
+      rates: times[i].map((t) => (s.items / t) * 1000),
+    };
+  });
   return results;
 }
 
