@@ -11,6 +11,7 @@ import { MessageChannel, Worker } from 'node:worker_threads';
 import { RingBuffer } from 'ringbuf.js';
 import { SharedQueue } from '../dist/index.js';
 import { machine, report } from './report.mjs';
+import { WARM_ITEMS } from './sides.mjs';
 import { describeStalls, measureStalls } from './stalls.mjs';
 
 const ITEMS = Number(process.env.BENCH_ITEMS ?? 2_000_000);
@@ -149,7 +150,7 @@ const fmt = (rate) => `${(rate / 1e6).toFixed(2)} M items/s`;
 const ratio = (a, b) => `${(a / b).toFixed(2)}x`;
 
 console.log(
-  `${ITEMS.toLocaleString('en')} float64 items (${BATCH_ITEMS.toLocaleString('en')} in batches), capacity ${CAPACITY}, batches of ${BATCH}, ${ROUNDS} rounds; each worker warms up before the start (bench/sides.mjs)`,
+  `${ITEMS.toLocaleString('en')} float64 items (${BATCH_ITEMS.toLocaleString('en')} in batches), capacity ${CAPACITY}, batches of ${BATCH}, ${ROUNDS} rounds; each run after an untimed first pass of ${WARM_ITEMS.toLocaleString('en')} items between the same workers (bench/sides.mjs)`,
 );
 // Two workers that spin and sleep compete with everything else for the cores: say how busy the
 // machine was, because on an oversubscribed one every figure below drops.

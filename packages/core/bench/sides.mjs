@@ -21,7 +21,7 @@ import { SharedQueue } from '../dist/index.js';
  * 256 ran at 24 M items/s and 16 million at 50-60 M (ringbuf.js 51 and 127 M). The pass goes
  * through the calls the timed run makes, waits (a full or empty queue) included.
  */
-const WARM_ITEMS = 1_000_000;
+export const WARM_ITEMS = 1_000_000;
 
 /** Runs `side.scenario` for `side.role`; see the top of the file. */
 export async function runSide(side, env) {

@@ -1,6 +1,7 @@
 // The browser bench page: runs each scenario between two fresh Web Workers (a producer and a
-// consumer), once per round for three rounds, and publishes the median on `window.benchResults` for the Playwright
-// driver (bench/browser.bench.mjs). Open it by hand with `vite --config bench/browser/vite.config.mjs`.
+// consumer), once in each of three rounds, and publishes the medians and the per-round rates on
+// `window.benchResults` for the Playwright driver (bench/browser.bench.mjs). Open it by hand
+// with `vite --config bench/browser/vite.config.mjs`.
 import { RingBuffer } from 'ringbuf.js';
 import { SharedQueue } from '../../dist/index.js';
 
@@ -105,6 +106,7 @@ async function main() {
       rates: times[i].map((t) => (s.items / t) * 1000),
     };
   });
+  document.querySelector('#out').textContent = JSON.stringify(results, null, 2);
   return results;
 }
 

@@ -229,7 +229,10 @@ const E_GET_ITEMS = 11;
  */
 const E_PUT_WON = 12;
 const E_GET_WON = 13;
-/** Words of a claim-table row in use: up to the last `E_` word above (a new word must move this). The rest of {@link ENTRY_WORDS} keeps rows apart. */
+/**
+ * Words of a claim-table row in use: up to the last `E_` word above (a new word must move this).
+ * The rest of {@link ENTRY_WORDS} keeps rows apart.
+ */
 export const ENTRY_USED_WORDS = E_GET_WON + 1;
 
 /** Per-agent figures of one queue, for accounting (see {@link Ring.agentFigures}). */
