@@ -28,18 +28,22 @@ async function allocationOf(run: () => void): Promise<{ collections: number; gro
   return { collections, grown };
 }
 
+/** Heap growth a loop may show (a JIT's code): allocating 64 bytes per batch would be 1.3 MB. */
+const GROWTH_KIB = 256;
+
 /**
  * What `run` allocates, as {@link allocationOf} measures it, up to three times: a collection the
- * loop did not cause (a major one, marked concurrently since before) may still end in it, so it
- * is measured again then; one that allocates fails every time. The last measure, heap growth in
- * KiB.
+ * loop did not cause (a major one, marked concurrently since before) may still end in it, and
+ * code V8 compiled meanwhile may land in the heap during it (seen once, 491 KiB and no
+ * collection, on a loaded machine), so it is measured again after either; a loop that allocates
+ * collects or grows every time, and fails. The last measure, heap growth in KiB.
  */
 async function quietAllocationOf(run: () => void): Promise<{ collections: number; kiB: number }> {
   let last = { collections: 0, kiB: 0 };
   for (let i = 0; i < 3; i++) {
     const { collections, grown } = await allocationOf(run);
     last = { collections, kiB: Math.round(grown / 1024) };
-    if (collections === 0) break;
+    if (collections === 0 && last.kiB < GROWTH_KIB) break;
   }
   return last;
 }
@@ -91,7 +95,7 @@ describe('typed batches allocate nothing', () => {
         }).toEqual({
           batch: batch.length,
           collections: 0,
-          kiB: last.kiB < 256 ? last.kiB : '< 256',
+          kiB: last.kiB < GROWTH_KIB ? last.kiB : `< ${GROWTH_KIB}`,
         });
       }
       expect(sum).toBeGreaterThan(0);
@@ -154,7 +158,7 @@ describe('a blocking batch call whose spin succeeds', () => {
       const last = await quietAllocationOf(() => calls(PAIRS));
       expect({ ...last, collections: Math.min(last.collections, 1) }).toEqual({
         collections: 0,
-        kiB: last.kiB < 256 ? last.kiB : '< 256',
+        kiB: last.kiB < GROWTH_KIB ? last.kiB : `< ${GROWTH_KIB}`,
       });
     });
   }
