@@ -119,6 +119,17 @@ export class BlockingCallError extends BatonError {
   }
 }
 
+/**
+ * A one-to-one `SharedQueue` (`oneToOne: true`) was put into by a second agent while its
+ * producer lives, or taken from by a second agent while its consumer lives. The message names
+ * the queue, the call and the agent that holds the role. Nothing was put or taken.
+ */
+export class RoleError extends BatonError {
+  static {
+    this.prototype.name = 'RoleError';
+  }
+}
+
 /** A handle passed to `SharedX.from(handle)` is not a handle of that kind of primitive. */
 export class HandleError extends BatonError {
   static {

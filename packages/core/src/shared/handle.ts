@@ -48,8 +48,10 @@ export function magicOf(kind: SharedKind): number {
 /**
  * 2: a SharedQueue's head, tail, marks and claim table moved apart (see shared/queue/layout.ts);
  * a version 1 agent would read them at the wrong words.
+ * 3: one-to-one SharedQueues (a word says so, and they have no marks): a version 2 agent would
+ * take one for a many-to-many queue.
  */
-export const LAYOUT_VERSION = 2;
+export const LAYOUT_VERSION = 3;
 /** Header words common to every primitive buffer. */
 export const MAGIC = 0;
 export const VERSION = 1;

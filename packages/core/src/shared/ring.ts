@@ -16,7 +16,8 @@
  * closing and claiming are decided by the same compare-and-swap, and no put can slip in after
  * `close()` returned. Set in `head` too ({@link Ring.closeGets}), it means "closed, and drop the
  * rest": no get can slip in either. All arithmetic wraps at 32 bits (`| 0`), and positions are
- * only compared for equality or by distance, so laps may overflow freely.
+ * only compared for equality or by distance, so laps may overflow freely (the arithmetic is in
+ * queue/positions.ts, shared with the one-to-one ring).
  *
  * ## End marks
  *
@@ -140,6 +141,9 @@
  *
  * @module
  */
+import { MAX_TRIES, RingBase } from './queue/ring-base.js';
+import type { QueueRing } from './queue/queue-ring.js';
+
 /** Word indices of the ring's parts inside the queue's Int32Array. */
 export interface RingLayout {
   readonly head: number;
@@ -189,8 +193,7 @@ export const STALLED = -3;
 /** Lost {@link MAX_TRIES} races in a row: try again soon. */
 export const BUSY = -4;
 
-/** Races a claim may lose in a row before it reports {@link BUSY} (a bound, never reached in practice). */
-export const MAX_TRIES = 4096;
+export { MAX_TRIES };
 
 /** Largest capacity: indices, the mark bit and a lap unit must fit well inside 32 bits. */
 export const MAX_CAPACITY = 1 << 24;
@@ -202,20 +205,20 @@ export const MAX_CAPACITY = 1 << 24;
  * queue/layout.ts), and then two agents' claims invalidated each other's row on every claim.
  */
 export const ENTRY_WORDS = 32;
-const E_PUT_START = 0;
-const E_PUT_COUNT = 1;
-const E_PUT_AFTER = 2;
+export const E_PUT_START = 0;
+export const E_PUT_COUNT = 1;
+export const E_PUT_AFTER = 2;
 /** Items this agent claimed for puts, in all (each claim applied after its CAS won). */
-const E_PUT = 3;
-const E_GET_START = 4;
-const E_GET_COUNT = 5;
-const E_GOT_AFTER = 6;
+export const E_PUT = 3;
+export const E_GET_START = 4;
+export const E_GET_COUNT = 5;
+export const E_GOT_AFTER = 6;
 /** Items this agent claimed for gets, in all (holes it passed over are not items). */
-const E_GOT = 7;
+export const E_GOT = 7;
 /** Of its put claims, how many were revoked (never published). */
-const E_HOLES = 8;
+export const E_HOLES = 8;
 /** Of its get claims, how many items survivors found still claimed after it exited. */
-const E_LOST = 9;
+export const E_LOST = 9;
 /**
  * Items of the last put / get intent: equal to its count, except for a value spanning
  * `count` slots (1 item). Written with the intent, read by the repairers to count holes.
@@ -264,11 +267,7 @@ interface FoundClaim {
 /** Chained runs a single put reads ahead at most when it must load marks (see the run caches). */
 const RUNS_AHEAD = 16;
 
-export class Ring {
-  readonly capacity: number;
-  private readonly cells: Int32Array;
-  private readonly head: number;
-  private readonly tail: number;
+export class Ring extends RingBase implements QueueRing {
   private readonly pub: number;
   private readonly free: number;
   private readonly table: number;
@@ -276,14 +275,6 @@ export class Ring {
   private readonly rows: number;
   /** Word index of this agent's claim-table row, or -1 when untracked. */
   private readonly own: number;
-  private readonly markBit: number;
-  private readonly oneLap: number;
-  private readonly indexMask: number;
-  private readonly lapMask: number;
-  /** log2 of `oneLap`. */
-  private readonly lapShift: number;
-  /** Position claimed by the last successful claim (an agent is single-threaded). */
-  private claimed = 0;
   /** How many slots the last successful claim took. */
   private claimedCount = 0;
   /** Where the last successful claim moved `head` / `tail` to. */
@@ -311,15 +302,6 @@ export class Ring {
    */
   private roomLeft = 0;
   private readyLeft = 0;
-  /** Position found by the last {@link scanGet}. */
-  private scanned = 0;
-  /**
-   * When values may span slots (see {@link allowSpans}): how many slots the item published at
-   * slot `index` takes, read from the slot before the claim (see "Values that span slots").
-   */
-  private spanAt: ((index: number) => number) | undefined = undefined;
-  /** With spans, after {@link scanGet}: `scanEnds[i]` = slots taken by items `0 .. i` found. */
-  private scanEnds: Int32Array | undefined = undefined;
   /** Set when {@link claimPutSpan} was stopped by a consumer's claim inside its span: that position. */
   private putStalledAt: number | undefined = undefined;
   /**
@@ -329,15 +311,11 @@ export class Ring {
    * passes the hole and finds nothing after it would otherwise wake nobody.
    */
   passed = 0;
-  /** Word set once any value has spanned slots, or -1. */
-  private readonly spansSeen: number;
   /** Word set once an agent without a row used the ring, or -1 (see {@link RingLayout}). */
   private readonly untracked: number;
 
   constructor(cells: Int32Array, layout: RingLayout, capacity: number, agents: Agents) {
-    this.cells = cells;
-    this.head = layout.head;
-    this.tail = layout.tail;
+    super(cells, layout.head, layout.tail, layout.spansSeen ?? -1, capacity);
     this.pub = layout.published;
     this.free = layout.freed;
     this.table = layout.table;
@@ -345,21 +323,12 @@ export class Ring {
     this.agents = agents;
     const self = agents.self;
     this.own = self >= 1 && self <= layout.agents ? layout.table + (self - 1) * ENTRY_WORDS : -1;
-    this.capacity = capacity;
-    this.spansSeen = layout.spansSeen ?? -1;
     this.untracked = layout.untracked ?? -1;
     // Said before this agent can claim anything, so before any claim of it can stall others;
     // stored only once (the word shares head's cache line).
     if (this.own < 0 && this.untracked >= 0 && Atomics.load(cells, this.untracked) === 0) {
       Atomics.store(cells, this.untracked, 1);
     }
-    let mark = 1;
-    while (mark < capacity + 1) mark *= 2;
-    this.markBit = mark;
-    this.oneLap = mark * 2;
-    this.indexMask = mark - 1;
-    this.lapMask = ~(this.oneLap - 1);
-    this.lapShift = 31 - Math.clz32(this.oneLap);
   }
 
   /**
@@ -382,28 +351,6 @@ export class Ring {
     this.roomLeft = this.readyLeft = 0;
     Atomics.store(cells, this.head, start);
     Atomics.store(cells, this.tail, start);
-  }
-
-  /** The position after `position`: the next index, or index 0 of the next lap. */
-  private next(position: number): number {
-    return (position & this.indexMask) + 1 < this.capacity
-      ? (position + 1) | 0
-      : ((position & this.lapMask) + this.oneLap) | 0;
-  }
-
-  /** The position `count` places after `position` (count <= capacity). */
-  private advance(position: number, count: number): number {
-    const index = (position & this.indexMask) + count;
-    return index < this.capacity
-      ? (position + count) | 0
-      : ((position & this.lapMask) + this.oneLap + index - this.capacity) | 0;
-  }
-
-  /** How many places `position` lies after `from` (negative: before), across laps. Ignores `markBit`. */
-  private distance(from: number, position: number): number {
-    // The lap difference is a multiple of `oneLap`: an arithmetic shift divides it exactly.
-    const laps = (((position & this.lapMask) - (from & this.lapMask)) | 0) >> this.lapShift;
-    return laps * this.capacity + (position & this.indexMask) - (from & this.indexMask);
   }
 
   /** The published mark of `position`'s slot. */
@@ -489,26 +436,6 @@ export class Ring {
       if (from < this.capacity) this.cells.fill(value, base + from, base + this.capacity);
       this.cells.fill(value, base, base + to - this.capacity);
     }
-  }
-
-  /**
-   * Lets values span slots: `spanAt(index)` says how many slots the item published at slot
-   * `index` takes (the bytes lane reads it from the slot's length word). Without it every item
-   * takes one slot.
-   */
-  allowSpans(spanAt: (index: number) => number): void {
-    this.spanAt = spanAt;
-    this.scanEnds = new Int32Array(this.capacity);
-  }
-
-  /**
-   * Slots the item at `position` takes: read *before* the claim, so it may be garbage if
-   * another consumer took the item meanwhile and a producer rewrote the slot; then the claiming
-   * CAS fails (`head` moved on), so the value only has to stay in range here.
-   */
-  private spanOf(position: number): number {
-    const span = this.spanAt!(position & this.indexMask);
-    return span >= 1 && span <= this.capacity ? span : 1;
   }
 
   // ---------------------------------------------------------------- claim table
@@ -826,12 +753,6 @@ export class Ring {
     return this.giveUp(E_PUT_START, raced, BUSY);
   }
 
-  /** Index of the slot `offset` places after the first slot of the last claim. */
-  indexAt(offset: number): number {
-    const index = (this.claimed & this.indexMask) + offset;
-    return index < this.capacity ? index : index - this.capacity;
-  }
-
   /**
    * Publishes the slots of a batch claimed by {@link claimPutMany}: all of them, or none when the
    * claim was revoked meanwhile (closed, or this agent taken for dead; then the caller puts the
@@ -1028,27 +949,6 @@ export class Ring {
     return count;
   }
 
-  /** Why the last {@link scanGet} found nothing. */
-  scanResult = EMPTY_RING;
-
-  private scanEnd(result: number): number {
-    this.scanResult = result;
-    return 0;
-  }
-
-  /** Index of the `offset`-th slot found by the last {@link scanGet}. */
-  scannedIndex(offset: number): number {
-    const index = (this.scanned & this.indexMask) + offset;
-    return index < this.capacity ? index : index - this.capacity;
-  }
-
-  /** Index of the first slot of the `item`-th item found by the last {@link scanGet}. */
-  scannedItemIndex(item: number): number {
-    return this.scannedIndex(
-      item === 0 || this.scanEnds === undefined ? item : this.scanEnds[item - 1]!,
-    );
-  }
-
   /**
    * Claims the first `count` items the last {@link scanGet} found, with one CAS. Returns
    * `false` if another consumer took any of them first (the values copied are then void: scan
@@ -1227,38 +1127,12 @@ export class Ring {
 
   /** Items each exited agent took with it (claimed by a get, never freed), by agent id. */
   losses(): { id: number; items: number }[] {
-    const out: { id: number; items: number }[] = [];
-    for (let row = 0; row < this.rows; row++) {
-      const lost = Atomics.load(this.cells, this.table + row * ENTRY_WORDS + E_LOST);
-      if (lost > 0) out.push({ id: row + 1, items: lost });
-    }
-    return out;
+    return lossesIn(this.cells, this.table, this.rows);
   }
 
   /** Figures of every agent that used this queue (for accounting in tests and diagnostics). */
   agentFigures(): AgentFigures[] {
-    const out: AgentFigures[] = [];
-    const cells = this.cells;
-    for (let row = 0; row < this.rows; row++) {
-      const at = this.table + row * ENTRY_WORDS;
-      const claimedPuts = cells[at + E_PUT]!;
-      const got = cells[at + E_GOT]!;
-      if (
-        claimedPuts === 0 &&
-        got === 0 &&
-        cells[at + E_PUT_COUNT] === 0 &&
-        cells[at + E_GET_COUNT] === 0
-      )
-        continue;
-      out.push({
-        id: row + 1,
-        claimedPuts,
-        holes: cells[at + E_HOLES]!,
-        got,
-        lost: cells[at + E_LOST]!,
-      });
-    }
-    return out;
+    return figuresIn(this.cells, this.table, this.rows);
   }
 
   /**
@@ -1289,50 +1163,12 @@ export class Ring {
 
   // ---------------------------------------------------------------- close and size
 
-  /** Sets the closed mark on `tail`; later claims for a put return {@link CLOSED}. */
-  close(): boolean {
-    const before = Atomics.or(this.cells, this.tail, this.markBit);
-    return (before & this.markBit) === 0;
-  }
-
-  /**
-   * Sets the mark bit on `head` too, for `close({ immediate: true })`: every later claim for a
-   * get returns {@link CLOSED}, even with items left, so what is left is dropped where it lies.
-   * The mark is decided by the same CAS as a claim: a consumer's CAS on `head` either came first
-   * (it took its item before the close) or fails on the mark.
-   */
-  closeGets(): void {
-    Atomics.or(this.cells, this.head, this.markBit);
-  }
-
-  /** Whether `close()` was called. */
-  get closed(): boolean {
-    return (Atomics.load(this.cells, this.tail) & this.markBit) !== 0;
-  }
-
-  /** Items in the ring now (claimed-but-unpublished ones and holes included), as crossbeam's `len()`. */
-  get size(): number {
-    const cells = this.cells;
-    for (let tries = 0; ; tries++) {
-      const tail = Atomics.load(cells, this.tail);
-      const head = Atomics.load(cells, this.head);
-      // Only trust the pair if tail did not move while we read head (bounded: after many
-      // tries, the last pair read is a fair answer for a value that is stale anyway).
-      if (Atomics.load(cells, this.tail) !== tail && tries < MAX_TRIES) continue;
-      if ((head & this.markBit) !== 0) return 0; // closeGets(): what is left was dropped
-      const size = Math.max(0, Math.min(this.capacity, this.distance(head, tail & ~this.markBit)));
-      if (this.spansSeen < 0 || this.spanAt === undefined || cells[this.spansSeen] === 0)
-        return size;
-      return this.itemsIn(head, size);
-    }
-  }
-
   /**
    * Items in the `slots` positions from `head`, once values have spanned slots: a spanning
    * value counts once, a hole not at all, a claimed position not yet published once. A walk over
    * the runs, as stale as any size (marks may change under it), and bounded by `slots`.
    */
-  private itemsIn(head: number, slots: number): number {
+  protected itemsIn(head: number, slots: number): number {
     let items = 0;
     let position = head;
     for (let i = 0; i < slots;) {
@@ -1361,4 +1197,43 @@ export class Ring {
     }
     return items;
   }
+}
+
+/** Losses recorded in a claim table (`rows` rows from word `table`), by agent id. */
+export function lossesIn(
+  cells: Int32Array,
+  table: number,
+  rows: number,
+): { id: number; items: number }[] {
+  const out: { id: number; items: number }[] = [];
+  for (let row = 0; row < rows; row++) {
+    const lost = Atomics.load(cells, table + row * ENTRY_WORDS + E_LOST);
+    if (lost > 0) out.push({ id: row + 1, items: lost });
+  }
+  return out;
+}
+
+/** The figures of every agent with a row in a claim table that used the queue. */
+export function figuresIn(cells: Int32Array, table: number, rows: number): AgentFigures[] {
+  const out: AgentFigures[] = [];
+  for (let row = 0; row < rows; row++) {
+    const at = table + row * ENTRY_WORDS;
+    const claimedPuts = cells[at + E_PUT]!;
+    const got = cells[at + E_GOT]!;
+    if (
+      claimedPuts === 0 &&
+      got === 0 &&
+      cells[at + E_PUT_COUNT] === 0 &&
+      cells[at + E_GET_COUNT] === 0
+    )
+      continue;
+    out.push({
+      id: row + 1,
+      claimedPuts,
+      holes: cells[at + E_HOLES]!,
+      got,
+      lost: cells[at + E_LOST]!,
+    });
+  }
+  return out;
 }

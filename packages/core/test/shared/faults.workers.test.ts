@@ -7,6 +7,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { SharedQueue, SharedRegistry, useRegistry } from '../../src/index.js';
 import { ENTRY_USED_WORDS, ENTRY_WORDS } from '../../src/shared/ring.js';
+import { type Agent, settleBooks } from './fault-books.js';
 import {
   eventually,
   messageWith as message,
@@ -207,44 +208,30 @@ async function trial(seed: number): Promise<void> {
   await guard(Promise.all(finished.slice(PRODUCERS)), `trial ${seed}: consumers after close()`);
 
   // Accounting.
-  const figures = new Map(queue.figures().map((f) => [f.id, f]));
-  const seenCells = new Int32Array(seen);
-  const recorded = new Array<number>(CONSUMERS).fill(0);
-  for (const tag of seenCells) if (tag > 0) recorded[tag - 1]!++;
-  const doubled = Atomics.load(new Int32Array(dups), 0);
-  let published = 0;
-  let attributed = 0;
-  for (let p = 0; p < PRODUCERS; p++) {
-    const f = figures.get(agentOf[p]!);
-    const put = (f?.claimedPuts ?? 0) - (f?.holes ?? 0);
-    published += put;
-    const returned = Atomics.load(new Int32Array(progress), p);
-    if (!killed.has(p)) expect(put, `producer ${p} (alive) put every item once`).toBe(ITEMS);
-    else expect(put).toBeGreaterThanOrEqual(returned);
-  }
+  const side = (first: number, count: number): Agent[] =>
+    Array.from({ length: count }, (_, i) => ({
+      agent: agentOf[first + i]!,
+      killed: killed.has(first + i),
+    }));
+  const { published, inHands, lostOtherwise, doubled } = settleBooks(
+    queue,
+    side(0, PRODUCERS),
+    side(PRODUCERS, CONSUMERS),
+    { progress, seen, dups },
+    ITEMS,
+  );
   const losses = new Map(queue.losses().map((l) => [l.agent.id, l]));
+  let attributed = 0;
   let lostInSlots = 0;
-  for (let c = 0; c < CONSUMERS; c++) {
-    const f = figures.get(agentOf[PRODUCERS + c]!);
-    const got = f?.got ?? 0;
-    if (!killed.has(PRODUCERS + c)) {
-      expect(got, `consumer ${c} (alive) recorded every item it got`).toBe(recorded[c]);
-    } else {
-      const inHands = got - recorded[c]!;
-      expect(inHands).toBeGreaterThanOrEqual(0);
-      attributed += inHands;
-      const name = registry.agentName(agentOf[PRODUCERS + c]!);
-      if (inHands > 0) totals.byAgent.set(name, (totals.byAgent.get(name) ?? 0) + inHands);
-      lostInSlots += losses.get(agentOf[PRODUCERS + c]!)?.items ?? 0;
+  inHands.forEach((held, c) => {
+    const agent = agentOf[PRODUCERS + c]!;
+    attributed += held;
+    if (held > 0) {
+      const name = registry.agentName(agent);
+      totals.byAgent.set(name, (totals.byAgent.get(name) ?? 0) + held);
     }
-  }
-  const seenCount = recorded.reduce((a, b) => a + b, 0);
-  const lostOtherwise = published - seenCount - attributed;
-  // Every live producer's put calls all returned.
-  for (let p = 0; p < PRODUCERS; p++) {
-    if (killed.has(p)) continue;
-    expect(Atomics.load(progressCells, p)).toBe(ITEMS);
-  }
+    lostInSlots += losses.get(agent)?.items ?? 0;
+  });
   const statCells = new Float64Array(stats);
   let longest = 0;
   let timeouts = 0;

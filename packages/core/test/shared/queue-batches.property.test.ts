@@ -56,14 +56,20 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 );
 
 describe('SharedQueue batches against a model FIFO', () => {
-  for (const codec of ['float64', 'int32'] as const) {
-    it(`${codec}: every item once, in order, wherever batches start and wrap`, () => {
+  for (const [codec, oneToOne] of [
+    ['float64', false],
+    ['int32', false],
+    ['float64', true],
+    ['int32', true],
+  ] as const) {
+    const kind = oneToOne ? 'one-to-one ' : '';
+    it(`${kind}${codec}: every item once, in order, wherever batches start and wrap`, () => {
       fc.assert(
         fc.property(
           fc.integer({ min: 1, max: 64 }),
           fc.array(step, { minLength: 1, maxLength: 120 }),
           (capacity, steps) => {
-            const queue = new SharedQueue<number>({ capacity, codec, name: 'batches' });
+            const queue = new SharedQueue<number>({ capacity, codec, name: 'batches', oneToOne });
             const model: number[] = [];
             let next = 0;
             const typedOf = (n: number): Float64Array | Int32Array =>

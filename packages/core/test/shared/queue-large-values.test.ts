@@ -213,48 +213,57 @@ describe('SharedQueue: values of any size against a FIFO model', () => {
     fc.record({ kind: fc.constant('getMany' as const), max: fc.integer({ min: 1, max: 6 }) }),
   );
 
-  it('any mix of puts and gets of any size, single and batch, loses, doubles and reorders nothing', () => {
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 6, max: 9 }),
-        fc.array(op, { maxLength: 60 }),
-        (capacity, ops) => {
-          const queue = new SharedQueue<string>({ capacity, codec: 'json', slotSize: 8 });
-          const slotsOf = (value: string): number => Math.max(1, Math.ceil((value.length + 2) / 8));
-          const model: string[] = [];
-          let next = 0;
-          const make = (bytes: number): string => {
-            const tag = `${next++}`;
-            return (tag + '.'.repeat(40)).slice(0, Math.max(tag.length, bytes));
-          };
-          const used = (): number => model.reduce((n, v) => n + slotsOf(v), 0);
-          for (const o of ops) {
-            if (o.kind === 'put') {
-              const value = make(o.size);
-              // Fits when the model's slots leave room: the ring's free slots are contiguous.
-              const fits = used() + slotsOf(value) <= capacity;
-              expect(queue.tryPut(value)).toBe(fits);
-              if (fits) model.push(value);
-            } else if (o.kind === 'putMany') {
-              const values = o.sizes.map(make);
-              if (used() + values.reduce((n, v) => n + slotsOf(v), 0) > capacity) continue;
-              queue.putManySync(values, { timeout: 1_000 });
-              model.push(...values);
-            } else if (o.kind === 'get') {
-              const got = queue.tryGet();
-              expect(got.ok ? got.value : undefined).toBe(model.shift());
-            } else if (model.length > 0) {
-              const got = queue.getManySync(o.max, { timeout: 1_000 });
-              expect(got).toEqual(model.splice(0, got.length));
-              expect(got.length).toBeGreaterThan(0);
+  it.each([false, true])(
+    'any mix of puts and gets of any size, single and batch, loses, doubles and reorders nothing (oneToOne: %s)',
+    (oneToOne) => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 6, max: 9 }),
+          fc.array(op, { maxLength: 60 }),
+          (capacity, ops) => {
+            const queue = new SharedQueue<string>({
+              capacity,
+              codec: 'json',
+              slotSize: 8,
+              oneToOne,
+            });
+            const slotsOf = (value: string): number =>
+              Math.max(1, Math.ceil((value.length + 2) / 8));
+            const model: string[] = [];
+            let next = 0;
+            const make = (bytes: number): string => {
+              const tag = `${next++}`;
+              return (tag + '.'.repeat(40)).slice(0, Math.max(tag.length, bytes));
+            };
+            const used = (): number => model.reduce((n, v) => n + slotsOf(v), 0);
+            for (const o of ops) {
+              if (o.kind === 'put') {
+                const value = make(o.size);
+                // Fits when the model's slots leave room: the ring's free slots are contiguous.
+                const fits = used() + slotsOf(value) <= capacity;
+                expect(queue.tryPut(value)).toBe(fits);
+                if (fits) model.push(value);
+              } else if (o.kind === 'putMany') {
+                const values = o.sizes.map(make);
+                if (used() + values.reduce((n, v) => n + slotsOf(v), 0) > capacity) continue;
+                queue.putManySync(values, { timeout: 1_000 });
+                model.push(...values);
+              } else if (o.kind === 'get') {
+                const got = queue.tryGet();
+                expect(got.ok ? got.value : undefined).toBe(model.shift());
+              } else if (model.length > 0) {
+                const got = queue.getManySync(o.max, { timeout: 1_000 });
+                expect(got).toEqual(model.splice(0, got.length));
+                expect(got.length).toBeGreaterThan(0);
+              }
+              expect(queue.size).toBe(model.length);
             }
-            expect(queue.size).toBe(model.length);
-          }
-        },
-      ),
-      { numRuns: 200 },
-    );
-  });
+          },
+        ),
+        { numRuns: 200 },
+      );
+    },
+  );
 });
 
 describe('SharedQueue: maxValueBytes', () => {

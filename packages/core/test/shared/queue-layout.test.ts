@@ -73,6 +73,36 @@ describe('SharedQueue layout', () => {
     },
   );
 
+  it.each(shapes)(
+    'one-to-one: keeps head, tail, the books and the slots a line apart ($capacity slots, lane $lane, $agents agents)',
+    ({ capacity, lane, slotSize, agents }) => {
+      const layout = layoutOf(capacity, lane, slotSize, agents, true);
+      // No marks: the books follow tail. The role words beside head and tail are written when
+      // a role is taken, not per call.
+      const parts: Part[] = [
+        { name: 'sleep and cancel words', first: NOT_EMPTY, last: CANCEL_EPOCH },
+        { name: 'head', first: HEAD, last: HEAD },
+        { name: 'tail', first: TAIL, last: TAIL },
+      ];
+      for (let row = 0; row < agents; row++) {
+        const first = layout.table + row * ENTRY_WORDS;
+        parts.push({ name: `books row ${row + 1}`, first, last: first + ENTRY_USED_WORDS - 1 });
+      }
+      const slots = lane === BYTES_LANE ? layout.lengths : layout.values / 4;
+      parts.push({ name: 'slots', first: slots, last: layout.bytes / 4 - 1 });
+      for (let i = 1; i < parts.length; i++) {
+        expect(
+          parts[i]!.first - parts[i - 1]!.last,
+          `${parts[i - 1]!.name} / ${parts[i]!.name}`,
+        ).toBeGreaterThanOrEqual(LINE_WORDS);
+      }
+      // And it is smaller by the two mark arrays, at least.
+      expect(layout.bytes).toBeLessThanOrEqual(
+        layoutOf(capacity, lane, slotSize, agents).bytes - 8 * capacity,
+      );
+    },
+  );
+
   it('leaves a row of the claim table a line of unused words before the next row', () => {
     expect(ENTRY_WORDS - ENTRY_USED_WORDS + 1).toBeGreaterThanOrEqual(LINE_WORDS);
   });

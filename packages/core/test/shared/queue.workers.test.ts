@@ -19,11 +19,13 @@ async function pass(options: {
   capacity: number;
   batch: number;
   mode: 'batch' | 'single' | 'flaky' | 'try';
+  oneToOne?: boolean;
 }): Promise<Taken[]> {
   const queue = new SharedQueue<number>({
     capacity: options.capacity,
     codec: 'float64',
     name: 'items',
+    oneToOne: options.oneToOne ?? false,
   });
   const perProducer = options.items / options.producers;
   const consumers = Array.from({ length: options.consumers }, (_, id) =>
@@ -103,6 +105,28 @@ describe('SharedQueue between worker_threads', () => {
     });
     check(taken, 4, 400_000);
   });
+
+  it.each([
+    ['batch', 1_000_000, 64, 32],
+    ['try', 400_000, 64, 48],
+    ['single', 200_000, 64, 1],
+    ['flaky', 40_000, 8, 1],
+  ] as const)(
+    'one-to-one (%s): passes %i items from one producer to one consumer through capacity %i, exactly once and in order',
+    async (mode, items, capacity, batch) => {
+      const taken = await pass({
+        producers: 1,
+        consumers: 1,
+        items,
+        capacity,
+        batch,
+        mode,
+        oneToOne: true,
+      });
+      check(taken, 1, items);
+      if (mode === 'flaky') expect(taken[0]!.gaveUp).toBeGreaterThan(0);
+    },
+  );
 
   it('passes 200,000 items one put and one get at a time, exactly once and in order per producer', async () => {
     const taken = await pass({

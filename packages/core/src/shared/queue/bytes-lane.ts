@@ -15,7 +15,7 @@ import { CodecError, ValueTooLargeError } from '../../errors.js';
 import { describe } from '../../options.js';
 import { codecs, type Codec } from '../codec/index.js';
 import { fitFailure } from '../codec/fit.js';
-import type { Ring } from '../ring.js';
+import type { QueueRing } from './queue-ring.js';
 import type { Batch, Lane, Prepared, Sink } from './lane.js';
 
 export class BytesLane<T> implements Lane<T> {
@@ -268,7 +268,7 @@ export class BytesLane<T> implements Lane<T> {
       : { values, count, bytes, offsets, slots };
   }
 
-  writeMany(ring: Ring, batch: Batch<T>, from: number, count: number): void {
+  writeMany(ring: QueueRing, batch: Batch<T>, from: number, count: number): void {
     const capacity = ring.capacity;
     let index = ring.indexAt(0);
     for (let k = from; k < from + count; k++) {
@@ -282,7 +282,7 @@ export class BytesLane<T> implements Lane<T> {
 
   failure: CodecError | undefined;
 
-  peekMany(ring: Ring, count: number, sink: Sink<T>): number {
+  peekMany(ring: QueueRing, count: number, sink: Sink<T>): number {
     const out = sink.array!;
     const capacity = ring.capacity;
     const spans = this.spans;

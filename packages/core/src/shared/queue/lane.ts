@@ -11,7 +11,7 @@
  * @module
  */
 import type { CodecError } from '../../errors.js';
-import type { Ring } from '../ring.js';
+import type { QueueRing } from './queue-ring.js';
 
 /** Where a batch get puts its values: a plain array, or a typed array from an offset. */
 export interface Sink<T> {
@@ -67,7 +67,7 @@ export interface Lane<T> {
    */
   prepareMany(values: ArrayLike<T>, reuse?: boolean, from?: number): Batch<T>;
   /** Writes values `from .. from+count-1` of `batch` into the slots of the ring's last claim. */
-  writeMany(ring: Ring, batch: Batch<T>, from: number, count: number): void;
+  writeMany(ring: QueueRing, batch: Batch<T>, from: number, count: number): void;
   /**
    * Copies (and decodes) the values of the `count` slots the ring's last `scanGet` found into
    * `sink`, stopping before the first that cannot be decoded. Returns how many were copied;
@@ -75,7 +75,7 @@ export interface Lane<T> {
    * are not claimed yet, so the caller claims what was copied and discards the copy if the
    * claim fails.
    */
-  peekMany(ring: Ring, count: number, sink: Sink<T>): number;
+  peekMany(ring: QueueRing, count: number, sink: Sink<T>): number;
   /** The `CodecError` of the item the last {@link peekMany} stopped before, if it stopped early. */
   readonly failure: CodecError | undefined;
 }

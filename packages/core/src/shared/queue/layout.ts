@@ -8,13 +8,17 @@
  * words 8..11   not_empty and not_full sequence words, and their sleeper counts
  * words 12..15  maxValueBytes, putters of spanning values asleep, "a value has spanned slots",
  *               the cancel epoch
- * word  32      head (no other word within 16 words, but for word 33)
+ * word  16      1 for a one-to-one queue (queue/one-to-one-ring.ts), else 0
+ * word  32      head (no other word within 16 words, but for words 33-34)
  * word  33      "an agent without a claim-table row has used this queue" (see ring.ts)
- * word  48      tail (no other word within 16 words)
+ * word  34      a one-to-one queue's consumer role (the holder's agent id)
+ * word  48      tail (no other word within 16 words, but for word 49)
+ * word  49      a one-to-one queue's producer role
  * word  64..    published marks, one word per slot (written by producers, see ring.ts)
  * then          freed marks, one word per slot, at least 16 words on (written by consumers)
  * then          the claim table, at least 16 words on, 32 words (128 bytes) per agent, of
  *               which 14 are used (see ring.ts)
+ *               (a one-to-one queue has no marks: its claim table starts at word 64)
  * then          the bytes lane's lengths, one word per slot
  * then          the values, 8-byte aligned: float64 / int32 per slot, or slotSize bytes per slot
  * ```
@@ -66,6 +70,8 @@ export const SPANS_SEEN = HEADER_WORDS + 10;
  * it first counts itself as a sleeper and gives up once it moved. (Padding up to HEAD follows.)
  */
 export const CANCEL_EPOCH = HEADER_WORDS + 11;
+/** 1 for a one-to-one queue (one producer, one consumer: see queue/one-to-one-ring.ts), else 0. */
+export const ONE_TO_ONE = HEADER_WORDS + 12;
 /**
  * Words closer than this may share a 64-byte cache line, whatever the buffer's alignment (it
  * is 16-byte aligned, no more): words that different agents write lie this far apart.
@@ -83,6 +89,12 @@ export const TAIL = HEAD + LINE_WORDS;
  * written at most once per agent and read only by repairs, so it may share head's line.
  */
 export const UNTRACKED = HEAD + 1;
+/**
+ * A one-to-one queue's roles: the agent that gets (on head's line, which it writes anyway) and
+ * the agent that puts (on tail's); written when a role is taken, read by the agents taking it.
+ */
+export const CONSUMER_ROLE = HEAD + 2;
+export const PRODUCER_ROLE = TAIL + 1;
 /** The published marks; the freed marks follow on lines of their own ({@link QueueLayout}). */
 export const MARKS = TAIL + LINE_WORDS;
 
@@ -118,10 +130,12 @@ export function layoutOf(
   lane: number,
   slotSize: number,
   agents: number,
+  oneToOne = false,
 ): QueueLayout {
-  // Each part starts a whole line past the last word of the part before it (see the top).
-  const freed = apart(MARKS + capacity - 1);
-  const table = apart(freed + capacity - 1);
+  // Each part starts a whole line past the last word of the part before it (see the top). A
+  // one-to-one queue has no marks: its claim table (books only) starts where they would.
+  const freed = oneToOne ? MARKS : apart(MARKS + capacity - 1);
+  const table = oneToOne ? MARKS : apart(freed + capacity - 1);
   const lengths = table + agents * ENTRY_WORDS;
   const words = lengths + (lane === BYTES_LANE ? capacity : 0);
   const values = (words * 4 + 7) & ~7;
@@ -146,6 +160,7 @@ export function readLayout(buffer: SharedArrayBuffer): {
   lane: number;
   agents: number;
   maxValueBytes: number;
+  oneToOne: boolean;
   layout: QueueLayout;
 } {
   const fail = (problem: string): never => {
@@ -159,6 +174,7 @@ export function readLayout(buffer: SharedArrayBuffer): {
   const lane = cells[LANE]!;
   const agents = cells[AGENTS]!;
   const maxValueBytes = cells[MAX_VALUE]!;
+  const mode = cells[ONE_TO_ONE]!;
   if (!(capacity >= 1 && capacity <= MAX_CAPACITY))
     fail(`capacity word ${capacity} is not in 1..${MAX_CAPACITY}`);
   if (lane !== BYTES_LANE && lane !== FLOAT64_LANE && lane !== INT32_LANE)
@@ -168,14 +184,16 @@ export function readLayout(buffer: SharedArrayBuffer): {
   if (lane === BYTES_LANE && capacity * slotSize > MAX_DATA_BYTES)
     fail(`capacity x slotSize ${capacity} x ${slotSize} is over ${MAX_DATA_BYTES} bytes`);
   if (!(agents >= 0 && agents <= 1 << 16)) fail(`agents word ${agents} is not in 0..65536`);
+  if (mode !== 0 && mode !== 1) fail(`one-to-one word ${mode} is not 0 or 1`);
   // Values span at most every slot; a fixed-size lane's values take exactly one.
   const most = lane === BYTES_LANE ? capacity * slotSize : slotSize;
   if (!(maxValueBytes >= 1 && maxValueBytes <= most))
     fail(`maxValueBytes word ${maxValueBytes} is not in 1..${most}`);
-  const layout = layoutOf(capacity, lane, slotSize, agents);
+  const oneToOne = mode === 1;
+  const layout = layoutOf(capacity, lane, slotSize, agents, oneToOne);
   if (buffer.byteLength < layout.bytes)
     fail(
       `the buffer (${buffer.byteLength} bytes) is too small for the queue it describes (${layout.bytes} bytes)`,
     );
-  return { capacity, slotSize, lane, agents, maxValueBytes, layout };
+  return { capacity, slotSize, lane, agents, maxValueBytes, oneToOne, layout };
 }

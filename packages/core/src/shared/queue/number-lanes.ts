@@ -5,7 +5,7 @@
  * @module
  */
 import { checkFloat64, checkInt32 } from '../codec/numbers.js';
-import type { Ring } from '../ring.js';
+import type { QueueRing } from './queue-ring.js';
 import type { Batch, Lane, Prepared, Sink } from './lane.js';
 
 const NO_BYTES = new Uint8Array(0);
@@ -91,7 +91,7 @@ abstract class NumberLane implements Lane<number> {
     return batch;
   }
 
-  writeMany(ring: Ring, batch: Batch<number>, from: number, count: number): void {
+  writeMany(ring: QueueRing, batch: Batch<number>, from: number, count: number): void {
     // Plain stores into the contiguous lane, in at most two runs (the claim may wrap round the
     // end); the commit's release publishes them.
     const target = this.values;
@@ -113,7 +113,7 @@ abstract class NumberLane implements Lane<number> {
     for (const end = from + count; k < end; k++) target[index++] = source[k]!;
   }
 
-  peekMany(ring: Ring, count: number, sink: Sink<number>): number {
+  peekMany(ring: QueueRing, count: number, sink: Sink<number>): number {
     const values = this.values;
     const capacity = ring.capacity;
     let index = ring.scannedIndex(0);

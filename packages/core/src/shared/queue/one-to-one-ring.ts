@@ -1,0 +1,432 @@
+/**
+ * The ring behind a one-to-one {@link SharedQueue} (`oneToOne: true`): one producer and one
+ * consumer at a time, so each side owns one index, as in a classic single-producer
+ * single-consumer ring buffer (Lamport's, and ringbuf.js's): the producer alone moves `tail`,
+ * the consumer alone moves `head`, and a batch costs one copy and one atomic write per side.
+ * No slot is ever claimed: a side reads the other's index, works on the slots between, and
+ * moves its own index past them. So there are no marks, no claim intents to repair, and an
+ * agent that dies mid-call wedges nothing (nothing is half-published: a put that dies before
+ * moving `tail` published nothing; a get that dies before moving `head` took nothing).
+ *
+ * ## Roles
+ *
+ * The first agent to put takes the *producer role* (its registry id in the word
+ * `producerRole`, by CAS), the first to get the *consumer role*. A put or get by another agent
+ * while the holder lives throws {@link RoleError}: two producers moving one index would lose
+ * items. Once the holder has exited (`registry.hasExited`: `watchWorker` saw its worker end,
+ * or `agentExited` said so), the next agent takes the role over, after settling the dead
+ * holder's books (below). A role is an agent's, not a queue object's: every call reads its own
+ * index from the buffer, so two objects of one queue in one agent take turns safely (an agent
+ * runs one call at a time).
+ *
+ * ## Put and get
+ *
+ * A put loads `tail` (its own word: a cache hit), finds room from `head` (the consumer's word,
+ * loaded again only when the room last seen is short of the call's need), writes the values,
+ * then moves `tail` with a CAS `t -> t + k`: the release that publishes them. A get mirrors it:
+ * `head` from its own word, published items from `tail` (loaded again when short), copy out,
+ * then a CAS `h -> h + k` that frees the slots. The CAS, not a store, because `close()` sets
+ * the mark bit in `tail` (and `close({ immediate: true })` in `head`) from any agent: a store
+ * could wipe it. A CAS that fails means exactly that: the queue was closed in between, the
+ * put published nothing, the get took nothing (its copy is dropped), and the next claim says
+ * closed. (On x86 an atomic store is a locked exchange too, so the CAS costs the same.)
+ *
+ * Why the other side's index may be cached: `head` and `tail` only move forward, so an old
+ * value of the other side's index is a lower bound: less room or fewer items than there are,
+ * never more. The cache is trusted only while our own index is where we left it (else another
+ * object of this agent moved it, and the cache may be laps old).
+ *
+ * ## Books
+ *
+ * The producer and consumer keep their totals in their claim-table rows (as `Ring` does), for
+ * `figures()`: before the CAS, the intent (first position, positions, total after); after it,
+ * the total. An agent that died between the two left its intent: whoever settles its books
+ * (the next holder of its role, or `figures()`) counts the claim as made iff the index has
+ * passed it, which only the dead agent could have done.
+ *
+ * @module
+ */
+import { RoleError } from '../../errors.js';
+import {
+  type AgentFigures,
+  type Agents,
+  CLOSED,
+  E_GET_COUNT,
+  E_GET_START,
+  E_GOT,
+  E_GOT_AFTER,
+  E_PUT,
+  E_PUT_AFTER,
+  E_PUT_COUNT,
+  E_PUT_START,
+  EMPTY_RING,
+  ENTRY_WORDS,
+  figuresIn,
+  FULL,
+  lossesIn,
+} from '../ring.js';
+import type { QueueRing } from './queue-ring.js';
+import { MAX_TRIES, RingBase } from './ring-base.js';
+
+/** Word indices of a one-to-one ring's parts inside the queue's Int32Array. */
+export interface OneToOneLayout {
+  readonly head: number;
+  readonly tail: number;
+  /** Registry id of the agent holding the producer role (0: none yet). */
+  readonly producerRole: number;
+  /** Registry id of the agent holding the consumer role (0: none yet). */
+  readonly consumerRole: number;
+  /** First word of the claim table (books only here, {@link ENTRY_WORDS} per agent). */
+  readonly table: number;
+  readonly agents: number;
+  /** A word set to 1 once any value has spanned slots (then `size` counts items). */
+  readonly spansSeen: number;
+}
+
+export class OneToOneRing extends RingBase implements QueueRing {
+  private readonly producerRole: number;
+  private readonly consumerRole: number;
+  private readonly table: number;
+  private readonly rows: number;
+  private readonly agents: Agents;
+  /** For error messages. */
+  private readonly name: string;
+  /** Word index of this agent's row, or -1 when untracked (no books kept). */
+  private readonly own: number;
+  /** Whether this agent holds the producer / consumer role (a live agent's role is never taken). */
+  private producing = false;
+  private consuming = false;
+  /** The producer's cache: `head` as last loaded, valid while `tail` is still `tailLeft`. */
+  private headSeen = 0;
+  private tailLeft = -1;
+  /** The consumer's cache: `tail` as last loaded (mark bit cleared), valid while `head` is `headLeft`. */
+  private tailSeen = 0;
+  private headLeft = -1;
+  /** The last claim's positions and items (its first position: `claimed`). */
+  private claimedCount = 0;
+  private claimedItems = 0;
+  /** No holes here: nothing is ever revoked. */
+  passed = 0;
+
+  constructor(
+    cells: Int32Array,
+    layout: OneToOneLayout,
+    capacity: number,
+    agents: Agents,
+    name: string,
+  ) {
+    super(cells, layout.head, layout.tail, layout.spansSeen, capacity);
+    this.producerRole = layout.producerRole;
+    this.consumerRole = layout.consumerRole;
+    this.table = layout.table;
+    this.rows = layout.agents;
+    this.agents = agents;
+    this.name = name;
+    const self = agents.self;
+    this.own = self >= 1 && self <= layout.agents ? layout.table + (self - 1) * ENTRY_WORDS : -1;
+  }
+
+  /** Makes the ring empty at `start` (lap-aligned: 0 for a new queue; tests start near the wrap). */
+  init(start = 0): void {
+    Atomics.store(this.cells, this.head, start);
+    Atomics.store(this.cells, this.tail, start);
+  }
+
+  // ---------------------------------------------------------------- roles
+
+  /**
+   * Takes the producer (`put`) or consumer role for this agent, or throws {@link RoleError}
+   * while a live agent holds it. Taking it over from an exited agent settles that agent's books
+   * first, while the index is still where it left it.
+   */
+  private takeRole(op: 'put' | 'get'): void {
+    const word = op === 'put' ? this.producerRole : this.consumerRole;
+    const self = this.agents.self;
+    const cells = this.cells;
+    for (let tries = 0; tries < MAX_TRIES; tries++) {
+      const holder = Atomics.load(cells, word);
+      if (holder !== self) {
+        if (holder !== 0 && !this.agents.hasExited(holder)) throw this.roleError(op, holder);
+        if (Atomics.compareExchange(cells, word, holder, self) !== holder) continue;
+        if (holder !== 0) this.settle(holder, op);
+      }
+      if (op === 'put') this.producing = true;
+      else this.consuming = true;
+      return;
+    }
+    throw this.roleError(op, Atomics.load(cells, word));
+  }
+
+  private roleError(op: 'put' | 'get', holder: number): RoleError {
+    const role = op === 'put' ? 'producer' : 'consumer';
+    const other = op === 'put' ? 'puts into' : 'gets from';
+    return new RoleError(
+      `${this.name}: ${op} by '${this.agents.agentName(this.agents.self)}' on a one-to-one SharedQueue, ` +
+        `whose ${role} is '${this.agents.agentName(holder)}' (it ${other} the queue while it lives; ` +
+        `use a queue without oneToOne for several ${role}s)`,
+    );
+  }
+
+  /**
+   * Counts the last claim of exited agent `id` (`op`: its puts or gets) if its index moved past
+   * it, which only that agent could have done while it held the role (see "Books").
+   */
+  private settle(id: number, op: 'put' | 'get'): boolean {
+    if (id < 1 || id > this.rows) return false;
+    const cells = this.cells;
+    const row = this.table + (id - 1) * ENTRY_WORDS;
+    const [start, count, after, total, index] =
+      op === 'put'
+        ? [E_PUT_START, E_PUT_COUNT, E_PUT_AFTER, E_PUT, this.tail]
+        : [E_GET_START, E_GET_COUNT, E_GOT_AFTER, E_GOT, this.head];
+    const positions = cells[row + count]!;
+    if (positions <= 0 || cells[row + after] === cells[row + total]) return false;
+    const moved = Atomics.load(cells, index) & ~this.markBit;
+    if (this.distance(cells[row + start]!, moved) >= positions) {
+      cells[row + total] = cells[row + after]!;
+    }
+    cells[row + count] = 0;
+    return true;
+  }
+
+  /** Records the claim about to be made in this agent's row (plain stores: the CAS orders them). */
+  private intend(
+    start: number,
+    position: number,
+    count: number,
+    after: number,
+    items: number,
+  ): void {
+    const own = this.own;
+    if (own < 0) return;
+    const cells = this.cells;
+    cells[own + start] = position;
+    cells[own + after] = cells[own + after + 1]! + items;
+    cells[own + start + 1] = count;
+  }
+
+  /** After the CAS: the claim counts. */
+  private apply(after: number): void {
+    if (this.own >= 0) this.cells[this.own + after + 1] = this.cells[this.own + after]!;
+  }
+
+  // ---------------------------------------------------------------- put
+
+  /**
+   * Finds up to `max` free slots from `tail` (`whole`: exactly `max`, or none). Returns how many
+   * (0: full), or {@link CLOSED}. Nothing is claimed: the slots are the producer's anyway.
+   */
+  private room(max: number, whole: boolean): number {
+    if (!this.producing) this.takeRole('put');
+    const cells = this.cells;
+    const tail = Atomics.load(cells, this.tail);
+    if ((tail & this.markBit) !== 0) return CLOSED;
+    let room = tail === this.tailLeft ? this.capacity - this.distance(this.headSeen, tail) : -1;
+    if (room < max) {
+      const head = Atomics.load(cells, this.head) & ~this.markBit;
+      this.headSeen = head;
+      this.tailLeft = tail;
+      room = this.capacity - this.distance(head, tail);
+    }
+    const count = room < max ? (whole ? 0 : room) : max;
+    this.claimed = tail;
+    this.claimedCount = count;
+    this.claimedItems = whole ? 1 : count;
+    if (count > 0) this.intend(E_PUT_START, tail, count, E_PUT_AFTER, this.claimedItems);
+    return count;
+  }
+
+  claimPut(): number {
+    const count = this.room(1, true);
+    return count > 0 ? this.claimed & this.indexMask : count === 0 ? FULL : count;
+  }
+
+  claimPutSpan(span: number): number {
+    const seen = this.spansSeen;
+    if (this.cells[seen] === 0) Atomics.store(this.cells, seen, 1);
+    const count = this.room(span, true);
+    return count > 0 ? this.claimed & this.indexMask : count === 0 ? FULL : count;
+  }
+
+  claimPutMany(max: number): number {
+    return this.room(max, false);
+  }
+
+  /**
+   * Moves `tail` past the values written: the release that publishes them. Fails only when
+   * `close()` set the mark meanwhile: then nothing was published.
+   */
+  private publish(): boolean {
+    const end = this.advance(this.claimed, this.claimedCount);
+    if (Atomics.compareExchange(this.cells, this.tail, this.claimed, end) !== this.claimed) {
+      return false;
+    }
+    this.tailLeft = end;
+    this.apply(E_PUT_AFTER);
+    return true;
+  }
+
+  commitPut(_index: number): boolean {
+    return this.publish();
+  }
+
+  commitPutMany(): number {
+    const count = this.claimedCount;
+    return count > 0 && this.publish() ? count : 0;
+  }
+
+  /** Nothing is ever claimed and left: there is nothing to repair. */
+  repairPut(): boolean {
+    return false;
+  }
+
+  roomAhead(count: number): boolean {
+    const tail = Atomics.load(this.cells, this.tail);
+    if ((tail & this.markBit) !== 0) return true;
+    const head = Atomics.load(this.cells, this.head) & ~this.markBit;
+    return this.capacity - this.distance(head, tail) >= count;
+  }
+
+  // ---------------------------------------------------------------- get
+
+  /**
+   * Published positions from `head` (at least `want` if there are), reloading `tail` when the
+   * cached one is short; `-1` when there are none and the queue is closed.
+   */
+  private ready(head: number, want: number): number {
+    let ready = head === this.headLeft ? this.distance(head, this.tailSeen) : -1;
+    if (ready < want) {
+      const tail = Atomics.load(this.cells, this.tail);
+      this.tailSeen = tail & ~this.markBit;
+      this.headLeft = head;
+      ready = this.distance(head, this.tailSeen);
+      if (ready === 0 && (tail & this.markBit) !== 0) return -1;
+    }
+    return ready;
+  }
+
+  claimGet(): number {
+    if (!this.consuming) this.takeRole('get');
+    const head = Atomics.load(this.cells, this.head);
+    if ((head & this.markBit) !== 0) return CLOSED;
+    const ready = this.ready(head, 1);
+    if (ready < 0) return CLOSED;
+    if (ready === 0) return EMPTY_RING;
+    const span = this.spanAt === undefined ? 1 : this.spanOf(head);
+    if (span > ready) return EMPTY_RING; // cannot be: a span is published whole
+    this.claimed = head;
+    this.claimedCount = span;
+    this.claimedItems = 1;
+    return head & this.indexMask;
+  }
+
+  /**
+   * Moves `head` past the item read from {@link claimGet}'s slot (all of a span): frees it.
+   * Returns the slots freed, or 0 when `close({ immediate: true })` came first: then the item
+   * was dropped with the rest, and the caller must not return it.
+   */
+  commitGet(_index: number): number {
+    return this.free() ? this.claimedCount : 0;
+  }
+
+  /** The CAS that moves `head` past the last claim; false when gets were closed meanwhile. */
+  private free(): boolean {
+    this.intend(E_GET_START, this.claimed, this.claimedCount, E_GOT_AFTER, this.claimedItems);
+    const end = this.advance(this.claimed, this.claimedCount);
+    if (Atomics.compareExchange(this.cells, this.head, this.claimed, end) !== this.claimed) {
+      return false;
+    }
+    this.headLeft = end;
+    this.apply(E_GOT_AFTER);
+    return true;
+  }
+
+  scanGet(max: number): number {
+    if (!this.consuming) this.takeRole('get');
+    const head = Atomics.load(this.cells, this.head);
+    if ((head & this.markBit) !== 0) return this.scanEnd(CLOSED);
+    const ready = this.ready(head, max);
+    if (ready <= 0) return this.scanEnd(ready < 0 ? CLOSED : EMPTY_RING);
+    this.scanned = head;
+    if (this.spanAt === undefined) return ready < max ? ready : max;
+    // Item by item through the published slots, each taking the slots its first says.
+    const ends = this.scanEnds!;
+    let position = head;
+    let count = 0;
+    let taken = 0;
+    while (count < max && taken < ready) {
+      const span = this.spanOf(position);
+      if (taken + span > ready) break;
+      taken += span;
+      ends[count++] = taken;
+      position = this.advance(position, span);
+    }
+    return count > 0 ? count : this.scanEnd(EMPTY_RING);
+  }
+
+  /** Frees the first `count` items the last {@link scanGet} found (the copy is done). */
+  claimScanned(count: number): boolean {
+    this.claimed = this.scanned;
+    this.claimedCount = this.scanEnds === undefined ? count : this.scanEnds[count - 1]!;
+    this.claimedItems = count;
+    if (this.free()) return true;
+    this.claimedCount = 0;
+    return false;
+  }
+
+  /** The slots {@link claimScanned} freed (its CAS did it). */
+  commitGetMany(): number {
+    const count = this.claimedCount;
+    this.claimedCount = 0;
+    return count;
+  }
+
+  repairGet(_closed: boolean): boolean {
+    return false;
+  }
+
+  readyAhead(count: number): boolean {
+    const head = Atomics.load(this.cells, this.head);
+    if ((head & this.markBit) !== 0) return true;
+    const tail = Atomics.load(this.cells, this.tail);
+    return (tail & this.markBit) !== 0 || this.distance(head, tail) >= count;
+  }
+
+  // ---------------------------------------------------------------- close, books, size
+
+  /** Settles the books of exited role holders (see "Books"); returns how many changed. */
+  sweep(): number {
+    let changed = 0;
+    for (const op of ['put', 'get'] as const) {
+      const holder = Atomics.load(this.cells, op === 'put' ? this.producerRole : this.consumerRole);
+      if (holder !== 0 && this.agents.hasExited(holder) && this.settle(holder, op)) changed++;
+    }
+    return changed;
+  }
+
+  /** Nothing is ever left claimed by a dead consumer here: its items are in its hands or in the queue. */
+  losses(): { id: number; items: number }[] {
+    return lossesIn(this.cells, this.table, this.rows);
+  }
+
+  agentFigures(): AgentFigures[] {
+    return figuresIn(this.cells, this.table, this.rows);
+  }
+
+  /** No call ever waits on a claim here: only on room or items. */
+  describeStall(_op: 'put' | 'get'): string | undefined {
+    return undefined;
+  }
+
+  /** Items in the `slots` positions from `head`: only published whole values lie there. */
+  protected itemsIn(head: number, slots: number): number {
+    let items = 0;
+    let position = head;
+    for (let i = 0; i < slots; items++) {
+      const span = Math.min(this.spanOf(position), slots - i);
+      i += span;
+      position = this.advance(position, span);
+    }
+    return items;
+  }
+}
