@@ -69,10 +69,12 @@ const perItem = ratioOf(by.queue, by.postMessage);
 const batchVsTransfer = ratioOf(by.queueBatch, by.postTransferred);
 const batchVsRing = ratioOf(by.queueBatch, by.ringbufBatch);
 const tryVsRing = ratioOf(by.queueTry, by.ringbufBatch);
+const pairVsRing = ratioOf(by.pairBatch, by.ringbufBatch);
 console.log(
   `Median of per-round ratios: SharedQueue per item vs postMessage per item: ${perItem.toFixed(1)}x; batches of 256 vs ` +
     `transferred Float64Array(256): ${batchVsTransfer.toFixed(2)}x; vs ringbuf.js batches: ${batchVsRing.toFixed(2)}x; ` +
-    `batches that never wait, spinning, vs ringbuf.js batches: ${tryVsRing.toFixed(2)}x`,
+    `batches that never wait, spinning, vs ringbuf.js batches: ${tryVsRing.toFixed(2)}x; ` +
+    `oneToOne batches vs ringbuf.js batches: ${pairVsRing.toFixed(2)}x`,
 );
 report({
   what: `Chromium ${version}, two Web Workers: SharedQueue per item vs postMessage (1 number per message)`,
@@ -93,6 +95,13 @@ report({
   baton: mps(by.queueBatch),
   peer: `ringbuf.js ${mps(by.ringbufBatch)}`,
   ratio: Number(batchVsRing.toFixed(2)),
+  target: 1,
+});
+report({
+  what: `Chromium ${version}: SharedQueue oneToOne batches of 256 vs ringbuf.js 256 per push/pop (both one producer, one consumer)`,
+  baton: mps(by.pairBatch),
+  peer: `ringbuf.js ${mps(by.ringbufBatch)}`,
+  ratio: Number(pairVsRing.toFixed(2)),
   target: 1,
 });
 report({

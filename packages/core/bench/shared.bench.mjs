@@ -1,5 +1,6 @@
 // Shared-memory throughput: one producer worker and one consumer worker pass float64 values
-// through a SharedQueue (one at a time, and in batches), through ringbuf.js (SPSC, spinning),
+// through a SharedQueue (one at a time, and in batches; many-to-many, and one-to-one with
+// `oneToOne: true`: the 'pair' scenarios), through ringbuf.js (SPSC, spinning),
 // and with postMessage; Python's queue.Queue runs the same count with two threads when python3
 // exists. Prints a table and the ratios the issue asks for, all measured in this run, plus the
 // consumer's heap growth per item (memory must stay flat).
@@ -21,7 +22,14 @@ const ITEMS = Number(process.env.BENCH_ITEMS ?? 2_000_000);
  * stalls.mjs) would decide.
  */
 const BATCH_ITEMS = 4 * ITEMS;
-const BATCH_SCENARIOS = new Set(['queueBatch', 'queueTry', 'queueBatchArray', 'ringbufBatch']);
+const BATCH_SCENARIOS = new Set([
+  'queueBatch',
+  'queueTry',
+  'queueBatchArray',
+  'pairBatch',
+  'pairTry',
+  'ringbufBatch',
+]);
 const CAPACITY = 1024;
 const BATCH = 256;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -58,8 +66,13 @@ async function once(scenario, producers = 1, consumers = 1) {
   const data = [];
   const transfers = [];
   let shared = {};
-  if (scenario.startsWith('queue') || scenario === 'mpmc') {
-    const queue = new SharedQueue({ capacity: CAPACITY, codec: 'float64', name: 'bench' });
+  if (scenario.startsWith('queue') || scenario.startsWith('pair') || scenario === 'mpmc') {
+    const queue = new SharedQueue({
+      capacity: CAPACITY,
+      codec: 'float64',
+      name: 'bench',
+      oneToOne: scenario.startsWith('pair'),
+    });
     shared = { handle: queue.handle };
   } else if (scenario.startsWith('ringbuf')) {
     shared = { ring: RingBuffer.getStorageForCapacity(CAPACITY, Float64Array) };
@@ -167,6 +180,9 @@ const SIDE_BY_SIDE = [
   'queueBatch',
   'queueTry',
   'queueBatchArray',
+  'pair',
+  'pairBatch',
+  'pairTry',
   'ringbuf',
   'ringbufBatch',
   'postMessage',
@@ -189,6 +205,9 @@ const queue = summarize(runs.queue);
 const queueBatch = summarize(runs.queueBatch);
 const queueTry = summarize(runs.queueTry);
 const queueBatchArray = summarize(runs.queueBatchArray);
+const pair = summarize(runs.pair);
+const pairBatch = summarize(runs.pairBatch);
+const pairTry = summarize(runs.pairTry);
 const ringbuf = summarize(runs.ringbuf);
 const ringbufBatch = summarize(runs.ringbufBatch);
 const post = summarize(runs.postMessage);
@@ -214,6 +233,9 @@ const rows = [
   row(`SharedQueue putManySync(Float64Array)/getManySync(${BATCH}, into)`, queueBatch),
   row(`SharedQueue tryPutMany/tryGetMany(${BATCH}, into), spinning`, queueTry),
   row(`SharedQueue putManySync/getManySync(${BATCH}), plain arrays`, queueBatchArray),
+  row('SharedQueue oneToOne putSync/getSync', pair),
+  row(`SharedQueue oneToOne putManySync/getManySync(${BATCH}, into)`, pairBatch),
+  row(`SharedQueue oneToOne tryPutMany/tryGetMany(${BATCH}, into), spinning`, pairTry),
   row('ringbuf.js push/pop, 1 element (SPSC, spinning)', ringbuf),
   row(`ringbuf.js push/pop, ${BATCH} elements`, ringbufBatch),
   row('postMessage (MessageChannel)', post),
@@ -250,6 +272,9 @@ const vsPost = perRound(queue, post);
 const vsRingbuf = perRound(queue, ringbuf);
 const batchVsRingbuf = perRound(queueBatch, ringbufBatch);
 const tryVsRingbuf = perRound(queueTry, ringbufBatch);
+const pairVsRingbuf = perRound(pairBatch, ringbufBatch);
+const pairTryVsRingbuf = perRound(pairTry, ringbufBatch);
+const pairVsQueue = perRound(pairBatch, queueBatch);
 console.log(`\nratios per round, ${ROUNDS} rounds (target):`);
 const stalled = stalls.map((s) => `${(s.lost * 100).toFixed(1)}%`).join(', ');
 console.log(`  machine stalls before each round             ${stalled}`);
@@ -269,6 +294,13 @@ console.log(
 console.log(
   `  SharedQueue try-batches, spinning / ringbuf.js ${spreadOf(tryVsRingbuf)}   (for information: the same loop)`,
 );
+console.log(
+  `  oneToOne ${BATCH}-batches / ringbuf.js          ${spreadOf(pairVsRingbuf)}   (target >= 1x; by round: ${perRoundText(pairVsRingbuf)})`,
+);
+console.log(
+  `  oneToOne try-batches, spinning / ringbuf.js   ${spreadOf(pairTryVsRingbuf)}   (for information: the same loop)`,
+);
+console.log(`  oneToOne ${BATCH}-batches / many-to-many        ${spreadOf(pairVsQueue)}`);
 console.log(
   `  MPMC 2x2 / 1x1, 4x4 / 1x1                      ${ratio(mpmc[1][1].rate, mpmc[0][1].rate)}, ${ratio(mpmc[2][1].rate, mpmc[0][1].rate)}   (${cpus().length} cores: more than cores/2 pairs only add contention)`,
 );
@@ -306,6 +338,27 @@ report({
   peer: `${both(ringbufBatch)}; per-round ratios ${spreadOf(tryVsRingbuf)}`,
   ratio: median(tryVsRingbuf),
   targetText: 'for information (no blocking)',
+});
+report({
+  what: `SharedQueue oneToOne putManySync/getManySync ${BATCH} float64 vs ringbuf.js ${BATCH} push/pop, both one producer and one consumer (median of per-round ratios)`,
+  baton: both(pairBatch),
+  peer: `${both(ringbufBatch)}; per-round ratios ${spreadOf(pairVsRingbuf)}`,
+  ratio: median(pairVsRingbuf),
+  target: 1,
+});
+report({
+  what: `SharedQueue oneToOne tryPutMany/tryGetMany ${BATCH} float64, spinning as ringbuf.js's loop does, vs ringbuf.js (median of per-round ratios)`,
+  baton: both(pairTry),
+  peer: `${both(ringbufBatch)}; per-round ratios ${spreadOf(pairTryVsRingbuf)}`,
+  ratio: median(pairTryVsRingbuf),
+  targetText: 'for information (no blocking)',
+});
+report({
+  what: `SharedQueue oneToOne per item (putSync/getSync) vs many-to-many per item (median of per-round ratios)`,
+  baton: both(pair),
+  peer: both(queue),
+  ratio: median(perRound(pair, queue)),
+  targetText: 'for information',
 });
 report({
   what: 'SharedQueue per item vs ringbuf.js 1 element per push/pop, spinning (median of per-round ratios)',

@@ -211,6 +211,12 @@ const scenarios = {
   },
 };
 
+// The same loops on a one-to-one queue (`oneToOne: true`, made by the bench for the scenarios
+// whose name starts with 'pair'): the rows to hold against ringbuf.js, which is one-to-one too.
+scenarios.pair = scenarios.queue;
+scenarios.pairBatch = scenarios.queueBatch;
+scenarios.pairTry = scenarios.queueTry;
+
 /**
  * Fills `chunk` with the values `i, i + 1, ...` up to `items` (exclusive) and returns them: the
  * whole chunk, or a view of its first part for the last, shorter batch.

@@ -15,6 +15,11 @@ const scenarios = [
     scenario: 'queueTry',
     items: 8_192_000,
   },
+  {
+    name: `SharedQueue oneToOne, batches of ${BATCH}`,
+    scenario: 'pairBatch',
+    items: 8_192_000,
+  },
   { name: 'postMessage, 1 number per message', scenario: 'postMessage', items: 100_000 },
   { name: `postMessage, Float64Array(${BATCH}) copied`, scenario: 'postCopied', items: 2_048_000 },
   {
@@ -55,8 +60,9 @@ function startWorker(init, transfer) {
 async function runOnce({ scenario, items }) {
   const start = new SharedArrayBuffer(4);
   const shared = { scenario, items, batch: BATCH, start };
-  if (scenario.startsWith('queue')) {
-    shared.handle = new SharedQueue({ capacity: 1024, codec: 'float64' }).handle;
+  if (scenario.startsWith('queue') || scenario.startsWith('pair')) {
+    const oneToOne = scenario.startsWith('pair');
+    shared.handle = new SharedQueue({ capacity: 1024, codec: 'float64', oneToOne }).handle;
   }
   if (scenario.startsWith('ringbuf')) {
     shared.ring = RingBuffer.getStorageForCapacity(1024, Float64Array);
