@@ -121,8 +121,10 @@ export class BlockingCallError extends BatonError {
 
 /**
  * A one-to-one `SharedQueue` (`oneToOne: true`) was put into by a second agent while its
- * producer lives, or taken from by a second agent while its consumer lives. The message names
- * the queue, the call and the agent that holds the role. Nothing was put or taken.
+ * producer lives, or taken from by a second agent while its consumer lives; or by an agent
+ * whose exit its registry could never report (its id past `maxAgents`), which may hold no role.
+ * The message names the queue, the call and the agent that holds the role. Nothing was put or
+ * taken.
  */
 export class RoleError extends BatonError {
   static {

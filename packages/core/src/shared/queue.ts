@@ -112,8 +112,11 @@ export interface SharedQueueOptions<T> extends SharedNameOptions {
    * between two workers. The first agent to put becomes the producer, the first to get the
    * consumer; a put or get by another agent while that one lives throws `RoleError`, and
    * once it has exited (a watched worker that ended, or `agentExited`) the next agent takes
-   * its role over. Everything else (blocking and async calls, batches, close, codecs,
-   * values spanning slots) works as in a many-to-many queue.
+   * its role over. Report an exit only once the agent can no longer run (a producer reported
+   * exited in the middle of a put may mix its values with its successor's). An agent whose
+   * exit the registry could not report (an id past its `maxAgents`) is refused a role.
+   * Everything else (blocking and async calls, batches, close, codecs, values spanning slots)
+   * works as in a many-to-many queue.
    */
   oneToOne?: boolean;
 }
@@ -332,6 +335,7 @@ export class SharedQueue<T = unknown>
     const who: Agents = {
       self: registry.agentId,
       hasExited: (id) => registry.hasExited(id),
+      canReportExit: (id) => registry.canReportExit(id),
       exits: () => registry.exitCount(),
       agentName: (id) => registry.agentName(id),
       recordLoss: (id, items) => registry.recordLoss(id, state.id, items),

@@ -170,6 +170,8 @@ export interface Agents {
   /** This agent's id (0: unknown). */
   readonly self: number;
   hasExited(id: number): boolean;
+  /** Whether `hasExited(id)` can ever become true (the registry has a row for `id`). Default: yes. */
+  canReportExit?(id: number): boolean;
   agentName(id: number): string;
   /** Reports items an exited agent took with it (the registry shows them in snapshots). */
   recordLoss?(id: number, items: number): void;

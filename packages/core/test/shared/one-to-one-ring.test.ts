@@ -27,9 +27,14 @@ const LAYOUT: OneToOneLayout = {
   agents: ROWS,
 };
 
-/** Agent `self`'s view; ids in `dead` have exited. */
-function agents(self: number, dead: Set<number>): Agents {
-  return { self, hasExited: (id) => dead.has(id), agentName: (id) => `agent ${id}` };
+/** Agent `self`'s view; ids in `dead` have exited; ids above `rows` could never be reported exited. */
+function agents(self: number, dead: Set<number>, rows = 64): Agents {
+  return {
+    self,
+    hasExited: (id) => dead.has(id),
+    canReportExit: (id) => id >= 1 && id <= rows,
+    agentName: (id) => `agent ${id}`,
+  };
 }
 
 /** Shared words for a ring of `capacity` (positions only: the tests keep values by slot index). */
@@ -37,8 +42,14 @@ function cellsFor(): Int32Array {
   return new Int32Array(new SharedArrayBuffer((LAYOUT.table + ROWS * ENTRY_WORDS) * 4));
 }
 
-function ringOf(cells: Int32Array, capacity: number, self: number, dead = new Set<number>()) {
-  return new OneToOneRing(cells, LAYOUT, capacity, agents(self, dead), 'pair');
+function ringOf(
+  cells: Int32Array,
+  capacity: number,
+  self: number,
+  dead = new Set<number>(),
+  rows = 64,
+) {
+  return new OneToOneRing(cells, LAYOUT, capacity, agents(self, dead, rows), 'pair');
 }
 
 /** Puts `values` through one claim and commit; returns how many went in. */
@@ -292,5 +303,74 @@ describe('OneToOneRing close', () => {
     p2.closeGets();
     expect(c2.commitGet(index)).toBe(0);
     expect(c2.claimGet()).toBe(CLOSED);
+  });
+});
+
+describe('OneToOneRing: what the review of the first version found', () => {
+  it('refuses a role to an agent whose exit the registry could never report', () => {
+    const cells = cellsFor();
+    const untracked = ringOf(cells, 4, 9, new Set(), 8);
+    untracked.init();
+    expect(() => untracked.claimPutMany(1)).toThrow(/id 9\) has no row in the registry/);
+    expect(() => untracked.scanGet(1)).toThrow(RoleError);
+    expect(Atomics.load(cells, LAYOUT.producerRole)).toBe(0); // nothing taken
+  });
+
+  it('does not settle a dead holder against an index its successor has moved since', () => {
+    const dead = new Set<number>();
+    const cells = cellsFor();
+    const row = LAYOUT.table; // agent 1
+    const first = ringOf(cells, 8, 1, dead);
+    first.init();
+    putMany(first, [], [0, 1]);
+    expect(first.claimPutMany(3)).toBe(3); // dies with 3 claimed, unpublished
+    dead.add(1);
+    const second = ringOf(cells, 8, 2, dead);
+    putMany(second, [], [2, 3, 4, 5]); // takes over (settles agent 1: 2), moves tail past
+    // A sweep that read the dead holder's row before the takeover settles it only now: it
+    // must see that the role has moved on, and leave the books alone.
+    cells[row + E_PUT_COUNT] = 3; // the row as that sweep read it
+    const late = ringOf(cells, 8, 3, dead) as unknown as {
+      settle(id: number, op: 'put' | 'get'): boolean;
+    };
+    expect(late.settle(1, 'put')).toBe(false);
+    expect(cells[row + E_PUT]).toBe(2);
+  });
+
+  it('stops a holder reported exited while it still runs at its next publish: RoleError after', () => {
+    const dead = new Set<number>();
+    const cells = cellsFor();
+    const slots: number[] = [];
+    const first = ringOf(cells, 8, 1, dead);
+    first.init();
+    putMany(first, slots, [0]);
+    dead.add(1); // reported exited, but its object goes on
+    const second = ringOf(cells, 8, 2, dead);
+    putMany(second, slots, [1]);
+    expect(first.claimPutMany(1)).toBe(1);
+    expect(first.commitPutMany()).toBe(0); // publishes nothing
+    expect(() => first.claimPutMany(1)).toThrow(/producer is 'agent 2'/);
+    const consumer = ringOf(cells, 8, 3, dead);
+    expect(getMany(consumer, slots, 8)).toEqual([0, 1]);
+  });
+
+  it('says closed to any agent on a closed queue, before any role: puts, and gets once drained', () => {
+    const cells = cellsFor();
+    const producer = ringOf(cells, 4, 1);
+    const consumer = ringOf(cells, 4, 2);
+    const other = ringOf(cells, 4, 3);
+    producer.init();
+    const slots: number[] = [];
+    putMany(producer, slots, [1]);
+    expect(getMany(consumer, slots, 1)).toEqual([1]);
+    putMany(producer, slots, [2]);
+    producer.close();
+    expect(other.claimPutMany(1)).toBe(CLOSED);
+    expect(other.claimPut()).toBe(CLOSED);
+    expect(() => other.scanGet(1)).toThrow(RoleError); // not drained: the consumer's item
+    expect(getMany(consumer, slots, 1)).toEqual([2]);
+    expect(other.scanGet(1)).toBe(0);
+    expect(other.scanResult).toBe(CLOSED);
+    expect(other.claimGet()).toBe(CLOSED);
   });
 });

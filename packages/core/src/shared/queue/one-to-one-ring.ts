@@ -19,6 +19,17 @@
  * index from the buffer, so two objects of one queue in one agent take turns safely (an agent
  * runs one call at a time).
  *
+ * The takeover is safe because an exit is reported only once the agent can no longer run
+ * (Node's `exit` event of a watched worker). Should one be reported early, the old holder
+ * re-reads the role word right before each publishing (freeing) CAS and stops there: it cannot
+ * go on producing beside its successor, though a put of its that was already writing slots
+ * while the successor wrote the same ones may leave either's values there. (The many-to-many
+ * ring revokes such a claim instead.) An agent whose exit the registry can never report (an id
+ * past its `maxAgents`) may not take a role at all: it could never be taken over.
+ *
+ * A put on a closed queue, and a get on a closed and drained one, say closed before any role is
+ * taken, so that any agent's loop ends as with a many-to-many queue.
+ *
  * ## Put and get
  *
  * A put loads `tail` (its own word: a cache hit), finds room from `head` (the consumer's word,
@@ -143,18 +154,33 @@ export class OneToOneRing extends RingBase implements QueueRing {
     const word = op === 'put' ? this.producerRole : this.consumerRole;
     const self = this.agents.self;
     const cells = this.cells;
+    if (this.agents.canReportExit?.(self) === false) throw this.untrackedError(op);
     for (let tries = 0; tries < MAX_TRIES; tries++) {
       const holder = Atomics.load(cells, word);
       if (holder !== self) {
         if (holder !== 0 && !this.agents.hasExited(holder)) throw this.roleError(op, holder);
         if (Atomics.compareExchange(cells, word, holder, self) !== holder) continue;
-        if (holder !== 0) this.settle(holder, op);
+        if (holder !== 0) this.settle(holder, op, true);
       }
       if (op === 'put') this.producing = true;
       else this.consuming = true;
       return;
     }
     throw this.roleError(op, Atomics.load(cells, word));
+  }
+
+  /**
+   * A role held by an agent whose exit the registry cannot record (its id past the registry's
+   * `maxAgents`) could never pass to another agent: refused up front rather than left to wedge
+   * the queue once that agent is gone.
+   */
+  private untrackedError(op: 'put' | 'get'): RoleError {
+    const role = op === 'put' ? 'producer' : 'consumer';
+    return new RoleError(
+      `${this.name}: ${op} by '${this.agents.agentName(this.agents.self)}' on a one-to-one SharedQueue: ` +
+        `this agent (id ${this.agents.self}) has no row in the registry, which could never report its exit, ` +
+        `so it cannot be the queue's ${role} (create the registry with more maxAgents)`,
+    );
   }
 
   private roleError(op: 'put' | 'get', holder: number): RoleError {
@@ -171,9 +197,10 @@ export class OneToOneRing extends RingBase implements QueueRing {
    * Counts the last claim of exited agent `id` (`op`: its puts or gets) if its index moved past
    * it, which only that agent could have done while it held the role (see "Books").
    */
-  private settle(id: number, op: 'put' | 'get'): boolean {
+  private settle(id: number, op: 'put' | 'get', holding = false): boolean {
     if (id < 1 || id > this.rows) return false;
     const cells = this.cells;
+    const role = op === 'put' ? this.producerRole : this.consumerRole;
     const row = this.table + (id - 1) * ENTRY_WORDS;
     const [start, count, after, total, index] =
       op === 'put'
@@ -182,6 +209,10 @@ export class OneToOneRing extends RingBase implements QueueRing {
     const positions = cells[row + count]!;
     if (positions <= 0 || cells[row + after] === cells[row + total]) return false;
     const moved = Atomics.load(cells, index) & ~this.markBit;
+    // Unless the caller holds the role now (a takeover), the index is `id`'s last only if `id`
+    // still holds the role after the load: a successor takes the role (CAS) before it moves the
+    // index, so a role word still naming `id` proves the load came before any such move.
+    if (!holding && Atomics.load(cells, role) !== id) return false;
     if (this.distance(cells[row + start]!, moved) >= positions) {
       cells[row + total] = cells[row + after]!;
     }
@@ -210,6 +241,29 @@ export class OneToOneRing extends RingBase implements QueueRing {
     if (this.own >= 0) this.cells[this.own + after + 1] = this.cells[this.own + after]!;
   }
 
+  /**
+   * Before a get by an agent without the consumer role: whether the queue is closed and drained
+   * at `head` (then the get ends with ClosedError, whoever makes it: an iteration in any agent
+   * ends); else takes the role.
+   */
+  private takeGets(head: number): boolean {
+    const tail = Atomics.load(this.cells, this.tail);
+    if ((tail & this.markBit) !== 0 && (tail & ~this.markBit) === head) return true;
+    this.takeRole('get');
+    return false;
+  }
+
+  /**
+   * Whether this agent still holds the role in `word`, checked right before each publishing or
+   * freeing CAS. A role only passes once its holder was reported exited; should that be reported
+   * of an agent still running (a browser's `agentExited` right after `terminate()`, before the
+   * worker stopped), it stops at its next call instead of producing (or consuming) beside its
+   * successor. One load of a word on its own index's line.
+   */
+  private stillHolds(word: number): boolean {
+    return Atomics.load(this.cells, word) === this.agents.self;
+  }
+
   // ---------------------------------------------------------------- put
 
   /**
@@ -217,10 +271,11 @@ export class OneToOneRing extends RingBase implements QueueRing {
    * (0: full), or {@link CLOSED}. Nothing is claimed: the slots are the producer's anyway.
    */
   private room(max: number, whole: boolean): number {
-    if (!this.producing) this.takeRole('put');
     const cells = this.cells;
     const tail = Atomics.load(cells, this.tail);
+    // Closed first: a put on a closed queue is a ClosedError whoever makes it.
     if ((tail & this.markBit) !== 0) return CLOSED;
+    if (!this.producing) this.takeRole('put');
     let room = tail === this.tailLeft ? this.capacity - this.distance(this.headSeen, tail) : -1;
     if (room < max) {
       const head = Atomics.load(cells, this.head) & ~this.markBit;
@@ -242,10 +297,12 @@ export class OneToOneRing extends RingBase implements QueueRing {
   }
 
   claimPutSpan(span: number): number {
+    const count = this.room(span, true);
+    if (count <= 0) return count === 0 ? FULL : count;
+    // Before the span is published (so before any reader can see it): `size` counts items.
     const seen = this.spansSeen;
     if (this.cells[seen] === 0) Atomics.store(this.cells, seen, 1);
-    const count = this.room(span, true);
-    return count > 0 ? this.claimed & this.indexMask : count === 0 ? FULL : count;
+    return this.claimed & this.indexMask;
   }
 
   claimPutMany(max: number): number {
@@ -257,6 +314,10 @@ export class OneToOneRing extends RingBase implements QueueRing {
    * `close()` set the mark meanwhile: then nothing was published.
    */
   private publish(): boolean {
+    if (!this.stillHolds(this.producerRole)) {
+      this.producing = false; // the next claim takes the role again, or says who holds it
+      return false;
+    }
     const end = this.advance(this.claimed, this.claimedCount);
     if (Atomics.compareExchange(this.cells, this.tail, this.claimed, end) !== this.claimed) {
       return false;
@@ -306,9 +367,9 @@ export class OneToOneRing extends RingBase implements QueueRing {
   }
 
   claimGet(): number {
-    if (!this.consuming) this.takeRole('get');
     const head = Atomics.load(this.cells, this.head);
     if ((head & this.markBit) !== 0) return CLOSED;
+    if (!this.consuming && this.takeGets(head)) return CLOSED;
     const ready = this.ready(head, 1);
     if (ready < 0) return CLOSED;
     if (ready === 0) return EMPTY_RING;
@@ -331,6 +392,10 @@ export class OneToOneRing extends RingBase implements QueueRing {
 
   /** The CAS that moves `head` past the last claim; false when gets were closed meanwhile. */
   private free(): boolean {
+    if (!this.stillHolds(this.consumerRole)) {
+      this.consuming = false;
+      return false;
+    }
     this.intend(E_GET_START, this.claimed, this.claimedCount, E_GOT_AFTER, this.claimedItems);
     const end = this.advance(this.claimed, this.claimedCount);
     if (Atomics.compareExchange(this.cells, this.head, this.claimed, end) !== this.claimed) {
@@ -342,9 +407,9 @@ export class OneToOneRing extends RingBase implements QueueRing {
   }
 
   scanGet(max: number): number {
-    if (!this.consuming) this.takeRole('get');
     const head = Atomics.load(this.cells, this.head);
     if ((head & this.markBit) !== 0) return this.scanEnd(CLOSED);
+    if (!this.consuming && this.takeGets(head)) return this.scanEnd(CLOSED);
     const ready = this.ready(head, max);
     if (ready <= 0) return this.scanEnd(ready < 0 ? CLOSED : EMPTY_RING);
     this.scanned = head;

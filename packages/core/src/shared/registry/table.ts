@@ -560,6 +560,16 @@ export class SharedRegistry {
    * load: the shared primitives call it to repair what a dead agent left (an abandoned lock, a
    * barrier party that will never return). @internal
    */
+  /**
+   * Whether an exit of agent `id` can be recorded here (its id has a row: ids past `maxAgents`
+   * are counted but never marked exited).
+   *
+   * @internal
+   */
+  canReportExit(id: number): boolean {
+    return Number.isSafeInteger(id) && id >= 1 && id <= this.maxAgents;
+  }
+
   hasExited(id: number): boolean {
     if (!Number.isSafeInteger(id) || id < 1 || id > this.maxAgents) return false;
     return Atomics.load(this.cells, HEADER + (id - 1) * AGENT_WORDS + A_STATE) === EXITED;
