@@ -70,11 +70,13 @@ const batchVsTransfer = ratioOf(by.queueBatch, by.postTransferred);
 const batchVsRing = ratioOf(by.queueBatch, by.ringbufBatch);
 const tryVsRing = ratioOf(by.queueTry, by.ringbufBatch);
 const pairVsRing = ratioOf(by.pairBatch, by.ringbufBatch);
+const pairTryVsRing = ratioOf(by.pairTry, by.ringbufBatch);
 console.log(
   `Median of per-round ratios: SharedQueue per item vs postMessage per item: ${perItem.toFixed(1)}x; batches of 256 vs ` +
     `transferred Float64Array(256): ${batchVsTransfer.toFixed(2)}x; vs ringbuf.js batches: ${batchVsRing.toFixed(2)}x; ` +
     `batches that never wait, spinning, vs ringbuf.js batches: ${tryVsRing.toFixed(2)}x; ` +
-    `oneToOne batches vs ringbuf.js batches: ${pairVsRing.toFixed(2)}x`,
+    `oneToOne batches vs ringbuf.js batches: ${pairVsRing.toFixed(2)}x; ` +
+    `oneToOne batches that never wait, spinning, vs ringbuf.js batches: ${pairTryVsRing.toFixed(2)}x`,
 );
 report({
   what: `Chromium ${version}, two Web Workers: SharedQueue per item vs postMessage (1 number per message)`,
@@ -103,6 +105,13 @@ report({
   peer: `ringbuf.js ${mps(by.ringbufBatch)}`,
   ratio: Number(pairVsRing.toFixed(2)),
   target: 1,
+});
+report({
+  what: `Chromium ${version}: SharedQueue oneToOne tryPutMany/tryGetMany 256, spinning as ringbuf.js's loop does, vs ringbuf.js`,
+  baton: mps(by.pairTry),
+  peer: `ringbuf.js ${mps(by.ringbufBatch)}`,
+  ratio: Number(pairTryVsRing.toFixed(2)),
+  targetText: 'for information (no blocking)',
 });
 report({
   what: `Chromium ${version}: SharedQueue tryPutMany/tryGetMany 256, spinning as ringbuf.js's loop does, vs ringbuf.js`,

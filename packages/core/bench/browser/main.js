@@ -20,6 +20,11 @@ const scenarios = [
     scenario: 'pairBatch',
     items: 8_192_000,
   },
+  {
+    name: `SharedQueue oneToOne, batches of ${BATCH} that never wait, spinning`,
+    scenario: 'pairTry',
+    items: 8_192_000,
+  },
   { name: 'postMessage, 1 number per message', scenario: 'postMessage', items: 100_000 },
   { name: `postMessage, Float64Array(${BATCH}) copied`, scenario: 'postCopied', items: 2_048_000 },
   {
