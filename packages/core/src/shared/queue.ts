@@ -210,7 +210,7 @@ interface StartedWait {
  *   {@link losses} with the agent's name. An agent that is not watched is never taken for dead:
  *   calls waiting on its slot time out, honour their signal and end at `close()`.
  * - **One-to-one** (`oneToOne: true`): one producer and one consumer at a time, on a plain
- *   single-producer single-consumer ring (an index per side, no claims; batches about twice
+ *   single-producer single-consumer ring (an index per side, no claims; batches about 1.5x
  *   as fast between two workers). A second live producer or consumer gets `RoleError`; an
  *   exited one's role passes to the next agent that puts (gets). Nothing is ever left half
  *   done by a dead agent, so nothing needs repair.
