@@ -929,29 +929,6 @@ export class Ring extends RingBase implements QueueRing {
   }
 
   /**
-   * {@link scanGet}'s walk when values may span slots: item by item through the `slots`
-   * published positions from `head`, each item taking the slots its first slot says, up to
-   * `max` items. A span never straddles a run's end (it is one claim), so an item that does not
-   * fit was read from a slot that changed: what was found so far stands. What it reads is only
-   * trusted once {@link claimScanned}'s CAS wins: then `head` never moved, no slot found was
-   * freed, and every span read was the producer's.
-   */
-  private scanSpans(head: number, slots: number, max: number): number {
-    const ends = this.scanEnds!;
-    let position = head;
-    let count = 0;
-    let taken = 0;
-    while (count < max && taken < slots) {
-      const span = this.spanOf(position);
-      if (taken + span > slots) break;
-      taken += span;
-      ends[count++] = taken;
-      position = span === 1 ? this.next(position) : this.advance(position, span);
-    }
-    return count;
-  }
-
-  /**
    * Claims the first `count` items the last {@link scanGet} found, with one CAS. Returns
    * `false` if another consumer took any of them first (the values copied are then void: scan
    * again). Then {@link commitGetMany}.

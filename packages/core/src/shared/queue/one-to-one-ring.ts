@@ -40,7 +40,9 @@
  * the mark bit in `tail` (and `close({ immediate: true })` in `head`) from any agent: a store
  * could wipe it. A CAS that fails means exactly that: the queue was closed in between, the
  * put published nothing, the get took nothing (its copy is dropped), and the next claim says
- * closed. (On x86 an atomic store is a locked exchange too, so the CAS costs the same.)
+ * closed. (On x86 an atomic store is a locked exchange too, so the CAS costs the same.) The
+ * publish and the free also give up, before their CAS, when the role has passed on (see
+ * "Roles"); the next claim then says who holds it.
  *
  * Why the other side's index may be cached: `head` and `tail` only move forward, so an old
  * value of the other side's index is a lower bound: less room or fewer items than there are,
@@ -310,8 +312,8 @@ export class OneToOneRing extends RingBase implements QueueRing {
   }
 
   /**
-   * Moves `tail` past the values written: the release that publishes them. Fails only when
-   * `close()` set the mark meanwhile: then nothing was published.
+   * Moves `tail` past the values written: the release that publishes them. Fails when `close()`
+   * set the mark meanwhile, or when the producer role has passed on: then nothing was published.
    */
   private publish(): boolean {
     if (!this.stillHolds(this.producerRole)) {
@@ -390,7 +392,10 @@ export class OneToOneRing extends RingBase implements QueueRing {
     return this.free() ? this.claimedCount : 0;
   }
 
-  /** The CAS that moves `head` past the last claim; false when gets were closed meanwhile. */
+  /**
+   * The CAS that moves `head` past the last claim; false when gets were closed meanwhile, or
+   * when the consumer role has passed on (then nothing was taken).
+   */
   private free(): boolean {
     if (!this.stillHolds(this.consumerRole)) {
       this.consuming = false;
@@ -414,18 +419,7 @@ export class OneToOneRing extends RingBase implements QueueRing {
     if (ready <= 0) return this.scanEnd(ready < 0 ? CLOSED : EMPTY_RING);
     this.scanned = head;
     if (this.spanAt === undefined) return ready < max ? ready : max;
-    // Item by item through the published slots, each taking the slots its first says.
-    const ends = this.scanEnds!;
-    let position = head;
-    let count = 0;
-    let taken = 0;
-    while (count < max && taken < ready) {
-      const span = this.spanOf(position);
-      if (taken + span > ready) break;
-      taken += span;
-      ends[count++] = taken;
-      position = this.advance(position, span);
-    }
+    const count = this.scanSpans(head, ready, max);
     return count > 0 ? count : this.scanEnd(EMPTY_RING);
   }
 

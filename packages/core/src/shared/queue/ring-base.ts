@@ -60,6 +60,30 @@ export abstract class RingBase extends Positions {
     return span >= 1 && span <= this.capacity ? span : 1;
   }
 
+  /**
+   * A `scanGet`'s walk when values may span slots: item by item through the `slots` published
+   * positions from `head`, each item taking the slots its first slot says, up to `max` items;
+   * `scanEnds` records where each ends. Returns how many items fit. A span never straddles the
+   * end of what was published (a span is published whole), so in a many-to-many ring an item
+   * that does not fit was read from a slot that changed: what was found so far stands, and it
+   * is only trusted once the claim's CAS wins (then `head` never moved, no slot found was freed,
+   * and every span read was the producer's).
+   */
+  protected scanSpans(head: number, slots: number, max: number): number {
+    const ends = this.scanEnds!;
+    let position = head;
+    let count = 0;
+    let taken = 0;
+    while (count < max && taken < slots) {
+      const span = this.spanOf(position);
+      if (taken + span > slots) break;
+      taken += span;
+      ends[count++] = taken;
+      position = span === 1 ? this.next(position) : this.advance(position, span);
+    }
+    return count;
+  }
+
   /** Index of the slot `offset` places after the first slot of the last claim. */
   indexAt(offset: number): number {
     const index = (this.claimed & this.indexMask) + offset;
