@@ -60,7 +60,24 @@ export type WorkerMessage =
   | { readonly type: 'error'; readonly error: unknown }
   | { readonly type: 'loaded'; readonly error?: unknown }
   /** Browser only (it has no exit event): about to close itself. */
-  | { readonly type: 'closing' };
+  | { readonly type: 'closing' }
+  /** Node only, once, after the first job: see {@link NodeWorkerData}. */
+  | CodeCacheMessage;
+
+/**
+ * Worker -> main (Node): V8's code cache of the bundled bootstrap, made by a worker that had to
+ * compile it from its text, for the workers started after it (see node-worker.cts).
+ */
+export interface CodeCacheMessage {
+  readonly type: 'code-cache';
+  readonly data: Uint8Array;
+}
+
+/** What a Node worker is started with (its `workerData`). */
+export interface NodeWorkerData {
+  /** A code cache of the bootstrap from an earlier worker of this process, if there is one. */
+  readonly codeCache?: Uint8Array;
+}
 
 /** The key a worker caches a loaded module under. */
 export function specKey(spec: ModuleSpec): string {

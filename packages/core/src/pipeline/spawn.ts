@@ -1,12 +1,12 @@
 /**
- * Starting a worker that runs `worker.ts`, in Node (`worker_threads`) or in a browser (a module
- * `Worker`), behind one small interface. Keeps a count of the workers alive, so tests can check
- * that a pipeline leaves none behind.
+ * Starting a worker that serves a stage's jobs (worker-jobs.ts), in Node (`worker_threads`) or
+ * in a browser (a module `Worker`), behind one small interface. Keeps a count of the workers
+ * alive, so tests can check that a pipeline leaves none behind.
  *
  * @module
  */
 import { isNode } from './environment.js';
-import type { CloseMessage, WorkerMessage } from './protocol.js';
+import type { CloseMessage, CodeCacheMessage, NodeWorkerData, WorkerMessage } from './protocol.js';
 
 /** A started worker, whichever kind. */
 export interface WorkerPort {
@@ -44,7 +44,7 @@ interface NodeWorker {
 }
 
 interface NodeWorkerThreads {
-  Worker: new (url: URL, options: { name?: string }) => NodeWorker;
+  Worker: new (url: URL, options: { name?: string; workerData?: unknown }) => NodeWorker;
 }
 
 /** Starts a worker running the stage bootstrap; `name` shows in debuggers and traces. */
@@ -59,22 +59,43 @@ interface NodeFs {
 let nodeEntryUrl: URL | undefined;
 
 /**
- * The file a Node worker starts from: `node-worker.js`, the build's one-file bundle of
- * `worker.js` (see scripts/bundle-worker.mjs: a fresh thread loads one file several times
- * faster than the ~40 modules behind worker.js), or worker.js itself where the build made no
- * bundle. Looked up once.
+ * The file a Node worker starts from: `node-worker.cjs`, which runs the build's one-script bundle
+ * of the worker's code (see node-worker.cts), or worker.js itself where the build made no bundle.
+ * Looked up once.
  */
 function nodeEntry(proc: { getBuiltinModule?: (id: string) => unknown } | undefined): URL {
   if (nodeEntryUrl === undefined) {
     // `@vite-ignore`: Vite would otherwise emit these files as raw assets (imports unresolved)
     // for a browser build that never takes this branch.
-    const bundled = new URL(/* @vite-ignore */ './node-worker.js', import.meta.url);
+    const bundle = new URL(/* @vite-ignore */ './node-worker-bundle.js', import.meta.url);
     const fs = proc?.getBuiltinModule?.('node:fs') as NodeFs | undefined;
-    nodeEntryUrl = fs?.existsSync(bundled)
-      ? bundled
+    nodeEntryUrl = fs?.existsSync(bundle)
+      ? new URL(/* @vite-ignore */ './node-worker.cjs', import.meta.url)
       : new URL(/* @vite-ignore */ './worker.js', import.meta.url);
   }
   return nodeEntryUrl;
+}
+
+/**
+ * The code cache of the workers' bootstrap, from the last worker of this process that had to
+ * compile it (see node-worker.cts): given to every worker started after.
+ */
+let codeCache: Uint8Array | undefined;
+/** How many caches workers have sent (for tests: a worker that used one sends none). */
+let codeCachesReceived = 0;
+
+/** What this process knows of the bootstrap's code cache (for tests). */
+export function bootstrapCodeCache(): { readonly bytes: number; readonly received: number } {
+  return { bytes: codeCache?.byteLength ?? 0, received: codeCachesReceived };
+}
+
+function isCodeCache(message: unknown): message is CodeCacheMessage {
+  return (
+    typeof message === 'object' &&
+    message !== null &&
+    (message as { type?: unknown }).type === 'code-cache' &&
+    (message as { data?: unknown }).data instanceof Uint8Array
+  );
 }
 
 function spawnNode(name: string): WorkerPort {
@@ -83,8 +104,15 @@ function spawnNode(name: string): WorkerPort {
   if (threads === undefined) {
     throw new TypeError('worker stages need Node 20.16 or later (process.getBuiltinModule)');
   }
-  const worker = new threads.Worker(nodeEntry(proc), { name });
+  const workerData: NodeWorkerData = codeCache === undefined ? {} : { codeCache };
+  const worker = new threads.Worker(nodeEntry(proc), { name, workerData });
   alive++;
+  // The code cache is this module's business: the stage never sees the message.
+  worker.on('message', (message) => {
+    if (!isCodeCache(message)) return;
+    codeCache = message.data;
+    codeCachesReceived++;
+  });
   const exited = new Promise<void>((resolve) =>
     worker.on('exit', () => {
       alive--;
@@ -100,7 +128,10 @@ function spawnNode(name: string): WorkerPort {
   let closing: Promise<void> | undefined;
   return {
     post: (message) => worker.postMessage(message),
-    onMessage: (listener) => worker.on('message', listener),
+    onMessage: (listener) =>
+      worker.on('message', (message) => {
+        if (!isCodeCache(message)) listener(message);
+      }),
     onError: (listener) => worker.on('error', listener),
     terminate,
     close: (graceMs = CLOSE_GRACE_MS) =>

@@ -50,8 +50,10 @@ export function magicOf(kind: SharedKind): number {
  * a version 1 agent would read them at the wrong words.
  * 3: one-to-one SharedQueues (a word says so, and they have no marks): a version 2 agent would
  * take one for a many-to-many queue.
+ * 4: SharedQueue's `waitForRoom` sleepers (two words): a version 3 agent's gets would never
+ * wake them.
  */
-export const LAYOUT_VERSION = 3;
+export const LAYOUT_VERSION = 4;
 /** Header words common to every primitive buffer. */
 export const MAGIC = 0;
 export const VERSION = 1;

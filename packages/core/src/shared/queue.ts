@@ -49,6 +49,8 @@ import {
   NOT_EMPTY,
   NOT_FULL,
   PUT_SLEEPERS,
+  ROOM,
+  ROOM_SLEEPERS,
   readLayout,
   SLOT_SIZE,
   SPAN_SLEEPERS,
@@ -607,6 +609,61 @@ export class SharedQueue<T = unknown>
   }
 
   /**
+   * Waits until at most half the queue's slots are taken (half the capacity, rounded down: an
+   * empty queue for a capacity of 1), or resolves at once when they are. For a producer that
+   * found the queue full and would rather put a batch when it wakes than be woken for every
+   * slot a consumer frees, as a waiting `put` is: a producer on a main thread feeding workers
+   * pays for each wake-up (a turn of its event loop, and a notify by the consumer that freed
+   * the slot), while the consumers have half a ring left to take meanwhile. Only gets wake it
+   * (and `close()`, `cancelAll()`): if the consumers stop while the queue is more than half
+   * full, it waits for them, so give it a `timeout` or `signal` where they may.
+   *
+   * @throws ClosedError once the queue is closed (nothing can be put any more);
+   *   `TimeoutError`, the signal's reason, or `CancelledError` as a waiting `put` does.
+   *
+   * @example
+   * ```ts
+   * import { SharedQueue } from '@baton/core';
+   *
+   * const queue = new SharedQueue<number>({ capacity: 8, codec: 'float64', name: 'jobs' });
+   * // A worker takes from `queue.handle`; this thread feeds it:
+   * async function feed(jobs: Iterable<number>): Promise<void> {
+   *   for (const job of jobs) {
+   *     if (queue.tryPut(job)) continue;
+   *     await queue.waitForRoom(); // woken once, with 4 slots free
+   *     await queue.put(job);
+   *   }
+   * }
+   * const fed = feed([1, 2, 3]); // room for all three: no wait
+   * await fed;
+   * console.log(queue.size); // 3
+   * ```
+   */
+  async waitForRoom(options?: WaitOptions): Promise<void> {
+    const gate = gateAsync(this, 'put');
+    if (gate) await gate;
+    const wait = checkWait(options);
+    const room = (): boolean => {
+      if (this.ring.closed) throw this.closedError('put');
+      return this.ring.slotsTaken <= this.capacity >> 1;
+    };
+    if (room()) return;
+    sleepsHere(this); // from now on, reported exits wake our sleepers (shared/exits.ts)
+    if (tracing()) emit(this, 'wait', { for: 'room', size: this.size, capacity: this.capacity });
+    const sleep: Sleep = {
+      cells: this.cells,
+      word: ROOM,
+      sleepers: ROOM_SLEEPERS,
+      spin: this.putSpin,
+      attempt: room,
+      stalled: () => false,
+      detail: () => undefined,
+      cancel: watchCancel(this.cells, CANCEL_EPOCH),
+    };
+    await sleepAsync(this, sleep, 'put', wait, 'waitForRoom');
+  }
+
+  /**
    * Blocking form of {@link putMany}. With a `Float64Array` (float64 queue) or `Int32Array`
    * (int32 queue) it allocates nothing: one claim and one copy per step.
    */
@@ -1097,7 +1154,7 @@ export class SharedQueue<T = unknown>
    * ```
    */
   cancelAll(reason?: unknown): number {
-    const puts = Atomics.load(this.cells, PUT_SLEEPERS);
+    const puts = Atomics.load(this.cells, PUT_SLEEPERS) + Atomics.load(this.cells, ROOM_SLEEPERS);
     const gets = bumpEpoch(this.cells, CANCEL_EPOCH, GET_SLEEPERS, reason);
     // The epoch moved before the sleep words, which are pure sequence words: moving them wakes
     // every sleeper to re-check (and them only), as close() does (see cancel.ts).
@@ -1248,6 +1305,7 @@ export class SharedQueue<T = unknown>
   wakeEverySleeper(): void {
     wakeEveryone(this.cells, NOT_EMPTY, GET_SLEEPERS);
     wakeEveryone(this.cells, NOT_FULL, PUT_SLEEPERS);
+    wakeEveryone(this.cells, ROOM, ROOM_SLEEPERS);
   }
 
   /** After the ring passed holes (freeing their slots): wake putters for them, as getDone does. */
@@ -1255,6 +1313,7 @@ export class SharedQueue<T = unknown>
     const slots = this.ring.passed;
     this.ring.passed = 0;
     wake(this.cells, NOT_FULL, PUT_SLEEPERS, slots, SPAN_SLEEPERS);
+    this.wakeRoomSleepers();
   }
 
   /**
@@ -1263,7 +1322,21 @@ export class SharedQueue<T = unknown>
    */
   private getDone(count: number, slots: number): void {
     wake(this.cells, NOT_FULL, PUT_SLEEPERS, slots, SPAN_SLEEPERS);
+    this.wakeRoomSleepers();
     if (tracing()) emit(this, 'get', { size: this.size, capacity: this.capacity, count });
+  }
+
+  /**
+   * After slots were freed: wakes every {@link waitForRoom} sleeper once at most half the slots
+   * are taken. Why no wake-up is lost: our claim moved `head` before this load of the count; a
+   * sleeper counts itself before it reads `head` (sequentially consistent atomics), so either we
+   * see it, and wake it if the room is there, or its own check sees our claim. Waking them all
+   * is right: it happens once per half a ring, and they are few (producers that found it full).
+   */
+  private wakeRoomSleepers(): void {
+    const cells = this.cells;
+    if (Atomics.load(cells, ROOM_SLEEPERS) === 0) return;
+    if (this.ring.slotsTaken <= this.capacity >> 1) wakeEveryone(cells, ROOM, ROOM_SLEEPERS);
   }
 
   private closedError(what: 'put' | 'get', done?: number, total?: number): ClosedError {

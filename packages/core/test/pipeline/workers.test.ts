@@ -1,19 +1,22 @@
-// Worker stages run the BUILT package (dist/): a worker loads dist/pipeline/node-worker.js (the
-// build's bundle of worker.js), which a test run from src/ could not start. The types still come
-// from src/.
+// Worker stages run the BUILT package (dist/): a worker starts from dist/pipeline/node-worker.cjs
+// and runs the build's bundle of worker-jobs.js, which a test run from src/ could not start. The
+// types still come from src/.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import type * as Core from '../../src/index.js';
 
 const core = (await import(new URL('../../dist/index.js', import.meta.url).href)) as typeof Core;
-const { liveWorkers } = (await import(
+const { liveWorkers, bootstrapCodeCache } = (await import(
   new URL('../../dist/pipeline/spawn.js', import.meta.url).href
-)) as { liveWorkers(): number };
+)) as {
+  liveWorkers(): number;
+  bootstrapCodeCache(): { readonly bytes: number; readonly received: number };
+};
 const { pipeline, map, filter, flatMap, PipelineError, WorkerPool } = core;
 
 const stages = new URL('./fixtures/stages.mjs', import.meta.url);
@@ -167,7 +170,7 @@ describe('pipeline: worker stages stop cleanly', () => {
   it('an error in-thread stops the workers too', async () => {
     const error = await pipeline({
       source: range(50),
-      stages: [map(from('default'), { placement: 'worker', concurrency: 2 })],
+      stages: [map(from('default'), { placement: 'worker', concurrency: 2, ordered: true })],
       sink: (x: number) => {
         if (x === 49) throw new TypeError('sink says no');
       },
@@ -268,7 +271,7 @@ describe('pipeline: worker stages and backpressure', () => {
           yield i;
         }
       },
-      stages: [map(from('default'), { placement: 'worker', concurrency: 2 })],
+      stages: [map(from('default'), { placement: 'worker', concurrency: 2, ordered: true })],
       sink: async () => {
         consumed++;
         lead = Math.max(lead, produced - consumed);
@@ -318,7 +321,13 @@ describe('pipeline: worker stages end gracefully and load what users write', () 
   });
 
   it('says what to do when a stage module cannot be loaded', async () => {
-    const cases: [Core.StageModule, RegExp][] = [
+    // Written here: a file with a syntax error would trip the repository's own linters.
+    const dir = mkdtempSync(join(tmpdir(), 'baton-broken-'));
+    const broken = join(dir, 'broken-stage.mjs');
+    writeFileSync(broken, 'export default (x) => x +\n');
+    // In-thread, a module file is imported by vitest's own module runner here, which words a
+    // syntax error its own way: the file cases check the workers' loading (node-worker.cts).
+    const cases: [Core.StageModule, RegExp, placements?: Core.Placement[]][] = [
       [
         { module: new URL('./fixtures/no-such-stage.mjs', import.meta.url) },
         /could not load module file:.*no-such-stage\.mjs: .*Check that the file exists/,
@@ -331,13 +340,24 @@ describe('pipeline: worker stages end gracefully and load what users write', () 
         { source: 'throw new RangeError("boom at load")' },
         /boom at load\. The error was thrown while the module was evaluated/,
       ],
+      // A worker requires a module file where Node can (node-worker.cts): same words.
+      [
+        { module: pathToFileURL(broken) },
+        /could not load module file:.*broken-stage\.mjs: .*Fix the syntax error/,
+        ['worker'],
+      ],
+      [
+        { module: new URL('./fixtures/throwing-stage.mjs', import.meta.url) },
+        /boom in a file at load\. The error was thrown while the module was evaluated/,
+        ['worker'],
+      ],
       [
         from('nowhere'),
         /export 'nowhere' of module .* must be a function, got undefined \(its functions: .*'jitter'/,
       ],
     ];
-    for (const [spec, message] of cases) {
-      for (const placement of ['worker', 'thread'] as const) {
+    for (const [spec, message, placements = ['worker', 'thread'] as const] of cases) {
+      for (const placement of placements) {
         const error = await pipeline({
           source: [1],
           stages: [map(spec, { name: 'loading', placement })],
@@ -351,6 +371,7 @@ describe('pipeline: worker stages end gracefully and load what users write', () 
         expect(cause.message, placement).toMatch(message);
       }
     }
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 
@@ -420,11 +441,11 @@ describe('pipeline: a worker stage starts on its first ready worker', () => {
   });
 });
 
-describe('pipeline: the Node bootstrap is one bundled file', () => {
-  it('runs from node-worker.js, and user code in the worker shares its registry state', async () => {
-    // dist/pipeline/node-worker.js bundles worker.js and its modules but imports the registry's
-    // from their own files: a stage module importing @baton/core must find this thread's agent
-    // (one row, named after the stage), not a second copy of the registry state.
+describe('pipeline: how a Node worker starts', () => {
+  it('runs the bundled script, and user code in the worker shares its registry state', async () => {
+    // dist/pipeline/node-worker-bundle.js bundles worker-jobs.js and its modules but keeps the
+    // registry's state on a global: a stage module importing @baton/core must find this
+    // thread's agent (one row, named after the stage), not a second copy of the registry state.
     const { items } = await pipeline<number, string>({
       source: [1],
       stages: [
@@ -440,8 +461,37 @@ describe('pipeline: the Node bootstrap is one bundled file', () => {
       rows: { id: number; name: string }[];
       bootstrap: string | undefined;
     };
-    expect(seen.bootstrap).toBe('node-worker.js');
+    expect(seen.bootstrap).toBe('node-worker-bundle.js');
     expect(seen.rows).toEqual([{ id: seen.id, name: 'view #0' }]);
+  });
+
+  it('gives the code cache of a worker that compiled the bundle to the workers started after', async () => {
+    const doubled = () =>
+      pipeline<number, number>({
+        source: range(8),
+        stages: [map(from('default'), { placement: 'worker', concurrency: 2, ordered: true })],
+      }).run();
+    expect((await doubled()).items).toEqual(range(8).map((x) => x * x));
+    // This run's workers, or earlier ones, compiled the bundle and sent their cache.
+    const before = bootstrapCodeCache();
+    expect(before.bytes).toBeGreaterThan(10_000);
+    expect(before.received).toBeGreaterThan(0);
+    expect((await doubled()).items).toEqual(range(8).map((x) => x * x));
+    // These two started with it, and V8 took it: neither had to compile, so neither sent one.
+    expect(bootstrapCodeCache()).toEqual(before);
+  });
+
+  it('loads a stage module with top-level await (Node cannot require it)', async () => {
+    const { items } = await pipeline<number, number>({
+      source: [1, 2, 3],
+      stages: [
+        map<number, number>(
+          { module: new URL('./fixtures/top-level-await.mjs', import.meta.url) },
+          { placement: 'worker', concurrency: 2, ordered: true },
+        ),
+      ],
+    }).run();
+    expect(items).toEqual([101, 102, 103]);
   });
 });
 

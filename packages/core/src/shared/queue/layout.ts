@@ -9,6 +9,7 @@
  * words 12..15  maxValueBytes, putters of spanning values asleep, "a value has spanned slots",
  *               the cancel epoch
  * word  16      1 for a one-to-one queue (queue/one-to-one-ring.ts), else 0
+ * words 17..18  the sequence word `waitForRoom` sleeps on, and its sleeper count
  * word  32      head (no other word within 16 words, but for words 33-34)
  * word  33      "an agent without a claim-table row has used this queue" (see ring.ts)
  * word  34      a one-to-one queue's consumer role (the holder's agent id)
@@ -72,6 +73,13 @@ export const SPANS_SEEN = HEADER_WORDS + 10;
 export const CANCEL_EPOCH = HEADER_WORDS + 11;
 /** 1 for a one-to-one queue (one producer, one consumer: see queue/one-to-one-ring.ts), else 0. */
 export const ONE_TO_ONE = HEADER_WORDS + 12;
+/**
+ * The sequence word producers waiting for room sleep on (`SharedQueue.waitForRoom`: until at
+ * most half the slots are taken), and how many sleep on it: a get wakes them only once it has
+ * left that much room, not for every slot it frees, as it wakes putters (see sleep.ts).
+ */
+export const ROOM = HEADER_WORDS + 13;
+export const ROOM_SLEEPERS = HEADER_WORDS + 14;
 /**
  * Words closer than this may share a 64-byte cache line, whatever the buffer's alignment (it
  * is 16-byte aligned, no more): words that different agents write lie this far apart.

@@ -21,6 +21,8 @@ export interface QueueRing {
   /** Why the last {@link scanGet} found nothing. */
   scanResult: number;
   readonly size: number;
+  /** Slots between `head` and `tail` now (see `RingBase.slotsTaken`). */
+  readonly slotsTaken: number;
   readonly closed: boolean;
   init(start?: number): void;
   allowSpans(spanAt: (index: number) => number): void;

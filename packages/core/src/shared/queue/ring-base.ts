@@ -149,6 +149,18 @@ export abstract class RingBase extends Positions {
     }
   }
 
+  /**
+   * Slots taken now: the positions between `head` and `tail` (items, or their slots once values
+   * span slots), 0 once `closeGets()` dropped what was left. What `SharedQueue.waitForRoom`
+   * compares with half the capacity: it only changes by one agent's claim, never by a walk.
+   */
+  get slotsTaken(): number {
+    const tail = Atomics.load(this.cells, this.tail) & ~this.markBit;
+    const head = Atomics.load(this.cells, this.head);
+    if ((head & this.markBit) !== 0) return 0;
+    return Math.max(0, Math.min(this.capacity, this.distance(head, tail)));
+  }
+
   /** Items in the `slots` positions from `head`, once values have spanned slots. */
   protected abstract itemsIn(head: number, slots: number): number;
 }

@@ -4,8 +4,8 @@
  * every copy of `@baton/core` loaded in the agent, like the tracer hooks (see `trace/hooks.ts`
  * for why a project may hold two copies).
  *
- * Why shared: a worker stage's bootstrap in Node is one bundled file (`node-worker.js`, see
- * scripts/bundle-worker.mjs), a copy of core of its own; a browser worker bundled by Vite is
+ * Why shared: a worker stage's code in Node is one bundled script (`node-worker-bundle.js`, see
+ * pipeline/node-worker.cts), a copy of core of its own; a browser worker bundled by Vite is
  * too. A stage module that imports `@baton/core` loads the installed copy. Both copies join
  * the same registry (the queues' handles carry it) from the same thread: with state per copy
  * the thread would take two agent rows, one named after the stage and one `worker 3`, and a
