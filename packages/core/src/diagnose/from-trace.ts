@@ -281,6 +281,10 @@ function removeWaiter(state: State, party: string): WaitGraphWait | undefined {
 function waitFor(kind: ResourceKind, event: 'acquire' | 'wait', purpose: unknown): WaitFor {
   return waitForOf(
     kind,
-    purpose === 'not_full' ? 'space' : purpose === 'not_empty' ? 'item' : event,
+    purpose === 'not_full' || purpose === 'room'
+      ? 'space'
+      : purpose === 'not_empty'
+        ? 'item'
+        : event,
   );
 }

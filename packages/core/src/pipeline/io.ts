@@ -34,8 +34,17 @@ interface RoomWaiter {
   waitForRoom(): Promise<void>;
 }
 
-function waitsForRoom(queue: object): queue is RoomWaiter {
-  return typeof (queue as Partial<RoomWaiter>).waitForRoom === 'function';
+/**
+ * The smallest queue {@link putWaiting} waits for half of: in a smaller one, half may be fewer
+ * items than the stage has workers, which would then wait for this thread to refill it (an
+ * ordered stage's own queue holds as many items as it has workers).
+ */
+const ROOMY = 16;
+
+function waitsForRoom(queue: QueueLike<unknown>): queue is QueueLike<unknown> & RoomWaiter {
+  return (
+    queue.capacity >= ROOMY && typeof (queue as Partial<RoomWaiter>).waitForRoom === 'function'
+  );
 }
 
 /**
@@ -43,8 +52,8 @@ function waitsForRoom(queue: object): queue is RoomWaiter {
  * when the pipeline is stopping: the caller then stops quietly (the failure is reported once,
  * by whoever caused it).
  *
- * Into a worker stage's queue (a `SharedQueue`), this thread waits for half the queue to be
- * free, not for one slot: woken once per half a queue rather than once per item its workers
+ * Into a worker stage's queue (a `SharedQueue` of {@link ROOMY} slots or more, as by default),
+ * this thread waits for half the queue to be free, not for one slot: woken once per half a queue rather than once per item its workers
  * take (each wake-up is a notify the worker pays for, and a turn of this thread's event loop:
  * measured, twice what piscina's dispatch costs per CPU-heavy job without it). If the put
  * still finds no room then (another producer took it), it waits as a put does.

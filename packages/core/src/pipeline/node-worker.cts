@@ -19,7 +19,8 @@
  *   `import()`, starts Node's asynchronous ES module loader in the thread: 4-6 ms. Node 20.19
  *   and later load an ES module synchronously with `require()` without it (as piscina loads its
  *   task modules). So errors.js and a stage's `.js`/`.mjs` file are required where Node can,
- *   and imported where it cannot (older Node, top-level await, data: and http: URLs, `.ts`).
+ *   and imported where it cannot (older Node, top-level await, data: URLs, `.ts`, `.cjs`): see
+ *   {@link importModule}.
  *
  * The bundle is a copy of core of its own. That is safe because the state a thread must keep
  * once (its registries, its agent row and name; the tracer and scheduler hooks) lives on
@@ -69,19 +70,41 @@ const vm = require('node:vm') as Builtins['vm'];
 const threads = require('node:worker_threads') as Builtins['threads'];
 
 /**
- * A module by `require` where Node can load it so (a file: URL of a `.js`, `.mjs` or `.cjs`
- * file, on a Node that requires ES modules), else by `import()`, which then also gives the
- * error to report when neither can.
+ * What `require` throws for a module it cannot load where `import()` can: an ES module on a
+ * Node before 20.19, top-level await, a cycle through one, an import of a file or URL only
+ * `import()` (or its hooks) takes. Any other error (a syntax error, one thrown while the module
+ * ran, a missing file) is the module's own: `import()` would give the same, after running a
+ * CommonJS module a second time.
+ */
+const IMPORT_ONLY = new Set([
+  'ERR_REQUIRE_ESM',
+  'ERR_REQUIRE_ASYNC_MODULE',
+  'ERR_REQUIRE_CYCLE_MODULE',
+  'ERR_UNKNOWN_FILE_EXTENSION',
+  'ERR_UNSUPPORTED_ESM_URL_SCHEME',
+]);
+
+/**
+ * A stage's module as `import()` gives it, by `require` where Node can load it so (a file: URL
+ * of a `.js` or `.mjs` file holding an ES module, on Node 20.19 or later), else by `import()`.
+ * A CommonJS file gives `require` its `module.exports`, not a namespace: it is then imported
+ * too, which finds it loaded (Node does not run it again) and gives the namespace a stage
+ * placed in the main thread gets (`default` is `module.exports`).
  */
 function importModule(specifier: string): Promise<unknown> {
-  if (/^file:[^?#]*\.[mc]?js$/.test(specifier)) {
-    try {
-      return Promise.resolve(require(url.fileURLToPath(specifier)));
-    } catch {
-      // ERR_REQUIRE_ESM (a Node before 20.19), ERR_REQUIRE_ASYNC_MODULE (top-level await), ...
-    }
+  if (!/^file:[^?#]*\.m?js$/.test(specifier)) return import(specifier);
+  let loaded: unknown;
+  try {
+    loaded = require(url.fileURLToPath(specifier));
+  } catch (error) {
+    const code = (error as { code?: unknown } | null)?.code;
+    return typeof code === 'string' && IMPORT_ONLY.has(code)
+      ? import(specifier)
+      : Promise.reject(error as Error);
   }
-  return import(specifier);
+  return Object.prototype.toString.call(loaded) === '[object Module]'
+    ? Promise.resolve(loaded)
+    : import(specifier);
 }
 
 function givenCache(workerData: unknown): Uint8Array | undefined {

@@ -116,9 +116,10 @@ function load(spec: ModuleSpec, stage: string): Promise<StageFunction<unknown, u
 /** What the entry file asks of {@link serveJobs} besides serving jobs. */
 export interface WorkerHooks {
   /**
-   * Called once, after the worker's first job: the entry's code cache of the bootstrap, which
-   * the worker then sends to the main thread (`code-cache`) for the workers it starts later
-   * (see node-worker.cts). By then the cache holds the code of every function a job runs.
+   * Called once, after the worker's first job that ends well: the entry's code cache of the
+   * bootstrap, which the worker then sends to the main thread (`code-cache`) for the workers it
+   * starts later (see node-worker.cts). By then the cache holds the code of every function a
+   * job runs.
    */
   codeCache?(): Uint8Array;
 }
@@ -136,8 +137,13 @@ export function serveJobs(hooks: WorkerHooks = {}): void {
         serve(port, message).then(
           () => {
             if (codeCache !== undefined) {
-              port.post({ type: 'code-cache', data: codeCache() });
+              const make = codeCache;
               codeCache = undefined;
+              try {
+                port.post({ type: 'code-cache', data: make() });
+              } catch {
+                // No cache then: later workers compile the bootstrap themselves, as this one did.
+              }
             }
             // A run's own worker starts exiting the moment it is done: its exit (a few ms in
             // Node) then overlaps the main thread taking the news, instead of following a
@@ -186,8 +192,9 @@ async function serve(port: Port, init: InitMessage): Promise<void> {
     if (depth > counters.peakQueueDepth) counters.peakQueueDepth = depth;
     return true;
   };
-  // How long an item has taken, from the last batch (0: none yet).
-  let itemMs = 0;
+  // How long an item has taken, from the last batch: -1 before the first, 0 when too quick for
+  // the clock (a browser's is coarse: 5 us to 1 ms).
+  let itemMs = -1;
   try {
     for (;;) {
       // Items are handed over in batches: one claim and one copy for several items. A worker
@@ -197,7 +204,7 @@ async function serve(port: Port, init: InitMessage): Promise<void> {
       // one worker, while the others have nothing left, costs more than batching saves). Its
       // first batch is one item, to time it.
       const share = Math.floor(input.size / init.workers);
-      const quick = itemMs === 0 ? 1 : Math.floor(BATCH_MS / itemMs);
+      const quick = itemMs < 0 ? 1 : itemMs === 0 ? MAX_BATCH : Math.floor(BATCH_MS / itemMs);
       const most = share < quick ? share : quick;
       const want = most < 1 ? 1 : most > MAX_BATCH ? MAX_BATCH : most;
       // Returns at once with what is there (up to `want`); sleeps only when the queue is empty.

@@ -661,6 +661,8 @@ export class SharedQueue<T = unknown>
       cancel: watchCancel(this.cells, CANCEL_EPOCH),
     };
     await sleepAsync(this, sleep, 'put', wait, 'waitForRoom');
+    // Its wait ends here, not with a put (a timeout or abort has its own event).
+    if (tracing()) emit(this, 'wake');
   }
 
   /**

@@ -170,7 +170,7 @@ describe('pipeline: worker stages stop cleanly', () => {
   it('an error in-thread stops the workers too', async () => {
     const error = await pipeline({
       source: range(50),
-      stages: [map(from('default'), { placement: 'worker', concurrency: 2, ordered: true })],
+      stages: [map(from('default'), { placement: 'worker', concurrency: 2 })],
       sink: (x: number) => {
         if (x === 49) throw new TypeError('sink says no');
       },
@@ -271,7 +271,7 @@ describe('pipeline: worker stages and backpressure', () => {
           yield i;
         }
       },
-      stages: [map(from('default'), { placement: 'worker', concurrency: 2, ordered: true })],
+      stages: [map(from('default'), { placement: 'worker', concurrency: 2 })],
       sink: async () => {
         consumed++;
         lead = Math.max(lead, produced - consumed);
@@ -479,6 +479,25 @@ describe('pipeline: how a Node worker starts', () => {
     expect((await doubled()).items).toEqual(range(8).map((x) => x * x));
     // These two started with it, and V8 took it: neither had to compile, so neither sent one.
     expect(bootstrapCodeCache()).toEqual(before);
+  });
+
+  it('loads a CommonJS stage module as import() does, in workers and in-thread', async () => {
+    // A worker requires a .js file first (see node-worker.cts): for CommonJS that gives
+    // module.exports, not the namespace a stage placed in the main thread gets.
+    const triple = new URL('./fixtures/commonjs/triple.js', import.meta.url);
+    for (const placement of ['worker', 'thread'] as const) {
+      const { items } = await pipeline<number, number>({
+        source: [1, 2, 3],
+        stages: [
+          map<number, number>({ module: triple }, { placement, ordered: true }),
+          map<number, number>({ module: triple, export: 'loads' }, { placement, ordered: true }),
+        ],
+      }).run();
+      expect(items, placement).toHaveLength(3);
+      // The worker ran the file once, though it both required and imported it. (In-thread the
+      // count is this test process's, which other tests may have loaded it in too.)
+      if (placement === 'worker') expect(items).toEqual([1, 1, 1]);
+    }
   });
 
   it('loads a stage module with top-level await (Node cannot require it)', async () => {

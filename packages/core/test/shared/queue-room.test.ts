@@ -2,10 +2,21 @@
 // slots are taken, woken once for that, not for every slot a get frees. (What it saves a main
 // thread feeding workers is measured in bench/pipeline.bench.mjs, never asserted here.)
 import { afterEach, describe, expect, it } from 'vitest';
-import { CancelledError, ClosedError, SharedQueue, TimeoutError } from '../../src/index.js';
+import {
+  CancelledError,
+  ClosedError,
+  setTracer,
+  SharedQueue,
+  TimeoutError,
+  WaitGraphRecorder,
+  type TraceEvent,
+} from '../../src/index.js';
 import { nextMessage, startWorker, terminateAll } from './workers.js';
 
-afterEach(terminateAll);
+afterEach(async () => {
+  setTracer(undefined);
+  await terminateAll();
+});
 
 /** Whether `promise` is still pending after a few turns of the event loop. */
 async function pending(promise: Promise<unknown>): Promise<boolean> {
@@ -83,6 +94,28 @@ describe('SharedQueue.waitForRoom', () => {
     expect(queue.cancelAll()).toBe(1);
     expect(await cancelled).toBeInstanceOf(CancelledError);
     expect(queue.size).toBe(4);
+  });
+
+  it('is traced as a wait for room that ends with a wake, which diagnoses leave behind', async () => {
+    const events: TraceEvent[] = [];
+    const recorder = new WaitGraphRecorder();
+    setTracer({
+      event: (e) => {
+        events.push(e);
+        recorder.event(e);
+      },
+      agent: () => 'feeder',
+    });
+    const queue = full(4);
+    const room = queue.waitForRoom();
+    expect(await pending(room)).toBe(true);
+    const waiting = recorder.graph(performance.now()).waits;
+    expect(waiting.map((w) => [w.party, w.for])).toEqual([['feeder', 'space']]);
+    queue.tryGetMany(2);
+    await room;
+    expect(events.map((e) => e.kind).slice(-3)).toEqual(['wait', 'get', 'wake']);
+    expect(events.find((e) => e.kind === 'wait')?.detail).toMatchObject({ for: 'room' });
+    expect(recorder.graph(performance.now()).waits).toEqual([]);
   });
 
   it('a producer feeding a worker through it loses, doubles and reorders nothing', async () => {

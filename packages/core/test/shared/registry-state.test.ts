@@ -1,7 +1,7 @@
 /**
  * An agent's registry state (its registries, its default one, its name) lives on one versioned
  * global, so that every copy of core in a thread keeps one identity in a registry: a Node
- * worker stage runs a bundled copy of core (dist/pipeline/node-worker.js), and its stage module
+ * worker stage runs a bundled copy of core (dist/pipeline/node-worker-bundle.js), and its stage module
  * imports the installed one. Second module instances of the registry modules (the same files
  * under another URL) stand in for a second copy here; test/pipeline/workers.test.ts checks the
  * bundled bootstrap itself.

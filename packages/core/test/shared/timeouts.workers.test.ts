@@ -150,7 +150,9 @@ describe('the timeout of each wait in the registry', () => {
         if (wait === undefined) continue;
         const name = wait.primitive.name as keyof typeof seen;
         expect(wait.timeout).toBe(expected[name]);
-        expect(wait.deadline).toBeGreaterThan(wait.since);
+        // Equal when the deadline passed between the wait's last check and its record (the
+        // record keeps what remains, at least 0): seen once on a loaded machine (ci53).
+        expect(wait.deadline).toBeGreaterThanOrEqual(wait.since);
         expect(wait.deadline).toBeLessThanOrEqual(wait.since + expected[name]);
         seen[name]++;
       }

@@ -10,7 +10,8 @@
  *               the cancel epoch
  * word  16      1 for a one-to-one queue (queue/one-to-one-ring.ts), else 0
  * words 17..18  the sequence word `waitForRoom` sleeps on, and its sleeper count
- * word  32      head (no other word within 16 words, but for words 33-34)
+ * word  32      head (no busy word within 16 words: words 17-18 are written only by producers
+ *               waiting for room, 33-34 seldom)
  * word  33      "an agent without a claim-table row has used this queue" (see ring.ts)
  * word  34      a one-to-one queue's consumer role (the holder's agent id)
  * word  48      tail (no other word within 16 words, but for word 49)
@@ -68,7 +69,7 @@ export const SPAN_SLEEPERS = HEADER_WORDS + 9;
 export const SPANS_SEEN = HEADER_WORDS + 10;
 /**
  * The cancel epoch of `cancelAll()` (see shared/cancel.ts): a waiting put or get reads it before
- * it first counts itself as a sleeper and gives up once it moved. (Padding up to HEAD follows.)
+ * it first counts itself as a sleeper and gives up once it moved.
  */
 export const CANCEL_EPOCH = HEADER_WORDS + 11;
 /** 1 for a one-to-one queue (one producer, one consumer: see queue/one-to-one-ring.ts), else 0. */
