@@ -643,14 +643,41 @@ export class SharedQueue<T = unknown>
     const gate = gateAsync(this, 'put');
     if (gate) await gate;
     const wait = checkWait(options);
+    const sleep = this.roomSleep();
+    if (sleep === undefined) return;
+    await sleepAsync(this, sleep, 'put', wait, 'waitForRoom');
+    // Its wait ends here, not with a put (a timeout or abort has its own event).
+    if (tracing()) emit(this, 'wake');
+  }
+
+  /**
+   * Blocking form of {@link waitForRoom}: for a worker that feeds others and would rather be
+   * woken once per half a queue than once per item.
+   */
+  waitForRoomSync(options?: WaitOptions): void {
+    gateSync(this, 'put');
+    checkCanBlock(this.name, 'waitForRoomSync', 'waitForRoom');
+    const wait = checkWait(options);
+    const sleep = this.roomSleep();
+    if (sleep === undefined) return;
+    sleepSync(this, sleep, 'put', wait, 'waitForRoomSync');
+    if (tracing()) emit(this, 'wake');
+  }
+
+  /**
+   * How {@link waitForRoom} waits, or `undefined` when there is room now.
+   *
+   * @throws ClosedError once the queue is closed.
+   */
+  private roomSleep(): Sleep | undefined {
     const room = (): boolean => {
       if (this.ring.closed) throw this.closedError('put');
       return this.ring.slotsTaken <= this.capacity >> 1;
     };
-    if (room()) return;
+    if (room()) return undefined;
     sleepsHere(this); // from now on, reported exits wake our sleepers (shared/exits.ts)
     if (tracing()) emit(this, 'wait', { for: 'room', size: this.size, capacity: this.capacity });
-    const sleep: Sleep = {
+    return {
       cells: this.cells,
       word: ROOM,
       sleepers: ROOM_SLEEPERS,
@@ -660,9 +687,6 @@ export class SharedQueue<T = unknown>
       detail: () => undefined,
       cancel: watchCancel(this.cells, CANCEL_EPOCH),
     };
-    await sleepAsync(this, sleep, 'put', wait, 'waitForRoom');
-    // Its wait ends here, not with a put (a timeout or abort has its own event).
-    if (tracing()) emit(this, 'wake');
   }
 
   /**

@@ -118,6 +118,22 @@ describe('SharedQueue.waitForRoom', () => {
     expect(recorder.graph(performance.now()).waits).toEqual([]);
   });
 
+  it('waitForRoomSync: a blocked worker is woken by the get here that leaves half', async () => {
+    const queue = full(8);
+    const waiter = startWorker('room-waiter', { queue: queue.handle });
+    expect(await nextMessage(waiter)).toBe('waiting');
+    const woken = nextMessage<{ size: number }>(waiter);
+    for (let i = 0; i < 3; i++) queue.tryGet();
+    expect(await pending(woken)).toBe(true); // 5 of 8 taken
+    queue.tryGet();
+    expect((await woken).size).toBeLessThanOrEqual(4);
+    // Blocking here, with room or not: times out, and says so.
+    expect(() => full(2).waitForRoomSync({ timeout: 5 })).toThrow(TimeoutError);
+    queue.waitForRoomSync(); // 4 of 8: at once
+    queue.close();
+    expect(() => queue.waitForRoomSync()).toThrow(ClosedError);
+  });
+
   it('a producer feeding a worker through it loses, doubles and reorders nothing', async () => {
     const queue = new SharedQueue<number>({ capacity: 8, codec: 'float64', name: 'fed' });
     const consumer = startWorker('queue-consumer', { queue: queue.handle, id: 0, mode: 'single' });
