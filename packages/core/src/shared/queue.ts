@@ -652,7 +652,22 @@ export class SharedQueue<T = unknown>
 
   /**
    * Blocking form of {@link waitForRoom}: for a worker that feeds others and would rather be
-   * woken once per half a queue than once per item.
+   * woken once per half a queue than once per item. Throws `BlockingCallError` on a browser's
+   * main thread.
+   *
+   * @example
+   * ```ts
+   * import { SharedQueue } from '@baton/core';
+   *
+   * const queue = new SharedQueue<number>({ capacity: 8, codec: 'float64', name: 'jobs' });
+   * // In a worker feeding the others (here: room for all three, no wait):
+   * for (const job of [1, 2, 3]) {
+   *   if (queue.tryPut(job)) continue;
+   *   queue.waitForRoomSync();
+   *   queue.putSync(job);
+   * }
+   * console.log(queue.size); // 3
+   * ```
    */
   waitForRoomSync(options?: WaitOptions): void {
     gateSync(this, 'put');
