@@ -195,6 +195,9 @@ async function serve(port: Port, init: InitMessage): Promise<void> {
   // How long an item has taken, from the last batch: -1 before the first, 0 when too quick for
   // the clock (a browser's is coarse: 5 us to 1 ms).
   let itemMs = -1;
+  // One clock read between a batch's items and the next get: it ends the one and starts the
+  // other.
+  let now = performance.now();
   try {
     for (;;) {
       // Items are handed over in batches: one claim and one copy for several items. A worker
@@ -208,15 +211,16 @@ async function serve(port: Port, init: InitMessage): Promise<void> {
       const most = share < quick ? share : quick;
       const want = most < 1 ? 1 : most > MAX_BATCH ? MAX_BATCH : most;
       // Returns at once with what is there (up to `want`); sleeps only when the queue is empty.
-      const start = performance.now();
+      const start = now;
       let items: unknown[];
       try {
         items = input.getManySync(want);
       } finally {
-        counters.blockedOnGetMs += performance.now() - start;
+        now = performance.now();
+        counters.blockedOnGetMs += now - start;
       }
       counters.itemsIn += items.length;
-      const began = performance.now();
+      const began = now;
       for (const item of items) {
         const [seq, value] = init.ordered ? (item as [number, unknown]) : [0, item];
         let result = fn(value, context);
@@ -229,7 +233,8 @@ async function serve(port: Port, init: InitMessage): Promise<void> {
           for (const out of outputs) put(out);
         }
       }
-      itemMs = (performance.now() - began) / items.length;
+      now = performance.now();
+      itemMs = (now - began) / items.length;
     }
   } catch (error) {
     if (!(error instanceof ClosedError)) throw error;

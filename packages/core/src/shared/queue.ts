@@ -1353,29 +1353,27 @@ export class SharedQueue<T = unknown>
   private holesPassed(): void {
     const slots = this.ring.passed;
     this.ring.passed = 0;
-    wake(this.cells, NOT_FULL, PUT_SLEEPERS, slots, SPAN_SLEEPERS);
-    this.wakeRoomSleepers();
+    this.slotsFreed(slots);
   }
 
-  /**
-   * After `count` items were taken and `slots` slots freed: wake as many sleeping producers
-   * (only if any sleep; all of them while a putter of a spanning value sleeps, see sleep.ts).
-   */
+  /** After `count` items were taken and `slots` slots freed. */
   private getDone(count: number, slots: number): void {
-    wake(this.cells, NOT_FULL, PUT_SLEEPERS, slots, SPAN_SLEEPERS);
-    this.wakeRoomSleepers();
+    this.slotsFreed(slots);
     if (tracing()) emit(this, 'get', { size: this.size, capacity: this.capacity, count });
   }
 
   /**
-   * After slots were freed: wakes every {@link waitForRoom} sleeper once at most half the slots
-   * are taken. Why no wake-up is lost: our claim moved `head` before this load of the count; a
-   * sleeper counts itself before it reads `head` (sequentially consistent atomics), so either we
-   * see it, and wake it if the room is there, or its own check sees our claim. Waking them all
-   * is right: it happens once per half a ring, and they are few (producers that found it full).
+   * After `slots` slots were freed: wakes as many sleeping putters (only if any sleep; all of
+   * them while a putter of a spanning value sleeps, see sleep.ts), and every
+   * {@link waitForRoom} sleeper once at most half the slots are taken. Why no wake-up of the
+   * latter is lost: our claim moved `head` before this load of their count; a sleeper counts
+   * itself before it reads `head` (sequentially consistent atomics), so either we see it, and
+   * wake it if the room is there, or its own check sees our claim. Waking them all is right: it
+   * happens once per half a ring, and they are few (producers that found it full).
    */
-  private wakeRoomSleepers(): void {
+  private slotsFreed(slots: number): void {
     const cells = this.cells;
+    wake(cells, NOT_FULL, PUT_SLEEPERS, slots, SPAN_SLEEPERS);
     if (Atomics.load(cells, ROOM_SLEEPERS) === 0) return;
     if (this.ring.slotsTaken <= this.capacity >> 1) wakeEveryone(cells, ROOM, ROOM_SLEEPERS);
   }

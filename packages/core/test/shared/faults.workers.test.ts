@@ -10,6 +10,7 @@ import { ENTRY_USED_WORDS, ENTRY_WORDS } from '../../src/shared/ring.js';
 import { type Agent, settleBooks } from './fault-books.js';
 import {
   eventually,
+  guarded,
   messageWith as message,
   seeded as generator,
   startWorker,
@@ -59,15 +60,8 @@ afterAll(() => {
   );
 });
 
-function guard<T>(promise: Promise<T>, what: string, ms = 30_000): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what}: hung for ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
+/** How long a step of a trial may take before it counts as hung. */
+const GUARD_MS = 30_000;
 
 /**
  * The ring's raw words, for a hang report: head, tail, every mark, and each agent's claim
@@ -179,7 +173,7 @@ async function trial(seed: number): Promise<void> {
   Atomics.store(cells, 0, 1);
   Atomics.notify(cells, 0);
 
-  await guard(Promise.all(kills), `trial ${seed}: kills`).catch((error: unknown) => {
+  await guarded(Promise.all(kills), `trial ${seed}: kills`, GUARD_MS).catch((error: unknown) => {
     // The producers stopped before the kill thresholds: say what the queue looked like.
     console.log(
       `trial ${seed} hung before its kills: capacity ${capacity}, size ${queue.size}, ` +
@@ -191,21 +185,27 @@ async function trial(seed: number): Promise<void> {
   // Every victim marked exited (watchWorker), then the producers that live finish...
   for (const i of killed)
     await eventually(() => (registry.hasExited(agentOf[i]!) ? true : undefined));
-  await guard(Promise.all(finished.slice(0, PRODUCERS)), `trial ${seed}: producers`).catch(
-    (error: unknown) => {
-      // A hang is rare (seen about once in 300 trials under load): say what the queue and the
-      // agents looked like, so that the next run that hits it explains itself.
-      console.log(
-        `trial ${seed} hung: capacity ${capacity}, size ${queue.size}, killed [${[...killed].join(', ')}]; ` +
-          `agents: ${agentStates(registry)}; figures ${JSON.stringify(queue.figures())}; ` +
-          ringState(queue, registry),
-      );
-      throw error;
-    },
-  );
+  await guarded(
+    Promise.all(finished.slice(0, PRODUCERS)),
+    `trial ${seed}: producers`,
+    GUARD_MS,
+  ).catch((error: unknown) => {
+    // A hang is rare (seen about once in 300 trials under load): say what the queue and the
+    // agents looked like, so that the next run that hits it explains itself.
+    console.log(
+      `trial ${seed} hung: capacity ${capacity}, size ${queue.size}, killed [${[...killed].join(', ')}]; ` +
+        `agents: ${agentStates(registry)}; figures ${JSON.stringify(queue.figures())}; ` +
+        ringState(queue, registry),
+    );
+    throw error;
+  });
   // ... and close() ends every consumer once the queue is drained.
   queue.close();
-  await guard(Promise.all(finished.slice(PRODUCERS)), `trial ${seed}: consumers after close()`);
+  await guarded(
+    Promise.all(finished.slice(PRODUCERS)),
+    `trial ${seed}: consumers after close()`,
+    GUARD_MS,
+  );
 
   // Accounting.
   const side = (first: number, count: number): Agent[] =>

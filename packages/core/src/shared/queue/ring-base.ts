@@ -141,8 +141,8 @@ export abstract class RingBase extends Positions {
       // Only trust the pair if tail did not move while we read head (bounded: after many
       // tries, the last pair read is a fair answer for a value that is stale anyway).
       if (Atomics.load(cells, this.tail) !== tail && tries < MAX_TRIES) continue;
-      if ((head & this.markBit) !== 0) return 0; // closeGets(): what is left was dropped
-      const size = Math.max(0, Math.min(this.capacity, this.distance(head, tail & ~this.markBit)));
+      const size = this.between(head, tail);
+      if (size === 0) return 0;
       if (this.spansSeen < 0 || this.spanAt === undefined || cells[this.spansSeen] === 0)
         return size;
       return this.itemsIn(head, size);
@@ -155,10 +155,17 @@ export abstract class RingBase extends Positions {
    * compares with half the capacity: it only changes by one agent's claim, never by a walk.
    */
   get slotsTaken(): number {
-    const tail = Atomics.load(this.cells, this.tail) & ~this.markBit;
-    const head = Atomics.load(this.cells, this.head);
+    const tail = Atomics.load(this.cells, this.tail);
+    return this.between(Atomics.load(this.cells, this.head), tail);
+  }
+
+  /**
+   * Positions from `head` to `tail` as read (either may carry the closed mark), kept in range;
+   * 0 once `closeGets()` marked `head`: what was left was dropped.
+   */
+  private between(head: number, tail: number): number {
     if ((head & this.markBit) !== 0) return 0;
-    return Math.max(0, Math.min(this.capacity, this.distance(head, tail)));
+    return Math.max(0, Math.min(this.capacity, this.distance(head, tail & ~this.markBit)));
   }
 
   /** Items in the `slots` positions from `head`, once values have spanned slots. */
