@@ -149,7 +149,7 @@ describe('packaging', () => {
     expect(tarball).toBeDefined();
     const list = await node(['-e', LIST_TARBALL, tarball!], { cwd: project.dir });
     const files: string[] = JSON.parse(list.stdout);
-    expect(files).toContain('package/dist/pipeline/node-worker.cjs');
+    expect(files).toContain('package/dist/pipeline/node-worker.js');
     expect(files).toContain('package/dist/pipeline/node-worker-bundle.js');
     expect(files).toContain('package/dist/pipeline/worker.js');
   });

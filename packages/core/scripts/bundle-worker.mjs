@@ -1,6 +1,6 @@
 // Build step after `tsc`: bundles a stage worker's code (dist/pipeline/worker-jobs.js and the
 // ~40 modules it imports) into one script, dist/pipeline/node-worker-bundle.js, which Node
-// workers run from dist/pipeline/node-worker.cjs (see src/pipeline/node-worker.cts: why one
+// workers run from dist/pipeline/node-worker.js (see src/pipeline/node-worker.ts: why one
 // file, and why a script rather than an ES module). Browsers are unaffected: a bundler (Vite)
 // bundles worker.js for them anyway.
 //

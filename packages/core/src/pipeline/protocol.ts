@@ -66,7 +66,7 @@ export type WorkerMessage =
 
 /**
  * Worker -> main (Node): V8's code cache of the bundled bootstrap, made by a worker that had to
- * compile it from its text, for the workers started after it (see node-worker.cts).
+ * compile it from its text, for the workers started after it (see node-worker.ts).
  */
 export interface CodeCacheMessage {
   readonly type: 'code-cache';

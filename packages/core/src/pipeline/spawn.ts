@@ -59,8 +59,8 @@ interface NodeFs {
 let nodeEntryUrl: URL | undefined;
 
 /**
- * The file a Node worker starts from: `node-worker.cjs`, which runs the build's one-script bundle
- * of the worker's code (see node-worker.cts), or worker.js itself where the build made no bundle.
+ * The file a Node worker starts from: `node-worker.js`, which runs the build's one-script bundle
+ * of the worker's code (see node-worker.ts), or worker.js itself where the build made no bundle.
  * Looked up once.
  */
 function nodeEntry(proc: { getBuiltinModule?: (id: string) => unknown } | undefined): URL {
@@ -70,7 +70,7 @@ function nodeEntry(proc: { getBuiltinModule?: (id: string) => unknown } | undefi
     const bundle = new URL(/* @vite-ignore */ './node-worker-bundle.js', import.meta.url);
     const fs = proc?.getBuiltinModule?.('node:fs') as NodeFs | undefined;
     nodeEntryUrl = fs?.existsSync(bundle)
-      ? new URL(/* @vite-ignore */ './node-worker.cjs', import.meta.url)
+      ? new URL(/* @vite-ignore */ './node-worker.js', import.meta.url)
       : new URL(/* @vite-ignore */ './worker.js', import.meta.url);
   }
   return nodeEntryUrl;
@@ -78,7 +78,7 @@ function nodeEntry(proc: { getBuiltinModule?: (id: string) => unknown } | undefi
 
 /**
  * The code cache of the workers' bootstrap, from the last worker of this process that had to
- * compile it (see node-worker.cts): given to every worker started after.
+ * compile it (see node-worker.ts): given to every worker started after.
  */
 let codeCache: Uint8Array | undefined;
 /** How many caches workers have sent (for tests: a worker that used one sends none). */

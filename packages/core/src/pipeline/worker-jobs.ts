@@ -1,6 +1,6 @@
 /**
  * What a stage's worker does (Node `worker_threads` or a browser module worker), started by
- * {@link serveJobs} from the worker's entry file (`worker.ts`, or in Node `node-worker.cts`). The
+ * {@link serveJobs} from the worker's entry file (`worker.ts`, or in Node `node-worker.ts`). The
  * main thread sends `init` messages, one job at a time, each naming the stage's module (URL or
  * source text) and the handles of two `SharedQueue`s; for each, the worker loads the function
  * (once per module: a pooled worker keeps it for the next run), says `ready`, then loops get ->
@@ -118,7 +118,7 @@ export interface WorkerHooks {
   /**
    * Called once, after the worker's first job that ends well: the entry's code cache of the
    * bootstrap, which the worker then sends to the main thread (`code-cache`) for the workers it
-   * starts later (see node-worker.cts). By then the cache holds the code of every function a
+   * starts later (see node-worker.ts). By then the cache holds the code of every function a
    * job runs.
    */
   codeCache?(): Uint8Array;

@@ -1,4 +1,4 @@
-// Worker stages run the BUILT package (dist/): a worker starts from dist/pipeline/node-worker.cjs
+// Worker stages run the BUILT package (dist/): a worker starts from dist/pipeline/node-worker.js
 // and runs the build's bundle of worker-jobs.js, which a test run from src/ could not start. The
 // types still come from src/.
 import { execFile } from 'node:child_process';
@@ -326,7 +326,7 @@ describe('pipeline: worker stages end gracefully and load what users write', () 
     const broken = join(dir, 'broken-stage.mjs');
     writeFileSync(broken, 'export default (x) => x +\n');
     // In-thread, a module file is imported by vitest's own module runner here, which words a
-    // syntax error its own way: the file cases check the workers' loading (node-worker.cts).
+    // syntax error its own way: the file cases check the workers' own loading.
     const cases: [Core.StageModule, RegExp, placements?: Core.Placement[]][] = [
       [
         { module: new URL('./fixtures/no-such-stage.mjs', import.meta.url) },
@@ -340,7 +340,7 @@ describe('pipeline: worker stages end gracefully and load what users write', () 
         { source: 'throw new RangeError("boom at load")' },
         /boom at load\. The error was thrown while the module was evaluated/,
       ],
-      // A worker requires a module file where Node can (node-worker.cts): same words.
+      // Module files, loaded by a worker: the same words.
       [
         { module: pathToFileURL(broken) },
         /could not load module file:.*broken-stage\.mjs: .*Fix the syntax error/,
@@ -482,8 +482,8 @@ describe('pipeline: how a Node worker starts', () => {
   });
 
   it('loads a CommonJS stage module as import() does, in workers and in-thread', async () => {
-    // A worker requires a .js file first (see node-worker.cts): for CommonJS that gives
-    // module.exports, not the namespace a stage placed in the main thread gets.
+    // Its namespace in a worker is the one a stage placed in the main thread gets (`default` is
+    // module.exports), as a worker that tried require() first once failed to give.
     const triple = new URL('./fixtures/commonjs/triple.js', import.meta.url);
     for (const placement of ['worker', 'thread'] as const) {
       const { items } = await pipeline<number, number>({
@@ -494,13 +494,30 @@ describe('pipeline: how a Node worker starts', () => {
         ],
       }).run();
       expect(items, placement).toHaveLength(3);
-      // The worker ran the file once, though it both required and imported it. (In-thread the
-      // count is this test process's, which other tests may have loaded it in too.)
+      // The worker ran the file once. (In-thread the count is this test process's, which other
+      // tests may have loaded it in too.)
       if (placement === 'worker') expect(items).toEqual([1, 1, 1]);
     }
   });
 
-  it('loads a stage module with top-level await (Node cannot require it)', async () => {
+  it(
+    'survives runs stopped while their workers are still loading',
+    { timeout: 180_000 },
+    async () => {
+      // In a process of its own: what failed here was the process itself (see the fixture).
+      const script = fileURLToPath(new URL('./fixtures/early-stops.mjs', import.meta.url));
+      const stdout = await new Promise<string>((resolve, reject) => {
+        execFile(process.execPath, [script, '600'], { timeout: 170_000 }, (error, out, err) =>
+          error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out),
+        );
+      });
+      const { runs, stopped } = JSON.parse(stdout) as { runs: number; stopped: number };
+      expect(runs).toBe(600);
+      expect(stopped).toBeGreaterThan(0); // some runs were stopped, not all finished first
+    },
+  );
+
+  it('loads a stage module with top-level await', async () => {
     const { items } = await pipeline<number, number>({
       source: [1, 2, 3],
       stages: [

@@ -5,7 +5,7 @@
  * for why a project may hold two copies).
  *
  * Why shared: a worker stage's code in Node is one bundled script (`node-worker-bundle.js`, see
- * pipeline/node-worker.cts), a copy of core of its own; a browser worker bundled by Vite is
+ * pipeline/node-worker.ts), a copy of core of its own; a browser worker bundled by Vite is
  * too. A stage module that imports `@baton/core` loads the installed copy. Both copies join
  * the same registry (the queues' handles carry it) from the same thread: with state per copy
  * the thread would take two agent rows, one named after the stage and one `worker 3`, and a
