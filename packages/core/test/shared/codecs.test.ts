@@ -7,6 +7,9 @@ import {
   HandleError,
   SharedQueue,
   codecs,
+  currentAgentId,
+  registerAgent,
+  snapshot,
   type Codec,
   type PlainData,
   type StructuredData,
@@ -169,6 +172,27 @@ function through<T>(codec: Codec<T>, value: T, size = 1 << 16): T {
   const length = codec.encode(value, target);
   return codec.decode(target.slice(0, length));
 }
+
+describe('a leading U+FEFF', () => {
+  // A default TextDecoder drops it as a byte-order mark: ci59's property run found a key
+  // "\uFEFF" come back as "" from the structured codec.
+  it('comes back from every text codec, in strings and keys', () => {
+    const bom = '\uFEFF';
+    expect(through(codecs.utf8, bom)).toBe(bom);
+    expect(through(codecs.utf8, `${bom}hi`)).toBe(`${bom}hi`);
+    for (const codec of [codecs.json, codecs.binary, codecs.structured] as Codec<unknown>[]) {
+      const value = { [bom]: `${bom}v`, list: [bom, `${bom}${bom}x`], [`${bom}k`]: null };
+      expect(through(codec, value), codec.name).toEqual(value);
+      expect(through(codec, bom), codec.name).toBe(bom);
+    }
+  });
+
+  it("comes back in an agent's name, which the registry keeps in shared memory", () => {
+    registerAgent('\uFEFFnamed');
+    const me = snapshot().agents.find((agent) => agent.id === currentAgentId());
+    expect(me?.name).toBe('\uFEFFnamed');
+  });
+});
 
 // Strings with every kind of code unit: ASCII, multi-byte, astral pairs and lone surrogates.
 const anyString = fc.oneof(

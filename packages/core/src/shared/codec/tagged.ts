@@ -75,7 +75,9 @@ const TYPED_ARRAYS = [
 type AnyTypedArray = InstanceType<(typeof TYPED_ARRAYS)[number]>;
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+// ignoreBOM: keep a leading U+FEFF, which a default TextDecoder drops as a byte-order mark (a
+// string or key that starts with one would come back without it).
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 /** Scratch for float64 <-> bytes; the format is little-endian, as every engine we run on. */
 const f64 = new Float64Array(1);
 const f64Bytes = new Uint8Array(f64.buffer);

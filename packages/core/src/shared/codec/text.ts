@@ -9,7 +9,9 @@ import type { Codec, JsonValue } from './codec.js';
 import { doesNotFit, utf8Length } from './fit.js';
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+// ignoreBOM: keep a leading U+FEFF, which a default TextDecoder drops as a byte-order mark (a
+// string or key that starts with one would come back without it).
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** Encodes `text` as UTF-8 into `target`, or throws `CodecError` when it does not fit. */
 export function writeUtf8(text: string, target: Uint8Array, codec: string): number {

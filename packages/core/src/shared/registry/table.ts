@@ -104,7 +104,9 @@ export interface SharedRegistryHandle {
 }
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+// ignoreBOM: keep a leading U+FEFF, which a default TextDecoder drops as a byte-order mark (a
+// string or key that starts with one would come back without it).
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /**
  * The registry instances this agent knows, by the token stored in their buffer: shared with
