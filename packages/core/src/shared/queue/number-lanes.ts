@@ -7,12 +7,17 @@
 import { checkFloat64, checkInt32 } from '../codec/numbers.js';
 import type { QueueRing } from './queue-ring.js';
 import type { Batch, Lane, Prepared, Sink } from './lane.js';
+import { CallerViews, type NumberArray, RunViews } from './views.js';
 
 const NO_BYTES = new Uint8Array(0);
 const NO_OFFSETS = new Int32Array(1);
 
-/** Most views of its values a number lane keeps for batch gets (see `NumberLane.copyOut`). */
-const VIEWS = 64;
+/**
+ * Most views a number lane keeps of runs of its slots for batch gets, and of runs of each
+ * caller's array for batch puts (see views.ts): a stream of batches of one size needs about
+ * twice capacity / gcd(capacity, batch size) of them.
+ */
+const VIEWS = 128;
 
 /** A batch of numbers (nothing to encode), mutable so that a blocking call can reuse one. */
 interface NumberBatch {
@@ -36,8 +41,13 @@ abstract class NumberLane implements Lane<number> {
   };
   /** Number lanes decode nothing, so a batch get never stops early. */
   readonly failure = undefined;
-  /** Views of `values` batch gets copy from, by the slot each starts at (see {@link copyOut}). */
-  private readonly views = new Map<number, Float64Array | Int32Array>();
+  /** Views of runs of `values` that batch gets copy from (see {@link copyOut}). */
+  private get views(): RunViews {
+    return (this.valueViews ??= new RunViews(this.values, VIEWS));
+  }
+  private valueViews: RunViews | undefined;
+  /** Views of runs of callers' arrays that batch puts copy from (see {@link copyIn}). */
+  private readonly callerViews = new CallerViews(VIEWS);
   protected abstract check(value: unknown): number;
   /** A new typed array of the lane's kind. */
   protected abstract typedOf(length: number): Float64Array | Int32Array;
@@ -94,23 +104,34 @@ abstract class NumberLane implements Lane<number> {
   writeMany(ring: QueueRing, batch: Batch<number>, from: number, count: number): void {
     // Plain stores into the contiguous lane, in at most two runs (the claim may wrap round the
     // end); the commit's release publishes them.
-    const target = this.values;
     const source = batch.values;
-    const capacity = ring.capacity;
-    let index = ring.indexAt(0);
-    const firstRun = Math.min(count, capacity - index);
-    if (firstRun === count && from === 0 && count === source.length && this.sameKind(source)) {
-      // The whole array in one run: a memory copy (over twice as fast as an element loop for a
-      // batch). Part of it (a claim that got fewer slots, or that wraps round the end of the
-      // ring) is copied element by element: a view of it to copy from would be an object per
-      // batch, and every object made is a collection to come that stops this agent.
-      target.set(source as Float64Array | Int32Array, index);
+    const index = ring.indexAt(0);
+    const firstRun = Math.min(count, ring.capacity - index);
+    if (this.sameKind(source)) {
+      // Memory copies: of the whole array, or of kept views of its runs (see views.ts).
+      const typed = source as NumberArray;
+      this.copyIn(typed, from, firstRun, index);
+      if (firstRun < count) this.copyIn(typed, from + firstRun, count - firstRun, 0);
       return;
     }
-    let k = from;
-    for (const end = from + firstRun; k < end; k++) target[index++] = source[k]!;
-    index = 0;
-    for (const end = from + count; k < end; k++) target[index++] = source[k]!;
+    this.writeEach(source, from, firstRun, index);
+    if (firstRun < count) this.writeEach(source, from + firstRun, count - firstRun, 0);
+  }
+
+  /** Copies `length` values of `source` from `start` into the slots from `index`. */
+  private copyIn(source: NumberArray, start: number, length: number, index: number): void {
+    const view =
+      start === 0 && length === source.length
+        ? source
+        : this.callerViews.run(source, start, length);
+    if (view === undefined) this.writeEach(source, start, length, index);
+    else this.values.set(view, index);
+  }
+
+  /** {@link copyIn} element by element, for arrays of another kind and runs past the views kept. */
+  private writeEach(source: ArrayLike<number>, start: number, length: number, index: number): void {
+    const target = this.values;
+    for (let k = 0; k < length; k++) target[index + k] = source[start + k]!;
   }
 
   peekMany(ring: QueueRing, count: number, sink: Sink<number>): number {
@@ -135,26 +156,12 @@ abstract class NumberLane implements Lane<number> {
   }
 
   /**
-   * Copies `length` values from slot `start` into `into` at `at`: a memory copy (over twice as
-   * fast as an element loop for a batch) from the view kept for a run of that start and length,
-   * else element by element. The first {@link VIEWS} runs seen get a view, kept for good: a
-   * stream of batches of one size starts at a handful of slots (capacity / batch of them), so
-   * it copies memory, and no stream allocates once they are made (replacing views would make
-   * an object per batch for runs of changing lengths, and every object is a collection to come
-   * that stops this agent).
+   * Copies `length` values from slot `start` into `into` at `at`: a memory copy from the view
+   * kept for that run of slots, else (past {@link VIEWS} runs) element by element.
    */
-  private copyOut(
-    start: number,
-    length: number,
-    into: Float64Array | Int32Array,
-    at: number,
-  ): void {
-    let view = this.views.get(start);
-    if (view === undefined && this.views.size < VIEWS) {
-      view = this.values.subarray(start, start + length);
-      this.views.set(start, view);
-    }
-    if (view !== undefined && view.length === length) {
+  private copyOut(start: number, length: number, into: NumberArray, at: number): void {
+    const view = this.views.run(start, length);
+    if (view !== undefined) {
       into.set(view, at);
       return;
     }

@@ -1,0 +1,115 @@
+// A number lane copies a batch with memory copies of kept views of runs: of the caller's array
+// (part of it, or the parts before and after the end of the ring) and of its own slots (see
+// src/shared/queue/views.ts). A view shows the array as it is now, so a caller that refills the
+// same array for each batch puts its new values; and past the views a lane keeps, it copies
+// element by element. Here every item must come out once and in order through thousands of
+// such runs, for both number lanes and both ring kinds.
+import { describe, expect, it } from 'vitest';
+import { SharedQueue } from '../../src/index.js';
+import { RunViews } from '../../src/shared/queue/views.js';
+
+type Typed = Float64Array | Int32Array;
+
+const KINDS = [
+  ['float64', false],
+  ['int32', false],
+  ['float64', true],
+  ['int32', true],
+] as const;
+
+describe('batches through kept views of runs', () => {
+  for (const [codec, oneToOne] of KINDS) {
+    const kind = `${oneToOne ? 'one-to-one ' : ''}${codec}`;
+    const typedOf = (n: number): Typed =>
+      codec === 'float64' ? new Float64Array(n) : new Int32Array(n);
+
+    it(`${kind}: one array refilled for every batch puts its new values, blocking and try`, () => {
+      // 4 values into 10 slots: batches start everywhere and wrap; gets of 3 into one array.
+      const queue = new SharedQueue<number>({ capacity: 10, codec, name: 'refilled', oneToOne });
+      const batch = typedOf(4);
+      const into = typedOf(3);
+      const out: number[] = [];
+      let next = 0;
+      const drain = (): void => {
+        for (let n; (n = queue.tryGetMany(3, into)) > 0;) out.push(...into.subarray(0, n));
+      };
+      for (let round = 0; round < 300; round++) {
+        for (let i = 0; i < 4; i++) batch[i] = next + i;
+        next += 4;
+        if (round % 2 === 0) {
+          // Room first: a blocking put into a full queue would wait for this very thread.
+          while (queue.capacity - queue.size < 4) {
+            out.push(...into.subarray(0, queue.getManySync(3, into)));
+          }
+          queue.putManySync(batch);
+        } else {
+          // The try call, with room for part of the batch at times: the rest goes from `from`
+          // on once a get made room, so a run that starts inside the array is copied.
+          let put = queue.tryPutMany(batch);
+          while (put < 4) {
+            out.push(...into.subarray(0, queue.getManySync(3, into)));
+            put += queue.tryPutMany(batch, put);
+          }
+        }
+        if (round % 3 === 2) drain();
+      }
+      drain();
+      expect(out).toEqual(Array.from({ length: next }, (_, i) => i));
+    });
+
+    it(`${kind}: past the views a lane keeps, runs are copied element by element`, () => {
+      // 997 slots (prime) and batches of 1 to 250: thousands of distinct runs, far more than
+      // the views kept, from one refilled array and into one array.
+      const capacity = 997;
+      const queue = new SharedQueue<number>({ capacity, codec, name: 'many-runs', oneToOne });
+      const batch = typedOf(250);
+      const into = typedOf(250);
+      let next = 0;
+      let expected = 0;
+      let wrong: string | undefined; // the first item out of order
+      const take = (max: number): void => {
+        const n = queue.getManySync(max, into);
+        for (let i = 0; i < n; i++, expected++) {
+          if (into[i] !== expected) wrong ??= `${into[i]} where ${expected} was due`;
+        }
+      };
+      for (let round = 0; round < 2_000; round++) {
+        // The last `count` elements of the one array, put from `from` on: a run of the array
+        // that starts at a different element almost every time.
+        const count = 1 + ((round * 37) % 250);
+        const from = 250 - count;
+        for (let i = 0; i < count; i++) batch[from + i] = next + i;
+        while (capacity - queue.size < count) take(250);
+        expect(queue.tryPutMany(batch, from)).toBe(count);
+        next += count;
+        if (round % 2 === 1) take(1 + ((round * 53) % 250));
+      }
+      while (queue.size > 0) take(250);
+      expect({ wrong, expected }).toEqual({ wrong: undefined, expected: next });
+    });
+  }
+});
+
+describe('RunViews', () => {
+  it('gives the same view of a run every time, and a view per length at one start', () => {
+    const array = new Float64Array(8).map((_, i) => i);
+    const views = new RunViews(array, 3);
+    const a = views.run(2, 3)!;
+    expect(views.run(2, 3)).toBe(a);
+    expect(Array.from(a)).toEqual([2, 3, 4]);
+    const b = views.run(2, 4)!;
+    expect(b).not.toBe(a);
+    expect(Array.from(b)).toEqual([2, 3, 4, 5]);
+    array[3] = 30; // a view shows the array as it is now
+    expect(Array.from(views.run(2, 3)!)).toEqual([2, 30, 4]);
+  });
+
+  it('keeps at most its limit, and then makes no view for a new run', () => {
+    const views = new RunViews(new Int32Array(16), 2);
+    const kept = [views.run(0, 4), views.run(4, 4)];
+    expect(kept.every((view) => view !== undefined)).toBe(true);
+    expect(views.run(8, 4)).toBeUndefined();
+    expect(views.run(0, 5)).toBeUndefined();
+    expect(views.run(4, 4)).toBe(kept[1]); // the kept ones are still given
+  });
+});
