@@ -47,10 +47,10 @@ try {
 if (outcome.error) throw new Error(`the bench page failed: ${outcome.error}`);
 
 const version = /Chrome\/(\d+)/.exec(outcome.userAgent)?.[1] ?? '?';
-const by = Object.fromEntries(outcome.results.map((r) => [r.scenario, r]));
+const by = Object.fromEntries(outcome.results.map((r) => [r.key, r]));
 const mps = (r) => `${(r.perSecond / 1e6).toFixed(2)} M/s`;
 console.log(
-  `Chromium ${version}, two Web Workers, median of 3 rounds (each runs every scenario once); navigator.hardwareConcurrency ${outcome.cores}; ${machine()}`,
+  `Chromium ${version}, two Web Workers, median of ${outcome.results[0].rates.length} rounds (each runs every scenario once); navigator.hardwareConcurrency ${outcome.cores}; ${machine()}`,
 );
 console.table(
   outcome.results.map((r) => ({
@@ -71,12 +71,15 @@ const batchVsRing = ratioOf(by.queueBatch, by.ringbufBatch);
 const tryVsRing = ratioOf(by.queueTry, by.ringbufBatch);
 const pairVsRing = ratioOf(by.pairBatch, by.ringbufBatch);
 const pairTryVsRing = ratioOf(by.pairTry, by.ringbufBatch);
+const coldBatchVsRing = ratioOf(by.queueBatchCold, by.ringbufBatchCold);
+const coldPairVsRing = ratioOf(by.pairBatchCold, by.ringbufBatchCold);
 console.log(
   `Median of per-round ratios: SharedQueue per item vs postMessage per item: ${perItem.toFixed(1)}x; batches of 256 vs ` +
     `transferred Float64Array(256): ${batchVsTransfer.toFixed(2)}x; vs ringbuf.js batches: ${batchVsRing.toFixed(2)}x; ` +
     `batches that never wait, spinning, vs ringbuf.js batches: ${tryVsRing.toFixed(2)}x; ` +
     `oneToOne batches vs ringbuf.js batches: ${pairVsRing.toFixed(2)}x; ` +
-    `oneToOne batches that never wait, spinning, vs ringbuf.js batches: ${pairTryVsRing.toFixed(2)}x`,
+    `oneToOne batches that never wait, spinning, vs ringbuf.js batches: ${pairTryVsRing.toFixed(2)}x; ` +
+    `cold (the first ${by.pairBatchCold.items.toLocaleString('en-US')} items of fresh workers): batches vs ringbuf.js ${coldBatchVsRing.toFixed(2)}x, oneToOne ${coldPairVsRing.toFixed(2)}x`,
 );
 report({
   what: `Chromium ${version}, two Web Workers: SharedQueue per item vs postMessage (1 number per message)`,
@@ -120,3 +123,14 @@ report({
   ratio: Number(tryVsRing.toFixed(2)),
   targetText: 'for information (no blocking)',
 });
+for (const [label, run, ratio] of [
+  ['SharedQueue batches of 256', by.queueBatchCold, coldBatchVsRing],
+  ['SharedQueue oneToOne batches of 256', by.pairBatchCold, coldPairVsRing],
+])
+  report({
+    what: `Chromium ${version}, cold start: ${label} vs ringbuf.js 256 per push/pop, the first ${run.items.toLocaleString('en-US')} items of two fresh workers`,
+    baton: mps(run),
+    peer: `ringbuf.js ${mps(by.ringbufBatchCold)}`,
+    ratio: Number(ratio.toFixed(2)),
+    targetText: 'for information (code not yet optimized)',
+  });

@@ -12,7 +12,7 @@ import { MessageChannel, Worker } from 'node:worker_threads';
 import { RingBuffer } from 'ringbuf.js';
 import { SharedQueue } from '../dist/index.js';
 import { machine, report } from './report.mjs';
-import { WARM_ITEMS } from './sides.mjs';
+import { BATCH_SCENARIOS, WARM_CALLS, WARM_ITEMS, warmPassesOf } from './sides.mjs';
 import { describeStalls, measureStalls } from './stalls.mjs';
 
 const ITEMS = Number(process.env.BENCH_ITEMS ?? 2_000_000);
@@ -22,14 +22,13 @@ const ITEMS = Number(process.env.BENCH_ITEMS ?? 2_000_000);
  * stalls.mjs) would decide.
  */
 const BATCH_ITEMS = 4 * ITEMS;
-const BATCH_SCENARIOS = new Set([
-  'queueBatch',
-  'queueTry',
-  'queueBatchArray',
-  'pairBatch',
-  'pairTry',
-  'ringbufBatch',
-]);
+/**
+ * Items of a cold run: two fresh workers time their first items, with no first pass (see
+ * `WARM_CALLS` in sides.mjs): what a short-lived pair of workers gets.
+ */
+const COLD_ITEMS = 4_194_304;
+/** The batch scenarios also run cold, one run per round. */
+const COLD = ['queueBatch', 'pairBatch', 'ringbufBatch'];
 const CAPACITY = 1024;
 const BATCH = 256;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -59,10 +58,10 @@ function message(worker, key) {
  * Runs one scenario once with `producers` x `consumers` workers; returns items per second
  * (measured from the start signal) and the consumers' results.
  */
-async function once(scenario, producers = 1, consumers = 1) {
+async function once(scenario, producers = 1, consumers = 1, cold = false) {
   const start = new SharedArrayBuffer(4);
-  const items = BATCH_SCENARIOS.has(scenario) ? BATCH_ITEMS : ITEMS;
-  const common = { scenario, items, batch: BATCH, start, producers, consumers };
+  const items = cold ? COLD_ITEMS : BATCH_SCENARIOS.has(scenario) ? BATCH_ITEMS : ITEMS;
+  const common = { scenario, items, batch: BATCH, start, producers, consumers, cold };
   const data = [];
   const transfers = [];
   let shared = {};
@@ -163,7 +162,7 @@ const fmt = (rate) => `${(rate / 1e6).toFixed(2)} M items/s`;
 const ratio = (a, b) => `${(a / b).toFixed(2)}x`;
 
 console.log(
-  `${ITEMS.toLocaleString('en')} float64 items (${BATCH_ITEMS.toLocaleString('en')} in batches), capacity ${CAPACITY}, batches of ${BATCH}, ${ROUNDS} rounds; each run after an untimed first pass of ${WARM_ITEMS.toLocaleString('en')} items between the same workers (bench/sides.mjs)`,
+  `${ITEMS.toLocaleString('en')} float64 items (${BATCH_ITEMS.toLocaleString('en')} in batches), capacity ${CAPACITY}, batches of ${BATCH}, ${ROUNDS} rounds; each run after an untimed first pass between the same workers of ${WARM_ITEMS.toLocaleString('en')} items, and for batches a second one of ${WARM_CALLS.toLocaleString('en')} calls (${warmPassesOf({ scenario: 'pairBatch', batch: BATCH })[1].toLocaleString('en')} items; bench/sides.mjs); the cold runs time the first ${COLD_ITEMS.toLocaleString('en')} items of two fresh workers`,
 );
 // Two workers that spin and sleep compete with everything else for the cores: say how busy the
 // machine was, because on an oversubscribed one every figure below drops.
@@ -188,6 +187,7 @@ const SIDE_BY_SIDE = [
   'postMessage',
 ];
 const runs = Object.fromEntries(SIDE_BY_SIDE.map((name) => [name, []]));
+const coldRuns = Object.fromEntries(COLD.map((name) => [name, []]));
 const pyRuns = [];
 // Before each round, how much the machine stopped busy threads (see stalls.mjs): printed beside
 // the round's ratios, since a stall stops both sides of a pair, Baton's and its peers' alike.
@@ -196,6 +196,9 @@ for (let round = 0; round < ROUNDS; round++) {
   stalls.push(await measureStalls());
   for (const name of round % 2 === 0 ? SIDE_BY_SIDE : [...SIDE_BY_SIDE].reverse()) {
     runs[name].push(await once(name));
+  }
+  for (const name of round % 2 === 0 ? COLD : [...COLD].reverse()) {
+    coldRuns[name].push(await once(name, 1, 1, true));
   }
   const run = python();
   if (run) pyRuns.push(run);
@@ -211,6 +214,7 @@ const pairTry = summarize(runs.pairTry);
 const ringbuf = summarize(runs.ringbuf);
 const ringbufBatch = summarize(runs.ringbufBatch);
 const post = summarize(runs.postMessage);
+const cold = Object.fromEntries(COLD.map((name) => [name, summarize(coldRuns[name])]));
 const perRound = (a, b) => a.rates.map((rate, i) => rate / b.rates[i]);
 const spreadOf = (xs) =>
   `${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)}x, median ${median(xs).toFixed(2)}x`;
@@ -239,6 +243,9 @@ const rows = [
   row('ringbuf.js push/pop, 1 element (SPSC, spinning)', ringbuf),
   row(`ringbuf.js push/pop, ${BATCH} elements`, ringbufBatch),
   row('postMessage (MessageChannel)', post),
+  row(`cold: SharedQueue putManySync/getManySync(${BATCH}, into)`, cold.queueBatch),
+  row(`cold: SharedQueue oneToOne putManySync/getManySync(${BATCH}, into)`, cold.pairBatch),
+  row(`cold: ringbuf.js push/pop, ${BATCH} elements`, cold.ringbufBatch),
   ...mpmc.map(([n, r]) =>
     row(`SharedQueue MPMC ${n}x${n} putSync/getSync (${cpus().length} cores)`, r),
   ),
@@ -275,6 +282,8 @@ const tryVsRingbuf = perRound(queueTry, ringbufBatch);
 const pairVsRingbuf = perRound(pairBatch, ringbufBatch);
 const pairTryVsRingbuf = perRound(pairTry, ringbufBatch);
 const pairVsQueue = perRound(pairBatch, queueBatch);
+const coldBatchVsRingbuf = perRound(cold.queueBatch, cold.ringbufBatch);
+const coldPairVsRingbuf = perRound(cold.pairBatch, cold.ringbufBatch);
 console.log(`\nratios per round, ${ROUNDS} rounds (target):`);
 const stalled = stalls.map((s) => `${(s.lost * 100).toFixed(1)}%`).join(', ');
 console.log(`  machine stalls before each round             ${stalled}`);
@@ -301,6 +310,9 @@ console.log(
   `  oneToOne try-batches, spinning / ringbuf.js   ${spreadOf(pairTryVsRingbuf)}   (for information: the same loop)`,
 );
 console.log(`  oneToOne ${BATCH}-batches / many-to-many        ${spreadOf(pairVsQueue)}`);
+console.log(
+  `  cold, first ${COLD_ITEMS.toLocaleString('en')} items: ${BATCH}-batches / ringbuf.js ${spreadOf(coldBatchVsRingbuf)}, oneToOne ${spreadOf(coldPairVsRingbuf)}   (for information)`,
+);
 console.log(
   `  MPMC 2x2 / 1x1, 4x4 / 1x1                      ${ratio(mpmc[1][1].rate, mpmc[0][1].rate)}, ${ratio(mpmc[2][1].rate, mpmc[0][1].rate)}   (${cpus().length} cores: more than cores/2 pairs only add contention)`,
 );
@@ -353,6 +365,17 @@ report({
   ratio: median(pairTryVsRingbuf),
   targetText: 'for information (no blocking)',
 });
+for (const [label, run, ratios] of [
+  ['SharedQueue putManySync/getManySync', cold.queueBatch, coldBatchVsRingbuf],
+  ['SharedQueue oneToOne putManySync/getManySync', cold.pairBatch, coldPairVsRingbuf],
+])
+  report({
+    what: `Cold start: ${label} ${BATCH} float64 vs ringbuf.js ${BATCH} push/pop, the first ${COLD_ITEMS.toLocaleString('en')} items of two fresh workers (median of per-round ratios)`,
+    baton: both(run),
+    peer: `${both(cold.ringbufBatch)}; per-round ratios ${spreadOf(ratios)}`,
+    ratio: median(ratios),
+    targetText: 'for information (code not yet optimized)',
+  });
 report({
   what: `SharedQueue oneToOne per item (putSync/getSync) vs many-to-many per item (median of per-round ratios)`,
   baton: both(pair),

@@ -8,14 +8,15 @@
 // A consumer returns { sum, ms } (ms from the start word to its last item), plus heap figures
 // when `env.heap` is given; a producer returns { sum: 0 }.
 //
-// The shared-memory scenarios run twice: first an untimed pass of WARM_ITEMS with the same peer
-// through the same queue (or ring), then, once both sides have said ready, the timed one.
+// The shared-memory scenarios run untimed passes first (`warmPassesOf(side)`), with the same
+// peer through the same queue (or ring), then, once both sides have said ready, the timed one;
+// a `cold` side makes only the timed one.
 import { RingBuffer } from 'ringbuf.js';
 import { SharedQueue } from '../dist/index.js';
 
 /**
- * Items of the untimed first pass. A fresh worker runs a function in V8's interpreter and
- * baseline tiers until it has run often enough to be optimized, so a timed run of a few tens
+ * Items of the untimed first pass, at least. A fresh worker runs a function in V8's interpreter
+ * and baseline tiers until it has run often enough to be optimized, so a timed run of a few tens
  * of milliseconds would time the compiler as much as the queue, and more for the implementation
  * with more code to compile: between two fresh Chromium workers, 4 million items in batches of
  * 256 ran at 24 M items/s and 16 million at 50-60 M (ringbuf.js 51 and 127 M). The pass goes
@@ -23,15 +24,56 @@ import { SharedQueue } from '../dist/index.js';
  */
 export const WARM_ITEMS = 1_000_000;
 
-/** Runs `side.scenario` for `side.role`; see the top of the file. */
+/**
+ * Calls of a second untimed pass that a batch scenario makes after the first one's
+ * {@link WARM_ITEMS} items: what counts for the compiler is calls, not items. From two fresh
+ * Node workers (1,024 slots, batches of 256, timed per million items), both ringbuf.js and the
+ * one-to-one queue ran their first three million items at a third of their later rate or less
+ * (ringbuf.js 26, 60 and 70 M items/s, the queue 10, 39 and 32 M), and from the fourth million
+ * on at their steady rate (211-215 M and 181-193 M); in Chromium ringbuf.js settled from its
+ * fourth million on and the queue from its sixth. A first pass of a million items left the
+ * timed run of 8 million with two of those slow millions, which weighed more on the queue
+ * (0.65x ringbuf.js) than its steady rate did (0.88x in Node). So the second pass makes 65,536
+ * calls (16,777,216 items in batches of 256), well past both.
+ *
+ * It is a pass of its own, after the first, for the calls it makes: the first pass's million
+ * items (not a multiple of 256) leave the stream 576 slots into the ring, so that in the second
+ * pass, as in the timed run, one batch in four wraps round the end of the ring and is copied in
+ * two runs. Code that V8 optimized without ever taking that path is thrown away when it first
+ * does, and runs unoptimized again for a while: a single pass of 17,777,216 items, whose
+ * batches all lined up with the ring until its last, left the timed run (where they wrap) at
+ * 0.6x ringbuf.js in Node, against 1.1x for a timed run whose batches lined up too.
+ */
+export const WARM_CALLS = 65_536;
+
+/** The scenarios that move `batch` items per call. */
+export const BATCH_SCENARIOS = new Set([
+  'queueBatch',
+  'queueTry',
+  'queueBatchArray',
+  'pairBatch',
+  'pairTry',
+  'ringbufBatch',
+]);
+
+/** The item counts of the untimed passes of `side`, in order (see {@link WARM_CALLS}). */
+export function warmPassesOf(side) {
+  return BATCH_SCENARIOS.has(side.scenario) ? [WARM_ITEMS, WARM_CALLS * side.batch] : [WARM_ITEMS];
+}
+
+/**
+ * Runs `side.scenario` for `side.role`; see the top of the file. With `side.cold`, no untimed
+ * pass: the timed run starts with code the workers have never run (the `cold` rows).
+ */
 export async function runSide(side, env) {
   const scenario = scenarios[side.scenario];
   if (scenario === undefined) throw new Error(`unknown bench scenario ${side.scenario}`);
-  if (!side.scenario.startsWith('post')) {
-    // Both sides start it at once, untimed; the producer then waits for the start word of the
-    // timed pass while the consumer drains what is left, so the passes never overlap.
+  if (!side.scenario.startsWith('post') && side.cold !== true) {
+    // Both sides make them at once, untimed; the producer then waits for the start word of the
+    // timed pass while the consumer drains what is left, so the timed pass never overlaps them.
+    // (A consumer takes no more than its pass's count, so the passes split the stream exactly.)
     const warm = { ...env, waitForStart: () => performance.now(), heap: undefined };
-    await scenario({ ...side, items: WARM_ITEMS }, warm);
+    for (const items of warmPassesOf(side)) await scenario({ ...side, items }, warm);
   }
   return scenario(side, env);
 }
@@ -41,6 +83,23 @@ export async function runSide(side, env) {
  * own state (how long it spins before it sleeps, its reused batch records) carries over.
  */
 const opened = new Map();
+
+/**
+ * The array a batch scenario fills and puts (or takes into), one per worker, for the same
+ * reason: the timed pass then puts the very array the untimed ones did. A new one would send
+ * the queue's first wrapped batch down a path its optimized code had never taken for that
+ * array (its kept views are made per array), and V8 throws such code away when that happens.
+ */
+const chunks = new Map();
+function chunkOf(batch) {
+  let chunk = chunks.get(batch);
+  if (chunk === undefined) {
+    chunk = new Float64Array(batch);
+    chunks.set(batch, chunk);
+  }
+  return chunk;
+}
+
 function open(handle) {
   let queue = opened.get(handle.buffer);
   if (queue === undefined) {
@@ -76,7 +135,7 @@ const scenarios = {
   // putManySync(Float64Array) / getManySync(n, into): typed batches, no allocation.
   queueBatch({ role, items, batch, handle }, { waitForStart }) {
     const queue = open(handle);
-    const chunk = new Float64Array(batch);
+    const chunk = chunkOf(batch);
     const begin = waitForStart();
     if (role === 'producer') {
       for (let i = 0; i < items; i += batch) queue.putManySync(nextBatch(chunk, i, items));
@@ -100,7 +159,7 @@ const scenarios = {
   // ringbufBatch runs below, on the calls that never wait (no blocking, no sleep).
   queueTry({ role, items, batch, handle }, { waitForStart }) {
     const queue = open(handle);
-    const chunk = new Float64Array(batch);
+    const chunk = chunkOf(batch);
     const begin = waitForStart();
     if (role === 'producer') {
       for (let i = 0; i < items; i += batch) {
@@ -134,7 +193,7 @@ const scenarios = {
     }
     let sum = 0;
     for (let got = 0; got < items;) {
-      const taken = queue.getManySync(batch);
+      const taken = queue.getManySync(Math.min(batch, items - got));
       for (let k = 0; k < taken.length; k++) sum += taken[k];
       got += taken.length;
     }
@@ -176,7 +235,7 @@ const scenarios = {
   // ringbuf.js with `batch` elements per push / pop.
   ringbufBatch({ role, items, batch, ring }, { waitForStart }) {
     const rb = new RingBuffer(ring, Float64Array);
-    const chunk = new Float64Array(batch);
+    const chunk = chunkOf(batch);
     const begin = waitForStart();
     if (role === 'producer') {
       for (let i = 0; i < items;) {
@@ -190,7 +249,7 @@ const scenarios = {
     }
     let sum = 0;
     for (let got = 0; got < items;) {
-      const n = rb.pop(chunk);
+      const n = rb.pop(chunk, Math.min(batch, items - got));
       for (let k = 0; k < n; k++) sum += chunk[k];
       got += n;
     }

@@ -1,12 +1,14 @@
 // The browser bench page: runs each scenario between two fresh Web Workers (a producer and a
-// consumer), once in each of three rounds, and publishes the medians and the per-round rates on
+// consumer), once in each of five rounds, and publishes the medians and the per-round rates on
 // `window.benchResults` for the Playwright driver (bench/browser.bench.mjs). Open it by hand
 // with `vite --config bench/browser/vite.config.mjs`.
 import { RingBuffer } from 'ringbuf.js';
 import { SharedQueue } from '../../dist/index.js';
 
 const BATCH = 256;
-const ROUNDS = 3;
+const ROUNDS = 5;
+/** Items of a cold run: the first items of two fresh workers, with no first pass (see sides.mjs). */
+const COLD_ITEMS = 4_194_304;
 const scenarios = [
   { name: 'SharedQueue, 1 item per call', scenario: 'queue', items: 1_000_000 },
   { name: `SharedQueue, batches of ${BATCH}`, scenario: 'queueBatch', items: 8_192_000 },
@@ -34,6 +36,13 @@ const scenarios = [
   },
   { name: 'ringbuf.js, 1 element per push/pop', scenario: 'ringbuf', items: 1_000_000 },
   { name: `ringbuf.js, ${BATCH} per push/pop`, scenario: 'ringbufBatch', items: 8_192_000 },
+  ...['queueBatch', 'pairBatch', 'ringbufBatch'].map((scenario) => ({
+    name: `cold: ${scenario}, the first ${COLD_ITEMS.toLocaleString('en')} items of fresh workers`,
+    scenario,
+    key: `${scenario}Cold`,
+    items: COLD_ITEMS,
+    cold: true,
+  })),
 ];
 
 function startWorker(init, transfer) {
@@ -62,9 +71,9 @@ function startWorker(init, transfer) {
   return { worker, ready, done };
 }
 
-async function runOnce({ scenario, items }) {
+async function runOnce({ scenario, items, cold = false }) {
   const start = new SharedArrayBuffer(4);
-  const shared = { scenario, items, batch: BATCH, start };
+  const shared = { scenario, items, batch: BATCH, start, cold };
   if (scenario.startsWith('queue') || scenario.startsWith('pair')) {
     const oneToOne = scenario.startsWith('pair');
     shared.handle = new SharedQueue({ capacity: 1024, codec: 'float64', oneToOne }).handle;
@@ -110,6 +119,7 @@ async function main() {
     return {
       name: s.name,
       scenario: s.scenario,
+      key: s.key ?? s.scenario,
       items: s.items,
       ms,
       perSecond: (s.items / ms) * 1000,
