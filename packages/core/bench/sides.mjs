@@ -68,14 +68,23 @@ export function warmPassesOf(side) {
 export async function runSide(side, env) {
   const scenario = scenarios[side.scenario];
   if (scenario === undefined) throw new Error(`unknown bench scenario ${side.scenario}`);
-  if (!side.scenario.startsWith('post') && side.cold !== true) {
-    // Both sides make them at once, untimed; the producer then waits for the start word of the
-    // timed pass while the consumer drains what is left, so the timed pass never overlaps them.
-    // (A consumer takes no more than its pass's count, so the passes split the stream exactly.)
-    const warm = { ...env, waitForStart: () => performance.now(), heap: undefined };
-    for (const items of warmPassesOf(side)) await scenario({ ...side, items }, warm);
+  if (side.scenario.startsWith('post') || side.cold === true) return scenario(side, env);
+  // Every pass gets the same object and the same `waitForStart`, which only returns the time
+  // taken before the pass: the real wait for the start word is made here, outside the
+  // scenario's code. Code that V8 optimized in the untimed passes so meets nothing new when
+  // the timed one starts (it threw the consumer's loop away there when its `waitForStart` did
+  // something new: `--trace-deopt`, "insufficient type feedback").
+  let begin = 0;
+  const pass = { ...env, waitForStart: () => begin };
+  // Both sides make the untimed passes at once; the producer then waits for the start word of
+  // the timed pass while the consumer drains what is left, so the timed pass never overlaps
+  // them. (A consumer takes no more than its pass's count, so the passes split the stream.)
+  for (const items of warmPassesOf(side)) {
+    begin = performance.now();
+    await scenario({ ...side, items }, pass);
   }
-  return scenario(side, env);
+  begin = env.waitForStart();
+  return scenario(side, pass);
 }
 
 /**
