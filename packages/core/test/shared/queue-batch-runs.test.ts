@@ -6,7 +6,7 @@
 // such runs, for both number lanes and both ring kinds.
 import { describe, expect, it } from 'vitest';
 import { SharedQueue } from '../../src/index.js';
-import { RunViews } from '../../src/shared/queue/views.js';
+import { CallerViews, RunViews } from '../../src/shared/queue/views.js';
 
 type Typed = Float64Array | Int32Array;
 
@@ -90,6 +90,70 @@ describe('batches through kept views of runs', () => {
   }
 });
 
+describe('batches of other arrays through wrapped and partial runs', () => {
+  for (const oneToOne of [false, true]) {
+    const kind = oneToOne ? 'one-to-one ' : '';
+    it(`${kind}float64 and int32 lanes take other typed arrays, plain arrays and offset views`, () => {
+      // 10 slots, batches of 4 put from `from` = 1: runs start inside the array and wrap.
+      for (const [codec, sources] of [
+        ['float64', [(n: number) => new Float32Array(n), (n: number) => new Array<number>(n)]],
+        ['int32', [(n: number) => new Int16Array(n), (n: number) => new Array<number>(n)]],
+      ] as const) {
+        const offsetView =
+          codec === 'float64'
+            ? (n: number) => new Float64Array(n + 6).subarray(3, 3 + n)
+            : (n: number) => new Int32Array(n + 6).subarray(3, 3 + n);
+        for (const make of [...sources, offsetView]) {
+          const queue = new SharedQueue<number>({ capacity: 10, codec, name: 'kinds', oneToOne });
+          const values = make(5);
+          const out: number[] = [];
+          let next = 0;
+          for (let round = 0; round < 60; round++) {
+            for (let i = 1; i < 5; i++) values[i] = next++;
+            let put = 1;
+            while (put < 5) {
+              put += queue.tryPutMany(values, put);
+              if (put < 5) out.push(...queue.getManySync(3));
+            }
+          }
+          while (queue.size > 0) out.push(...queue.getManySync(10));
+          expect({ codec, kind: values.constructor.name, out }).toEqual({
+            codec,
+            kind: values.constructor.name,
+            out: Array.from({ length: next }, (_, i) => i),
+          });
+        }
+      }
+    });
+
+    it(`${kind}an array whose buffer is transferred while an async put waits leaves nothing claimed`, async () => {
+      // The array is put from `from` on twice first, so that the queue keeps views of its runs;
+      // then an async put of it waits for room, its buffer is transferred, and the room comes.
+      // What it then reads of the array is put (NaN), and the queue goes on.
+      const queue = new SharedQueue<number>({
+        capacity: 4,
+        codec: 'float64',
+        name: 'moved',
+        oneToOne,
+      });
+      const values = new Float64Array([1, 2, 3, 4]);
+      for (let i = 0; i < 2; i++) {
+        queue.tryPutMany(values, 1);
+        expect(queue.getManySync(4)).toEqual([2, 3, 4]);
+      }
+      queue.putManySync([-3, -2, -1]);
+      const pending = queue.putMany(values); // 1 fits; 3 wait for room
+      structuredClone(values.buffer, { transfer: [values.buffer] });
+      expect(values.length).toBe(0);
+      expect(queue.getManySync(4, { timeout: 5_000 })).toEqual([-3, -2, -1, 1]);
+      await pending;
+      expect(queue.getManySync(4, { timeout: 5_000 })).toEqual([NaN, NaN, NaN]);
+      queue.putSync(5);
+      expect(queue.getSync({ timeout: 5_000 })).toBe(5);
+    });
+  }
+});
+
 describe('RunViews', () => {
   it('gives the same view of a run every time, and a view per length at one start', () => {
     const array = new Float64Array(8).map((_, i) => i);
@@ -102,6 +166,18 @@ describe('RunViews', () => {
     expect(Array.from(b)).toEqual([2, 3, 4, 5]);
     array[3] = 30; // a view shows the array as it is now
     expect(Array.from(views.run(2, 3)!)).toEqual([2, 30, 4]);
+  });
+
+  it('gives a caller array views from its second sighting on', () => {
+    const views = new CallerViews();
+    const once = new Float64Array(8);
+    const again = new Float64Array(8);
+    expect(views.run(once, 2, 3)).toBeUndefined(); // seen once: no views, nothing kept
+    expect(views.run(again, 2, 3)).toBeUndefined();
+    const view = views.run(again, 2, 3)!;
+    expect(view.length).toBe(3);
+    expect(views.run(again, 2, 3)).toBe(view);
+    expect(views.run(once, 2, 3)).toBeUndefined(); // `once` again, but not right after itself
   });
 
   it('keeps at most its limit, and then makes no view for a new run', () => {

@@ -1,6 +1,7 @@
 /**
  * The two number lanes, `float64` and `int32`: values live in a typed array, one element per
- * slot, contiguous, so a batch is one plain copy loop and no value ever needs encoding.
+ * slot, contiguous, so a batch is at most two memory copies (two runs, when it wraps round the
+ * end of the ring: see views.ts) and no value ever needs encoding.
  *
  * @module
  */
@@ -11,13 +12,6 @@ import { CallerViews, type NumberArray, RunViews } from './views.js';
 
 const NO_BYTES = new Uint8Array(0);
 const NO_OFFSETS = new Int32Array(1);
-
-/**
- * Most views a number lane keeps of runs of its slots for batch gets, and of runs of each
- * caller's array for batch puts (see views.ts): a stream of batches of one size needs about
- * twice capacity / gcd(capacity, batch size) of them.
- */
-const VIEWS = 128;
 
 /** A batch of numbers (nothing to encode), mutable so that a blocking call can reuse one. */
 interface NumberBatch {
@@ -43,11 +37,11 @@ abstract class NumberLane implements Lane<number> {
   readonly failure = undefined;
   /** Views of runs of `values` that batch gets copy from (see {@link copyOut}). */
   private get views(): RunViews {
-    return (this.valueViews ??= new RunViews(this.values, VIEWS));
+    return (this.valueViews ??= new RunViews(this.values));
   }
   private valueViews: RunViews | undefined;
   /** Views of runs of callers' arrays that batch puts copy from (see {@link copyIn}). */
-  private readonly callerViews = new CallerViews(VIEWS);
+  private readonly callerViews = new CallerViews();
   protected abstract check(value: unknown): number;
   /** A new typed array of the lane's kind. */
   protected abstract typedOf(length: number): Float64Array | Int32Array;
@@ -118,8 +112,18 @@ abstract class NumberLane implements Lane<number> {
     if (firstRun < count) this.writeEach(source, from + firstRun, count - firstRun, 0);
   }
 
-  /** Copies `length` values of `source` from `start` into the slots from `index`. */
+  /**
+   * Copies `length` values of `source` from `start` into the slots from `index`. An array that
+   * no longer holds the run (its buffer transferred or shrunk while an async put waited for
+   * room) is read element by element, as plain stores of what it reads now (`undefined` reads
+   * as NaN, or 0 in an int32 lane): a view of it, or `set()` from a kept one, would throw here,
+   * between the claim and its commit, and leave the claim for others to wait on.
+   */
   private copyIn(source: NumberArray, start: number, length: number, index: number): void {
+    if (start + length > source.length) {
+      this.writeEach(source, start, length, index);
+      return;
+    }
     const view =
       start === 0 && length === source.length
         ? source
@@ -157,7 +161,7 @@ abstract class NumberLane implements Lane<number> {
 
   /**
    * Copies `length` values from slot `start` into `into` at `at`: a memory copy from the view
-   * kept for that run of slots, else (past {@link VIEWS} runs) element by element.
+   * kept for that run of slots, else (past the views kept: see views.ts) element by element.
    */
   private copyOut(start: number, length: number, into: NumberArray, at: number): void {
     const view = this.views.run(start, length);

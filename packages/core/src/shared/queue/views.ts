@@ -9,11 +9,12 @@
  * agent. Copied element by element instead, it is slow: in Node 20, 256 float64 values took 950
  * ns into a SharedArrayBuffer that way against 234 ns with `set` (64 values: 122 against 45),
  * and a one-thread loop of 256-batch pairs through 1,024 slots ran 1.04-1.10x faster with kept
- * views when its batches started 64 slots in (one in four wraps), 1.22x through 1,000 slots. A
- * stream of batches of one size meets a handful of runs (where a batch starts, the part of a
- * batch that fits before the end, and the rest), so a bounded set of kept views covers it; a
- * caller that runs past the bound copies element by element, as before, and allocates nothing
- * more.
+ * views when its batches started 64 slots in (one in four wraps). A stream of batches of one
+ * size meets about 2 * capacity / gcd(capacity, batch size) runs (where a batch starts, the
+ * part of a batch that fits before the end, and the rest): 8 for batches of 256 through 1,024
+ * slots, 256 for batches of 200. So a bounded set of kept views covers the streams that repeat;
+ * past the bound ({@link VIEWS_KEPT} per array), a run is copied element by element, as before,
+ * and nothing more is allocated.
  *
  * @module
  */
@@ -21,7 +22,10 @@
 /** A typed array a number lane copies from or into. */
 export type NumberArray = Float64Array | Int32Array;
 
-/** The views of one array, by the index each starts at (a few lengths per start at most). */
+/** Most views kept per array (see the top). */
+export const VIEWS_KEPT = 256;
+
+/** The views of one array, by the index each starts at. */
 export class RunViews {
   private readonly byStart = new Map<number, NumberArray[]>();
   private kept = 0;
@@ -33,7 +37,7 @@ export class RunViews {
    */
   constructor(
     readonly array: NumberArray,
-    private readonly limit: number,
+    private readonly limit = VIEWS_KEPT,
   ) {}
 
   /**
@@ -43,7 +47,8 @@ export class RunViews {
   run(start: number, length: number): NumberArray | undefined {
     const views = this.byStart.get(start);
     if (views !== undefined) {
-      for (const view of views) if (view.length === length) return view;
+      // An indexed loop: a for-of would make an iterator until the code is optimized.
+      for (let i = 0; i < views.length; i++) if (views[i]!.length === length) return views[i];
     }
     if (this.kept >= this.limit) return undefined;
     const view = this.array.subarray(start, start + length);
@@ -57,17 +62,32 @@ export class RunViews {
 /**
  * Kept views of the arrays callers pass in, one {@link RunViews} per array for as long as the
  * caller keeps the array (a producer usually fills and puts the same one, batch after batch).
+ * An array gets its views from the second call that needs a run of it on: one seen once (a
+ * fresh array per call, or a lane's own copy of a plain array) would only leave garbage behind,
+ * so its runs are copied element by element.
  */
 export class CallerViews {
   private readonly byArray = new WeakMap<NumberArray, RunViews>();
+  /**
+   * The array the last call that found no views needed a run of. (Held until the next such
+   * call, as the lane's reused batch record holds the last array put.)
+   */
+  private last: NumberArray | undefined;
 
   /** @param limit - views kept per array (see {@link RunViews}). */
-  constructor(private readonly limit: number) {}
+  constructor(private readonly limit = VIEWS_KEPT) {}
 
-  /** The view of `length` elements of `array` from `start`, as {@link RunViews.run}. */
+  /**
+   * The view of `length` elements of `array` from `start`, as {@link RunViews.run};
+   * `undefined` the first time an array needs one.
+   */
   run(array: NumberArray, start: number, length: number): NumberArray | undefined {
     let views = this.byArray.get(array);
     if (views === undefined) {
+      if (this.last !== array) {
+        this.last = array;
+        return undefined;
+      }
       views = new RunViews(array, this.limit);
       this.byArray.set(array, views);
     }
