@@ -410,10 +410,11 @@ for (const [n, r] of mpmc)
     targetText: `for information (${cpus().length} cores)`,
   });
 
+// Measured by the consumer in an untimed pass of WARM_ITEMS items of its own (see sides.mjs).
 const { heapAtTenth, heapAtEnd } = queue.result;
-const perItem = (heapAtEnd - heapAtTenth) / (ITEMS * 0.9);
+const perItem = (heapAtEnd - heapAtTenth) / (WARM_ITEMS * 0.9);
 console.log(
-  `\nconsumer heap after gc: ${(heapAtTenth / 1024).toFixed(0)} KiB at 10%, ${(heapAtEnd / 1024).toFixed(0)} KiB at 100%` +
+  `\nconsumer heap after gc, in an untimed pass of ${WARM_ITEMS.toLocaleString('en')} items: ${(heapAtTenth / 1024).toFixed(0)} KiB at 10%, ${(heapAtEnd / 1024).toFixed(0)} KiB at 100%` +
     ` -> ${perItem.toFixed(4)} bytes per item (flat: growth < 0.01 B/item: ${perItem < 0.01 ? 'yes' : 'NO'})`,
 );
 

@@ -5,8 +5,8 @@
 //   waitForStart() - says "ready", blocks on the start word, returns performance.now() then;
 //   listen(port, onValue) - calls onValue(value) for each message on a MessagePort;
 //   heap() - optional: heap used after a GC (Node measures the consumer's growth per item).
-// A consumer returns { sum, ms } (ms from the start word to its last item), plus heap figures
-// when `env.heap` is given; a producer returns { sum: 0 }.
+// A consumer returns { sum, ms } (ms from the start word to its last item), plus, when
+// `env.heap` is given, heap figures measured in an untimed pass; a producer returns { sum: 0 }.
 //
 // The shared-memory scenarios run untimed passes first (`warmPassesOf(side)`), with the same
 // peer through the same queue (or ring), then, once both sides have said ready, the timed one;
@@ -56,19 +56,48 @@ export const BATCH_SCENARIOS = new Set([
   'ringbufBatch',
 ]);
 
-/** The item counts of the untimed passes of `side`, in order (see {@link WARM_CALLS}). */
-export function warmPassesOf(side) {
-  return BATCH_SCENARIOS.has(side.scenario) ? [WARM_ITEMS, WARM_CALLS * side.batch] : [WARM_ITEMS];
+/**
+ * Items of the first batch of a cold run (see `runSide`): then its batches wrap round the end
+ * of the ring one in four, as the timed runs' do after the untimed passes, and a cold run times
+ * the first wrap too (a batch that wraps takes a branch the queue's code has not run before).
+ */
+export const COLD_SKEW = 64;
+
+/**
+ * The untimed passes of `side`, in order: their item counts, and whether the pass measures the
+ * consumer's heap (see {@link WARM_CALLS}). A side whose env can measure the heap (the per-item
+ * queue rows in Node) measures it in an untimed pass of its own, after a first one: a forced
+ * full collection in the timed run would stop the consumer there.
+ */
+export function warmPassesOf(side, env = {}) {
+  if (BATCH_SCENARIOS.has(side.scenario)) {
+    return [
+      { items: WARM_ITEMS, measureHeap: false },
+      { items: WARM_CALLS * side.batch, measureHeap: false },
+    ];
+  }
+  if (side.scenario === 'queue' || side.scenario === 'pair') {
+    if (env.heap !== undefined) {
+      return [
+        { items: WARM_ITEMS, measureHeap: false },
+        { items: WARM_ITEMS, measureHeap: true },
+      ];
+    }
+  }
+  return [{ items: WARM_ITEMS, measureHeap: false }];
 }
 
 /**
  * Runs `side.scenario` for `side.role`; see the top of the file. With `side.cold`, no untimed
- * pass: the timed run starts with code the workers have never run (the `cold` rows).
+ * pass: the timed run starts with code the workers have never run (the `cold` rows), and its
+ * first batch is {@link COLD_SKEW} items. Returns the timed run's result, with the heap figures
+ * of the pass that measured them.
  */
 export async function runSide(side, env) {
   const scenario = scenarios[side.scenario];
   if (scenario === undefined) throw new Error(`unknown bench scenario ${side.scenario}`);
-  if (side.scenario.startsWith('post') || side.cold === true) return scenario(side, env);
+  if (side.scenario.startsWith('post')) return scenario(side, env);
+  if (side.cold === true) return scenario({ ...side, skew: COLD_SKEW, measureHeap: false }, env);
   // Every pass gets the same object and the same `waitForStart`, which only returns the time
   // taken before the pass: the real wait for the start word is made here, outside the
   // scenario's code. Code that V8 optimized in the untimed passes so meets nothing new when
@@ -79,12 +108,15 @@ export async function runSide(side, env) {
   // Both sides make the untimed passes at once; the producer then waits for the start word of
   // the timed pass while the consumer drains what is left, so the timed pass never overlaps
   // them. (A consumer takes no more than its pass's count, so the passes split the stream.)
-  for (const items of warmPassesOf(side)) {
+  let heapFigures = {};
+  for (const { items, measureHeap } of warmPassesOf(side, env)) {
     begin = performance.now();
-    await scenario({ ...side, items }, pass);
+    const result = await scenario({ ...side, items, skew: 0, measureHeap }, pass);
+    if (measureHeap) heapFigures = { heapAtTenth: result.heapAtTenth, heapAtEnd: result.heapAtEnd };
   }
   begin = env.waitForStart();
-  return scenario(side, pass);
+  const result = await scenario({ ...side, skew: 0, measureHeap: false }, pass);
+  return { ...result, ...heapFigures };
 }
 
 /**
@@ -120,7 +152,7 @@ function open(handle) {
 
 const scenarios = {
   // One putSync / getSync per item.
-  queue({ role, items, handle }, { waitForStart, heap }) {
+  queue({ role, items, handle, measureHeap }, { waitForStart, heap }) {
     const queue = open(handle);
     const begin = waitForStart();
     if (role === 'producer') {
@@ -128,7 +160,7 @@ const scenarios = {
       return { sum: 0 };
     }
     let sum = 0;
-    if (heap === undefined) {
+    if (!measureHeap) {
       for (let i = 0; i < items; i++) sum += queue.getSync();
       return { sum, ms: performance.now() - begin };
     }
@@ -142,12 +174,16 @@ const scenarios = {
     return { sum, ms, heapAtTenth, heapAtEnd: heap() };
   },
   // putManySync(Float64Array) / getManySync(n, into): typed batches, no allocation.
-  queueBatch({ role, items, batch, handle }, { waitForStart }) {
+  queueBatch({ role, items, batch, handle, skew }, { waitForStart }) {
     const queue = open(handle);
     const chunk = chunkOf(batch);
     const begin = waitForStart();
     if (role === 'producer') {
-      for (let i = 0; i < items; i += batch) queue.putManySync(nextBatch(chunk, i, items));
+      for (let i = 0; i < items;) {
+        const values = nextBatch(chunk, i, items, skew);
+        queue.putManySync(values);
+        i += values.length;
+      }
       return { sum: 0 };
     }
     let sum = 0;
@@ -242,13 +278,13 @@ const scenarios = {
     return { sum, ms: performance.now() - begin };
   },
   // ringbuf.js with `batch` elements per push / pop.
-  ringbufBatch({ role, items, batch, ring }, { waitForStart }) {
+  ringbufBatch({ role, items, batch, ring, skew }, { waitForStart }) {
     const rb = new RingBuffer(ring, Float64Array);
     const chunk = chunkOf(batch);
     const begin = waitForStart();
     if (role === 'producer') {
       for (let i = 0; i < items;) {
-        const n = Math.min(batch, items - i);
+        const n = Math.min(i === 0 && skew > 0 ? skew : batch, items - i);
         for (let k = 0; k < n; k++) chunk[k] = i + k;
         let pushed = 0;
         while (pushed < n) pushed += rb.push(chunk, n - pushed, pushed);
@@ -287,10 +323,11 @@ scenarios.pairTry = scenarios.queueTry;
 
 /**
  * Fills `chunk` with the values `i, i + 1, ...` up to `items` (exclusive) and returns them: the
- * whole chunk, or a view of its first part for the last, shorter batch.
+ * whole chunk, or a view of its first part for the last, shorter batch, and for the first when
+ * `skew` makes it shorter (a cold run's: see {@link COLD_SKEW}).
  */
-function nextBatch(chunk, i, items) {
-  const n = Math.min(chunk.length, items - i);
+function nextBatch(chunk, i, items, skew = 0) {
+  const n = Math.min(i === 0 && skew > 0 ? skew : chunk.length, items - i);
   for (let k = 0; k < n; k++) chunk[k] = i + k;
   return n === chunk.length ? chunk : chunk.subarray(0, n);
 }
