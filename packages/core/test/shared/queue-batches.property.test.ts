@@ -1,6 +1,7 @@
 /**
  * Property test of SharedQueue's batch paths against a model FIFO: random capacities and random
- * runs of `putManySync` and `tryPutMany` (typed arrays, plain arrays), `getManySync` and
+ * runs of `putManySync` and `tryPutMany` (typed arrays, one of them refilled and put from `from`
+ * on step after step, and plain arrays), `getManySync` and
  * `tryGetMany` (into a typed array, or as an array), single puts and gets, so that batches
  * start at every index, wrap round the end of the ring and go on for many laps. Every item
  * comes out once, in order, and `size` agrees; a try call puts what fits and takes what is
@@ -74,14 +75,18 @@ describe('SharedQueue batches against a model FIFO', () => {
             let next = 0;
             const typedOf = (n: number): Float64Array | Int32Array =>
               codec === 'float64' ? new Float64Array(n) : new Int32Array(n);
+            // One array the typed try puts fill and put from `from` on, step after step, as a
+            // producer reusing its buffer does: the queue keeps views of its runs (see
+            // src/shared/queue/views.ts), which must show what the array holds now.
+            const reused = typedOf(70);
             for (const s of steps) {
               const room = capacity - model.length;
               if (s.op === 'tryPutMany') {
                 // Never waits: puts what fits (all of it or the first `room`), says how many.
                 const values = Array.from({ length: s.count }, (_, i) => next + i);
-                const typed = typedOf(s.count);
-                typed.set(values);
-                const put = queue.tryPutMany(s.typed ? typed : values);
+                const from = reused.length - s.count;
+                reused.set(values, from);
+                const put = s.typed ? queue.tryPutMany(reused, from) : queue.tryPutMany(values);
                 expect(put).toBe(Math.min(s.count, room));
                 model.push(...values.slice(0, put));
                 next += put;
