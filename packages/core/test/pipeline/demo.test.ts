@@ -1,15 +1,13 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runNodeScript } from './node-script.js';
 
 describe('pnpm demo (examples/demo.mjs)', () => {
   it('runs the lesson in worker threads and prints what was produced and consumed', async () => {
-    const script = fileURLToPath(new URL('../../examples/demo.mjs', import.meta.url));
-    const stdout = await new Promise<string>((resolve, reject) => {
-      execFile(process.execPath, [script], { timeout: 50_000 }, (error, out, err) =>
-        error ? reject(new Error(`${error.message}\n${out}\n${err}`)) : resolve(out),
-      );
-    });
+    const stdout = await runNodeScript(
+      new URL('../../examples/demo.mjs', import.meta.url),
+      [],
+      50_000,
+    );
     const lines = stdout.trim().split('\n');
     // Part 1 (one producer, one consumer): read the lesson's lines back, independently of the
     // demo's own verdict, and check that the consumer stored exactly what was produced, in order.

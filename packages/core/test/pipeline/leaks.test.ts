@@ -1,6 +1,5 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runNodeScript } from './node-script.js';
 
 interface Row {
   placement: string;
@@ -20,12 +19,11 @@ describe('pipeline: nothing left behind', () => {
     async () => {
       // A fresh Node process runs the scenarios against the built package; it can only exit on
       // its own if no timer, worker or port is left referenced (a hang guard kills it otherwise).
-      const script = fileURLToPath(new URL('./fixtures/leak-check.mjs', import.meta.url));
-      const stdout = await new Promise<string>((resolve, reject) => {
-        execFile(process.execPath, [script], { timeout: 170_000 }, (error, out, err) =>
-          error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out),
-        );
-      });
+      const stdout = await runNodeScript(
+        new URL('./fixtures/leak-check.mjs', import.meta.url),
+        [],
+        170_000,
+      );
       const rows = JSON.parse(stdout) as Row[];
       expect(rows.length).toBe(2 * 2 * 8);
       for (const row of rows) {

@@ -1,14 +1,14 @@
 // Worker stages run the BUILT package (dist/): a worker starts from dist/pipeline/node-worker.js
 // and runs the build's bundle of worker-jobs.js, which a test run from src/ could not start. The
 // types still come from src/.
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import type * as Core from '../../src/index.js';
+import { runNodeScript } from './node-script.js';
 
 const core = (await import(new URL('../../dist/index.js', import.meta.url).href)) as typeof Core;
 const { liveWorkers, bootstrapCodeCache } = (await import(
@@ -288,13 +288,9 @@ describe('pipeline: worker stages and backpressure', () => {
 
 describe('pipeline: worker stages end gracefully and load what users write', () => {
   it('delivers every console line a worker stage logs, run after run', async () => {
-    const script = fileURLToPath(new URL('./fixtures/console-check.mjs', import.meta.url));
+    const script = new URL('./fixtures/console-check.mjs', import.meta.url);
     for (let attempt = 0; attempt < 3; attempt++) {
-      const stdout = await new Promise<string>((resolve, reject) => {
-        execFile(process.execPath, [script], { timeout: 120_000 }, (error, out, err) =>
-          error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out),
-        );
-      });
+      const stdout = await runNodeScript(script, [], 120_000);
       const lines = stdout.split('\n').filter((line) => line.startsWith('logged '));
       const expected = range(5).flatMap((run) =>
         range(10).map((i) => `logged run ${run} item ${i}`),
@@ -505,12 +501,11 @@ describe('pipeline: how a Node worker starts', () => {
     { timeout: 180_000 },
     async () => {
       // In a process of its own: what failed here was the process itself (see the fixture).
-      const script = fileURLToPath(new URL('./fixtures/early-stops.mjs', import.meta.url));
-      const stdout = await new Promise<string>((resolve, reject) => {
-        execFile(process.execPath, [script, '600'], { timeout: 170_000 }, (error, out, err) =>
-          error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out),
-        );
-      });
+      const stdout = await runNodeScript(
+        new URL('./fixtures/early-stops.mjs', import.meta.url),
+        ['600'],
+        170_000,
+      );
       const { runs, stopped } = JSON.parse(stdout) as { runs: number; stopped: number };
       expect(runs).toBe(600);
       expect(stopped).toBeGreaterThan(0); // some runs were stopped, not all finished first
