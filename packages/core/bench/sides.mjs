@@ -76,13 +76,11 @@ export function warmPassesOf(side, env = {}) {
       { items: WARM_CALLS * side.batch, measureHeap: false },
     ];
   }
-  if (side.scenario === 'queue' || side.scenario === 'pair') {
-    if (env.heap !== undefined) {
-      return [
-        { items: WARM_ITEMS, measureHeap: false },
-        { items: WARM_ITEMS, measureHeap: true },
-      ];
-    }
+  if ((side.scenario === 'queue' || side.scenario === 'pair') && env.heap !== undefined) {
+    return [
+      { items: WARM_ITEMS, measureHeap: false },
+      { items: WARM_ITEMS, measureHeap: true },
+    ];
   }
   return [{ items: WARM_ITEMS, measureHeap: false }];
 }
@@ -284,8 +282,8 @@ const scenarios = {
     const begin = waitForStart();
     if (role === 'producer') {
       for (let i = 0; i < items;) {
-        const n = Math.min(i === 0 && skew > 0 ? skew : batch, items - i);
-        for (let k = 0; k < n; k++) chunk[k] = i + k;
+        // The values nextBatch fills in go from `chunk` itself: push takes a count.
+        const n = nextBatch(chunk, i, items, skew).length;
         let pushed = 0;
         while (pushed < n) pushed += rb.push(chunk, n - pushed, pushed);
         i += n;
