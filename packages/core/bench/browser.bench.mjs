@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { build, preview } from 'vite';
 import { machine, report } from './report.mjs';
+import { wakeUpsText } from './wakeups.mjs';
 
 const CHROMIUM_ARGS = [
   '--no-sandbox',
@@ -81,6 +82,17 @@ console.log(
     `oneToOne batches that never wait, spinning, vs ringbuf.js batches: ${pairTryVsRing.toFixed(2)}x; ` +
     `cold (the first ${by.pairBatchCold.items.toLocaleString('en-US')} items of fresh workers): batches vs ringbuf.js ${coldBatchVsRing.toFixed(2)}x, oneToOne ${coldPairVsRing.toFixed(2)}x`,
 );
+console.log(
+  'Wake-ups in the timed runs, per round (consumers woken by a put / producers woken by a get; each is a sleep, which a loop that spins never makes; see bench/wakeups.mjs):',
+);
+for (const r of outcome.results)
+  if (r.wakeUps !== undefined)
+    console.log(`  ${r.name.padEnd(66)}${wakeUpsText(r.wakeUps, r.rates)}`);
+/** A blocking row's rate and how often its sides slept (total wake-ups per run). */
+const slept = (r) => {
+  const totals = r.wakeUps.map((w) => w.consumers + w.producers).sort((a, b) => a - b);
+  return `${mps(r)}; wake-ups per run ${totals[0]}-${totals[totals.length - 1]}, median ${totals[totals.length >> 1]}`;
+};
 report({
   what: `Chromium ${version}, two Web Workers: SharedQueue per item vs postMessage (1 number per message)`,
   baton: mps(by.queue),
@@ -97,14 +109,14 @@ report({
 });
 report({
   what: `Chromium ${version}: SharedQueue batches of 256 vs ringbuf.js 256 per push/pop`,
-  baton: mps(by.queueBatch),
+  baton: slept(by.queueBatch),
   peer: `ringbuf.js ${mps(by.ringbufBatch)}`,
   ratio: Number(batchVsRing.toFixed(2)),
   target: 1,
 });
 report({
   what: `Chromium ${version}: SharedQueue oneToOne batches of 256 vs ringbuf.js 256 per push/pop (both one producer, one consumer)`,
-  baton: mps(by.pairBatch),
+  baton: slept(by.pairBatch),
   peer: `ringbuf.js ${mps(by.ringbufBatch)}`,
   ratio: Number(pairVsRing.toFixed(2)),
   target: 1,

@@ -14,6 +14,7 @@ import { SharedQueue } from '../dist/index.js';
 import { machine, report } from './report.mjs';
 import { BATCH_SCENARIOS, WARM_CALLS, WARM_ITEMS, warmPassesOf } from './sides.mjs';
 import { describeStalls, measureStalls } from './stalls.mjs';
+import { countWakeUps, wakeUpsText } from './wakeups.mjs';
 
 const ITEMS = Number(process.env.BENCH_ITEMS ?? 2_000_000);
 /**
@@ -65,8 +66,9 @@ async function once(scenario, producers = 1, consumers = 1, cold = false) {
   const data = [];
   const transfers = [];
   let shared = {};
+  let queue;
   if (scenario.startsWith('queue') || scenario.startsWith('pair') || scenario === 'mpmc') {
-    const queue = new SharedQueue({
+    queue = new SharedQueue({
       capacity: CAPACITY,
       codec: 'float64',
       name: 'bench',
@@ -92,6 +94,9 @@ async function once(scenario, producers = 1, consumers = 1, cold = false) {
   try {
     await Promise.all(workers.map((w) => message(w, 'ready')));
     const done = workers.map((w) => message(w, 'done'));
+    // The untimed passes are over on both sides: from here on the queue's words count the
+    // timed run's wake-ups only.
+    const wakeUps = queue === undefined ? undefined : countWakeUps(queue.handle);
     const t0 = performance.now();
     const cells = new Int32Array(start);
     Atomics.store(cells, 0, 1);
@@ -99,10 +104,11 @@ async function once(scenario, producers = 1, consumers = 1, cold = false) {
     const results = await Promise.all(done.slice(producers));
     const seconds = (performance.now() - t0) / 1000;
     await Promise.all(done);
+    const woken = wakeUps?.();
     const sum = results.reduce((a, r) => a + r.sum, 0);
     const expected = (items * (items - 1)) / 2;
     if (sum !== expected) throw new Error(`${scenario}: sum ${sum}, expected ${expected}`);
-    return { rate: items / seconds, result: results[0] };
+    return { rate: items / seconds, result: results[0], wakeUps: woken };
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
@@ -117,7 +123,12 @@ async function best(scenario, producers = 1, consumers = 1) {
 /** The best run (its rate and result), the median rate and every rate, of a scenario's runs. */
 function summarize(runs) {
   const top = runs.reduce((a, b) => (b.rate > a.rate ? b : a));
-  return { ...top, median: median(runs.map((r) => r.rate)), rates: runs.map((r) => r.rate) };
+  return {
+    ...top,
+    median: median(runs.map((r) => r.rate)),
+    rates: runs.map((r) => r.rate),
+    wakeUps: runs.map((r) => r.wakeUps),
+  };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
@@ -317,15 +328,33 @@ console.log(
   `  MPMC 2x2 / 1x1, 4x4 / 1x1                      ${ratio(mpmc[1][1].rate, mpmc[0][1].rate)}, ${ratio(mpmc[2][1].rate, mpmc[0][1].rate)}   (${cpus().length} cores: more than cores/2 pairs only add contention)`,
 );
 
+console.log(
+  `\nwake-ups in the timed runs, per round (consumers woken by a put / producers woken by a get; each is a sleep, which a loop that spins never makes; see bench/wakeups.mjs):`,
+);
+for (const [label, run] of [
+  ['SharedQueue per item', queue],
+  [`SharedQueue ${BATCH}-batches`, queueBatch],
+  ['SharedQueue try-batches, spinning', queueTry],
+  ['oneToOne per item', pair],
+  [`oneToOne ${BATCH}-batches`, pairBatch],
+  ['oneToOne try-batches, spinning', pairTry],
+])
+  console.log(`  ${label.padEnd(45)}${wakeUpsText(run.wakeUps, run.rates)}`);
+
 // Summary rows for `pnpm bench` (bench/run.mjs prints them all at the end).
 const lostPct = stalls.map((s) => s.lost * 100);
 const busy = `${machine()}; machine stalls ${Math.min(...lostPct).toFixed(1)}-${Math.max(...lostPct).toFixed(1)}% per round`;
 // Per item against Python must hold in every round: the row's ratio is the lowest of them.
 const both = (run) => `${fmt(run.median)} median, ${fmt(run.rate)} best`;
+/** A blocking row's figures and how often its sides slept (total wake-ups per run). */
+const slept = (run) => {
+  const totals = run.wakeUps.map((w) => w.consumers + w.producers);
+  return `${both(run)}; wake-ups per run ${Math.min(...totals)}-${Math.max(...totals)}, median ${median(totals)}`;
+};
 if (vsPython)
   report({
     what: `SharedQueue float64 per item vs Python queue.Queue, lowest of ${ROUNDS} rounds (${busy})`,
-    baton: both(queue),
+    baton: slept(queue),
     peer: `${both(py)}; per-round ratios ${spreadOf(vsPython)}`,
     ratio: Math.min(...vsPython),
     target: 10,
@@ -339,7 +368,7 @@ report({
 });
 report({
   what: `SharedQueue putManySync/getManySync ${BATCH} float64 vs ringbuf.js ${BATCH} push/pop (median of per-round ratios)`,
-  baton: both(queueBatch),
+  baton: slept(queueBatch),
   peer: `${both(ringbufBatch)}; per-round ratios ${spreadOf(batchVsRingbuf)}`,
   ratio: median(batchVsRingbuf),
   target: 1,
@@ -353,7 +382,7 @@ report({
 });
 report({
   what: `SharedQueue oneToOne putManySync/getManySync ${BATCH} float64 vs ringbuf.js ${BATCH} push/pop, both one producer and one consumer (median of per-round ratios)`,
-  baton: both(pairBatch),
+  baton: slept(pairBatch),
   peer: `${both(ringbufBatch)}; per-round ratios ${spreadOf(pairVsRingbuf)}`,
   ratio: median(pairVsRingbuf),
   target: 1,

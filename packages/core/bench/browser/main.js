@@ -4,6 +4,7 @@
 // with `vite --config bench/browser/vite.config.mjs`.
 import { RingBuffer } from 'ringbuf.js';
 import { SharedQueue } from '../../dist/index.js';
+import { countWakeUps } from '../wakeups.mjs';
 
 const BATCH = 256;
 const ROUNDS = 5;
@@ -89,6 +90,8 @@ async function runOnce({ scenario, items, cold = false }) {
     channel.port2,
   ]);
   await Promise.all([producer.ready, consumer.ready]);
+  // The untimed passes are over: the queue's words count the timed run's wake-ups only.
+  const wakeUps = shared.handle === undefined ? undefined : countWakeUps(shared.handle);
   const cells = new Int32Array(start);
   Atomics.store(cells, 0, 1);
   Atomics.notify(cells, 0);
@@ -98,7 +101,7 @@ async function runOnce({ scenario, items, cold = false }) {
   const expected = (items * (items - 1)) / 2;
   if (result.sum !== expected)
     throw new Error(`${scenario}: sum ${result.sum}, expected ${expected}`);
-  return result.ms;
+  return { ms: result.ms, wakeUps: wakeUps?.() };
 }
 
 async function main() {
@@ -107,10 +110,15 @@ async function main() {
   // order), so a slow spell of the machine hits every scenario of that round, and the driver
   // can compare them round by round.
   const times = scenarios.map(() => []);
+  const wakeUps = scenarios.map(() => []);
   for (let round = 0; round < ROUNDS; round++) {
     const order = scenarios.map((_, i) => i);
     if (round % 2 === 1) order.reverse();
-    for (const i of order) times[i].push(await runOnce(scenarios[i]));
+    for (const i of order) {
+      const run = await runOnce(scenarios[i]);
+      times[i].push(run.ms);
+      wakeUps[i].push(run.wakeUps);
+    }
     document.querySelector('#out').textContent = `round ${round + 1} of ${ROUNDS} done`;
   }
   const results = scenarios.map((s, i) => {
@@ -125,6 +133,8 @@ async function main() {
       perSecond: (s.items / ms) * 1000,
       // Items per second in each round, in round order.
       rates: times[i].map((t) => (s.items / t) * 1000),
+      // Per round, in round order: how often the queue's sides slept (see bench/wakeups.mjs).
+      wakeUps: wakeUps[i][0] === undefined ? undefined : wakeUps[i],
     };
   });
   document.querySelector('#out').textContent = JSON.stringify(results, null, 2);
