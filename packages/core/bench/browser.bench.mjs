@@ -83,7 +83,7 @@ console.log(
     `cold (the first ${by.pairBatchCold.items.toLocaleString('en-US')} items of fresh workers): batches vs ringbuf.js ${coldBatchVsRing.toFixed(2)}x, oneToOne ${coldPairVsRing.toFixed(2)}x`,
 );
 console.log(
-  'Wake-ups in the timed runs, per round (consumers woken by a put / producers woken by a get; each is a sleep, which a loop that spins never makes; see bench/wakeups.mjs):',
+  'Wake-ups in the timed runs, per round (consumers woken by a put / producers woken by a get: about the sleeps of each side, which a loop that spins never makes; see bench/wakeups.mjs):',
 );
 for (const r of outcome.results)
   if (r.wakeUps !== undefined)

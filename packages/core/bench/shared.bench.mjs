@@ -329,7 +329,7 @@ console.log(
 );
 
 console.log(
-  `\nwake-ups in the timed runs, per round (consumers woken by a put / producers woken by a get; each is a sleep, which a loop that spins never makes; see bench/wakeups.mjs):`,
+  `\nwake-ups in the timed runs, per round (consumers woken by a put / producers woken by a get: about the sleeps of each side, which a loop that spins never makes; see bench/wakeups.mjs):`,
 );
 for (const [label, run] of [
   ['SharedQueue per item', queue],

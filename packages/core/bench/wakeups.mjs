@@ -1,11 +1,16 @@
-// How often the two sides of a queue scenario slept in its timed run. A SharedQueue moves one
-// sequence word each time a put wakes sleeping consumers (`NOT_EMPTY`) and each time a get
-// wakes sleeping producers (`NOT_FULL`), and only then (see src/shared/queue/sleep.ts): the
-// moves of the two words between the start word and the consumer's last item count the
-// wake-ups of the timed run, read from the thread that runs the bench (Node's main thread, the
-// browser page), with no change to the queue's code. A loop that spins, such as ringbuf.js's or
-// the `try` scenarios', never sleeps; a blocking call sleeps once its spin runs out, and each
-// sleep costs both sides a wake-up (tens of microseconds here; see "Performance" in the README).
+// How often the two sides of a queue scenario were woken in its timed run. A put that finds
+// consumers announced as sleepers (counted in, about to sleep or asleep) moves the queue's
+// `NOT_EMPTY` sequence word and notifies them, and a get that finds producers announced moves
+// `NOT_FULL` (see `wake` in src/shared/queue/sleep.ts); in a bench run, which never closes,
+// cancels or selects and loses no agent, nothing else moves them. So the moves of the two words
+// between the start word and the end of the run count its wake-ups, read from the thread that
+// runs the bench (Node's main thread, the browser page), with no change to the queue's code.
+// With one producer and one consumer a move wakes one sleeper at most: the count is about the
+// sides' sleeps, and above it when a side is caught between its announce and its sleep (every
+// put or get in that window moves the word; the side then does not sleep). A sleep that ends by
+// timing out moves nothing. A loop that spins, such as the `try` scenarios', never sleeps; a
+// blocking call sleeps once its spin runs out, and each sleep costs the pair a wake-up (65-125
+// µs median here; see "Performance" in the README).
 import { NOT_EMPTY, NOT_FULL } from '../dist/shared/queue/layout.js';
 
 /**
