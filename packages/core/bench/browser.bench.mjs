@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { build, preview } from 'vite';
 import { machine, report } from './report.mjs';
-import { wakeUpsText } from './wakeups.mjs';
+import { wakeUpsSpread, wakeUpsText } from './wakeups.mjs';
 
 const CHROMIUM_ARGS = [
   '--no-sandbox',
@@ -89,10 +89,7 @@ for (const r of outcome.results)
   if (r.wakeUps !== undefined)
     console.log(`  ${r.name.padEnd(66)}${wakeUpsText(r.wakeUps, r.rates)}`);
 /** A blocking row's rate and how often its sides slept (total wake-ups per run). */
-const slept = (r) => {
-  const totals = r.wakeUps.map((w) => w.consumers + w.producers).sort((a, b) => a - b);
-  return `${mps(r)}; wake-ups per run ${totals[0]}-${totals[totals.length - 1]}, median ${totals[totals.length >> 1]}`;
-};
+const slept = (r) => `${mps(r)}; ${wakeUpsSpread(r.wakeUps)}`;
 report({
   what: `Chromium ${version}, two Web Workers: SharedQueue per item vs postMessage (1 number per message)`,
   baton: mps(by.queue),

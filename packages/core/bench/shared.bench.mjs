@@ -14,7 +14,7 @@ import { SharedQueue } from '../dist/index.js';
 import { machine, report } from './report.mjs';
 import { BATCH_SCENARIOS, WARM_CALLS, WARM_ITEMS, warmPassesOf } from './sides.mjs';
 import { describeStalls, measureStalls } from './stalls.mjs';
-import { countWakeUps, wakeUpsText } from './wakeups.mjs';
+import { countWakeUps, wakeUpsSpread, wakeUpsText } from './wakeups.mjs';
 
 const ITEMS = Number(process.env.BENCH_ITEMS ?? 2_000_000);
 /**
@@ -347,10 +347,7 @@ const busy = `${machine()}; machine stalls ${Math.min(...lostPct).toFixed(1)}-${
 // Per item against Python must hold in every round: the row's ratio is the lowest of them.
 const both = (run) => `${fmt(run.median)} median, ${fmt(run.rate)} best`;
 /** A blocking row's figures and how often its sides slept (total wake-ups per run). */
-const slept = (run) => {
-  const totals = run.wakeUps.map((w) => w.consumers + w.producers);
-  return `${both(run)}; wake-ups per run ${Math.min(...totals)}-${Math.max(...totals)}, median ${median(totals)}`;
-};
+const slept = (run) => `${both(run)}; ${wakeUpsSpread(run.wakeUps)}`;
 if (vsPython)
   report({
     what: `SharedQueue float64 per item vs Python queue.Queue, lowest of ${ROUNDS} rounds (${busy})`,

@@ -42,3 +42,12 @@ export function wakeUpsText(wakeUps, rates) {
     })
     .join(', ');
 }
+
+/**
+ * The total wake-ups (both sides) of each run, as `wake-ups per run min-max, median m`: for a
+ * row of the summary table.
+ */
+export function wakeUpsSpread(wakeUps) {
+  const totals = wakeUps.map((w) => w.consumers + w.producers).sort((a, b) => a - b);
+  return `wake-ups per run ${totals[0]}-${totals[totals.length - 1]}, median ${totals[totals.length >> 1]}`;
+}
