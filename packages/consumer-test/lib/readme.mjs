@@ -120,3 +120,33 @@ export function readmeBlocks(readme) {
   }
   return blocks;
 }
+
+/**
+ * The anchors GitHub gives the headings of a Markdown file (`## Per item` -> `per-item`):
+ * the heading's text without markup, lower-cased, with every character but letters, digits,
+ * spaces, `-` and `_` dropped and spaces turned into `-`; a repeated heading gets `-1`, `-2`...
+ * Headings inside code fences do not count.
+ * @param {string} markdown
+ * @returns {Set<string>}
+ */
+export function headingAnchors(markdown) {
+  const anchors = new Set();
+  /** @type {Map<string, number>} */
+  const seen = new Map();
+  let fenced = false;
+  for (const line of markdown.split('\n')) {
+    if (/^\s*(```|~~~)/.test(line)) fenced = !fenced;
+    const heading = fenced ? null : /^#{1,6}\s+(.*?)\s*#*\s*$/.exec(line);
+    if (!heading) continue;
+    const slug = heading[1]
+      .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1') // a link's text only
+      .replace(/<[^>]*>/g, '')
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+      .replace(/ /g, '-');
+    const count = seen.get(slug) ?? 0;
+    seen.set(slug, count + 1);
+    anchors.add(count === 0 ? slug : `${slug}-${count}`);
+  }
+  return anchors;
+}

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allBlocks, describeDiagnostic, prepare } from '../lib/consumer.mjs';
 import { publicPackages } from '../lib/project.mjs';
+import { headingAnchors } from '../lib/readme.mjs';
 import { node, runModule, runVitest } from '../lib/run.mjs';
 
 // Collected at load time (cheap: reads the READMEs) so that each block is a test of its own.
@@ -154,21 +155,30 @@ describe('packaging', () => {
     expect(files).toContain('package/dist/pipeline/worker.js');
   });
 
-  it('README links are absolute or point at a file in the tarball', async () => {
+  it('README links are absolute or point at a file in the tarball, and at a heading there', async () => {
     for (const [name, tarball] of project.tarballs) {
       const list = await node(['-e', LIST_TARBALL, tarball], { cwd: project.dir });
       const files = new Set<string>(JSON.parse(list.stdout));
-      const readme = join(project.dir, 'node_modules', name, 'README.md');
+      const installed = join(project.dir, 'node_modules', name);
+      const readme = join(installed, 'README.md');
       if (!existsSync(readme)) continue; // reported by the next test
       const links = [...readFileSync(readme, 'utf8').matchAll(/\]\(([^)\s]+)\)/g)].map(
         (m) => m[1]!,
       );
-      const broken = links.filter(
-        (link) =>
-          !/^(https?:|mailto:|#)/.test(link) &&
-          !files.has(`package/${link.replace(/^\.\//, '').replace(/#.*$/, '')}`),
+      const relative = links.filter((link) => !/^(https?:|mailto:)/.test(link));
+      const fileOf = (link: string) => link.replace(/^\.\//, '').replace(/#.*$/, '');
+      const broken = relative.filter(
+        (link) => !link.startsWith('#') && !files.has(`package/${fileOf(link)}`),
       );
       expect(broken, `${name}: relative links to files the package does not ship`).toEqual([]);
+      // `#anchor` and `./FILE.md#anchor`: the heading must exist, or the link lands at the top.
+      const missing = relative.filter((link) => {
+        const hash = link.indexOf('#');
+        if (hash < 0 || !/\.md$/.test(fileOf(link) || 'README.md')) return false;
+        const target = join(installed, fileOf(link) || 'README.md');
+        return !headingAnchors(readFileSync(target, 'utf8')).has(link.slice(hash + 1));
+      });
+      expect(missing, `${name}: links to headings that are not there`).toEqual([]);
     }
   });
 
