@@ -141,7 +141,7 @@
  *
  * @module
  */
-import { MAX_TRIES, RingBase } from './queue/ring-base.js';
+import { BUSY, CLOSED, EMPTY_RING, FULL, MAX_TRIES, RingBase, STALLED } from './queue/ring-base.js';
 import type { QueueRing } from './queue/queue-ring.js';
 
 /** Word indices of the ring's parts inside the queue's Int32Array. */
@@ -183,19 +183,7 @@ export interface Agents {
   exits?(): number;
 }
 
-/** `claimPut`/`claimGet` results that are not slot indices. */
-export const FULL = -1;
-export const EMPTY_RING = -1;
-export const CLOSED = -2;
-/**
- * The slot at `tail` (for a put) or `head` (for a get) is claimed by another agent that has
- * not finished with it: wait for it, or {@link Ring.repairPut}/{@link Ring.repairGet} it.
- */
-export const STALLED = -3;
-/** Lost {@link MAX_TRIES} races in a row: try again soon. */
-export const BUSY = -4;
-
-export { MAX_TRIES };
+export { BUSY, CLOSED, EMPTY_RING, FULL, MAX_TRIES, STALLED };
 
 /** Largest capacity: indices, the mark bit and a lap unit must fit well inside 32 bits. */
 export const MAX_CAPACITY = 1 << 24;
@@ -794,8 +782,7 @@ export class Ring extends RingBase implements QueueRing {
     // Before any span is claimed (so before any can be seen): from now on `size` counts items.
     const seen = this.spansSeen;
     if (seen >= 0 && this.cells[seen] === 0) Atomics.store(this.cells, seen, 1);
-    const count = this.claimRun(span, true);
-    return count > 0 ? this.claimed & this.indexMask : count === 0 ? FULL : count;
+    return this.claimResult(this.claimRun(span, true));
   }
 
   // ---------------------------------------------------------------- get

@@ -63,7 +63,6 @@ import { RoleError } from '../../errors.js';
 import {
   type AgentFigures,
   type Agents,
-  CLOSED,
   E_GET_COUNT,
   E_GET_START,
   E_GOT,
@@ -72,14 +71,12 @@ import {
   E_PUT_AFTER,
   E_PUT_COUNT,
   E_PUT_START,
-  EMPTY_RING,
   ENTRY_WORDS,
   figuresIn,
-  FULL,
   lossesIn,
 } from '../ring.js';
 import type { QueueRing } from './queue-ring.js';
-import { MAX_TRIES, RingBase } from './ring-base.js';
+import { CLOSED, EMPTY_RING, MAX_TRIES, RingBase } from './ring-base.js';
 
 /** Word indices of a one-to-one ring's parts inside the queue's Int32Array. */
 export interface OneToOneLayout {
@@ -294,17 +291,15 @@ export class OneToOneRing extends RingBase implements QueueRing {
   }
 
   claimPut(): number {
-    const count = this.room(1, true);
-    return count > 0 ? this.claimed & this.indexMask : count === 0 ? FULL : count;
+    return this.claimResult(this.room(1, true));
   }
 
   claimPutSpan(span: number): number {
     const count = this.room(span, true);
-    if (count <= 0) return count === 0 ? FULL : count;
     // Before the span is published (so before any reader can see it): `size` counts items.
     const seen = this.spansSeen;
-    if (this.cells[seen] === 0) Atomics.store(this.cells, seen, 1);
-    return this.claimed & this.indexMask;
+    if (count > 0 && this.cells[seen] === 0) Atomics.store(this.cells, seen, 1);
+    return this.claimResult(count);
   }
 
   claimPutMany(max: number): number {

@@ -11,6 +11,18 @@ import { Positions } from './positions.js';
 /** Races a claim may lose in a row before it reports `BUSY` (a bound, never reached in practice). */
 export const MAX_TRIES = 4096;
 
+/** `claimPut`/`claimGet` results that are not slot indices. */
+export const FULL = -1;
+export const EMPTY_RING = -1;
+export const CLOSED = -2;
+/**
+ * The slot at `tail` (for a put) or `head` (for a get) is claimed by another agent that has
+ * not finished with it: wait for it, or `repairPut`/`repairGet` it (many-to-many ring only).
+ */
+export const STALLED = -3;
+/** Lost {@link MAX_TRIES} races in a row: try again soon. */
+export const BUSY = -4;
+
 export abstract class RingBase extends Positions {
   protected readonly cells: Int32Array;
   /** Word indices of `head` and `tail`. */
@@ -82,6 +94,15 @@ export abstract class RingBase extends Positions {
       position = span === 1 ? this.next(position) : this.advance(position, span);
     }
     return count;
+  }
+
+  /**
+   * What a claim for one item returns once it has claimed `count` slots (all it asked for, or
+   * 0): the index of the first slot claimed, {@link FULL} when it claimed none, or the code
+   * `count` holds ({@link CLOSED}, ...).
+   */
+  protected claimResult(count: number): number {
+    return count > 0 ? this.claimed & this.indexMask : count === 0 ? FULL : count;
   }
 
   /** Index of the slot `offset` places after the first slot of the last claim. */
