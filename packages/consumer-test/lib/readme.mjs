@@ -122,31 +122,63 @@ export function readmeBlocks(readme) {
 }
 
 /**
- * The anchors GitHub gives the headings of a Markdown file (`## Per item` -> `per-item`):
- * the heading's text without markup, lower-cased, with every character but letters, digits,
- * spaces, `-` and `_` dropped and spaces turned into `-`; a repeated heading gets `-1`, `-2`...
- * Headings inside code fences do not count.
+ * The anchors GitHub gives the ATX headings of a Markdown file (`## Per item` -> `per-item`;
+ * see {@link slugOf}); a repeated heading gets `-1`, `-2`... Headings inside code fences do
+ * not count.
  * @param {string} markdown
  * @returns {Set<string>}
  */
 export function headingAnchors(markdown) {
+  /** @type {Set<string>} */
   const anchors = new Set();
-  /** @type {Map<string, number>} */
-  const seen = new Map();
-  let fenced = false;
+  /** @type {Map<string, number>} how many times each slug has been repeated */
+  const repeats = new Map();
+  /** @type {string | null} the fence that opened the block we are in (``` or ~~~, its length) */
+  let fence = null;
   for (const line of markdown.split('\n')) {
-    if (/^\s*(```|~~~)/.test(line)) fenced = !fenced;
-    const heading = fenced ? null : /^#{1,6}\s+(.*?)\s*#*\s*$/.exec(line);
+    const marker = /^ {0,3}(`{3,}|~{3,})/.exec(line)?.[1];
+    if (marker !== undefined) {
+      // A block closes only with a fence of its own character, at least as long (CommonMark):
+      // a ~~~ line inside a ``` block is code.
+      if (fence === null) fence = marker;
+      else if (marker[0] === fence[0] && marker.length >= fence.length) fence = null;
+      continue;
+    }
+    const heading = fence === null ? /^ {0,3}#{1,6}\s+(.*?)\s*#*\s*$/.exec(line) : null;
     if (!heading) continue;
-    const slug = heading[1]
-      .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1') // a link's text only
-      .replace(/<[^>]*>/g, '')
-      .toLowerCase()
-      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
-      .replace(/ /g, '-');
-    const count = seen.get(slug) ?? 0;
-    seen.set(slug, count + 1);
-    anchors.add(count === 0 ? slug : `${slug}-${count}`);
+    const base = slugOf(heading[1] ?? '');
+    // As github-slugger: a repeated slug gets -1, -2, ..., skipping any a heading already has.
+    let count = repeats.get(base) ?? 0;
+    let slug = base;
+    while (anchors.has(slug)) slug = `${base}-${++count}`;
+    repeats.set(base, count);
+    anchors.add(slug);
   }
   return anchors;
+}
+
+/**
+ * GitHub's anchor for a heading's text: the text it renders (a link's text, code spans kept
+ * verbatim, HTML tags and emphasis marks dropped outside code), lower-cased, with everything
+ * but letters, marks, digits, `_`, `-` and spaces removed and spaces turned into hyphens.
+ *
+ * @param {string} text the heading's Markdown
+ */
+function slugOf(text) {
+  const rendered = text
+    .split(/(`+[^`]*`+)/)
+    .map(
+      (part, i) =>
+        i % 2 === 1
+          ? part.replace(/^`+|`+$/g, '')
+          : part
+              .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1') // a link's text only
+              .replace(/<[^>]*>/g, '')
+              .replace(/(^|[^\p{L}\p{N}])_+|_+(?=[^\p{L}\p{N}]|$)/gu, '$1'), // _emphasis_, not snake_case
+    )
+    .join('');
+  return rendered
+    .toLowerCase()
+    .replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '')
+    .replace(/ /g, '-');
 }

@@ -272,7 +272,8 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
 }
 
 /**
- * Attempts of the bounded spin a waiter makes before it sleeps in a real wait (about 10-20 us).
+ * Attempts of the bounded spin a waiter makes before it sleeps in a real wait (about 100 µs on
+ * the 2-core development machine, measured; see PERFORMANCE.md).
  * Sleeping and being woken cost the sleeper tens of microseconds and the waker a system call;
  * the other side is often about to act, so a short spin saves both. It is bounded so that a
  * waiter never burns a core the other side may need: after it, the waiter really sleeps.
