@@ -138,10 +138,16 @@ export function headingAnchors(markdown) {
   for (const line of markdown.split('\n')) {
     const marker = /^ {0,3}(`{3,}|~{3,})/.exec(line)?.[1];
     if (marker !== undefined) {
-      // A block closes only with a fence of its own character, at least as long (CommonMark):
-      // a ~~~ line inside a ``` block is code.
+      // A block closes only with a bare fence (no info string) of its own character, at least
+      // as long (CommonMark): a ~~~ or ```ts line inside a ``` block is code.
       if (fence === null) fence = marker;
-      else if (marker[0] === fence[0] && marker.length >= fence.length) fence = null;
+      else if (
+        marker[0] === fence[0] &&
+        marker.length >= fence.length &&
+        /^ {0,3}(`{3,}|~{3,})\s*$/.test(line)
+      ) {
+        fence = null;
+      }
       continue;
     }
     const heading = fence === null ? /^ {0,3}#{1,6}\s+(.*?)\s*#*\s*$/.exec(line) : null;
@@ -157,6 +163,29 @@ export function headingAnchors(markdown) {
   return anchors;
 }
 
+/** An HTML tag as CommonMark reads one (a name, attributes, `/`): GitHub drops it. */
+const HTML_TAG =
+  /<\/?[A-Za-z][A-Za-z0-9-]*(?:\s+[A-Za-z_:][\w.:-]*(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*\s*\/?>/g;
+
+/** A character reference (`&amp;`, `&#38;`, `&#x26;`). */
+const ENTITY = /&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|(amp|lt|gt|quot|apos|nbsp));/g;
+
+/** @type {Record<string, string>} */
+const NAMED = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' };
+
+/**
+ * The character a reference stands for.
+ *
+ * @param {string} _match
+ * @param {string | undefined} decimal
+ * @param {string | undefined} hex
+ * @param {string | undefined} name
+ */
+function entity(_match, decimal, hex, name) {
+  if (name !== undefined) return NAMED[name] ?? '';
+  return String.fromCodePoint(decimal !== undefined ? Number(decimal) : parseInt(hex ?? '0', 16));
+}
+
 /**
  * GitHub's anchor for a heading's text: the text it renders (a link's text, code spans kept
  * verbatim, HTML tags and emphasis marks dropped outside code), lower-cased, with everything
@@ -165,6 +194,7 @@ export function headingAnchors(markdown) {
  * @param {string} text the heading's Markdown
  */
 function slugOf(text) {
+  // Outside code, Markdown text; inside code spans, verbatim.
   const rendered = text
     .split(/(`+[^`]*`+)/)
     .map(
@@ -173,7 +203,8 @@ function slugOf(text) {
           ? part.replace(/^`+|`+$/g, '')
           : part
               .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1') // a link's text only
-              .replace(/<[^>]*>/g, '')
+              .replace(HTML_TAG, '') // a tag; `Map<string, number>` is not one, and shows
+              .replace(ENTITY, entity)
               .replace(/(^|[^\p{L}\p{N}])_+|_+(?=[^\p{L}\p{N}]|$)/gu, '$1'), // _emphasis_, not snake_case
     )
     .join('');

@@ -44,4 +44,15 @@ describe('headingAnchors', () => {
     const markdown = ['```sh', '~~~', '# not a heading', '```', '## After'].join('\n');
     expect(anchorsOf(markdown)).toEqual(['after']);
   });
+
+  it('does not close a block at a fence with an info string', () => {
+    const markdown = ['```js', '```ts', '# in code', '```', '## After'].join('\n');
+    expect(anchorsOf(markdown)).toEqual(['after']);
+  });
+
+  it('keeps angle-bracketed text that is not a tag, and decodes character references', () => {
+    expect(anchorsOf('## Map<string, number> &amp; Set&#60;T&#x3e;')).toEqual([
+      'mapstring-number--sett',
+    ]);
+  });
 });
