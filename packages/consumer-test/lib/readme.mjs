@@ -86,6 +86,9 @@ function addTo(block, list, value, where) {
   else throw new Error(`${where}: 'throws:' takes one error name`);
 }
 
+/** A fence line: its indent (up to 3 spaces), the fence (``` or ~~~, 3 or more) and the rest. */
+const FENCE = /^( {0,3})(`{3,}|~{3,})(.*)$/;
+
 /**
  * The checked blocks of one README (TypeScript blocks and `js file=` blocks).
  * @param {string} readme
@@ -96,7 +99,7 @@ export function readmeBlocks(readme) {
   /** @type {Block[]} */
   const blocks = [];
   for (let i = 0; i < lines.length; i++) {
-    const open = /^( {0,3})(`{3,}|~{3,})(.*)$/.exec(lines[i] ?? '');
+    const open = FENCE.exec(lines[i] ?? '');
     if (!open) continue;
     const [, indent = '', fence = '```', info = ''] = open;
     const start = i;
@@ -136,16 +139,12 @@ export function headingAnchors(markdown) {
   /** @type {string | null} the fence that opened the block we are in (``` or ~~~, its length) */
   let fence = null;
   for (const line of markdown.split('\n')) {
-    const marker = /^ {0,3}(`{3,}|~{3,})/.exec(line)?.[1];
+    const [, , marker, rest = ''] = FENCE.exec(line) ?? [];
     if (marker !== undefined) {
       // A block closes only with a bare fence (no info string) of its own character, at least
       // as long (CommonMark): a ~~~ or ```ts line inside a ``` block is code.
       if (fence === null) fence = marker;
-      else if (
-        marker[0] === fence[0] &&
-        marker.length >= fence.length &&
-        /^ {0,3}(`{3,}|~{3,})\s*$/.test(line)
-      ) {
+      else if (marker[0] === fence[0] && marker.length >= fence.length && rest.trim() === '') {
         fence = null;
       }
       continue;
