@@ -431,7 +431,7 @@ report({
 for (const [n, r] of mpmc)
   report({
     what: `SharedQueue MPMC ${n}x${n} putSync/getSync (${cpus().length} cores; median of ${ROUNDS} runs)`,
-    baton: `${fmt(r.median)} median, ${fmt(r.rate)} best`,
+    baton: both(r),
     peer: `1x1: ${fmt(mpmc[0][1].median)} median`,
     ratio: r.median / mpmc[0][1].median,
     targetText: `for information (${cpus().length} cores)`,
