@@ -272,8 +272,9 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
 }
 
 /**
- * Attempts of the bounded spin a waiter makes before it sleeps in a real wait (about 100 µs on
- * the 2-core development machine, measured; see PERFORMANCE.md).
+ * Attempts of the bounded spin a waiter makes before it sleeps in a real wait: 25-58 µs for a
+ * queue's blocking batch call on the 2-core development machine in one thread, 43-69 µs between
+ * two workers (measured; see PERFORMANCE.md, "Which side loses").
  * Sleeping and being woken cost the sleeper tens of microseconds and the waker a system call;
  * the other side is often about to act, so a short spin saves both. It is bounded so that a
  * waiter never burns a core the other side may need: after it, the waiter really sleeps.
