@@ -52,8 +52,10 @@ export function magicOf(kind: SharedKind): number {
  * take one for a many-to-many queue.
  * 4: SharedQueue's `waitForRoom` sleepers (two words): a version 3 agent's gets would never
  * wake them.
+ * 5: a SharedQueue's continuation marks are written lazily (see shared/ring.ts): a version 4
+ * agent would stop inside a batch's run, at a mark nobody wrote.
  */
-export const LAYOUT_VERSION = 4;
+export const LAYOUT_VERSION = 5;
 /** Header words common to every primitive buffer. */
 export const MAGIC = 0;
 export const VERSION = 1;

@@ -23,35 +23,61 @@
  *
  * Two words per slot, in two arrays on lines of their own:
  *
- * - the *published mark*, written by producers only: a producer that claimed the positions
- *   `p .. e-1` (one CAS of `tail` from `p` to `e`) writes the values, gives every slot of its
- *   claim but the first the mark `e` (plain stores), and then *releases* the claim by setting
- *   the first slot's mark to `e` with a CAS. A consumer at `head = h` loads the mark of `h`'s
- *   slot only: if it lies ahead of `h`, every position from `h` up to the mark is published.
- * - the *freed mark*, written by consumers only, the mirror image: a consumer that claimed
- *   `h .. e-1` (one CAS of `head`) gives the continuation slots the mark `e + oneLap` and then
- *   stores it into the first slot (the release of its reads). A producer at `tail = t` loads the
- *   mark of `t`'s slot: ahead of `t` means free up to the mark.
+ * - the *published mark*, written by producers: a producer that claimed the positions
+ *   `p .. e-1` (one CAS of `tail` from `p` to `e`) writes the values and then *releases* the
+ *   claim by setting the first slot's mark to `e` with a CAS. A consumer at `head = h` loads the
+ *   mark of `h`'s slot only: if it lies ahead of `h`, every position from `h` up to the mark is
+ *   published.
+ * - the *freed mark*, written by consumers, the mirror image: a consumer that claimed
+ *   `h .. e-1` (one CAS of `head`) stores `e + oneLap` into the first slot's freed mark (the
+ *   release of its reads). A producer at `tail = t` loads the mark of `t`'s slot: ahead of `t`
+ *   means free up to the mark.
  *
  * So a side reads one word of the other side's array per *run* (a claim of the other side), not
- * per item, and no line is written by both sides: with stamps every stamp line crossed the cores
- * twice a lap, which held a streaming pair of batches to a quarter of a plain ring's rate.
+ * per item, and writes one per claim: with stamps every stamp line crossed the cores twice a
+ * lap, which held a streaming pair of batches to a quarter of a plain ring's rate.
  *
- * Why a mark is never misread: a slot's mark is rewritten every lap, and a run is at most a lap
- * long, so last lap's mark is never ahead of this lap's position (distance <= 0), and nothing
- * older survives. A mark more than a lap ahead belongs to a later lap: the reader's position is
- * stale, and the CAS that would claim from it fails anyway. Initially the published mark of slot
- * `i` is `i` (nothing published) and its freed mark `oneLap` (lap 0 all free).
+ * A reader that takes a whole run never needs the marks of the slots inside it (its
+ * *continuation marks*), and may *chain*: the end of a run is the first slot of the other
+ * side's next claim, whose release is atomic, so a claim may extend over several runs by
+ * loading one more mark per run.
  *
- * Why the plain continuation marks are visible: a reader reaches a position inside a run only
- * through `head`/`tail` (it or another agent of its side claimed the positions before it, after
- * loading the run's first mark) or through its own last claim, and both synchronise with the
- * atomic load of the first mark, which synchronises with the release that followed the plain
- * stores. They come before the release, not after, for a second reason: a producer held up
- * between its release and its marks could write them a lap late, over the next lap's (the
- * consumers need no continuation mark to take a whole run). A reader that took part of a run
- * may *chain*: the end of a run is the first slot of the other side's next claim, whose release
- * is atomic, so a claim may extend over several runs by loading one more mark per run.
+ * ## Continuation marks, lazily
+ *
+ * A claim that stops *inside* a run of the other side (a get of 3 items from a put of 8, a
+ * single put into a batch's freed slots) leaves the next claimant at a position whose mark says
+ * nothing of this lap. So before its claiming CAS moves `head` (or `tail`) there, it *splits*
+ * the run: it writes the run's end into that position's mark ({@link Ring.markSplit}), with a
+ * CAS, and only over an older lap's mark. Whoever claims from that position later reaches it
+ * through `head`/`tail`, which synchronises with that write. A claimant whose CAS then fails
+ * has written a true mark, if it was in time. If it was held up for a lap, either the mark it
+ * would replace is already the next lap's (ahead: it writes nothing), or it writes an older
+ * lap's mark, which says "nothing here" to the next lap's readers; should it land on the first
+ * slot of a next-lap claim not yet released, that release goes over it (see `release`).
+ *
+ * Before layout version 5 every claim wrote all its continuation marks (a `fill()` of 255 words
+ * per side per batch of 256), a quarter of a batch pair's time, mostly for marks nobody read:
+ * batches that line up never split a run. Two things those marks did still need doing:
+ *
+ * - *No mark grows too old.* The 32-bit positions wrap, so a mark left unwritten for half the
+ *   laps that positions can count (64 at the largest capacity) would one day read as ahead. So
+ *   a claim in one lap in {@link REFRESH_LAPS} writes its continuation marks, and a repair that
+ *   revokes a dead producer's whole claim in such a lap writes them for it: every mark is at
+ *   most that many laps and one old.
+ * - *Runs split item by item* (single gets from batches) would cost a CAS per item. So a side
+ *   that had to write a split mark says so in a hint word ({@link RingLayout.splitHints}), and
+ *   the other side writes its continuation marks again for {@link SPLIT_LAPS} laps after; the
+ *   splitters then find them written (a load, no CAS).
+ *
+ * Why a mark is never misread: a run is at most a lap long, and a mark at most
+ * {@link REFRESH_LAPS} laps and one old, so no older lap's mark is ever ahead of this lap's
+ * position (distance <= 0). A mark more than a lap ahead belongs to a later lap: the reader's
+ * position is stale, and the CAS that would claim from it fails anyway. Initially the published
+ * mark of slot `i` is `i` (nothing published) and its freed mark `oneLap` (lap 0 all free).
+ *
+ * Continuation marks a claim writes come before its release, not after: a producer held up
+ * between its release and its marks could write them a lap late, over the next lap's, with
+ * plain stores that nothing guards.
  *
  * ## Put: claim, write, release
  *
@@ -79,8 +105,8 @@
  * `e | markBit` (positions never have `markBit` set, so no mark of a published run is ever taken
  * for one). A consumer that finds a hole at `head` passes the whole claim with one CAS `p -> e`
  * (no items), and frees it like a batch. A consumer that stalls at `head` stalls at the first
- * position of a claim that is not released, or inside a claim whose continuation marks are not
- * written yet (or never will be: its producer died after the release).
+ * position of a claim that is not released (or, after a repair one position at a time, inside
+ * one: see "Repair").
  *
  * ## Who claimed what: the claim table
  *
@@ -163,6 +189,14 @@ export interface RingLayout {
    * none) has used the ring: from then on a claim is only repaired on a won intent.
    */
   readonly untracked?: number;
+  /**
+   * Two words, on a line of their own: where a consumer last had to write a split mark into a
+   * producer's run (`splitHints`), and where a producer last had to into a consumer's freed run
+   * (`splitHints + 1`, as the consumer's position). While one is recent, the other side writes
+   * its continuation marks (see "Continuation marks, lazily"). Without them, claims write them
+   * only in refresh laps.
+   */
+  readonly splitHints?: number;
 }
 
 /** What the ring needs to know about agents: the registry's view. */
@@ -257,6 +291,27 @@ interface FoundClaim {
 /** Chained runs a single put reads ahead at most when it must load marks (see the run caches). */
 const RUNS_AHEAD = 16;
 
+/**
+ * Claims write their continuation marks only in one lap of this many (see "Continuation marks,
+ * lazily"): every slot's mark is then rewritten at least once every `REFRESH_LAPS` laps, so
+ * none is ever old enough for the 32-bit positions to wrap round to it. (At the largest
+ * capacity a lap is 2^26 position units, so positions wrap after 64 laps: a mark 32 laps old
+ * would read as ahead.)
+ */
+export const REFRESH_LAPS = 16;
+
+/**
+ * Runs {@link Ring.roomAhead} and {@link Ring.readyAhead} chain at most when the mark they look
+ * at first says nothing: a hint may say no, never yes, wrongly, and each run costs a load.
+ */
+const HINT_RUNS = 4;
+
+/**
+ * Laps after a split mark had to be written during which the other side writes its
+ * continuation marks again (see {@link RingLayout.splitHints}).
+ */
+const SPLIT_LAPS = 16;
+
 export class Ring extends RingBase implements QueueRing {
   private readonly pub: number;
   private readonly free: number;
@@ -292,6 +347,23 @@ export class Ring extends RingBase implements QueueRing {
    */
   private roomLeft = 0;
   private readyLeft = 0;
+  /**
+   * Positions the last {@link freeRun} / {@link publishedRun} counted before it capped the count
+   * at `max`: the end of the last run it read lies that far from where it started.
+   */
+  private runTotal = 0;
+  /**
+   * The lengths of the runs a single put's {@link freeRun} chained, which of them holds the
+   * guess `nextPut` now, and how many positions of it are left from there: {@link roomLeft}
+   * crosses from run to run without loading a mark, and a put that leaves some of its run
+   * marks where it stopped (see "Continuation marks, lazily"). `readyLeft` needs no such
+   * books: a single get never chains, so it counts what is left of one run.
+   */
+  private readonly putRuns = new Int32Array(RUNS_AHEAD);
+  private putRun = 0;
+  private putRunLeft = 0;
+  /** Positions from `scanned` to the end of the last run the last {@link scanGet} read. */
+  private scannedRuns = 0;
   /** Set when {@link claimPutSpan} was stopped by a consumer's claim inside its span: that position. */
   private putStalledAt: number | undefined = undefined;
   /**
@@ -303,6 +375,8 @@ export class Ring extends RingBase implements QueueRing {
   passed = 0;
   /** Word set once an agent without a row used the ring, or -1 (see {@link RingLayout}). */
   private readonly untracked: number;
+  /** The split hints (see {@link RingLayout.splitHints}), or -1. */
+  private readonly hints: number;
 
   constructor(cells: Int32Array, layout: RingLayout, capacity: number, agents: Agents) {
     super(cells, layout.head, layout.tail, layout.spansSeen ?? -1, capacity);
@@ -314,6 +388,7 @@ export class Ring extends RingBase implements QueueRing {
     const self = agents.self;
     this.own = self >= 1 && self <= layout.agents ? layout.table + (self - 1) * ENTRY_WORDS : -1;
     this.untracked = layout.untracked ?? -1;
+    this.hints = layout.splitHints ?? -1;
     // Said before this agent can claim anything, so before any claim of it can stall others;
     // stored only once (the word shares head's cache line).
     if (this.own < 0 && this.untracked >= 0 && Atomics.load(cells, this.untracked) === 0) {
@@ -337,6 +412,8 @@ export class Ring extends RingBase implements QueueRing {
       cells[at + E_PUT_WON] = -1;
       cells[at + E_GET_WON] = -1;
     }
+    // No split yet (a hint with the mark bit set is no position: see writesMarks).
+    if (this.hints >= 0) cells[this.hints] = cells[this.hints + 1] = this.markBit;
     this.nextPut = this.nextGet = start;
     this.roomLeft = this.readyLeft = 0;
     Atomics.store(cells, this.head, start);
@@ -349,11 +426,13 @@ export class Ring extends RingBase implements QueueRing {
   }
 
   /**
-   * The published mark of free position `position`'s slot, before a claim of it: last lap's,
-   * which the release will expect. A plain read, and no race: every write of it happened before
-   * the consumers freed the position (they read it, or the first mark of its run, first), and
-   * their free happened before our load of the freed mark that said so; nothing writes it
-   * again before our claim (a revoker waits for `tail` to pass it).
+   * The published mark of free position `position`'s slot, before a claim of it: an older
+   * lap's, which the release will expect. A plain read: every write of it in time happened
+   * before the consumers freed the position (they read it, or the first mark of its run,
+   * first), and their free happened before our load of the freed mark that said so; a revoker
+   * waits for `tail` to pass it. Only a consumer held up for a lap may still write it (an older
+   * lap's split mark, see {@link markSplit}); then the release finds a mark it did not expect,
+   * not a hole, and goes over it.
    */
   private markBefore(position: number): number {
     return this.cells[this.pub + (position & this.indexMask)]!;
@@ -387,13 +466,16 @@ export class Ring extends RingBase implements QueueRing {
    * (at most `runs` of them): each run's end is the first slot of a consumer's next claim,
    * whose freed mark is stored atomically.
    */
-  private freeRun(position: number, max: number, runs = max): number {
+  private freeRun(position: number, max: number, runs = max, lengths?: Int32Array): number {
     let count = this.freeAt(position);
+    if (lengths !== undefined) lengths[0] = count;
     for (let run = 1; count > 0 && count < max && run < runs; run++) {
       const n = this.freeAt(this.advance(position, count));
       if (n === 0) break;
       count += n;
+      if (lengths !== undefined) lengths[run] = n;
     }
+    this.runTotal = count;
     return count < max ? count : max;
   }
 
@@ -408,7 +490,99 @@ export class Ring extends RingBase implements QueueRing {
       if (n <= 0) break;
       count += n;
     }
+    this.runTotal = count;
     return count < max ? count : max;
+  }
+
+  /**
+   * Whether a claim from `first` to `end` (its position after) lies in a lap that writes its
+   * continuation marks (one in {@link REFRESH_LAPS}: see "Continuation marks, lazily"). A claim
+   * spans at most two laps, those of `first` and of `end`.
+   */
+  private refreshes(first: number, end: number): boolean {
+    return (
+      ((first >> this.lapShift) & (REFRESH_LAPS - 1)) === 0 ||
+      ((end >> this.lapShift) & (REFRESH_LAPS - 1)) === 0
+    );
+  }
+
+  /**
+   * Whether a claim from `first` to `end` writes its continuation marks: in a refresh lap, or
+   * while the other side has lately had to split a run of this side's (`hint`: the word that
+   * says where, see {@link RingLayout.splitHints}), so that its next splits find them written
+   * rather than write each with a CAS (single gets from batches, say).
+   */
+  private writesMarks(first: number, end: number, hint: number): boolean {
+    if (this.refreshes(first, end)) return true;
+    if (this.hints < 0) return false;
+    const at = Atomics.load(this.cells, hint);
+    if ((at & this.markBit) !== 0) return false; // no split lately
+    const since = this.distance(at, first);
+    if (since > -this.capacity && since < SPLIT_LAPS * this.capacity) return true;
+    // Too old: say "none" (unless a split moved it meanwhile), or the 32-bit positions would
+    // wrap round to it one day and make it look recent.
+    Atomics.compareExchange(this.cells, hint, at, this.markBit);
+    return false;
+  }
+
+  /**
+   * After a split mark was written at `position` (`side`: 0 published, 1 freed, where the
+   * freed side's position is the consumer's, a lap back): says so in the hint word, unless it
+   * already says a split this recent (one store per half lap at most).
+   */
+  private noteSplit(side: number, position: number): void {
+    if (this.hints < 0) return;
+    const word = this.hints + side;
+    const at = side === 0 ? position : (position - this.oneLap) | 0;
+    const last = Atomics.load(this.cells, word);
+    if ((last & this.markBit) === 0) {
+      const since = this.distance(last, at);
+      if (since >= 0 && since < this.capacity >> 1) return;
+    }
+    Atomics.store(this.cells, word, at);
+  }
+
+  /**
+   * Before a claim that stops at `position` inside a run of the other side (which ends at
+   * `end`) moves `head` or `tail` there: makes the mark (`base`: published or freed) of
+   * `position`'s slot say `end`, so whoever claims from `position` next finds the rest of the
+   * run (see "Continuation marks, lazily"). Written with a CAS, and only over a mark that is
+   * not ahead for `position` (an older lap's): a claimant held up for a lap between reading the
+   * run and this write must not put an old mark over the next lap's (its claim's CAS fails
+   * then anyway). Ends at once when the mark already says so (another claimant split the run
+   * here, or a claim filled it).
+   */
+  private markSplit(base: number, position: number, end: number): void {
+    const cells = this.cells;
+    const slot = base + (position & this.indexMask);
+    let old = Atomics.load(cells, slot);
+    // A CAS fails only when the mark changed: to `end` (another splitter), or to an older lap's
+    // mark (a splitter held up for a lap): a handful at most.
+    for (let tries = 0; tries < MAX_TRIES && old !== end; tries++) {
+      if (this.distance(position, old) > 0) return;
+      const seen = Atomics.compareExchange(cells, slot, old, end);
+      if (seen === old) {
+        this.noteSplit(base === this.pub ? 0 : 1, position);
+        return;
+      }
+      old = seen;
+    }
+  }
+
+  /**
+   * Where the published run that holds `position` ends, walking the runs from `from` (a run's
+   * first position, or a split mark), `slots` places before it; `position` itself when it is
+   * a run's end (nothing to mark), or -1 when the marks no longer say (this agent's view is
+   * stale: its claim's CAS will fail).
+   */
+  private publishedEnd(from: number, slots: number): number {
+    let at = 0;
+    for (let run = 0; run < this.capacity && at < slots; run++) {
+      const n = this.publishedAt(this.advance(from, at));
+      if (n <= 0) return -1;
+      at += n;
+    }
+    return at > this.capacity ? -1 : this.advance(from, at);
   }
 
   /**
@@ -565,11 +739,20 @@ export class Ring extends RingBase implements QueueRing {
       // Free by the run cache (only at the guess), or by the marks (read a few runs ahead, for
       // the next puts).
       let room = tail === this.nextPut ? this.roomLeft : 0;
-      if (room === 0) room = this.freeRun(tail, this.capacity, RUNS_AHEAD);
+      if (room === 0) {
+        room = this.freeRun(tail, this.capacity, RUNS_AHEAD, this.putRuns);
+        this.putRun = 0;
+        this.putRunLeft = this.putRuns[0]!;
+      } else if (this.putRunLeft === 0) {
+        this.putRunLeft = this.putRuns[++this.putRun]!; // on into the next run it chained
+      }
       if (room > 0) {
+        const left = this.putRunLeft;
+        if (left > 1) this.markSplit(this.free, this.next(tail), this.advance(tail, left));
         const mark = this.markBefore(tail);
         if (this.casPut(tail, 1, 1)) {
           this.roomLeft = room - 1;
+          this.putRunLeft = left - 1;
           this.claimedMark = mark;
           return tail & this.indexMask;
         }
@@ -645,12 +828,16 @@ export class Ring extends RingBase implements QueueRing {
    * free for its position now (or the queue is closed, which the putter must attempt to see).
    * Consumers free slots in order (nearly so when several consume), so it usually means that
    * `count` slots in a row are free. Two loads, neither on a line the consumers are working on
-   * while the ring is full: it claims nothing, and only ever delays an attempt.
+   * while the ring is full: it claims nothing, and only ever delays an attempt. That slot's
+   * mark is a claim's first (single gets free one slot each): inside a batch's claim it may be
+   * an older lap's (continuation marks are written lazily), and then the marks from `tail` on
+   * say whether its first {@link HINT_RUNS} free runs hold `count` slots.
    */
   roomAhead(count: number): boolean {
     const tail = Atomics.load(this.cells, this.tail);
     if ((tail & this.markBit) !== 0) return true;
-    return this.freeAt(this.advance(tail, count - 1)) > 0;
+    if (this.freeAt(this.advance(tail, count - 1)) > 0) return true;
+    return this.freeRun(tail, count, HINT_RUNS) >= count;
   }
 
   /**
@@ -661,11 +848,16 @@ export class Ring extends RingBase implements QueueRing {
    * `count` spans more than a line of marks: it claims nothing, and only ever delays an
    * attempt. It does not read `tail`, the producers' line, so a plain `close()` of an empty
    * queue is not seen here: the getter's patience bounds the hint, then its attempt sees it.
+   * Inside a batch's run that item's mark may be an older lap's (continuation marks are
+   * written lazily): then the marks from `head` on say whether its first {@link HINT_RUNS}
+   * runs hold `count` items.
    */
   readyAhead(count: number): boolean {
     const head = Atomics.load(this.cells, this.head);
     if ((head & this.markBit) !== 0) return true;
-    return this.publishedAt(this.advance(head, count - 1)) !== 0;
+    if (this.publishedAt(this.advance(head, count - 1)) !== 0) return true;
+    const n = this.publishedAt(head);
+    return n < 0 || (n > 0 && this.publishedRun(head, n, count, HINT_RUNS) >= count);
   }
 
   /**
@@ -719,6 +911,11 @@ export class Ring extends RingBase implements QueueRing {
       if ((tail & this.markBit) !== 0) return this.giveUp(E_PUT_START, raced, CLOSED);
       const count = this.freeRun(tail, max);
       if (count === max || (count > 0 && !whole)) {
+        // Capped inside a run: mark where this claim stops with that run's end.
+        const total = this.runTotal;
+        if (count < total && total <= this.capacity) {
+          this.markSplit(this.free, this.advance(tail, count), this.advance(tail, total));
+        }
         const mark = this.markBefore(tail);
         if (this.casPut(tail, count, whole ? 1 : count)) {
           this.claimedMark = mark;
@@ -765,10 +962,22 @@ export class Ring extends RingBase implements QueueRing {
   private release(): boolean {
     const first = this.claimed;
     const end = this.claimEnd;
-    this.fillMarks(this.pub, first, this.claimedCount, end);
-    const mark = this.claimedMark;
+    const count = this.claimedCount;
+    if (count > 1 && this.writesMarks(first, end, this.hints)) {
+      this.fillMarks(this.pub, first, count, end);
+    }
     const slot = this.pub + (first & this.indexMask);
-    return Atomics.compareExchange(this.cells, slot, mark, end) === mark;
+    let mark = this.claimedMark;
+    // The CAS fails on a hole mark (revoked), or on an older lap's mark that a consumer held up
+    // for a lap wrote when it split a run here (see markSplit): that one says nothing about
+    // this claim, so release over it. Each such consumer writes once, and its claim then fails.
+    for (let tries = 0; tries < MAX_TRIES; tries++) {
+      const seen = Atomics.compareExchange(this.cells, slot, mark, end);
+      if (seen === mark) return true;
+      if ((seen & this.markBit) !== 0) return false;
+      mark = seen;
+    }
+    return false;
   }
 
   /**
@@ -816,6 +1025,11 @@ export class Ring extends RingBase implements QueueRing {
       }
       if (ready > 0) {
         const span = this.spanAt === undefined ? 1 : this.spanOf(head);
+        if (span < ready) {
+          // `ready` is what is left of one run: mark where this get stops in it.
+          const after = span === 1 ? this.next(head) : this.advance(head, span);
+          this.markSplit(this.pub, after, this.advance(head, ready));
+        }
         if (span <= ready && this.casGet(head, span, 1)) {
           this.readyLeft = ready - span;
           return head & this.indexMask;
@@ -889,6 +1103,7 @@ export class Ring extends RingBase implements QueueRing {
             : this.scanSpans(head, this.publishedRun(head, n, this.capacity), max);
         if (count > 0) {
           this.scanned = head;
+          this.scannedRuns = this.runTotal;
           return count;
         }
         head = Atomics.load(cells, this.head); // a garbage span: the item is gone, look again
@@ -922,6 +1137,12 @@ export class Ring extends RingBase implements QueueRing {
    */
   claimScanned(count: number): boolean {
     const slots = this.scanEnds === undefined ? count : this.scanEnds[count - 1]!;
+    if (slots < this.scannedRuns) {
+      // The claim stops inside a run it found: mark where, with the end of that run.
+      const end = this.publishedEnd(this.scanned, slots);
+      const at = this.advance(this.scanned, slots);
+      if (end !== -1 && end !== at) this.markSplit(this.pub, at, end);
+    }
     if (this.casGet(this.scanned, slots, count)) return true;
     this.forget(E_GET_START);
     return false;
@@ -946,12 +1167,15 @@ export class Ring extends RingBase implements QueueRing {
   commitGetMany(): number {
     const count = this.claimedCount;
     if (count === 0) return 0;
-    // The continuation marks with plain stores, then the first with an atomic store: the
-    // release (our reads of every value of the claim come before it). A producer reaches the
-    // others only through the first. A live consumer's claim is never revoked, so nothing else
-    // writes these marks meanwhile.
+    // The continuation marks (in a refresh lap, or while producers split our runs) with plain
+    // stores, then the first with an atomic store: the release (our reads of every value of
+    // the claim come before it). A producer reaches the others only through the first or a
+    // split mark. A live consumer's claim is never revoked; only a producer held up for a lap
+    // may write one of these marks meanwhile (an older lap's split mark), which ours replace.
     const mark = (this.claimEnd + this.oneLap) | 0;
-    this.fillMarks(this.free, this.claimed, count, mark);
+    if (count > 1 && this.writesMarks(this.claimed, this.claimEnd, this.hints + 1)) {
+      this.fillMarks(this.free, this.claimed, count, mark);
+    }
     Atomics.store(this.cells, this.free + (this.claimed & this.indexMask), mark);
     return count;
   }
@@ -989,6 +1213,15 @@ export class Ring extends RingBase implements QueueRing {
     const end = this.repairEnd(claim, position);
     const slot = this.pub + (position & this.indexMask);
     if (Atomics.compareExchange(cells, slot, mark, end | this.markBit) !== mark) return true;
+    if (claim.won && this.refreshes(position, end)) {
+      // The dead claimant wrote none of its continuation marks: write them for it, or these
+      // slots would miss this lap's refresh. With a CAS each, over older laps' marks only
+      // (markSplit): the hole may be passed and the lap go round while this runs. No consumer
+      // lands inside a hole (it is passed whole), so what they say is never read this lap.
+      for (let at = this.next(position); at !== end; at = this.next(at)) {
+        this.markSplit(this.pub, at, end);
+      }
+    }
     if (claim.dead && claim.row >= 0) {
       // The claim was real (it stopped the consumers): make sure it counts, then count what was
       // revoked. Only the CAS winner gets here, so two repairers do not count twice.

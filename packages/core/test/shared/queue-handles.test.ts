@@ -2,6 +2,7 @@
 // that is wrong, never a RangeError (or worse, a working queue over garbage) later.
 import { describe, expect, it } from 'vitest';
 import { HandleError, SharedQueue } from '../../src/index.js';
+import { MARKS } from '../../src/shared/queue/layout.js';
 
 /** A copy of a real queue's handle whose buffer has `word` set to `value` (or is cut to `bytes`). */
 function forged(edit: { word?: number; value?: number; bytes?: number }) {
@@ -34,11 +35,13 @@ describe('SharedQueue.from() checks every layout word', () => {
   });
 
   it('a truncated buffer', () => {
-    expect(() => SharedQueue.from(forged({ bytes: 256 }))).toThrow(
+    expect(() => SharedQueue.from(forged({ bytes: MARKS * 4 }))).toThrow(
       /too small for the queue it describes/,
     );
     // Shorter than the fixed words before the marks: not even the layout words can be trusted.
-    expect(() => SharedQueue.from(forged({ bytes: 252 }))).toThrow(/too small for a SharedQueue/);
+    expect(() => SharedQueue.from(forged({ bytes: MARKS * 4 - 4 }))).toThrow(
+      /too small for a SharedQueue/,
+    );
   });
 
   it('an intact handle opens', () => {

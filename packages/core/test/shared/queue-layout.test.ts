@@ -7,6 +7,7 @@ import {
   INT32_LANE,
   MARKS,
   NOT_EMPTY,
+  SPLIT_HINTS,
   TAIL,
   layoutOf,
 } from '../../src/shared/queue/layout.js';
@@ -27,6 +28,8 @@ function partsOf(capacity: number, lane: number, slotSize: number, agents: numbe
     // UNTRACKED, beside head, is written at most once per agent: not a busy word.
     { name: 'head', first: HEAD, last: HEAD },
     { name: 'tail', first: TAIL, last: TAIL },
+    // Both hints share a line: each is written at most once per half lap.
+    { name: 'split hints', first: SPLIT_HINTS, last: SPLIT_HINTS + 1 },
     { name: 'published marks', first: MARKS, last: MARKS + capacity - 1 },
     { name: 'freed marks', first: layout.freed, last: layout.freed + capacity - 1 },
   ];

@@ -26,8 +26,9 @@ function ringAt(
   capacity: number,
   start: number,
   who: Agents = agents(1),
+  hints = false,
 ): { ring: Ring; values: number[]; layout: RingLayout; cells: Int32Array } {
-  const table = 3 + 2 * capacity;
+  const table = 5 + 2 * capacity;
   const cells = new Int32Array(new SharedArrayBuffer((table + ROWS * ENTRY_WORDS) * 4));
   const layout: RingLayout = {
     head: 0,
@@ -35,6 +36,7 @@ function ringAt(
     published: 2,
     freed: 2 + capacity,
     untracked: 2 + 2 * capacity,
+    ...(hints ? { splitHints: 3 + 2 * capacity } : {}),
     table,
     agents: ROWS,
   };
@@ -114,71 +116,94 @@ describe('Ring claims from several agents', () => {
    * head and tail (the positions after its own last claims), which go stale whenever the other
    * one claims. Random single and batch operations from either must behave exactly like a
    * bounded FIFO model: full and empty exactly when the model is, items in order, none lost.
+   * With `takes` below the capacity, gets take at most that many, in spells between spells of
+   * puts (batches mostly), so that gets of one agent stop inside runs and another agent's go on
+   * from there (the split marks, see ring.ts "Continuation marks, lazily").
    */
   it.each([
-    [1, 0],
-    [3, 0],
-    [4, (2 ** 31 - 40) | 0],
-    [7, (2 ** 31 - 160) | 0],
-  ])('capacity %i starting at position %i matches a FIFO model', (capacity, start) => {
-    let mark = 1;
-    while (mark < capacity + 1) mark *= 2;
-    const aligned = start & ~(mark * 2 - 1);
-    const first = ringAt(capacity, aligned);
-    const values = first.values;
-    const rings = [first.ring, new Ring(first.cells, first.layout, capacity, agents(2))];
-    let seed = 12345 + capacity;
-    const random = (n: number): number => {
-      seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
-      return seed % n;
-    };
-    const model: number[] = [];
-    let next = 0;
-    for (let step = 0; step < 5_000; step++) {
-      const ring = rings[random(2)]!;
-      const op = random(4);
-      if (op === 0) {
-        const index = ring.claimPut();
-        if (model.length === capacity) {
-          expect(index).toBe(FULL);
+    [1, 0, false, 1],
+    [3, 0, false, 3],
+    [4, (2 ** 31 - 40) | 0, false, 4],
+    [7, (2 ** 31 - 160) | 0, false, 7],
+    [7, (2 ** 31 - 160) | 0, true, 2],
+    [16, 0x12340000, false, 3],
+    [16, 0x12340000, true, 3],
+    [16, 0x12340000, true, 16],
+  ])(
+    'capacity %i starting at position %i matches a FIFO model (split hints: %s, takes up to %i)',
+    (capacity, start, hints, takes) => {
+      let mark = 1;
+      while (mark < capacity + 1) mark *= 2;
+      const aligned = start & ~(mark * 2 - 1);
+      const first = ringAt(capacity, aligned, agents(1), hints);
+      const values = first.values;
+      const rings = [
+        first.ring,
+        new Ring(first.cells, first.layout, capacity, agents(2)),
+        new Ring(first.cells, first.layout, capacity, agents(3)),
+      ];
+      let seed = 12345 + capacity;
+      const random = (n: number): number => {
+        seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
+        return seed % n;
+      };
+      const model: number[] = [];
+      let next = 0;
+      for (let step = 0; step < 5_000; step++) {
+        const ring = rings[random(3)]!;
+        // When gets take few: spells of puts (batches mostly) and spells of gets, so that the
+        // ring fills with long runs and the gets split them.
+        const op =
+          takes < capacity
+            ? (step >> 5) & 1
+              ? 2 + random(2)
+              : random(3) === 0
+                ? 0
+                : 1
+            : random(4);
+        if (op === 0) {
+          const index = ring.claimPut();
+          if (model.length === capacity) {
+            expect(index).toBe(FULL);
+          } else {
+            expect(index).toBeGreaterThanOrEqual(0);
+            values[index] = next;
+            model.push(next++);
+            ring.commitPut(index);
+          }
+        } else if (op === 1) {
+          const count = ring.claimPutMany(1 + random(capacity));
+          expect(count).toBe(Math.min(count, capacity - model.length));
+          if (model.length === capacity) expect(count).toBe(0);
+          else expect(count).toBeGreaterThan(0);
+          for (let i = 0; i < count; i++) {
+            values[ring.indexAt(i)] = next;
+            model.push(next++);
+          }
+          ring.commitPutMany();
+        } else if (op === 2) {
+          const index = ring.claimGet();
+          if (model.length === 0) {
+            expect(index).toBe(FULL); // EMPTY_RING has the same value
+          } else {
+            expect(values[index]).toBe(model.shift());
+            ring.commitGet(index);
+          }
         } else {
-          expect(index).toBeGreaterThanOrEqual(0);
-          values[index] = next;
-          model.push(next++);
-          ring.commitPut(index);
+          const max = 1 + random(takes);
+          const count = ring.claimGetMany(max);
+          expect(count).toBe(Math.min(max, model.length));
+          for (let i = 0; i < count; i++) expect(values[ring.indexAt(i)]).toBe(model.shift());
+          ring.commitGetMany();
         }
-      } else if (op === 1) {
-        const count = ring.claimPutMany(1 + random(capacity));
-        expect(count).toBe(Math.min(count, capacity - model.length));
-        if (model.length === capacity) expect(count).toBe(0);
-        else expect(count).toBeGreaterThan(0);
-        for (let i = 0; i < count; i++) {
-          values[ring.indexAt(i)] = next;
-          model.push(next++);
-        }
-        ring.commitPutMany();
-      } else if (op === 2) {
-        const index = ring.claimGet();
-        if (model.length === 0) {
-          expect(index).toBe(FULL); // EMPTY_RING has the same value
-        } else {
-          expect(values[index]).toBe(model.shift());
-          ring.commitGet(index);
-        }
-      } else {
-        const max = 1 + random(capacity);
-        const count = ring.claimGetMany(max);
-        expect(count).toBe(Math.min(max, model.length));
-        for (let i = 0; i < count; i++) expect(values[ring.indexAt(i)]).toBe(model.shift());
-        ring.commitGetMany();
+        expect(ring.size).toBe(model.length);
       }
-      expect(ring.size).toBe(model.length);
-    }
-    expect(next).toBeGreaterThan(1_000);
-    rings[1]!.close();
-    expect(rings[0]!.claimPut()).toBe(CLOSED);
-    expect(rings[1]!.claimPutMany(1)).toBe(CLOSED);
-  });
+      expect(next).toBeGreaterThan(takes < capacity ? 500 : 1_000);
+      rings[1]!.close();
+      expect(rings[0]!.claimPut()).toBe(CLOSED);
+      expect(rings[1]!.claimPutMany(1)).toBe(CLOSED);
+    },
+  );
 });
 
 describe('Ring.closeGets (close with immediate)', () => {
@@ -695,5 +720,141 @@ describe('Ring repairs found wanting in review', () => {
     });
     expect(ring.commitPutMany()).toBe(3);
     expect(order).toEqual(['marks', 'release']);
+  });
+});
+
+describe('Continuation marks, lazily', () => {
+  /** The lap unit of a ring of `capacity` (see queue/positions.ts). */
+  function lapOf(capacity: number): number {
+    let mark = 1;
+    while (mark < capacity + 1) mark *= 2;
+    return mark * 2;
+  }
+
+  /** Puts `xs` as one batch through `ring`, all of them. */
+  function putAll(ring: Ring, values: number[], xs: number[]): void {
+    expect(ring.claimPutMany(xs.length)).toBe(xs.length);
+    xs.forEach((x, i) => (values[ring.indexAt(i)] = x));
+    expect(ring.commitPutMany()).toBe(xs.length);
+  }
+
+  /** Takes up to `max` items with one batch get of `ring`. */
+  function take(ring: Ring, values: number[], max: number): number[] {
+    const got = ring.claimGetMany(max);
+    const out = Array.from({ length: Math.max(0, got) }, (_, i) => values[ring.indexAt(i)]!);
+    ring.commitGetMany();
+    return out;
+  }
+
+  it('a batch outside a refresh lap writes no continuation marks; a consumer that stops inside it marks where', () => {
+    const oneLap = lapOf(16);
+    const start = oneLap; // lap 1: not a refresh lap
+    const { ring: producer, values, cells, layout } = ringAt(16, start);
+    const first = new Ring(cells, layout, 16, agents(2));
+    const second = new Ring(cells, layout, 16, agents(3));
+    const marks = (): number[] =>
+      Array.from(cells.subarray(layout.published, layout.published + 8));
+    const before = marks();
+    putAll(producer, values, [0, 1, 2, 3, 4, 5, 6, 7]);
+    // Only the release: the first slot's mark says where the run ends.
+    expect(marks()).toEqual([start + 8, ...before.slice(1)]);
+    expect(take(first, values, 3)).toEqual([0, 1, 2]);
+    expect(cells[layout.published + 3]).toBe(start + 8); // where it stopped
+    const index = second.claimGet(); // a single get splits too
+    expect(values[index]).toBe(3);
+    second.commitGet(index);
+    expect(cells[layout.published + 4]).toBe(start + 8);
+    expect(take(first, values, 16)).toEqual([4, 5, 6, 7]);
+
+    // The freed side, the mirror image: producers split the consumers' freed runs.
+    putAll(producer, values, [8, 9, 10, 11, 12, 13, 14, 15]); // slots 8-15, the rest of lap 1
+    expect(take(second, values, 16)).toEqual([8, 9, 10, 11, 12, 13, 14, 15]);
+    const other = new Ring(cells, layout, 16, agents(4));
+    putAll(other, values, [16, 17]); // from slot 0 of lap 2, inside the first consumer's run
+    expect(cells[layout.freed + 2]).toBe(start + oneLap + 3); // that run ends at slot 3
+    putAll(producer, values, [18]);
+    putAll(other, values, [19, 20, 21, 22, 23, 24, 25]); // on through slot 8's run
+    expect(take(first, values, 16)).toEqual([16, 17, 18, 19, 20, 21, 22, 23, 24, 25]);
+  });
+
+  it('a consumer held up for a lap between reading a run and splitting it cannot stop the next release', () => {
+    const capacity = 8;
+    const oneLap = lapOf(capacity);
+    const { ring: producer, values, cells, layout } = ringAt(capacity, oneLap); // lap 1
+    const late = new Ring(cells, layout, capacity, agents(2));
+    const consumer = new Ring(cells, layout, capacity, agents(3));
+    putAll(producer, values, [0, 1, 2, 3, 4, 5, 6, 7]);
+    const first = late.claimGet(); // one single get: its cache says 7 more in this run
+    expect(values[first]).toBe(0);
+    late.commitGet(first);
+    expect(take(consumer, values, 8)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    putAll(producer, values, [10, 11]); // lap 2, slots 0-1
+    expect(producer.claimPutMany(6)).toBe(6); // slots 2-7, not released yet
+    [12, 13, 14, 15, 16, 17].forEach((x, i) => (values[producer.indexAt(i)] = x));
+    // The late consumer's next get trusts its cache: it marks slot 2 with last lap's run end
+    // (an older lap's mark now), its claim fails, and it takes the next lap's first item.
+    const index = late.claimGet();
+    expect(cells[layout.published + 2]).toBe(2 * oneLap); // lap 1 ends where lap 2 starts
+    expect(values[index]).toBe(10);
+    late.commitGet(index);
+    // The release goes over that mark rather than take it for a revoke.
+    expect(producer.commitPutMany()).toBe(6);
+    expect(take(consumer, values, 8)).toEqual([11, 12, 13, 14, 15, 16, 17]);
+    expect(consumer.agentFigures()).toContainEqual({
+      id: 1,
+      claimedPuts: 16,
+      holes: 0,
+      got: 0,
+      lost: 0,
+    });
+  });
+
+  it('every mark is rewritten often enough that 32-bit positions never wrap round to it', () => {
+    // The largest lap (2^25 position units): positions wrap every 128 laps, so a mark left
+    // from lap 0 would read as 28 laps ahead at lap 100. Batches of the whole ring never split
+    // a run, so only the refresh laps rewrite the marks inside them.
+    const capacity = (1 << 24) - 1;
+    const { ring: producer, cells, layout } = ringAt(capacity, 0);
+    const consumer = new Ring(cells, layout, capacity, agents(2));
+    const other = new Ring(cells, layout, capacity, agents(3));
+    for (let lap = 0; lap < 100; lap++) {
+      expect(producer.claimPutMany(capacity)).toBe(capacity);
+      expect(producer.commitPutMany()).toBe(capacity);
+      expect(consumer.claimGetMany(capacity)).toBe(capacity);
+      consumer.commitGetMany();
+    }
+    expect(producer.claimPutMany(capacity)).toBe(capacity);
+    producer.commitPutMany();
+    expect(consumer.claimGetMany(5)).toBe(5); // splits the run at slot 5
+    consumer.commitGetMany();
+    expect(other.claimGetMany(capacity)).toBe(capacity - 5);
+    other.commitGetMany();
+    // And the producers find the freed side the same way.
+    expect(producer.claimPutMany(7)).toBe(7);
+    producer.commitPutMany();
+    expect(other.claimPutMany(capacity)).toBe(capacity - 7);
+  });
+
+  it('with split hints, a producer writes its marks while consumers split its runs, and stops after', () => {
+    const capacity = 16;
+    const oneLap = lapOf(capacity);
+    const { ring: producer, values, cells, layout } = ringAt(capacity, oneLap, agents(1), true);
+    const consumer = new Ring(cells, layout, capacity, agents(2));
+    const interior = (): number => cells[layout.published + 5]!;
+    putAll(producer, values, [0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(interior()).not.toBe(oneLap + 8); // no split yet: no marks
+    for (let i = 0; i < 8; i++) consumer.commitGet(consumer.claimGet()); // single gets split it
+    putAll(producer, values, [8, 9, 10, 11, 12, 13, 14, 15]); // slots 8-15
+    putAll(producer, values, [16, 17, 18, 19, 20, 21, 22, 23]); // slots 0-7 of lap 2
+    expect(interior()).toBe(2 * oneLap + 8); // written by the producer: the gets find them
+    // Laps of whole batches (from slot 8), taken whole: no split, so the marks stop once the
+    // hint is 16 laps old (the last lap, 22, is no refresh lap).
+    for (let lap = 0; lap < 20; lap++) {
+      expect(take(consumer, values, 16).length).toBe(16);
+      putAll(producer, values, new Array<number>(16).fill(lap));
+      const end = cells[layout.published + 8]!; // the release: where this run ends
+      if (lap < 10) expect(interior()).toBe(end);
+      if (lap >= 18) expect(interior()).not.toBe(end);
+    }
   });
 });

@@ -16,11 +16,13 @@
  * word  34      a one-to-one queue's consumer role (the holder's agent id)
  * word  48      tail (no other word within 16 words, but for word 49)
  * word  49      a one-to-one queue's producer role
- * word  64..    published marks, one word per slot (written by producers, see ring.ts)
+ * words 64..65  the split hints: where a consumer / a producer last had to mark a split of the
+ *               other side's run (written seldom, read once per batch claim: see ring.ts)
+ * word  96..    published marks, one word per slot (written by producers, see ring.ts)
  * then          freed marks, one word per slot, at least 16 words on (written by consumers)
  * then          the claim table, at least 16 words on, 32 words (128 bytes) per agent, of
  *               which 14 are used (see ring.ts)
- *               (a one-to-one queue has no marks: its claim table starts at word 64)
+ *               (a one-to-one queue has no marks: its claim table starts at word 96)
  * then          the bytes lane's lengths, one word per slot
  * then          the values, 8-byte aligned: float64 / int32 per slot, or slotSize bytes per slot
  * ```
@@ -104,8 +106,14 @@ export const UNTRACKED = HEAD + 1;
  */
 export const CONSUMER_ROLE = HEAD + 2;
 export const PRODUCER_ROLE = TAIL + 1;
+/**
+ * The split hints (two words, see `RingLayout.splitHints` in ring.ts): each written by one side
+ * at most once per half lap, read by the other once per batch claim, so on a line of their own
+ * rather than on head's or tail's, which every claim writes.
+ */
+export const SPLIT_HINTS = TAIL + LINE_WORDS;
 /** The published marks; the freed marks follow on lines of their own ({@link QueueLayout}). */
-export const MARKS = TAIL + LINE_WORDS;
+export const MARKS = SPLIT_HINTS + 2 * LINE_WORDS;
 
 /** How values are stored: a typed lane for the number codecs, bytes + length otherwise. */
 export const BYTES_LANE = 0;
