@@ -48,12 +48,19 @@
  * single put into a batch's freed slots) leaves the next claimant at a position whose mark says
  * nothing of this lap. So before its claiming CAS moves `head` (or `tail`) there, it *splits*
  * the run: it writes the run's end into that position's mark ({@link Ring.markSplit}), with a
- * CAS, and only over an older lap's mark. Whoever claims from that position later reaches it
- * through `head`/`tail`, which synchronises with that write. A claimant whose CAS then fails
- * has written a true mark, if it was in time. If it was held up for a lap, either the mark it
+ * CAS, only while `head` (or `tail`) is still where its claim starts, and only over an older
+ * lap's mark. Whoever claims from that position later reaches it through `head`/`tail`, which
+ * synchronises with that write. The check of `head`/`tail` matters because what a claimant
+ * knows of the run may come from its guess and run cache, left by its last call any number of
+ * laps ago: past half the 32-bit positions' wrap, the next lap's marks would read as older
+ * ones. A claimant whose CAS then fails has written a true mark, if it was in time. If it was
+ * held up between the check and its CAS for a lap (less than half the wrap), either the mark it
  * would replace is already the next lap's (ahead: it writes nothing), or it writes an older
  * lap's mark, which says "nothing here" to the next lap's readers; should it land on the first
- * slot of a next-lap claim not yet released, that release goes over it (see `release`).
+ * slot of a next-lap claim not yet released, that release goes over it (see `release`). (Held
+ * up between the check and its CAS for half the wrap, some 2^29 items of the others' traffic,
+ * it could still write a mark misread, as a repairer held up that long inside `freeFor` could:
+ * the positions' 32 bits bound both.)
  *
  * Before layout version 5 every claim wrote all its continuation marks (a `fill()` of 255 words
  * per side per batch of 256), a quarter of a batch pair's time, mostly for marks nobody read:
@@ -62,8 +69,9 @@
  * - *No mark grows too old.* The 32-bit positions wrap, so a mark left unwritten for half the
  *   laps that positions can count (64 at the largest capacity) would one day read as ahead. So
  *   a claim in one lap in {@link REFRESH_LAPS} writes its continuation marks, and a repair that
- *   revokes a dead producer's whole claim in such a lap writes them for it: every mark is at
- *   most that many laps and one old.
+ *   revokes a dead producer's whole claim in such a lap writes them for it, before its revoking
+ *   CAS (a repairer killed in between leaves both to the next): every mark is at most that many
+ *   laps and one old.
  * - *Runs split item by item* (single gets from batches) would cost a CAS per item. So a side
  *   that had to write a split mark says so in a hint word ({@link RingLayout.splitHints}), and
  *   the other side writes its continuation marks again for {@link SPLIT_LAPS} laps after; the
@@ -552,12 +560,24 @@ export class Ring extends RingBase implements QueueRing {
    * then anyway). Ends at once when the mark already says so (another claimant split the run
    * here, or a claim filled it).
    */
-  private markSplit(base: number, position: number, end: number): void {
+  private markSplit(
+    base: number,
+    position: number,
+    end: number,
+    word: number,
+    expected: number,
+  ): void {
     const cells = this.cells;
     const slot = base + (position & this.indexMask);
     let old = Atomics.load(cells, slot);
+    if (old === end) return;
+    // What the claimant knows of the run may come from its guess and run cache, any number of
+    // laps old: past half the 32-bit positions' wrap, `distance` would take the next lap's marks
+    // for older ones. So only while `word` (head, tail, or the first mark of a claim being
+    // revoked) still says the claim has not moved on: then the run is this lap's.
+    if (Atomics.load(cells, word) !== expected) return;
     // A CAS fails only when the mark changed: to `end` (another splitter), or to an older lap's
-    // mark (a splitter held up for a lap): a handful at most.
+    // mark (a splitter held up between the check above and here): a handful at most.
     for (let tries = 0; tries < MAX_TRIES && old !== end; tries++) {
       if (this.distance(position, old) > 0) return;
       const seen = Atomics.compareExchange(cells, slot, old, end);
@@ -748,7 +768,9 @@ export class Ring extends RingBase implements QueueRing {
       }
       if (room > 0) {
         const left = this.putRunLeft;
-        if (left > 1) this.markSplit(this.free, this.next(tail), this.advance(tail, left));
+        if (left > 1) {
+          this.markSplit(this.free, this.next(tail), this.advance(tail, left), this.tail, tail);
+        }
         const mark = this.markBefore(tail);
         if (this.casPut(tail, 1, 1)) {
           this.roomLeft = room - 1;
@@ -914,7 +936,8 @@ export class Ring extends RingBase implements QueueRing {
         // Capped inside a run: mark where this claim stops with that run's end.
         const total = this.runTotal;
         if (count < total && total <= this.capacity) {
-          this.markSplit(this.free, this.advance(tail, count), this.advance(tail, total));
+          const at = this.advance(tail, count);
+          this.markSplit(this.free, at, this.advance(tail, total), this.tail, tail);
         }
         const mark = this.markBefore(tail);
         if (this.casPut(tail, count, whole ? 1 : count)) {
@@ -968,13 +991,15 @@ export class Ring extends RingBase implements QueueRing {
     }
     const slot = this.pub + (first & this.indexMask);
     let mark = this.claimedMark;
-    // The CAS fails on a hole mark (revoked), or on an older lap's mark that a consumer held up
-    // for a lap wrote when it split a run here (see markSplit): that one says nothing about
-    // this claim, so release over it. Each such consumer writes once, and its claim then fails.
+    // The CAS fails on a hole mark (revoked), on a mark ahead of the claim (revoked, and the
+    // slot since passed and claimed again by a later lap: a producer taken for dead while it
+    // still ran), or on an older lap's mark that a consumer held up inside its call wrote when
+    // it split a run here (see markSplit): that one says nothing about this claim, so release
+    // over it. Each such consumer writes once, and its claim then fails.
     for (let tries = 0; tries < MAX_TRIES; tries++) {
       const seen = Atomics.compareExchange(this.cells, slot, mark, end);
       if (seen === mark) return true;
-      if ((seen & this.markBit) !== 0) return false;
+      if ((seen & this.markBit) !== 0 || this.distance(first, seen) > 0) return false;
       mark = seen;
     }
     return false;
@@ -1028,7 +1053,7 @@ export class Ring extends RingBase implements QueueRing {
         if (span < ready) {
           // `ready` is what is left of one run: mark where this get stops in it.
           const after = span === 1 ? this.next(head) : this.advance(head, span);
-          this.markSplit(this.pub, after, this.advance(head, ready));
+          this.markSplit(this.pub, after, this.advance(head, ready), this.head, head);
         }
         if (span <= ready && this.casGet(head, span, 1)) {
           this.readyLeft = ready - span;
@@ -1141,7 +1166,7 @@ export class Ring extends RingBase implements QueueRing {
       // The claim stops inside a run it found: mark where, with the end of that run.
       const end = this.publishedEnd(this.scanned, slots);
       const at = this.advance(this.scanned, slots);
-      if (end !== -1 && end !== at) this.markSplit(this.pub, at, end);
+      if (end !== -1 && end !== at) this.markSplit(this.pub, at, end, this.head, this.scanned);
     }
     if (this.casGet(this.scanned, slots, count)) return true;
     this.forget(E_GET_START);
@@ -1212,16 +1237,18 @@ export class Ring extends RingBase implements QueueRing {
     const cells = this.cells;
     const end = this.repairEnd(claim, position);
     const slot = this.pub + (position & this.indexMask);
-    if (Atomics.compareExchange(cells, slot, mark, end | this.markBit) !== mark) return true;
     if (claim.won && this.refreshes(position, end)) {
-      // The dead claimant wrote none of its continuation marks: write them for it, or these
-      // slots would miss this lap's refresh. With a CAS each, over older laps' marks only
-      // (markSplit): the hole may be passed and the lap go round while this runs. No consumer
-      // lands inside a hole (it is passed whole), so what they say is never read this lap.
+      // The claimant wrote none of its continuation marks: write them for it, or these slots
+      // would miss this lap's refresh. Before the revoking CAS, so that a repairer killed here
+      // leaves the claim to the next one, who does both; and each only while the claim's first
+      // mark is still `mark` (nobody revoked or released it yet: its slots are this lap's). The
+      // value is the claim's end, true whichever wins, the hole or a live claimant's release,
+      // and no consumer lands inside a hole (it is passed whole).
       for (let at = this.next(position); at !== end; at = this.next(at)) {
-        this.markSplit(this.pub, at, end);
+        this.markSplit(this.pub, at, end, slot, mark);
       }
     }
+    if (Atomics.compareExchange(cells, slot, mark, end | this.markBit) !== mark) return true;
     if (claim.dead && claim.row >= 0) {
       // The claim was real (it stopped the consumers): make sure it counts, then count what was
       // revoked. Only the CAS winner gets here, so two repairers do not count twice.

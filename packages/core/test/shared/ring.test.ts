@@ -5,6 +5,7 @@ import {
   CLOSED,
   ENTRY_WORDS,
   FULL,
+  MAX_CAPACITY,
   Ring,
   STALLED,
   type Agents,
@@ -777,7 +778,7 @@ describe('Continuation marks, lazily', () => {
     expect(take(first, values, 16)).toEqual([16, 17, 18, 19, 20, 21, 22, 23, 24, 25]);
   });
 
-  it('a consumer held up for a lap between reading a run and splitting it cannot stop the next release', () => {
+  it('a consumer held up for a lap inside its split cannot stop the next release', () => {
     const capacity = 8;
     const oneLap = lapOf(capacity);
     const { ring: producer, values, cells, layout } = ringAt(capacity, oneLap); // lap 1
@@ -791,13 +792,20 @@ describe('Continuation marks, lazily', () => {
     putAll(producer, values, [10, 11]); // lap 2, slots 0-1
     expect(producer.claimPutMany(6)).toBe(6); // slots 2-7, not released yet
     [12, 13, 14, 15, 16, 17].forEach((x, i) => (values[producer.indexAt(i)] = x));
-    // The late consumer's next get trusts its cache: it marks slot 2 with last lap's run end
-    // (an older lap's mark now), its claim fails, and it takes the next lap's first item.
+    // Its next get trusts a stale cache: head has moved on, so it marks nothing, its claim
+    // fails, and it takes the next lap's first item.
+    const before = cells[layout.published + 2];
     const index = late.claimGet();
-    expect(cells[layout.published + 2]).toBe(2 * oneLap); // lap 1 ends where lap 2 starts
+    expect(cells[layout.published + 2]).toBe(before);
     expect(values[index]).toBe(10);
     late.commitGet(index);
-    // The release goes over that mark rather than take it for a revoke.
+    // Had it been held up inside that call, between its check of head (which then still said
+    // the claim's start) and its CAS, it would have marked slot 2 with last lap's run end, an
+    // older lap's mark now. Its CAS, made here with a check that passes, as the real one did:
+    const split = late as unknown as { markSplit(...args: number[]): void };
+    split.markSplit(layout.published, oneLap + 2, 2 * oneLap, layout.head, cells[layout.head]!);
+    expect(cells[layout.published + 2]).toBe(2 * oneLap); // lap 1 ends where lap 2 starts
+    // The release goes over that older mark rather than take it for a revoke.
     expect(producer.commitPutMany()).toBe(6);
     expect(take(consumer, values, 8)).toEqual([11, 12, 13, 14, 15, 16, 17]);
     expect(consumer.agentFigures()).toContainEqual({
@@ -809,11 +817,34 @@ describe('Continuation marks, lazily', () => {
     });
   });
 
+  it('a producer taken for dead while it ran fails its release, even once its slot was reused', () => {
+    const capacity = 4;
+    const dead = new Set<number>();
+    const who = (self: number): Agents => ({ ...agents(self, dead), exits: () => dead.size });
+    const { ring: consumer, cells, layout } = ringAt(capacity, 0, who(1));
+    const slow = new Ring(cells, layout, capacity, who(2));
+    const next = new Ring(cells, layout, capacity, who(3));
+    const index = slow.claimPut(); // claims slot 0, and is reported exited while it still runs
+    dead.add(2);
+    expect(consumer.claimGet()).toBe(STALLED);
+    expect(consumer.repairGet(false)).toBe(true); // revoked: a hole
+    expect(consumer.claimGet()).toBe(-1); // passes the hole: EMPTY_RING
+    for (let i = 0; i < capacity - 1; i++) {
+      next.commitPut(next.claimPut());
+      consumer.commitGet(consumer.claimGet());
+    }
+    const reused = next.claimPut(); // slot 0 of the next lap
+    expect(reused).toBe(index);
+    expect(next.commitPut(reused)).toBe(true);
+    expect(slow.commitPut(index)).toBe(false); // its item was revoked: its put tries again
+    expect(consumer.claimGet()).toBe(index); // and the next lap's item is there
+  });
+
   it('every mark is rewritten often enough that 32-bit positions never wrap round to it', () => {
-    // The largest lap (2^25 position units): positions wrap every 128 laps, so a mark left
-    // from lap 0 would read as 28 laps ahead at lap 100. Batches of the whole ring never split
-    // a run, so only the refresh laps rewrite the marks inside them.
-    const capacity = (1 << 24) - 1;
+    // The largest lap (2^26 position units, at MAX_CAPACITY = 2^24 slots): positions wrap every
+    // 64 laps, so a mark left from lap 0 would read as 28 laps ahead at lap 100. Batches of the
+    // whole ring never split a run, so only the refresh laps rewrite the marks inside them.
+    const capacity = MAX_CAPACITY;
     const { ring: producer, cells, layout } = ringAt(capacity, 0);
     const consumer = new Ring(cells, layout, capacity, agents(2));
     const other = new Ring(cells, layout, capacity, agents(3));
@@ -857,4 +888,104 @@ describe('Continuation marks, lazily', () => {
       if (lap >= 18) expect(interior()).not.toBe(end);
     }
   });
+
+  it("a repair that revokes a dead producer's whole claim in a refresh lap writes its marks for it", () => {
+    const dead = new Set<number>();
+    const who = (self: number): Agents => ({ ...agents(self, dead), exits: () => dead.size });
+    const oneLap = lapOf(16);
+    const { ring: consumer, cells, layout } = ringAt(16, 16 * oneLap, who(1)); // lap 16
+    const doomed = new Ring(cells, layout, 16, who(2));
+    expect(doomed.claimPutMany(8)).toBe(8); // won, never released
+    const interior = (): number[] =>
+      Array.from(cells.subarray(layout.published + 1, layout.published + 8));
+    const before = interior();
+    dead.add(2);
+    expect(consumer.claimGetMany(16)).toBe(0);
+    expect(consumer.repairGet(false)).toBe(true);
+    expect(before).not.toContain(16 * oneLap + 8);
+    expect(interior()).toEqual(new Array<number>(7).fill(16 * oneLap + 8));
+    expect(cells[layout.published]).toBe((16 * oneLap + 8) | 32); // the hole: end | markBit
+    expect(consumer.claimGetMany(16)).toBe(0); // passes the hole, and finds nothing after it
+    expect(consumer.size).toBe(0);
+  });
+});
+
+describe("Agents idle for half the positions' wrap", () => {
+  // An agent's guess of head or tail, and its run cache, may be any number of laps old when it
+  // next calls: the split marks must not be written from them (see markSplit). At MAX_CAPACITY
+  // the positions wrap every 64 laps, so a view 40 laps old reads the current marks as older.
+  const cap = MAX_CAPACITY;
+  const hinted = (hints: boolean) => {
+    const { ring: producer, cells, layout } = ringAt(cap, 0, agents(1), hints);
+    return {
+      producer,
+      idle: new Ring(cells, layout, cap, agents(2)),
+      busy: new Ring(cells, layout, cap, agents(3)),
+    };
+  };
+  const wholeLap = (producer: Ring, consumer: Ring): void => {
+    expect(producer.claimPutMany(cap)).toBe(cap);
+    producer.commitPutMany();
+    expect(consumer.claimGetMany(cap)).toBe(cap);
+    consumer.commitGetMany();
+  };
+
+  it.each([false, true])(
+    'a getter idle for 40 laps leaves later gets draining (hints %s)',
+    (hints) => {
+      const { producer, idle, busy } = hinted(hints);
+      producer.claimPutMany(cap);
+      producer.commitPutMany();
+      idle.commitGet(idle.claimGet()); // its cache: the rest of this run
+      expect(busy.claimGetMany(cap)).toBe(cap - 1);
+      busy.commitGetMany();
+      for (let lap = 0; lap < 40; lap++) wholeLap(producer, busy);
+      expect(idle.claimGet()).toBe(-1); // EMPTY_RING, having marked nothing
+      producer.claimPutMany(cap);
+      producer.commitPutMany();
+      expect(busy.claimGetMany(2)).toBe(2);
+      busy.commitGetMany();
+      expect(busy.claimGetMany(cap)).toBe(cap - 2);
+    },
+  );
+
+  it.each([false, true])(
+    'a putter idle for 40 laps leaves later puts finding room (hints %s)',
+    (hints) => {
+      const { producer, idle, busy: consumer } = hinted(hints);
+      wholeLap(producer, consumer);
+      idle.commitPut(idle.claimPut()); // its cache: the rest of the freed run
+      producer.claimPutMany(cap);
+      producer.commitPutMany();
+      consumer.claimGetMany(cap);
+      consumer.commitGetMany();
+      for (let lap = 0; lap < 40; lap++) wholeLap(producer, consumer);
+      idle.commitPut(idle.claimPut());
+      expect(producer.claimPutMany(1)).toBe(1);
+      producer.commitPutMany();
+      expect(consumer.claimGetMany(cap)).toBe(2);
+      consumer.commitGetMany();
+      expect(producer.claimPutMany(cap)).toBe(cap);
+    },
+  );
+
+  it.each([false, true])(
+    'a getter idle for 63 laps takes nothing that was not published (hints %s)',
+    (hints) => {
+      const { producer, idle, busy } = hinted(hints);
+      for (let lap = 0; lap < 5; lap++) wholeLap(producer, busy);
+      producer.claimPutMany(cap);
+      producer.commitPutMany();
+      idle.commitGet(idle.claimGet());
+      busy.claimGetMany(cap);
+      busy.commitGetMany();
+      for (let lap = 6; lap < 69; lap++) wholeLap(producer, busy);
+      producer.claimPutMany(10);
+      producer.commitPutMany();
+      idle.commitGet(idle.claimGet()); // takes the first of the 10
+      expect(busy.claimGetMany(1)).toBe(1);
+      busy.commitGetMany();
+      expect(busy.claimGetMany(cap)).toBe(8);
+    },
+  );
 });
