@@ -47,7 +47,8 @@
  * A claim that stops *inside* a run of the other side (a get of 3 items from a put of 8, a
  * single put into a batch's freed slots) leaves the next claimant at a position whose mark says
  * nothing of this lap. So before its claiming CAS moves `head` (or `tail`) there, it *splits*
- * the run: it writes the run's end into that position's mark ({@link Ring.markSplit}), with a
+ * the run: it writes the run's end (or the end of the runs it read on from there, all of them
+ * published or freed this lap) into that position's mark ({@link Ring.markSplit}), with a
  * CAS, only while `head` (or `tail`) is still where its claim starts, and only over an older
  * lap's mark. Whoever claims from that position later reaches it through `head`/`tail`, which
  * synchronises with that write. The check of `head`/`tail` matters because what a claimant
@@ -587,22 +588,6 @@ export class Ring extends RingBase implements QueueRing {
       }
       old = seen;
     }
-  }
-
-  /**
-   * Where the published run that holds `position` ends, walking the runs from `from` (a run's
-   * first position, or a split mark), `slots` places before it; `position` itself when it is
-   * a run's end (nothing to mark), or -1 when the marks no longer say (this agent's view is
-   * stale: its claim's CAS will fail).
-   */
-  private publishedEnd(from: number, slots: number): number {
-    let at = 0;
-    for (let run = 0; run < this.capacity && at < slots; run++) {
-      const n = this.publishedAt(this.advance(from, at));
-      if (n <= 0) return -1;
-      at += n;
-    }
-    return at > this.capacity ? -1 : this.advance(from, at);
   }
 
   /**
@@ -1162,11 +1147,13 @@ export class Ring extends RingBase implements QueueRing {
    */
   claimScanned(count: number): boolean {
     const slots = this.scanEnds === undefined ? count : this.scanEnds[count - 1]!;
-    if (slots < this.scannedRuns) {
-      // The claim stops inside a run it found: mark where, with the end of that run.
-      const end = this.publishedEnd(this.scanned, slots);
+    const runs = this.scannedRuns;
+    if (slots < runs && runs <= this.capacity) {
+      // The claim stops inside the runs it found: mark where, with where they end (as
+      // claimRun does: every position up to there is published this lap). Where it stops at
+      // the start of one of them, that run's own mark is there already, and nothing is written.
       const at = this.advance(this.scanned, slots);
-      if (end !== -1 && end !== at) this.markSplit(this.pub, at, end, this.head, this.scanned);
+      this.markSplit(this.pub, at, this.advance(this.scanned, runs), this.head, this.scanned);
     }
     if (this.casGet(this.scanned, slots, count)) return true;
     this.forget(E_GET_START);
