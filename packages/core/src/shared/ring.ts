@@ -559,7 +559,8 @@ export class Ring extends RingBase implements QueueRing {
    * not ahead for `position` (an older lap's): a claimant held up for a lap between reading the
    * run and this write must not put an old mark over the next lap's (its claim's CAS fails
    * then anyway). Ends at once when the mark already says so (another claimant split the run
-   * here, or a claim filled it).
+   * here, or a claim filled it). Returns `false` only when `word` no longer says `expected`
+   * (the claim moved on: a revoke's fill stops there).
    */
   private markSplit(
     base: number,
@@ -567,27 +568,28 @@ export class Ring extends RingBase implements QueueRing {
     end: number,
     word: number,
     expected: number,
-  ): void {
+  ): boolean {
     const cells = this.cells;
     const slot = base + (position & this.indexMask);
     let old = Atomics.load(cells, slot);
-    if (old === end) return;
+    if (old === end) return true;
     // What the claimant knows of the run may come from its guess and run cache, any number of
     // laps old: past half the 32-bit positions' wrap, `distance` would take the next lap's marks
     // for older ones. So only while `word` (head, tail, or the first mark of a claim being
     // revoked) still says the claim has not moved on: then the run is this lap's.
-    if (Atomics.load(cells, word) !== expected) return;
+    if (Atomics.load(cells, word) !== expected) return false;
     // A CAS fails only when the mark changed: to `end` (another splitter), or to an older lap's
     // mark (a splitter held up between the check above and here): a handful at most.
     for (let tries = 0; tries < MAX_TRIES && old !== end; tries++) {
-      if (this.distance(position, old) > 0) return;
+      if (this.distance(position, old) > 0) return true;
       const seen = Atomics.compareExchange(cells, slot, old, end);
       if (seen === old) {
         this.noteSplit(base === this.pub ? 0 : 1, position);
-        return;
+        return true;
       }
       old = seen;
     }
+    return true;
   }
 
   /**
@@ -971,10 +973,10 @@ export class Ring extends RingBase implements QueueRing {
     const first = this.claimed;
     const end = this.claimEnd;
     const count = this.claimedCount;
-    if (count > 1 && this.writesMarks(first, end, this.hints)) {
+    const slot = this.pub + (first & this.indexMask);
+    if (count > 1 && this.writesMarks(first, end, this.hints) && this.stillOurs(first, slot)) {
       this.fillMarks(this.pub, first, count, end);
     }
-    const slot = this.pub + (first & this.indexMask);
     let mark = this.claimedMark;
     // The CAS fails on a hole mark (revoked), on a mark ahead of the claim (revoked, and the
     // slot since passed and claimed again by a later lap: a producer taken for dead while it
@@ -988,6 +990,22 @@ export class Ring extends RingBase implements QueueRing {
       mark = seen;
     }
     return false;
+  }
+
+  /**
+   * Whether the put claim from `first` (its first mark's word is `slot`) may still be
+   * released: its first mark is neither a hole nor ahead of it (see {@link release}). A
+   * producer taken for dead while it still ran finds its claim revoked, and its slots perhaps
+   * claimed and published again by the next lap: its plain stores must not go over that lap's
+   * marks (a split mark there would then read as unpublished, and the gets stop short of
+   * items that are in). One load, only when the marks are to be written. It narrows the
+   * window to the few instructions between this load and the stores: a producer held up
+   * there while its claim is revoked, passed and the slots claimed again a lap on can still
+   * write them (a revoke itself writes the same end, see {@link revoke}).
+   */
+  private stillOurs(first: number, slot: number): boolean {
+    const seen = Atomics.load(this.cells, slot);
+    return (seen & this.markBit) === 0 && this.distance(first, seen) <= 0;
   }
 
   /**
@@ -1232,7 +1250,7 @@ export class Ring extends RingBase implements QueueRing {
       // value is the claim's end, true whichever wins, the hole or a live claimant's release,
       // and no consumer lands inside a hole (it is passed whole).
       for (let at = this.next(position); at !== end; at = this.next(at)) {
-        this.markSplit(this.pub, at, end, slot, mark);
+        if (!this.markSplit(this.pub, at, end, slot, mark)) break; // revoked or released
       }
     }
     if (Atomics.compareExchange(cells, slot, mark, end | this.markBit) !== mark) return true;

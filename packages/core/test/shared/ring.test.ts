@@ -908,6 +908,28 @@ describe('Continuation marks, lazily', () => {
     expect(consumer.claimGetMany(16)).toBe(0); // passes the hole, and finds nothing after it
     expect(consumer.size).toBe(0);
   });
+  it("a producer taken for dead while it ran writes none of its marks over the next lap's", () => {
+    const dead = new Set<number>();
+    const who = (self: number): Agents => ({ ...agents(self, dead), exits: () => dead.size });
+    const oneLap = lapOf(16);
+    const { ring: consumer, values, cells, layout } = ringAt(16, 16 * oneLap, who(1)); // lap 16
+    const slow = new Ring(cells, layout, 16, who(2));
+    const next = new Ring(cells, layout, 16, who(3));
+    expect(slow.claimPutMany(8)).toBe(8); // a refresh lap: its release would write its marks
+    dead.add(2); // reported exited while it still runs
+    expect(consumer.claimGetMany(16)).toBe(0);
+    expect(consumer.repairGet(false)).toBe(true);
+    expect(consumer.claimGetMany(16)).toBe(0); // passes the hole
+    putAll(next, values, [0, 1, 2, 3, 4, 5, 6, 7]); // slots 8-15
+    expect(take(consumer, values, 16)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    putAll(next, values, [8, 9, 10, 11, 12, 13, 14, 15]); // slots 0-7 of lap 17, reused
+    expect(take(consumer, values, 3)).toEqual([8, 9, 10]); // splits the run at slot 3
+    const split = cells[layout.published + 3];
+    expect(slow.commitPutMany()).toBe(0); // revoked: it puts again
+    expect(cells[layout.published + 3]).toBe(split);
+    const other = new Ring(cells, layout, 16, who(4));
+    expect(take(other, values, 16)).toEqual([11, 12, 13, 14, 15]);
+  });
 });
 
 describe("Agents idle for half the positions' wrap", () => {
@@ -988,4 +1010,162 @@ describe("Agents idle for half the positions' wrap", () => {
       expect(busy.claimGetMany(cap)).toBe(8);
     },
   );
+});
+
+describe('Agents held up inside a call, at the split or the revoke', () => {
+  // What an agent read inside one call (a run's end from scanGet or freeRun, a claim's end in a
+  // revoke) may be any number of laps old by the time it writes a split mark, had its thread
+  // been held up in between. Each test holds one up at its first markSplit (`meanwhile` runs
+  // there), lets the others move 40 laps at MAX_CAPACITY (the positions wrap every 64, so the
+  // current marks then read as older than the stale ones), and checks it wrote nothing.
+  const cap = MAX_CAPACITY;
+  type Splitter = { markSplit(...args: number[]): boolean };
+
+  /**
+   * Makes `ring`'s next markSplit run `meanwhile` first (its thread held up there), and `after`
+   * once that call returns.
+   */
+  function holdUpAtSplit(ring: Ring, meanwhile: () => void, after?: () => void): { later: number } {
+    const inner = ring as unknown as Splitter;
+    const original = inner.markSplit.bind(ring);
+    const calls = { later: 0 };
+    let held = false;
+    inner.markSplit = (...args: number[]) => {
+      if (held) {
+        calls.later++;
+        return original(...args);
+      }
+      held = true;
+      meanwhile();
+      const result = original(...args);
+      after?.();
+      return result;
+    };
+    return calls;
+  }
+
+  const wholeLaps = (laps: number, producer: Ring, consumer: Ring): void => {
+    for (let lap = 0; lap < laps; lap++) {
+      expect(producer.claimPutMany(cap)).toBe(cap);
+      producer.commitPutMany();
+      expect(consumer.claimGetMany(cap)).toBe(cap);
+      consumer.commitGetMany();
+    }
+  };
+
+  it('a batch get held up between its scan and its claim writes no split, and its claim fails', () => {
+    const { ring: producer, cells, layout } = ringAt(cap, 0);
+    const late = new Ring(cells, layout, cap, agents(2));
+    const busy = new Ring(cells, layout, cap, agents(3));
+    wholeLaps(1, producer, busy); // lap 1 is no refresh lap: no marks inside the next run
+    producer.claimPutMany(cap);
+    producer.commitPutMany();
+    expect(late.scanGet(5)).toBe(5); // the whole lap's run, capped at 5: a split at slot 5
+    let before = 0;
+    holdUpAtSplit(late, () => {
+      expect(busy.claimGetMany(cap)).toBe(cap);
+      busy.commitGetMany();
+      wholeLaps(40, producer, busy);
+      before = cells[layout.published + 5]!;
+    });
+    expect(late.claimScanned(5)).toBe(false);
+    expect(cells[layout.published + 5]).toBe(before);
+    producer.claimPutMany(cap);
+    producer.commitPutMany();
+    expect(busy.claimGetMany(3)).toBe(3);
+    busy.commitGetMany();
+    expect(busy.claimGetMany(cap)).toBe(cap - 3);
+  });
+
+  it('a batch put held up between its look at the freed run and its claim writes no split', () => {
+    const { ring: producer, cells, layout } = ringAt(cap, 0);
+    const late = new Ring(cells, layout, cap, agents(2));
+    const consumer = new Ring(cells, layout, cap, agents(3));
+    wholeLaps(1, producer, consumer); // lap 0's slots freed for lap 1 as one run
+    let before = 0;
+    holdUpAtSplit(
+      late,
+      () => {
+        wholeLaps(40, producer, consumer);
+        before = cells[layout.freed + 7]!;
+      },
+      () => expect(cells[layout.freed + 7]).toBe(before),
+    );
+    // Splits that run at slot 7: held up, it writes nothing; its CAS fails (tail moved on), and
+    // it claims again from where tail is now (splitting this lap's run there, rightly).
+    expect(late.claimPutMany(7)).toBe(7);
+    late.commitPutMany();
+    expect(producer.claimPutMany(cap)).toBe(cap - 7);
+    producer.commitPutMany();
+    expect(consumer.claimGetMany(cap)).toBe(cap);
+  });
+
+  it("a repairer held up in the refresh fill of a dead producer's claim writes nothing once it moved on", () => {
+    const dead = new Set<number>();
+    const who = (self: number): Agents => ({ ...agents(self, dead), exits: () => dead.size });
+    const { ring: producer, cells, layout } = ringAt(cap, 0, who(1)); // lap 0: a refresh lap
+    const doomed = new Ring(cells, layout, cap, who(2));
+    const late = new Ring(cells, layout, cap, who(3));
+    const busy = new Ring(cells, layout, cap, who(4));
+    expect(doomed.claimPutMany(8)).toBe(8); // won, never released
+    dead.add(2);
+    expect(late.claimGetMany(cap)).toBe(0);
+    const interior = (): number[] =>
+      Array.from(cells.subarray(layout.published + 1, layout.published + 8));
+    let before: number[] = [];
+    const calls = holdUpAtSplit(late, () => {
+      // Another repairer revokes the claim meanwhile, and the queue goes on for 40 laps.
+      expect(busy.claimGetMany(cap)).toBe(0);
+      expect(busy.repairGet(false)).toBe(true);
+      expect(busy.claimGetMany(cap)).toBe(0); // passes the hole
+      wholeLaps(40, producer, busy);
+      before = interior();
+    });
+    expect(late.repairGet(false)).toBe(true); // its CAS fails: the claim is long gone
+    expect(interior()).toEqual(before);
+    expect(calls.later).toBe(0); // its fill stopped at the first mark that said so
+    expect(producer.claimPutMany(cap)).toBe(cap);
+    producer.commitPutMany();
+    expect(busy.claimGetMany(4)).toBe(4);
+    busy.commitGetMany();
+    expect(late.claimGetMany(cap)).toBe(cap - 4);
+    expect(late.agentFigures()).toContainEqual({
+      id: 2,
+      claimedPuts: 8,
+      holes: 8,
+      got: 0,
+      lost: 0,
+    });
+  });
+
+  it('a repairer killed in the refresh fill leaves the whole claim to the next one, who fills it all', () => {
+    const dead = new Set<number>();
+    const who = (self: number): Agents => ({ ...agents(self, dead), exits: () => dead.size });
+    let oneLap = 1;
+    while (oneLap < 17) oneLap *= 2;
+    oneLap *= 2;
+    const { ring: consumer, cells, layout } = ringAt(16, 16 * oneLap, who(1)); // lap 16
+    const doomed = new Ring(cells, layout, 16, who(2));
+    const killed = new Ring(cells, layout, 16, who(3));
+    expect(doomed.claimPutMany(8)).toBe(8);
+    dead.add(2);
+    expect(killed.claimGetMany(16)).toBe(0);
+    let calls = 0;
+    const inner = killed as unknown as Splitter;
+    const original = inner.markSplit.bind(killed);
+    inner.markSplit = (...args: number[]) => {
+      if (++calls === 3) throw new Error('killed'); // its thread ends here
+      return original(...args);
+    };
+    expect(() => killed.repairGet(false)).toThrow('killed');
+    dead.add(3);
+    const end = 16 * oneLap + 8;
+    expect(cells[layout.published]).not.toBe(end | 32); // no hole yet: the claim is still open
+    expect(consumer.claimGetMany(16)).toBe(0);
+    expect(consumer.repairGet(false)).toBe(true);
+    expect(Array.from(cells.subarray(layout.published + 1, layout.published + 8))).toEqual(
+      new Array<number>(7).fill(end),
+    );
+    expect(cells[layout.published]).toBe(end | 32);
+  });
 });
