@@ -280,6 +280,27 @@ describe('binary and structured codecs', () => {
     }
   });
 
+  it('gives back strings of every short length, ASCII or not at any position, as values and keys', () => {
+    // Short ASCII strings take a path of their own on decode (codec/ascii.ts), up to 16
+    // characters; each character differs from its neighbours, so a misplaced one shows.
+    const strings: string[] = [];
+    for (let length = 0; length <= 20; length++) {
+      const ascii = Array.from({ length }, (_, i) => String.fromCharCode((i * 37 + length) % 128));
+      strings.push(ascii.join(''));
+      for (let at = 0; at < length; at++) {
+        for (const other of ['\u0080', 'é', '€', '\ud83d\ude00']) {
+          strings.push([...ascii.slice(0, at), other, ...ascii.slice(at + 1)].join(''));
+        }
+      }
+    }
+    for (const codec of [codecs.binary, codecs.structured]) {
+      for (const text of strings) {
+        expect(through(codec, text)).toBe(text);
+        expect(through(codec, { [text]: [text] })).toEqual({ [text]: [text] });
+      }
+    }
+  });
+
   it('decodes many records of one shape, and of shapes that change, each as it was', () => {
     const records: PlainData[] = [];
     for (let i = 0; i < 50; i++) {

@@ -34,6 +34,7 @@
  * @module
  */
 import { CodecError } from '../../errors.js';
+import { isAscii, SHORT_ASCII, shortAscii } from './ascii.js';
 import { doesNotFit } from './fit.js';
 import { describe } from '../../options.js';
 
@@ -471,6 +472,11 @@ const charCodes: number[][] = Array.from({ length: 65 }, (_, n) => new Array<num
 function readString(length: number): string {
   const start = at;
   at += length;
+  if (length <= SHORT_ASCII) {
+    return isAscii(src, start, length)
+      ? shortAscii(src, start, length)
+      : decoder.decode(src.subarray(start, at));
+  }
   if (length <= 64) {
     // ASCII is the common case of short strings: building it in JS beats a TextDecoder call.
     const codes = charCodes[length]!;
