@@ -69,10 +69,12 @@
  *
  * - *No mark grows too old.* The 32-bit positions wrap, so a mark left unwritten for half the
  *   laps that positions can count (64 at the largest capacity) would one day read as ahead. So
- *   a claim in one lap in {@link REFRESH_LAPS} writes its continuation marks, and a repair that
- *   revokes a dead producer's whole claim in such a lap writes them for it, before its revoking
- *   CAS (a repairer killed in between leaves both to the next): every mark is at most that many
- *   laps and one old.
+ *   a claim in one lap in {@link REFRESH_LAPS} writes its continuation marks (a producer's
+ *   release, only while its claim is still its own: see `stillOurs`), and a repair that revokes
+ *   a dead producer's whole claim in such a lap writes them for it, before its revoking CAS (a
+ *   repairer killed in between leaves both to the next; one that finds the claim's first mark
+ *   moved stops, as whoever moved it wrote them): every mark is at most that many laps and one
+ *   old.
  * - *Runs split item by item* (single gets from batches) would cost a CAS per item. So a side
  *   that had to write a split mark says so in a hint word ({@link RingLayout.splitHints}), and
  *   the other side writes its continuation marks again for {@link SPLIT_LAPS} laps after; the
@@ -964,7 +966,8 @@ export class Ring extends RingBase implements QueueRing {
    * The release of the last put claim: the continuation marks (plain stores), then the first
    * slot's mark with a CAS from the value it had before the claim. The CAS orders every value
    * and mark written before it (see "End marks"); it fails only when a repair or a close revoked
-   * the claim (a hole mark is there), and then nothing of the claim is published. The marks go
+   * the claim (its hole mark is there, or a later lap's mark once the slots were passed and
+   * claimed again), and then nothing of the claim is published. The marks go
    * first so that no reader can pass the release while they are still to come: written after
    * it, they could land a lap late, over the marks of the next lap's claims, had this producer
    * been held up in between.
@@ -994,18 +997,21 @@ export class Ring extends RingBase implements QueueRing {
 
   /**
    * Whether the put claim from `first` (its first mark's word is `slot`) may still be
-   * released: its first mark is neither a hole nor ahead of it (see {@link release}). A
-   * producer taken for dead while it still ran finds its claim revoked, and its slots perhaps
-   * claimed and published again by the next lap: its plain stores must not go over that lap's
-   * marks (a split mark there would then read as unpublished, and the gets stop short of
-   * items that are in). One load, only when the marks are to be written. It narrows the
-   * window to the few instructions between this load and the stores: a producer held up
-   * there while its claim is revoked, passed and the slots claimed again a lap on can still
-   * write them (a revoke itself writes the same end, see {@link revoke}).
+   * released: its first mark is not ahead of it (see {@link release}). A producer taken for
+   * dead while it still ran finds its claim revoked, and its slots perhaps claimed and
+   * published again by the next lap: its plain stores must not go over that lap's marks (a
+   * split mark there would then read as unpublished, and the gets stop short of items that
+   * are in). One load, only when the marks are to be written. It narrows the window to the
+   * few instructions between this load and the stores: a producer held up there while its
+   * claim is revoked, passed and the slots claimed again a lap on can still write them, over
+   * the next lap's marks, as it can write its values over the next lap's items. Hence the
+   * README's rule: report an agent's exit only once it can no longer run.
    */
   private stillOurs(first: number, slot: number): boolean {
-    const seen = Atomics.load(this.cells, slot);
-    return (seen & this.markBit) === 0 && this.distance(first, seen) <= 0;
+    // `distance` ignores the mark bit: a revoke of this claim leaves a hole that ends past
+    // `first`, while an older lap's hole (the claim before this one in the slot was revoked and
+    // passed) ends at or before it, and this claim is still ours then.
+    return this.distance(first, Atomics.load(this.cells, slot)) <= 0;
   }
 
   /**
@@ -1250,7 +1256,10 @@ export class Ring extends RingBase implements QueueRing {
       // value is the claim's end, true whichever wins, the hole or a live claimant's release,
       // and no consumer lands inside a hole (it is passed whole).
       for (let at = this.next(position); at !== end; at = this.next(at)) {
-        if (!this.markSplit(this.pub, at, end, slot, mark)) break; // revoked or released
+        // The first mark moved: released or revoked (whoever did wrote these marks first), or
+        // an older lap's split mark from a consumer held up (the CAS below fails, and the next
+        // repair fills again from the new mark).
+        if (!this.markSplit(this.pub, at, end, slot, mark)) break;
       }
     }
     if (Atomics.compareExchange(cells, slot, mark, end | this.markBit) !== mark) return true;

@@ -46,6 +46,28 @@ function ringAt(
   return { ring, values: new Array<number>(capacity), layout, cells };
 }
 
+/** The lap unit of a ring of `capacity` (see queue/positions.ts). */
+function lapOf(capacity: number): number {
+  let mark = 1;
+  while (mark < capacity + 1) mark *= 2;
+  return mark * 2;
+}
+
+/** Puts `xs` as one batch through `ring`, all of them. */
+function putAll(ring: Ring, values: number[], xs: number[]): void {
+  expect(ring.claimPutMany(xs.length)).toBe(xs.length);
+  xs.forEach((x, i) => (values[ring.indexAt(i)] = x));
+  expect(ring.commitPutMany()).toBe(xs.length);
+}
+
+/** Takes up to `max` items with one batch get of `ring`. */
+function take(ring: Ring, values: number[], max: number): number[] {
+  const got = ring.claimGetMany(max);
+  const out = Array.from({ length: Math.max(0, got) }, (_, i) => values[ring.indexAt(i)]!);
+  ring.commitGetMany();
+  return out;
+}
+
 describe('Ring across the 32-bit wrap', () => {
   it.each([1, 3, 4, 5])(
     'capacity %i stays FIFO and bounded while positions overflow',
@@ -725,28 +747,6 @@ describe('Ring repairs found wanting in review', () => {
 });
 
 describe('Continuation marks, lazily', () => {
-  /** The lap unit of a ring of `capacity` (see queue/positions.ts). */
-  function lapOf(capacity: number): number {
-    let mark = 1;
-    while (mark < capacity + 1) mark *= 2;
-    return mark * 2;
-  }
-
-  /** Puts `xs` as one batch through `ring`, all of them. */
-  function putAll(ring: Ring, values: number[], xs: number[]): void {
-    expect(ring.claimPutMany(xs.length)).toBe(xs.length);
-    xs.forEach((x, i) => (values[ring.indexAt(i)] = x));
-    expect(ring.commitPutMany()).toBe(xs.length);
-  }
-
-  /** Takes up to `max` items with one batch get of `ring`. */
-  function take(ring: Ring, values: number[], max: number): number[] {
-    const got = ring.claimGetMany(max);
-    const out = Array.from({ length: Math.max(0, got) }, (_, i) => values[ring.indexAt(i)]!);
-    ring.commitGetMany();
-    return out;
-  }
-
   it('a batch outside a refresh lap writes no continuation marks; a consumer that stops inside it marks where', () => {
     const oneLap = lapOf(16);
     const start = oneLap; // lap 1: not a refresh lap
@@ -924,11 +924,66 @@ describe('Continuation marks, lazily', () => {
     expect(take(consumer, values, 16)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     putAll(next, values, [8, 9, 10, 11, 12, 13, 14, 15]); // slots 0-7 of lap 17, reused
     expect(take(consumer, values, 3)).toEqual([8, 9, 10]); // splits the run at slot 3
-    const split = cells[layout.published + 3];
+    const marks = (): number[] =>
+      Array.from(cells.subarray(layout.published + 1, layout.published + 8));
+    const before = marks();
     expect(slow.commitPutMany()).toBe(0); // revoked: it puts again
-    expect(cells[layout.published + 3]).toBe(split);
+    expect(marks()).toEqual(before);
     const other = new Ring(cells, layout, 16, who(4));
     expect(take(other, values, 16)).toEqual([11, 12, 13, 14, 15]);
+  });
+  it("a claim whose first slot holds last lap's hole is still its own: its refresh lap writes its marks", () => {
+    // Found in review of 3779fe2, whose release took any hole mark for a revoke of its own claim.
+    const dead = new Set<number>();
+    const who = (self: number): Agents => ({ ...agents(self, dead), exits: () => dead.size });
+    const oneLap = lapOf(16);
+    const { ring: producer, cells, layout } = ringAt(16, 15 * oneLap, who(1)); // lap 15
+    const consumer = new Ring(cells, layout, 16, who(2));
+    const doomed = new Ring(cells, layout, 16, who(3));
+    expect(doomed.claimPutMany(8)).toBe(8); // slots 0-7, never released
+    dead.add(3);
+    expect(producer.claimPutMany(16)).toBe(8); // slots 8-15
+    producer.commitPutMany();
+    expect(consumer.claimGetMany(16)).toBe(0);
+    expect(consumer.repairGet(false)).toBe(true); // a hole at slot 0
+    expect(consumer.claimGetMany(16)).toBe(8); // passes it
+    consumer.commitGetMany();
+    expect(producer.claimPutMany(16)).toBe(16); // lap 16, a refresh lap, from slot 0
+    expect(producer.commitPutMany()).toBe(16);
+    expect(Array.from(cells.subarray(layout.published + 1, layout.published + 16))).toEqual(
+      new Array<number>(15).fill(17 * oneLap),
+    );
+  });
+
+  it("a release in a refresh lap over a held-up consumer's older split mark still writes its marks", () => {
+    const capacity = 8;
+    const oneLap = lapOf(capacity);
+    const { ring: producer, cells, layout } = ringAt(capacity, 15 * oneLap); // lap 15
+    const late = new Ring(cells, layout, capacity, agents(2));
+    const consumer = new Ring(cells, layout, capacity, agents(3));
+    expect(producer.claimPutMany(capacity)).toBe(capacity);
+    producer.commitPutMany();
+    late.commitGet(late.claimGet()); // its cache: 7 more in this run
+    expect(consumer.claimGetMany(capacity)).toBe(capacity - 1);
+    consumer.commitGetMany();
+    expect(producer.claimPutMany(2)).toBe(2); // lap 16 (refresh), slots 0-1
+    producer.commitPutMany();
+    expect(producer.claimPutMany(6)).toBe(6); // slots 2-7, not released yet
+    // The late consumer, held up inside a split at slot 2 of lap 15 (its check of head passed
+    // then), writes lap 15's end there:
+    const split = late as unknown as { markSplit(...args: number[]): boolean };
+    split.markSplit(
+      layout.published,
+      15 * oneLap + 2,
+      16 * oneLap,
+      layout.head,
+      cells[layout.head]!,
+    );
+    expect(cells[layout.published + 2]).toBe(16 * oneLap);
+    expect(producer.commitPutMany()).toBe(6);
+    expect(Array.from(cells.subarray(layout.published + 3, layout.published + 8))).toEqual(
+      new Array<number>(5).fill(17 * oneLap),
+    );
   });
 });
 
@@ -1141,9 +1196,7 @@ describe('Agents held up inside a call, at the split or the revoke', () => {
   it('a repairer killed in the refresh fill leaves the whole claim to the next one, who fills it all', () => {
     const dead = new Set<number>();
     const who = (self: number): Agents => ({ ...agents(self, dead), exits: () => dead.size });
-    let oneLap = 1;
-    while (oneLap < 17) oneLap *= 2;
-    oneLap *= 2;
+    const oneLap = lapOf(16);
     const { ring: consumer, cells, layout } = ringAt(16, 16 * oneLap, who(1)); // lap 16
     const doomed = new Ring(cells, layout, 16, who(2));
     const killed = new Ring(cells, layout, 16, who(3));
@@ -1167,5 +1220,47 @@ describe('Agents held up inside a call, at the split or the revoke', () => {
       new Array<number>(7).fill(end),
     );
     expect(cells[layout.published]).toBe(end | 32);
+  });
+});
+
+describe('Refresh laps after revoked claims', () => {
+  it("two refresh laps that start on last lap's hole still leave no mark 33 laps old: gets drain", () => {
+    // At MAX_CAPACITY (positions wrap every 64 laps): had each refresh lap's claim taken the
+    // hole for a revoke of its own and skipped its fill (3779fe2), slot 3's mark would be 33
+    // laps old at lap 34, read as ahead, and the gets would wedge there.
+    const cap = MAX_CAPACITY;
+    const oneLap = lapOf(cap);
+    const dead = new Set<number>();
+    const who = (self: number): Agents => ({ ...agents(self, dead), exits: () => dead.size });
+    const { ring: producer, cells, layout } = ringAt(cap, oneLap, who(1)); // lap 1
+    const consumer = new Ring(cells, layout, cap, who(2));
+    const whole = (): void => {
+      expect(producer.claimPutMany(cap)).toBe(cap);
+      expect(producer.commitPutMany()).toBe(cap);
+      expect(consumer.claimGetMany(cap)).toBe(cap);
+      consumer.commitGetMany();
+    };
+    const killedInLap = (id: number): void => {
+      const doomed = new Ring(cells, layout, cap, who(id));
+      expect(doomed.claimPutMany(8)).toBe(8);
+      dead.add(id);
+      expect(producer.claimPutMany(cap)).toBe(cap - 8);
+      producer.commitPutMany();
+      expect(consumer.claimGetMany(cap)).toBe(0);
+      expect(consumer.repairGet(false)).toBe(true);
+      expect(consumer.claimGetMany(cap)).toBe(cap - 8);
+      consumer.commitGetMany();
+    };
+    for (let lap = 1; lap < 15; lap++) whole();
+    killedInLap(3); // lap 15: the next lap's claim from slot 0 starts on its hole
+    for (let lap = 16; lap < 31; lap++) whole();
+    killedInLap(4); // lap 31: again
+    for (let lap = 32; lap < 34; lap++) whole();
+    expect(producer.claimPutMany(cap)).toBe(cap); // lap 34
+    expect(producer.commitPutMany()).toBe(cap);
+    expect(consumer.claimGetMany(3)).toBe(3); // splits the run at slot 3
+    consumer.commitGetMany();
+    const other = new Ring(cells, layout, cap, who(1));
+    expect(other.claimGetMany(cap)).toBe(cap - 3);
   });
 });
