@@ -472,19 +472,11 @@ const charCodes: number[][] = Array.from({ length: 65 }, (_, n) => new Array<num
 function readString(length: number): string {
   const start = at;
   at += length;
-  if (length <= SHORT_ASCII) {
-    return isAscii(src, start, length)
-      ? shortAscii(src, start, length)
-      : decoder.decode(src.subarray(start, at));
-  }
-  if (length <= 64) {
-    // ASCII is the common case of short strings: building it in JS beats a TextDecoder call.
+  // ASCII is the common case of short strings: building it in JS beats a TextDecoder call.
+  if (length <= 64 && isAscii(src, start, length)) {
+    if (length <= SHORT_ASCII) return shortAscii(src, start, length);
     const codes = charCodes[length]!;
-    for (let i = 0; i < length; i++) {
-      const c = src[start + i]!;
-      if (c >= 0x80) return decoder.decode(src.subarray(start, at));
-      codes[i] = c;
-    }
+    for (let i = 0; i < length; i++) codes[i] = src[start + i]!;
     return String.fromCharCode.apply(null, codes);
   }
   return decoder.decode(src.subarray(start, at));
