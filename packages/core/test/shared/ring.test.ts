@@ -17,6 +17,14 @@ function agents(self: number, dead: Set<number> = new Set()): Agents {
   return { self, hasExited: (id) => dead.has(id), agentName: (id) => `agent ${id}` };
 }
 
+/** {@link agents} whose exits are counted too (`exits`), as a registry that watches them. */
+function watched(self: number, dead: Set<number>): Agents {
+  return { ...agents(self, dead), exits: () => dead.size };
+}
+
+/** The private split of a ring, for tests that make a held-up agent's write themselves. */
+type Splitter = { markSplit(...args: number[]): boolean };
+
 const ROWS = 4;
 
 /**
@@ -66,6 +74,17 @@ function take(ring: Ring, values: number[], max: number): number[] {
   const out = Array.from({ length: Math.max(0, got) }, (_, i) => values[ring.indexAt(i)]!);
   ring.commitGetMany();
   return out;
+}
+
+/** Puts and takes `laps` whole laps of `producer`'s ring, one batch of the whole ring each. */
+function wholeLaps(laps: number, producer: Ring, consumer: Ring): void {
+  const cap = producer.capacity;
+  for (let lap = 0; lap < laps; lap++) {
+    expect(producer.claimPutMany(cap)).toBe(cap);
+    expect(producer.commitPutMany()).toBe(cap);
+    expect(consumer.claimGetMany(cap)).toBe(cap);
+    consumer.commitGetMany();
+  }
 }
 
 describe('Ring across the 32-bit wrap', () => {
@@ -604,7 +623,7 @@ describe('Ring repairs end exactly where the claim ends', () => {
 describe('Ring repairs found wanting in review', () => {
   it('a repairer held up for a lap does not put back stale freed marks', () => {
     const dead = new Set<number>();
-    const who = (self: number): Agents => ({ ...agents(self, dead), exits: () => dead.size });
+    const who = (self: number): Agents => watched(self, dead);
     const { ring, values, cells, layout } = ringAt(4, 0, who(1));
     const late = new Ring(cells, layout, 4, who(3));
     const doomed = new Ring(cells, layout, 4, who(2));
@@ -671,7 +690,7 @@ describe('Ring repairs found wanting in review', () => {
 
   it("a dead agent's stale intent never sizes a hole over items published after it", () => {
     const dead = new Set<number>([9]);
-    const who = (self: number): Agents => ({ ...agents(self, dead), exits: () => dead.size });
+    const who = (self: number): Agents => watched(self, dead);
     const { ring: consumer, values, cells, layout } = ringAt(8, 0, who(1));
     const ghost = new Ring(cells, layout, 8, who(2));
     const producer = new Ring(cells, layout, 8, who(3));
@@ -802,7 +821,7 @@ describe('Continuation marks, lazily', () => {
     // Had it been held up inside that call, between its check of head (which then still said
     // the claim's start) and its CAS, it would have marked slot 2 with last lap's run end, an
     // older lap's mark now. Its CAS, made here with a check that passes, as the real one did:
-    const split = late as unknown as { markSplit(...args: number[]): void };
+    const split = late as unknown as Splitter;
     split.markSplit(layout.published, oneLap + 2, 2 * oneLap, layout.head, cells[layout.head]!);
     expect(cells[layout.published + 2]).toBe(2 * oneLap); // lap 1 ends where lap 2 starts
     // The release goes over that older mark rather than take it for a revoke.
@@ -820,7 +839,7 @@ describe('Continuation marks, lazily', () => {
   it('a producer taken for dead while it ran fails its release, even once its slot was reused', () => {
     const capacity = 4;
     const dead = new Set<number>();
-    const who = (self: number): Agents => ({ ...agents(self, dead), exits: () => dead.size });
+    const who = (self: number): Agents => watched(self, dead);
     const { ring: consumer, cells, layout } = ringAt(capacity, 0, who(1));
     const slow = new Ring(cells, layout, capacity, who(2));
     const next = new Ring(cells, layout, capacity, who(3));
@@ -891,7 +910,7 @@ describe('Continuation marks, lazily', () => {
 
   it("a repair that revokes a dead producer's whole claim in a refresh lap writes its marks for it", () => {
     const dead = new Set<number>();
-    const who = (self: number): Agents => ({ ...agents(self, dead), exits: () => dead.size });
+    const who = (self: number): Agents => watched(self, dead);
     const oneLap = lapOf(16);
     const { ring: consumer, cells, layout } = ringAt(16, 16 * oneLap, who(1)); // lap 16
     const doomed = new Ring(cells, layout, 16, who(2));
@@ -910,7 +929,7 @@ describe('Continuation marks, lazily', () => {
   });
   it("a producer taken for dead while it ran writes none of its marks over the next lap's", () => {
     const dead = new Set<number>();
-    const who = (self: number): Agents => ({ ...agents(self, dead), exits: () => dead.size });
+    const who = (self: number): Agents => watched(self, dead);
     const oneLap = lapOf(16);
     const { ring: consumer, values, cells, layout } = ringAt(16, 16 * oneLap, who(1)); // lap 16
     const slow = new Ring(cells, layout, 16, who(2));
@@ -935,7 +954,7 @@ describe('Continuation marks, lazily', () => {
   it("a claim whose first slot holds last lap's hole is still its own: its refresh lap writes its marks", () => {
     // Found in review of 3779fe2, whose release took any hole mark for a revoke of its own claim.
     const dead = new Set<number>();
-    const who = (self: number): Agents => ({ ...agents(self, dead), exits: () => dead.size });
+    const who = (self: number): Agents => watched(self, dead);
     const oneLap = lapOf(16);
     const { ring: producer, cells, layout } = ringAt(16, 15 * oneLap, who(1)); // lap 15
     const consumer = new Ring(cells, layout, 16, who(2));
@@ -971,7 +990,7 @@ describe('Continuation marks, lazily', () => {
     expect(producer.claimPutMany(6)).toBe(6); // slots 2-7, not released yet
     // The late consumer, held up inside a split at slot 2 of lap 15 (its check of head passed
     // then), writes lap 15's end there:
-    const split = late as unknown as { markSplit(...args: number[]): boolean };
+    const split = late as unknown as Splitter;
     split.markSplit(
       layout.published,
       15 * oneLap + 2,
@@ -1000,12 +1019,6 @@ describe("Agents idle for half the positions' wrap", () => {
       busy: new Ring(cells, layout, cap, agents(3)),
     };
   };
-  const wholeLap = (producer: Ring, consumer: Ring): void => {
-    expect(producer.claimPutMany(cap)).toBe(cap);
-    producer.commitPutMany();
-    expect(consumer.claimGetMany(cap)).toBe(cap);
-    consumer.commitGetMany();
-  };
 
   it.each([false, true])(
     'a getter idle for 40 laps leaves later gets draining (hints %s)',
@@ -1016,7 +1029,7 @@ describe("Agents idle for half the positions' wrap", () => {
       idle.commitGet(idle.claimGet()); // its cache: the rest of this run
       expect(busy.claimGetMany(cap)).toBe(cap - 1);
       busy.commitGetMany();
-      for (let lap = 0; lap < 40; lap++) wholeLap(producer, busy);
+      wholeLaps(40, producer, busy);
       expect(idle.claimGet()).toBe(-1); // EMPTY_RING, having marked nothing
       producer.claimPutMany(cap);
       producer.commitPutMany();
@@ -1030,13 +1043,13 @@ describe("Agents idle for half the positions' wrap", () => {
     'a putter idle for 40 laps leaves later puts finding room (hints %s)',
     (hints) => {
       const { producer, idle, busy: consumer } = hinted(hints);
-      wholeLap(producer, consumer);
+      wholeLaps(1, producer, consumer);
       idle.commitPut(idle.claimPut()); // its cache: the rest of the freed run
       producer.claimPutMany(cap);
       producer.commitPutMany();
       consumer.claimGetMany(cap);
       consumer.commitGetMany();
-      for (let lap = 0; lap < 40; lap++) wholeLap(producer, consumer);
+      wholeLaps(40, producer, consumer);
       idle.commitPut(idle.claimPut());
       expect(producer.claimPutMany(1)).toBe(1);
       producer.commitPutMany();
@@ -1050,13 +1063,13 @@ describe("Agents idle for half the positions' wrap", () => {
     'a getter idle for 63 laps takes nothing that was not published (hints %s)',
     (hints) => {
       const { producer, idle, busy } = hinted(hints);
-      for (let lap = 0; lap < 5; lap++) wholeLap(producer, busy);
+      wholeLaps(5, producer, busy);
       producer.claimPutMany(cap);
       producer.commitPutMany();
       idle.commitGet(idle.claimGet());
       busy.claimGetMany(cap);
       busy.commitGetMany();
-      for (let lap = 6; lap < 69; lap++) wholeLap(producer, busy);
+      wholeLaps(63, producer, busy); // laps 6-68
       producer.claimPutMany(10);
       producer.commitPutMany();
       idle.commitGet(idle.claimGet()); // takes the first of the 10
@@ -1074,7 +1087,6 @@ describe('Agents held up inside a call, at the split or the revoke', () => {
   // there), lets the others move 40 laps at MAX_CAPACITY (the positions wrap every 64, so the
   // current marks then read as older than the stale ones), and checks it wrote nothing.
   const cap = MAX_CAPACITY;
-  type Splitter = { markSplit(...args: number[]): boolean };
 
   /**
    * Makes `ring`'s next markSplit run `meanwhile` first (its thread held up there), and `after`
@@ -1098,15 +1110,6 @@ describe('Agents held up inside a call, at the split or the revoke', () => {
     };
     return calls;
   }
-
-  const wholeLaps = (laps: number, producer: Ring, consumer: Ring): void => {
-    for (let lap = 0; lap < laps; lap++) {
-      expect(producer.claimPutMany(cap)).toBe(cap);
-      producer.commitPutMany();
-      expect(consumer.claimGetMany(cap)).toBe(cap);
-      consumer.commitGetMany();
-    }
-  };
 
   it('a batch get held up between its scan and its claim writes no split, and its claim fails', () => {
     const { ring: producer, cells, layout } = ringAt(cap, 0);
@@ -1157,7 +1160,7 @@ describe('Agents held up inside a call, at the split or the revoke', () => {
 
   it("a repairer held up in the refresh fill of a dead producer's claim writes nothing once it moved on", () => {
     const dead = new Set<number>();
-    const who = (self: number): Agents => ({ ...agents(self, dead), exits: () => dead.size });
+    const who = (self: number): Agents => watched(self, dead);
     const { ring: producer, cells, layout } = ringAt(cap, 0, who(1)); // lap 0: a refresh lap
     const doomed = new Ring(cells, layout, cap, who(2));
     const late = new Ring(cells, layout, cap, who(3));
@@ -1195,7 +1198,7 @@ describe('Agents held up inside a call, at the split or the revoke', () => {
 
   it('a repairer killed in the refresh fill leaves the whole claim to the next one, who fills it all', () => {
     const dead = new Set<number>();
-    const who = (self: number): Agents => ({ ...agents(self, dead), exits: () => dead.size });
+    const who = (self: number): Agents => watched(self, dead);
     const oneLap = lapOf(16);
     const { ring: consumer, cells, layout } = ringAt(16, 16 * oneLap, who(1)); // lap 16
     const doomed = new Ring(cells, layout, 16, who(2));
@@ -1231,15 +1234,9 @@ describe('Refresh laps after revoked claims', () => {
     const cap = MAX_CAPACITY;
     const oneLap = lapOf(cap);
     const dead = new Set<number>();
-    const who = (self: number): Agents => ({ ...agents(self, dead), exits: () => dead.size });
+    const who = (self: number): Agents => watched(self, dead);
     const { ring: producer, cells, layout } = ringAt(cap, oneLap, who(1)); // lap 1
     const consumer = new Ring(cells, layout, cap, who(2));
-    const whole = (): void => {
-      expect(producer.claimPutMany(cap)).toBe(cap);
-      expect(producer.commitPutMany()).toBe(cap);
-      expect(consumer.claimGetMany(cap)).toBe(cap);
-      consumer.commitGetMany();
-    };
     const killedInLap = (id: number): void => {
       const doomed = new Ring(cells, layout, cap, who(id));
       expect(doomed.claimPutMany(8)).toBe(8);
@@ -1251,11 +1248,11 @@ describe('Refresh laps after revoked claims', () => {
       expect(consumer.claimGetMany(cap)).toBe(cap - 8);
       consumer.commitGetMany();
     };
-    for (let lap = 1; lap < 15; lap++) whole();
+    wholeLaps(14, producer, consumer); // laps 1-14
     killedInLap(3); // lap 15: the next lap's claim from slot 0 starts on its hole
-    for (let lap = 16; lap < 31; lap++) whole();
+    wholeLaps(15, producer, consumer); // laps 16-30
     killedInLap(4); // lap 31: again
-    for (let lap = 32; lap < 34; lap++) whole();
+    wholeLaps(2, producer, consumer); // laps 32-33
     expect(producer.claimPutMany(cap)).toBe(cap); // lap 34
     expect(producer.commitPutMany()).toBe(cap);
     expect(consumer.claimGetMany(3)).toBe(3); // splits the run at slot 3
