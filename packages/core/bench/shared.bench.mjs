@@ -14,6 +14,7 @@ import { SharedQueue } from '../dist/index.js';
 import { machine, report } from './report.mjs';
 import { BATCH_SCENARIOS, WARM_CALLS, WARM_ITEMS, warmPassesOf } from './sides.mjs';
 import { describeStalls, measureStalls } from './stalls.mjs';
+import { bareSleepers, bareWaitAsyncFloor, retainedPerSleeper } from './wait-floor.mjs';
 import { countWakeUps, wakeUpsSpread, wakeUpsText } from './wakeups.mjs';
 
 const ITEMS = Number(process.env.BENCH_ITEMS ?? 2_000_000);
@@ -235,7 +236,7 @@ const py =
     : undefined;
 const mpmc = [];
 for (const n of [1, 2, 4]) mpmc.push([n, await best('mpmc', n, n)]);
-const herd = await asyncGetters();
+const { counts: herd, floor: herdFloor } = await asyncGetters();
 console.log(
   `load average after the runs: ${loadavg()
     .map((l) => l.toFixed(1))
@@ -283,6 +284,16 @@ const flat = herd[herd.length - 1].cpuPerPut / herd[0].cpuPerPut;
 console.log(
   `  1,000 getters / 1 getter: ${flat.toFixed(2)}x (target: flat, about 1x; a herd would wake ~1,000 per put)`,
 );
+console.log(
+  `  bare Atomics.waitAsync, same loop (the floor): ${herdFloor.one.toFixed(2)} us with 1 getter, ` +
+    `${herdFloor.thousand.toFixed(2)} us with 1,000: ${(herdFloor.thousand / herdFloor.one).toFixed(2)}x`,
+);
+if (herdFloor.keptQueue !== undefined) {
+  console.log(
+    `  heap kept alive per sleeping getter (10,000 asleep, after gc): SharedQueue ${herdFloor.keptQueue.toFixed(0)} B, ` +
+      `bare Atomics.waitAsync loop ${herdFloor.keptBare.toFixed(0)} B`,
+  );
+}
 
 // Ratios per round (each round ran both sides back to back): their range and median.
 const vsPython = py ? perRound(queue, py) : undefined;
@@ -421,8 +432,16 @@ report({
   baton:
     herd.map((h) => h.cpuPerPut.toFixed(1)).join(' / ') +
     ` us CPU (elapsed ${herd.map((h) => h.perPut.toFixed(0)).join(' / ')} us); woken per put ` +
-    herd.map((h) => h.wakesPerPut.toFixed(2)).join(' / '),
-  peer: '',
+    herd.map((h) => h.wakesPerPut.toFixed(2)).join(' / ') +
+    (herdFloor.keptQueue === undefined
+      ? ''
+      : `; ${herdFloor.keptQueue.toFixed(0)} B kept per sleeper`),
+  peer:
+    `bare Atomics.waitAsync, same loop: ${herdFloor.one.toFixed(1)} / ${herdFloor.thousand.toFixed(1)} us CPU ` +
+    `with 1 / 1,000 asleep, ${(herdFloor.one / herdFloor.thousand).toFixed(2)}x (the floor)` +
+    (herdFloor.keptBare === undefined
+      ? ''
+      : `; ${herdFloor.keptBare.toFixed(0)} B kept per sleeper`),
   ratio: herd[0].cpuPerPut / herd[herd.length - 1].cpuPerPut,
   target: 0.67,
   targetText: 'flat (1 getter / 1,000 getters >= 0.67x, 1 woken per put)',
@@ -445,6 +464,26 @@ console.log(
     ` -> ${perItem.toFixed(4)} bytes per item (flat: growth < 0.01 B/item: ${perItem < 0.01 ? 'yes' : 'NO'})`,
 );
 
+/** `count` async getters of `q`, each calling `onTaken()` per item, until `q` is closed. */
+function queueGetters(q, count, onTaken) {
+  const loops = [];
+  for (let i = 0; i < count; i++) {
+    loops.push(
+      (async () => {
+        for (;;) {
+          try {
+            await q.get();
+          } catch {
+            return; // closed
+          }
+          onTaken();
+        }
+      })(),
+    );
+  }
+  return loops;
+}
+
 /**
  * Cost per put with 1, 10, 100 and 1,000 async getters asleep on one queue. Each put is a
  * ping-pong: the main thread puts one item and waits until a getter has taken it, so every put
@@ -458,7 +497,9 @@ console.log(
  * but on a busy machine it is mostly the wait for the OS to run the woken getter. A first,
  * untimed round runs every count once: otherwise the CPU time of V8 compiling (and, after the
  * gc() before each run, recompiling) the get/put path on its background threads falls into the
- * timed rounds of whichever counts come first, most of all the 1,000-getter runs.
+ * timed rounds of whichever counts come first, most of all the 1,000-getter runs. After the
+ * queue's rounds, the same loop runs on bare `Atomics.waitAsync` with 1 and 1,000 getters
+ * (wait-floor.mjs): the ratio any queue built on that primitive starts from.
  */
 async function asyncGetters() {
   const HERD_ROUNDS = 5;
@@ -484,21 +525,7 @@ async function asyncGetters() {
       for (const getters of order) {
         const q = new SharedQueue({ capacity: 64, codec: 'float64', name: 'herd' });
         let takenOne = () => {};
-        const loops = [];
-        for (let i = 0; i < getters; i++) {
-          loops.push(
-            (async () => {
-              for (;;) {
-                try {
-                  await q.get();
-                } catch {
-                  return; // closed
-                }
-                takenOne();
-              }
-            })(),
-          );
-        }
+        const loops = queueGetters(q, getters, () => takenOne());
         // Let every getter fall asleep (each one a pending Atomics.waitAsync).
         for (let turn = 0; turn < 3; turn++) await new Promise((r) => setTimeout(r, 10));
         globalThis.gc?.();
@@ -524,11 +551,29 @@ async function asyncGetters() {
   } finally {
     Atomics.notify = notify;
   }
-  return counts.map((getters) => ({
-    getters,
-    perPut: median(perPut[getters]),
-    cpuPerPut: median(cpuPerPut[getters]),
-    spread: [Math.min(...perPut[getters]), Math.max(...perPut[getters])],
-    wakesPerPut: median(wakes[getters]),
-  }));
+  // After every round of the queue's, so that neither disturbs the other's timing (run between
+  // them, the bare loop's thousand getters tripled the CPU per put of the queue's next run).
+  const floor = await bareWaitAsyncFloor(HERD_ROUNDS, items);
+  // What each sleeping getter keeps alive, the queue's and the bare loop's.
+  const queueSleepers = (count) => {
+    const q = new SharedQueue({ capacity: 64, codec: 'float64', name: 'kept' });
+    const loops = queueGetters(q, count, () => {});
+    return async () => {
+      q.close();
+      await Promise.all(loops);
+    };
+  };
+  floor.keptQueue = await retainedPerSleeper(10_000, queueSleepers);
+  floor.keptBare = await retainedPerSleeper(10_000, bareSleepers);
+  return {
+    counts: counts.map((getters) => ({
+      getters,
+      perPut: median(perPut[getters]),
+      cpuPerPut: median(cpuPerPut[getters]),
+      spread: [Math.min(...perPut[getters]), Math.max(...perPut[getters])],
+      wakesPerPut: median(wakes[getters]),
+    })),
+    // Bare Atomics.waitAsync (see wait-floor.mjs): CPU per put with 1 and 1,000 getters.
+    floor,
+  };
 }

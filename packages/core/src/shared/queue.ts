@@ -277,6 +277,19 @@ export class SharedQueue<T = unknown>
   /** Whether the last failed put / get attempt was stopped by a stalled claim. */
   private putStalled = false;
   private getStalled = false;
+  /**
+   * The parts of a {@link Sleep} that are the same for every call of one kind, made once: each
+   * sleeping call keeps its sleep record alive until it is woken, so per-call closures would
+   * be that many more objects per sleeper (see PERFORMANCE.md, "Async getters").
+   */
+  private readonly sleepParts = {
+    putStalled: (): boolean => this.putStalled,
+    getStalled: (): boolean => this.getStalled,
+    putDetail: (): string | undefined => this.ring.describeStall('put'),
+    getDetail: (): string | undefined => this.ring.describeStall('get'),
+    roomAhead: (): boolean => this.ring.roomAhead(this.aheadHint),
+    readyAhead: (): boolean => this.ring.readyAhead(this.aheadHint),
+  };
 
   /**
    * @throws RangeError / TypeError naming `capacity`, `slotSize`, `maxValueBytes` or `codec`
@@ -910,17 +923,20 @@ export class SharedQueue<T = unknown>
     sleepsHere(this); // from now on, reported exits wake our sleepers (shared/exits.ts)
     if (tracing())
       emit(this, 'wait', { for: 'not_full', size: this.size, capacity: this.capacity });
+    // One shape for every put's record (no spread): its optional parts are left undefined.
+    const parts = this.sleepParts;
     return {
       cells: this.cells,
       word: NOT_FULL,
       sleepers: PUT_SLEEPERS,
       spin: this.putSpin,
       attempt,
-      ...(single && this.aheadHint > 1 ? { ready: () => this.ring.roomAhead(this.aheadHint) } : {}),
+      ready: single && this.aheadHint > 1 ? parts.roomAhead : undefined,
+      patience: undefined,
       spun: started?.spun ?? false,
-      stalled: () => this.putStalled,
-      detail: () => this.ring.describeStall('put'),
-      ...(spanning ? { greedy: SPAN_SLEEPERS } : {}),
+      stalled: parts.putStalled,
+      detail: parts.putDetail,
+      greedy: spanning ? SPAN_SLEEPERS : undefined,
       cancel: watchCancel(this.cells, CANCEL_EPOCH, started?.epoch),
     };
   }
@@ -954,21 +970,31 @@ export class SharedQueue<T = unknown>
    * the queue is closed and drained, `TimeoutError` after `timeout` ms, or `signal.reason`;
    * with `CodecError` when the item cannot be decoded (see {@link tryGet}).
    */
-  async get(options?: WaitOptions): Promise<T> {
-    const gate = gateAsync(this, 'get');
-    if (gate) await gate;
+  get(options?: WaitOptions): Promise<T> {
+    // Not an async function: a getter that sleeps would keep this call's frame alive besides
+    // the sleep's own, and a thousand sleeping getters a thousand of them (see PERFORMANCE.md,
+    // "Async getters"). Errors still reject the promise, as an async function's would.
+    try {
+      const gate = gateAsync(this, 'get');
+      return gate ? gate.then(() => this.getPassed(options)) : this.getPassed(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** {@link get} once its gate let it pass; throws what `get` rejects with. */
+  private getPassed(options: WaitOptions | undefined): Promise<T> {
     const wait = checkWait(options);
     const first = this.take();
-    if (first !== EMPTY_TAKE) return this.taken(first);
+    if (first !== EMPTY_TAKE) return Promise.resolve(this.taken(first));
     let raw: unknown = EMPTY_TAKE;
-    await sleepAsync(
+    return sleepAsync(
       this,
       this.getSleep(() => (raw = this.take()) !== EMPTY_TAKE),
       'get',
       wait,
       'get',
-    );
-    return this.taken(raw);
+    ).then(() => this.taken(raw));
   }
 
   /** Blocking form of {@link get}; throws `BlockingCallError` on a browser's main thread. */
@@ -1322,18 +1348,21 @@ export class SharedQueue<T = unknown>
     sleepsHere(this); // from now on, reported exits wake our sleepers (shared/exits.ts)
     if (tracing())
       emit(this, 'wait', { for: 'not_empty', size: this.size, capacity: this.capacity });
+    // One shape for every get's record, as putSleep's.
+    const parts = this.sleepParts;
+    const hinted = single && this.aheadHint > 1;
     return {
       cells: this.cells,
       word: NOT_EMPTY,
       sleepers: GET_SLEEPERS,
       spin: this.getSpin,
       attempt,
-      ...(single && this.aheadHint > 1
-        ? { ready: () => this.ring.readyAhead(this.aheadHint), patience: READY_PATIENCE }
-        : {}),
+      ready: hinted ? parts.readyAhead : undefined,
+      patience: hinted ? READY_PATIENCE : undefined,
       spun: started?.spun ?? false,
-      stalled: () => this.getStalled,
-      detail: () => this.ring.describeStall('get'),
+      stalled: parts.getStalled,
+      detail: parts.getDetail,
+      greedy: undefined,
       cancel: watchCancel(this.cells, CANCEL_EPOCH, started?.epoch),
     };
   }

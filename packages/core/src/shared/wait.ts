@@ -117,7 +117,7 @@ export const nativeWaitAsync = (Atomics as unknown as { waitAsync?: WaitAsyncFn 
  * @internal One result of `Atomics.waitAsync` (`{ async, value }`, here a `'not-equal'` one)
  * that lives as long as the module, so that its hidden class survives a full GC while no async
  * wait is pending: V8 holds that shape only weakly, and losing it throws away the optimized code
- * of every async sleep that reads a result (`queue/sleep.ts`'s `sleepAsync`). A `gc()` between
+ * of every async sleep that reads a result (`queue/sleep.ts`'s `startSleep`). A `gc()` between
  * two runs of 1,000 async getters made TurboFan compile that function again during the next
  * run, each time, for tens of milliseconds of CPU. Never used otherwise.
  */

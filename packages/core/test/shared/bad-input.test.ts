@@ -2,6 +2,8 @@
 // half-made.
 import { describe, expect, it } from 'vitest';
 import {
+  ClosedError,
+  CodecError,
   HandleError,
   SharedBarrier,
   SharedCondition,
@@ -10,6 +12,7 @@ import {
   SharedQueue,
   SharedRegistry,
   SharedSemaphore,
+  TimeoutError,
   registerAgent,
 } from '../../src/index.js';
 
@@ -71,6 +74,48 @@ describe('constructor arguments', () => {
     );
     expect(() => registerAgent('')).toThrow(TypeError);
     expect(() => SharedRegistry.create({ maxAgents: 0 })).toThrow(/maxAgents must be an integer/);
+  });
+});
+
+describe('SharedQueue.get() rejects, never throws', () => {
+  /** Calls `get` and records whether it threw instead of returning a promise. */
+  function call<T>(queue: SharedQueue<T>, options?: unknown): Promise<T> {
+    let promise: Promise<T> | undefined;
+    expect(() => (promise = queue.get(options as never))).not.toThrow();
+    return promise!;
+  }
+
+  it('bad options, a closed and drained queue, an undecodable item: before and after a sleep', async () => {
+    const queue = new SharedQueue<string>({
+      capacity: 4,
+      slotSize: 8,
+      codec: {
+        name: 'picky',
+        encode: (value, target) => new TextEncoder().encodeInto(value, target).written,
+        decode(source) {
+          const text = new TextDecoder().decode(source);
+          if (text === 'bad') throw new Error('cannot decode it');
+          return text;
+        },
+      },
+    });
+    await expect(call(queue, { timeout: -1 })).rejects.toThrow(RangeError);
+    await expect(call(queue, { signal: 'soon' })).rejects.toThrow(TypeError);
+    await expect(call(queue, { timeout: 0 })).rejects.toThrow(TimeoutError);
+    // Found at once, and found after the call slept.
+    queue.putSync('bad');
+    await expect(call(queue)).rejects.toThrow(CodecError);
+    const sleeping = call(queue);
+    queue.putSync('bad');
+    await expect(sleeping).rejects.toThrow(CodecError);
+    const later = call(queue);
+    queue.putSync('ok');
+    await expect(later).resolves.toBe('ok');
+    // Closed: once drained at once, and while asleep.
+    const closing = call(queue);
+    queue.close();
+    await expect(closing).rejects.toThrow(ClosedError);
+    await expect(call(queue)).rejects.toThrow(ClosedError);
   });
 });
 

@@ -325,7 +325,77 @@ async function pollOnce(
   }
 }
 
-/** The async twin of {@link sleepSync}; rejects with `signal.reason` on abort. */
+/**
+ * An async sleeper's announce and re-check (steps 2 and 3 above): counts the call in as a
+ * sleeper, then answers {@link DONE} or the value to sleep on. It leaves the call counted in
+ * only when it answers a value: after {@link DONE}, or when it throws (cancelled, timed out, an
+ * error of the attempt, or `signal` aborted already), the call is counted out again.
+ */
+function announce(
+  subject: Waitable,
+  op: Sleep,
+  wait: CheckedWait,
+  what: string,
+): number | typeof DONE {
+  if (op.greedy !== undefined) Atomics.add(op.cells, op.greedy, 1); // before the announce
+  Atomics.add(op.cells, op.sleepers, 1);
+  let expected: number | typeof DONE;
+  try {
+    expected = recheck(subject, op, wait, what);
+    if (expected !== DONE && wait.signal?.aborted === true) {
+      if (tracing()) emit(subject, 'abort');
+      throw wait.signal.reason;
+    }
+  } catch (error) {
+    countOut(op, true);
+    throw error;
+  }
+  if (expected === DONE) countOut(op, true);
+  return expected;
+}
+
+/**
+ * Counts a call out of the greedy count, and out of the sleepers when `counted` (a waker that
+ * woke it, or an abort's flush, took it off them already).
+ */
+function countOut(op: Sleep, counted: boolean): void {
+  if (counted) Atomics.sub(op.cells, op.sleepers, 1);
+  if (op.greedy !== undefined) Atomics.sub(op.cells, op.greedy, 1);
+}
+
+/**
+ * Starts one async sleep on the value `expected`: the sleep's promise, or `'other'` when the
+ * word has moved already. A native wait holds the agent's keep-alive (see `keepAlive`), which
+ * the caller lets go once the promise settles.
+ */
+function startSleep(
+  op: Sleep,
+  wait: CheckedWait,
+  expected: number,
+  ms: number,
+): Promise<'ok' | 'timed-out' | Slept> | 'other' {
+  const { cells, word } = op;
+  const result = nativeWaitAsync?.(cells, word, expected, ms);
+  if (result === undefined) return pollOnce(cells, word, expected, ms, wait.signal);
+  if (!result.async) return 'other';
+  keepAlive(1);
+  // Without a signal, the caller awaits the wait's own promise and holds nothing else while it
+  // sleeps: with a thousand sleeping getters, each promise, closure or listener of a sleep is a
+  // thousand objects that outlive young-generation collections and are touched again, cold,
+  // when their getter's turn comes.
+  return wait.signal === undefined
+    ? result.value
+    : abortableSleep(cells, word, op.sleepers, result.value, wait.signal);
+}
+
+/**
+ * The async twin of {@link sleepSync}; rejects with `signal.reason` on abort.
+ *
+ * Its work between sleeps is done by {@link announce} and {@link startSleep}: this function's
+ * own frame is what each sleeping call keeps alive (a thousand sleeping getters keep a thousand
+ * of them, see PERFORMANCE.md, "Async getters"), so it holds only what the sleep needs after
+ * it wakes.
+ */
 export async function sleepAsync(
   subject: Waitable,
   op: Sleep,
@@ -336,57 +406,31 @@ export async function sleepAsync(
   // No hint here: a hinted spin may last a few tens of microseconds, which an async caller
   // would block its event loop for; async waits spin briefly and sleep (see `spin`).
   if (spin(spinAttempt(op), op.spin)) return;
-  const { cells, word, sleepers } = op;
-  const { registry, id } = subject.registryRow;
   let poll = 1;
   for (;;) {
-    if (op.greedy !== undefined) Atomics.add(cells, op.greedy, 1); // before the announce
-    Atomics.add(cells, sleepers, 1);
-    let counted = true;
-    let outcome: 'ok' | 'other' | 'aborted';
+    const expected = announce(subject, op, wait, what);
+    if (expected === DONE) return;
+    // Counted in as a sleeper from here until countOut.
+    let outcome: Slept = 'other';
+    const token = subject.registryRow.registry.beginWait(subject.registryRow.id, kind, wait);
     try {
-      const expected = recheck(subject, op, wait, what);
-      if (expected === DONE) return;
-      if (wait.signal?.aborted) {
-        outcome = 'aborted';
+      const ms = sleepFor(op, wait, poll);
+      if (op.stalled()) poll = Math.min(poll * 2, MAX_POLL);
+      const sleep = startSleep(op, wait, expected, ms);
+      if (sleep === 'other') {
+        outcome = sleep;
       } else {
-        const ms = sleepFor(op, wait, poll);
-        if (op.stalled()) poll = Math.min(poll * 2, MAX_POLL);
-        const token = registry.beginWait(id, kind, wait);
         try {
-          const result = nativeWaitAsync?.(cells, word, expected, ms);
-          if (result === undefined) {
-            outcome = await pollOnce(cells, word, expected, ms, wait.signal);
-          } else if (!result.async) {
-            outcome = 'other';
-          } else {
-            keepAlive(1);
-            try {
-              // Without a signal, await the wait's own promise and hold nothing else while we
-              // sleep: with a thousand sleeping getters, each promise, closure or listener of a
-              // sleep is a thousand objects that outlive young-generation collections and are
-              // touched again, cold, when their getter's turn comes.
-              outcome =
-                wait.signal === undefined
-                  ? (await result.value) === 'ok'
-                    ? 'ok'
-                    : 'other'
-                  : await abortableSleep(cells, word, sleepers, result.value, wait.signal);
-            } finally {
-              keepAlive(-1);
-            }
-          }
+          const got = await sleep;
+          outcome = got === 'timed-out' ? 'other' : got;
         } finally {
-          registry.endWait(token);
-        }
-        // 'ok': the waker took us off the count; 'aborted' after a real wait: the flush did.
-        if (outcome === 'ok' || (outcome === 'aborted' && nativeWaitAsync !== undefined)) {
-          counted = false;
+          if (nativeWaitAsync !== undefined) keepAlive(-1);
         }
       }
     } finally {
-      if (counted) Atomics.sub(cells, sleepers, 1);
-      if (op.greedy !== undefined) Atomics.sub(cells, op.greedy, 1);
+      subject.registryRow.registry.endWait(token);
+      // 'ok': the waker took us off the count; 'aborted' after a real wait: the flush did.
+      countOut(op, !(outcome === 'ok' || (outcome === 'aborted' && nativeWaitAsync !== undefined)));
     }
     if (outcome === 'aborted') {
       if (tracing()) emit(subject, 'abort');
