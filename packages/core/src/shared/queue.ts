@@ -976,10 +976,33 @@ export class SharedQueue<T = unknown>
     // "Async getters"). Errors still reject the promise, as an async function's would.
     try {
       const gate = gateAsync(this, 'get');
-      return gate ? gate.then(() => this.getPassed(options)) : this.getPassed(options);
+      return gate ? this.getGated(gate, options) : this.getPassed(options);
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /**
+   * {@link get} held by a gate (a `GateController` recording or steering this agent): an async
+   * function as `get` was, so that it settles on the same microtask as before and a recorded
+   * interleaving replays the same (`gate.then(() => this.getPassed())` settled two microtasks
+   * later, after a `put` started in the same tick). It repeats {@link getPassed}'s body: awaiting
+   * that function's promise here would settle later still.
+   */
+  private async getGated(gate: Promise<void>, options: WaitOptions | undefined): Promise<T> {
+    await gate;
+    const wait = checkWait(options);
+    const first = this.take();
+    if (first !== EMPTY_TAKE) return this.taken(first);
+    let raw: unknown = EMPTY_TAKE;
+    await sleepAsync(
+      this,
+      this.getSleep(() => (raw = this.take()) !== EMPTY_TAKE),
+      'get',
+      wait,
+      'get',
+    );
+    return this.taken(raw);
   }
 
   /** {@link get} once its gate let it pass; throws what `get` rejects with. */

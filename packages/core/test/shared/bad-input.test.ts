@@ -119,6 +119,28 @@ describe('SharedQueue.get() rejects, never throws', () => {
   });
 });
 
+describe('SharedQueue.get() under a gate', () => {
+  it('settles in the same order against put and getMany as without one', async () => {
+    const orderOf = async (gated: boolean): Promise<string> => {
+      const queue = new SharedQueue<number>({ capacity: 4, codec: 'json' });
+      // A gate that lets every step pass at once (what a recording GateController's gate does
+      // for a step it allows), stubbed on this queue's registry row.
+      if (gated) queue.registryRow.registry.gateAsync = () => Promise.resolve();
+      const order: string[] = [];
+      queue.tryPut(2);
+      await Promise.all([
+        queue.get().then(() => order.push('get')),
+        queue.put(3).then(() => order.push('put')),
+        queue.getMany(1).then(() => order.push('getMany')),
+      ]);
+      return order.join(' < ');
+    };
+    const free = await orderOf(false);
+    expect(free).toBe('get < put < getMany');
+    expect(await orderOf(true)).toBe(free);
+  });
+});
+
 describe('handles', () => {
   it('refuses a handle of another kind of primitive', () => {
     const queue = new SharedQueue({ capacity: 2, codec: 'float64' });
