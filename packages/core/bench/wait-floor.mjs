@@ -2,8 +2,10 @@
 // Its getters sleep on one word of shared memory and take an item off a count when woken; each
 // put adds an item, moves the word and notifies one sleeper, then waits until the item is taken,
 // as the bench's SharedQueue loop does. What grows from 1 to 1,000 sleepers here (V8's waiter
-// list, a thousand suspended async calls in the heap) grows for any queue built on the same
-// primitive, so the row's ratio is held against this one, measured in the same rounds.
+// list, a thousand small suspended async calls in the heap) grows for any queue built on the
+// same primitive, so the row's ratio is held against this one, measured in the same bench run,
+// after the queue's rounds (run between them, its rounds disturbed the queue's next run). It
+// stayed flat on the development machine (0.97-1.13x): the queue's growth is the queue's own.
 //
 // A referenced interval timer runs while the getters sleep, as Baton's keep-alive timer does
 // (see `keepAlive` in src/shared/wait.ts): with a referenced handle Node's event loop waits in
