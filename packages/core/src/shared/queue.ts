@@ -34,8 +34,8 @@ import type { Batch, Lane, Prepared, Sink } from './queue/lane.js';
 import {
   AGENTS,
   BYTES_LANE,
+  MIN_AGENTS,
   CAPACITY,
-  DEFAULT_AGENTS,
   FLOAT64_LANE,
   GET_SLEEPERS,
   HEAD,
@@ -82,6 +82,7 @@ import { checkCanBlock, READY_PATIENCE, SpinBudget } from './wait.js';
 import { gateAsync, gateSync } from './gate.js';
 import { bumpEpoch, watchCancel } from './cancel.js';
 import { sleepsHere } from './exits.js';
+import { sharedRegistry } from './registry/default.js';
 
 /** Default slot size for variable-size codecs, in bytes. */
 export const DEFAULT_SLOT_SIZE = 256;
@@ -324,16 +325,22 @@ export class SharedQueue<T = unknown>
       if (typeof oneToOne !== 'boolean') {
         throw new TypeError(`oneToOne must be a boolean, got ${describe(oneToOne)}`);
       }
+      // One claim row per agent the registry can report exited, so that every such agent's
+      // claims (or books, one-to-one) can be repaired: a smaller table would leave the agents
+      // past it untracked, and one of them would turn the queue's single-position repairs off.
+      // At least MIN_AGENTS: in a small registry the agents past its rows still get one, so
+      // that their claims are seen as live (rather than the queue being untracked).
+      const agents = Math.max(sharedRegistry().maxAgents, MIN_AGENTS);
       state = createState(
         'SharedQueue',
-        layoutOf(capacity, lane, slotSize, DEFAULT_AGENTS, oneToOne).bytes,
+        layoutOf(capacity, lane, slotSize, agents, oneToOne).bytes,
         options,
       );
       const cells = new Int32Array(state.buffer);
       cells[CAPACITY] = capacity;
       cells[SLOT_SIZE] = slotSize;
       cells[LANE] = lane;
-      cells[AGENTS] = DEFAULT_AGENTS;
+      cells[AGENTS] = agents;
       cells[MAX_VALUE] = maxValueBytes;
       cells[ONE_TO_ONE] = oneToOne ? 1 : 0;
     }
@@ -353,6 +360,7 @@ export class SharedQueue<T = unknown>
       hasExited: (id) => registry.hasExited(id),
       canReportExit: (id) => registry.canReportExit(id),
       exits: () => registry.exitCount(),
+      known: () => registry.agentsSoFar(),
       agentName: (id) => registry.agentName(id),
       recordLoss: (id, items) => registry.recordLoss(id, state.id, items),
     };

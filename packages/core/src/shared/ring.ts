@@ -226,6 +226,11 @@ export interface Agents {
    * other side at work (the common case of a full or empty ring in a streaming pair).
    */
   exits?(): number;
+  /**
+   * How many agent ids have been handed out so far (ids `1 ..` this one): the rows past it hold
+   * no intent, so a scan of the table stops there. Default: every row.
+   */
+  known?(): number;
 }
 
 export { BUSY, CLOSED, EMPTY_RING, FULL, MAX_TRIES, STALLED };
@@ -651,7 +656,12 @@ export class Ring extends RingBase implements QueueRing {
   private covering(start: number, position: number): number[] {
     const cells = this.cells;
     const ids: number[] = [];
-    for (let row = 0; row < this.rows; row++) {
+    // A table as large as a big registry (up to 65,536 rows) is scanned only as far as the ids
+    // handed out so far. The claimant of any position we were stuck on took its id (an atomic
+    // add on the registry's counter) before it wrote its intent and made its claiming CAS,
+    // which we have seen: so this later load of the counter covers its row.
+    const rows = Math.min(this.rows, this.agents.known?.() ?? this.rows);
+    for (let row = 0; row < rows; row++) {
       const at = this.table + row * ENTRY_WORDS;
       const count = cells[at + start + 1]!;
       if (count <= 0) continue;

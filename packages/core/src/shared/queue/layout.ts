@@ -120,8 +120,12 @@ export const BYTES_LANE = 0;
 export const FLOAT64_LANE = 1;
 export const INT32_LANE = 2;
 
-/** Rows of the claim table: agents with registry ids up to this are tracked (the registry's default size). */
-export const DEFAULT_AGENTS = 256;
+/**
+ * Fewest rows of a queue's claim table, whatever its registry's `maxAgents`: agents with ids up
+ * to this one are tracked even in a smaller registry (whose `maxAgents` the table follows above
+ * it).
+ */
+export const MIN_AGENTS = 256;
 /** Largest slot size (16 MiB). */
 export const MAX_SLOT_SIZE = 1 << 24;
 /** Largest total size of the slots (1 GiB). */

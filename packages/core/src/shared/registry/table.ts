@@ -86,7 +86,12 @@ export interface WaitBound {
 
 /** Options of {@link SharedRegistry.create}. */
 export interface SharedRegistryOptions {
-  /** Rows for agents (default 256). Agents beyond it work but are not shown in snapshots. */
+  /**
+   * Rows for agents (default 256, up to 65536): the agents whose exit it can record. Agents
+   * beyond it work but are not shown in snapshots, cannot take a one-to-one queue's role, and
+   * their locks and queue claims are never taken over. Each `SharedQueue` created in the
+   * registry keeps a 128-byte claim row per agent (for at least 256).
+   */
   maxAgents?: number;
   /** Rows for primitives (default 4096). Primitives beyond it work but are not shown. */
   maxPrimitives?: number;
@@ -138,7 +143,7 @@ export class SharedRegistry {
   private readonly cells: Int32Array;
   private readonly times: Float64Array;
   private readonly names: Uint8Array;
-  private readonly maxAgents: number;
+  private readonly agentRows: number;
   private readonly maxPrimitives: number;
   private readonly primBase: number;
   private self = 0;
@@ -166,12 +171,12 @@ export class SharedRegistry {
   private constructor(buffer: SharedArrayBuffer) {
     this.buffer = buffer;
     this.cells = new Int32Array(buffer);
-    this.maxAgents = this.cells[H_MAX_AGENTS] ?? 0;
+    this.agentRows = this.cells[H_MAX_AGENTS] ?? 0;
     this.maxPrimitives = this.cells[H_MAX_PRIMS] ?? 0;
-    this.primBase = HEADER + this.maxAgents * AGENT_WORDS;
+    this.primBase = HEADER + this.agentRows * AGENT_WORDS;
     const timesOffset = align8((this.primBase + this.maxPrimitives * PRIM_WORDS) * 4);
-    const timeCount = timesOf(this.maxAgents, this.maxPrimitives);
-    const nameCount = this.maxAgents + this.maxPrimitives;
+    const timeCount = timesOf(this.agentRows, this.maxPrimitives);
+    const nameCount = this.agentRows + this.maxPrimitives;
     this.times = new Float64Array(buffer, timesOffset, timeCount);
     this.names = new Uint8Array(buffer, timesOffset + timeCount * 8, nameCount * NAME_BYTES);
     const orderOffset = timesOffset + timeCount * 8 + nameCount * NAME_BYTES;
@@ -249,6 +254,26 @@ export class SharedRegistry {
     return known.values();
   }
 
+  /**
+   * How many agents get a row (the `maxAgents` it was created with, 256 by default): the agents
+   * whose exit it can record, and so whose locks, roles and queue claims the others can take
+   * over. A `SharedQueue` created in this registry keeps a claim row for each of them (and for
+   * at least 256).
+   */
+  get maxAgents(): number {
+    return this.agentRows;
+  }
+
+  /**
+   * How many agent ids have been handed out so far (ids `1 ..` this one; those past
+   * {@link maxAgents} have no row). One atomic load.
+   *
+   * @internal
+   */
+  agentsSoFar(): number {
+    return Atomics.load(this.cells, H_NEXT_AGENT);
+  }
+
   /** A structured-clonable handle; `SharedRegistry.from(handle)` in another agent. */
   get handle(): SharedRegistryHandle {
     return { kind: 'SharedRegistry', buffer: this.buffer };
@@ -262,7 +287,7 @@ export class SharedRegistry {
     if (this.self === 0) {
       const id = Atomics.add(this.cells, H_NEXT_AGENT, 1) + 1;
       this.self = id;
-      if (id <= this.maxAgents) {
+      if (id <= this.agentRows) {
         const row = HEADER + (id - 1) * AGENT_WORDS;
         this.writeName(id - 1, currentAgentName() ?? defaultAgentName(id));
         Atomics.store(this.cells, row + A_THREAD, threadId());
@@ -276,7 +301,7 @@ export class SharedRegistry {
   /** Renames this agent's row (used by {@link registerAgent}). */
   rename(name: string): void {
     const id = this.agentId;
-    if (id <= this.maxAgents) this.writeName(id - 1, name);
+    if (id <= this.agentRows) this.writeName(id - 1, name);
   }
 
   /**
@@ -289,7 +314,7 @@ export class SharedRegistry {
     const id = Atomics.add(this.cells, H_NEXT_PRIM, 1) + 1;
     const named = name ?? `${kind}#${id}`;
     if (id > this.maxPrimitives) return { id: 0, name: named };
-    this.writeName(this.maxAgents + id - 1, named);
+    this.writeName(this.agentRows + id - 1, named);
     // Published last: snapshots skip rows whose kind is still 0.
     Atomics.store(this.cells, this.primBase + (id - 1) * PRIM_WORDS + P_KIND, KIND_CODES[kind]);
     return { id, name: named };
@@ -298,7 +323,7 @@ export class SharedRegistry {
   /** Records that this agent now holds lock `primitive`. @internal */
   setOwner(primitive: number): void {
     if (primitive === 0 || primitive > this.maxPrimitives) return;
-    this.times[this.maxAgents + primitive - 1] = Date.now();
+    this.times[this.agentRows + primitive - 1] = Date.now();
     Atomics.store(this.cells, this.primBase + (primitive - 1) * PRIM_WORDS + P_OWNER, this.agentId);
   }
 
@@ -320,7 +345,7 @@ export class SharedRegistry {
    */
   beginWait(primitive: number, op: WaitOp, bound?: WaitBound): number {
     const id = this.agentId;
-    if (id > this.maxAgents || primitive === 0) return 0;
+    if (id > this.agentRows || primitive === 0) return 0;
     // A recorded step that starts to wait has taken effect as far as it can by itself: it must
     // not hold up the others' passes while it waits (see `gate.ts`).
     this.agentGate?.letGo();
@@ -394,7 +419,7 @@ export class SharedRegistry {
 
   /** Index in `times` of agent `id`'s [deadline timeout wakesAt]. */
   private agentTimes(id: number): number {
-    return this.maxAgents + this.maxPrimitives + (id - 1) * AGENT_TIMES;
+    return this.agentRows + this.maxPrimitives + (id - 1) * AGENT_TIMES;
   }
 
   /**
@@ -485,7 +510,7 @@ export class SharedRegistry {
   private gate(): AgentGate | undefined {
     if (this.agentGate !== undefined) return this.agentGate;
     const self = this.agentId;
-    if (self > this.maxAgents) return undefined;
+    if (self > this.agentRows) return undefined;
     this.agentGate = new AgentGate({
       cells: this.cells,
       row: HEADER + (self - 1) * AGENT_WORDS,
@@ -514,9 +539,9 @@ export class SharedRegistry {
     return {
       cells: this.cells,
       order: this.passOrder,
-      maxAgents: this.maxAgents,
+      maxAgents: this.agentRows,
       agentRow: (id) => HEADER + (id - 1) * AGENT_WORDS,
-      agentCount: () => Math.min(Atomics.load(this.cells, H_NEXT_AGENT), this.maxAgents),
+      agentCount: () => Math.min(Atomics.load(this.cells, H_NEXT_AGENT), this.agentRows),
       ownerOf: (primitive) =>
         primitive < 1 || primitive > this.maxPrimitives
           ? 0
@@ -535,7 +560,7 @@ export class SharedRegistry {
    * reported as abandoned. Call it when you terminate a worker (or use {@link watchWorker}).
    */
   agentExited(id: number): void {
-    if (!Number.isSafeInteger(id) || id < 1 || id > this.maxAgents) return;
+    if (!Number.isSafeInteger(id) || id < 1 || id > this.agentRows) return;
     const row = HEADER + (id - 1) * AGENT_WORDS;
     if (Atomics.load(this.cells, row + A_STATE) === 0) return;
     Atomics.store(this.cells, row + A_WAITING_ON, 0);
@@ -569,11 +594,11 @@ export class SharedRegistry {
    * @internal
    */
   canReportExit(id: number): boolean {
-    return Number.isSafeInteger(id) && id >= 1 && id <= this.maxAgents;
+    return Number.isSafeInteger(id) && id >= 1 && id <= this.agentRows;
   }
 
   hasExited(id: number): boolean {
-    if (!Number.isSafeInteger(id) || id < 1 || id > this.maxAgents) return false;
+    if (!Number.isSafeInteger(id) || id < 1 || id > this.agentRows) return false;
     return Atomics.load(this.cells, HEADER + (id - 1) * AGENT_WORDS + A_STATE) === EXITED;
   }
 
@@ -584,7 +609,7 @@ export class SharedRegistry {
    * add up. @internal
    */
   recordLoss(id: number, primitive: number, items: number): void {
-    if (!Number.isSafeInteger(id) || id < 1 || id > this.maxAgents) return;
+    if (!Number.isSafeInteger(id) || id < 1 || id > this.agentRows) return;
     if (!Number.isSafeInteger(items) || items <= 0) return;
     void primitive; // the total per agent is what snapshots show; the queue keeps the details
     Atomics.add(this.cells, HEADER + (id - 1) * AGENT_WORDS + A_LOST, items);
@@ -592,7 +617,7 @@ export class SharedRegistry {
 
   /** The name of agent `id` as registered (`agent <id>` when unknown). @internal */
   agentName(id: number): string {
-    if (!Number.isSafeInteger(id) || id < 1 || id > this.maxAgents) return `agent ${id}`;
+    if (!Number.isSafeInteger(id) || id < 1 || id > this.agentRows) return `agent ${id}`;
     if (Atomics.load(this.cells, HEADER + (id - 1) * AGENT_WORDS + A_STATE) === 0) {
       return `agent ${id}`;
     }
@@ -620,7 +645,7 @@ export class SharedRegistry {
 
   /** Marks every agent running on Node thread `thread` as exited. */
   threadExited(thread: number): void {
-    const count = Math.min(Atomics.load(this.cells, H_NEXT_AGENT), this.maxAgents);
+    const count = Math.min(Atomics.load(this.cells, H_NEXT_AGENT), this.agentRows);
     for (let id = 1; id <= count; id++) {
       if (Atomics.load(this.cells, HEADER + (id - 1) * AGENT_WORDS + A_THREAD) === thread) {
         this.agentExited(id);
@@ -631,7 +656,7 @@ export class SharedRegistry {
   /** The wait-for graph now: every agent, what it waits on, and who holds each lock. */
   snapshot(): WaitForSnapshot {
     const time = Date.now();
-    const agentCount = Math.min(Atomics.load(this.cells, H_NEXT_AGENT), this.maxAgents);
+    const agentCount = Math.min(Atomics.load(this.cells, H_NEXT_AGENT), this.agentRows);
     const primCount = Math.min(Atomics.load(this.cells, H_NEXT_PRIM), this.maxPrimitives);
     const rawAgents: ({
       id: number;
@@ -664,11 +689,11 @@ export class SharedRegistry {
       primitives.push({
         id,
         kind,
-        name: this.readName(this.maxAgents + id - 1),
+        name: this.readName(this.agentRows + id - 1),
         ...(ownerId !== 0
           ? {
               owner: { id: ownerId, name: owner?.name ?? `agent ${ownerId}` },
-              ownerSince: this.times[this.maxAgents + id - 1] ?? 0,
+              ownerSince: this.times[this.agentRows + id - 1] ?? 0,
             }
           : {}),
         abandoned: owner?.state === EXITED,
