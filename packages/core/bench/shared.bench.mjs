@@ -10,7 +10,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { RingBuffer } from 'ringbuf.js';
-import { SharedQueue } from '../dist/index.js';
+import { SharedQueue, SharedRegistry, useRegistry } from '../dist/index.js';
 import { machine, report } from './report.mjs';
 import { BATCH_SCENARIOS, WARM_CALLS, WARM_ITEMS, warmPassesOf } from './sides.mjs';
 import { describeStalls, measureStalls } from './stalls.mjs';
@@ -34,6 +34,11 @@ const COLD = ['queueBatch', 'pairBatch', 'ringbufBatch'];
 const CAPACITY = 1024;
 const BATCH = 256;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+// Every run starts fresh workers, and each takes an agent id of the process's registry for good:
+// the default 256 rows hold the default 5 rounds (about 40 workers a round); more rounds need a
+// larger registry, or a one-to-one queue refuses the workers past its rows (RoleError). Only
+// then: the default runs keep the layout (a 256-row claim table) of the runs recorded before.
+if (ROUNDS > 5) useRegistry(SharedRegistry.create({ maxAgents: 256 + 64 * ROUNDS }));
 
 function startWorker(data, transfer = []) {
   return new Worker(new URL('./shared-worker.mjs', import.meta.url), {
