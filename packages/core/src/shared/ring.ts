@@ -657,9 +657,11 @@ export class Ring extends RingBase implements QueueRing {
     const cells = this.cells;
     const ids: number[] = [];
     // A table as large as a big registry (up to 65,536 rows) is scanned only as far as the ids
-    // handed out so far. The claimant of any position we were stuck on took its id (an atomic
-    // add on the registry's counter) before it wrote its intent and made its claiming CAS,
-    // which we have seen: so this later load of the counter covers its row.
+    // handed out so far. Every agent took its id (an atomic add on the registry's counter) when
+    // it opened the queue, before it read any position of the queue that an intent of its could
+    // start from. An intent that covers `position` started from a read made before `position`
+    // was claimed (the indices only move on), and that claim we have seen: all of these are
+    // seq-cst, so this later load of the counter is at least that agent's id.
     const rows = Math.min(this.rows, this.agents.known?.() ?? this.rows);
     for (let row = 0; row < rows; row++) {
       const at = this.table + row * ENTRY_WORDS;
