@@ -38,7 +38,9 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 // the default 256 rows hold the default 5 rounds (about 40 workers a round); more rounds need a
 // larger registry, or a one-to-one queue refuses the workers past its rows (RoleError). Only
 // then: the default runs keep the layout (a 256-row claim table) of the runs recorded before.
-if (ROUNDS > 5) useRegistry(SharedRegistry.create({ maxAgents: 256 + 64 * ROUNDS }));
+if (ROUNDS > 5) {
+  useRegistry(SharedRegistry.create({ maxAgents: Math.min(256 + 64 * ROUNDS, 65_536) }));
+}
 
 function startWorker(data, transfer = []) {
   return new Worker(new URL('./shared-worker.mjs', import.meta.url), {

@@ -657,11 +657,13 @@ export class Ring extends RingBase implements QueueRing {
     const cells = this.cells;
     const ids: number[] = [];
     // A table as large as a big registry (up to 65,536 rows) is scanned only as far as the ids
-    // handed out so far. Every agent took its id (an atomic add on the registry's counter) when
-    // it opened the queue, before it read any position of the queue that an intent of its could
-    // start from. An intent that covers `position` started from a read made before `position`
-    // was claimed (the indices only move on), and that claim we have seen: all of these are
-    // seq-cst, so this later load of the counter is at least that agent's id.
+    // handed out so far. The agent whose CAS claimed `position` took its id (an atomic add on
+    // the registry's counter) when it opened the queue, before that CAS; and we saw the claim
+    // (head or tail past `position`) before this load of the counter. All of these are seq-cst,
+    // so the claimant's row is scanned. A row past the bound belongs to an agent that took its
+    // id after we saw the claim: its intent (one may start from a cached position, even 0 in a
+    // queue just opened) is for a CAS made after the claim, which cannot win `position`, so
+    // leaving it out cannot hide the claimant, and only drops an intent that is no claim.
     const rows = Math.min(this.rows, this.agents.known?.() ?? this.rows);
     for (let row = 0; row < rows; row++) {
       const at = this.table + row * ENTRY_WORDS;
