@@ -34,7 +34,6 @@ import type { Batch, Lane, Prepared, Sink } from './queue/lane.js';
 import {
   AGENTS,
   BYTES_LANE,
-  MIN_AGENTS,
   CAPACITY,
   FLOAT64_LANE,
   GET_SLEEPERS,
@@ -46,6 +45,7 @@ import {
   MAX_DATA_BYTES,
   MAX_SLOT_SIZE,
   MAX_VALUE,
+  MIN_AGENTS,
   NOT_EMPTY,
   NOT_FULL,
   PUT_SLEEPERS,
