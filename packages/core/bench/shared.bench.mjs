@@ -14,7 +14,7 @@ import { SharedQueue, SharedRegistry, useRegistry } from '../dist/index.js';
 import { machine, report } from './report.mjs';
 import { BATCH_SCENARIOS, WARM_CALLS, WARM_ITEMS, warmPassesOf } from './sides.mjs';
 import { describeStalls, measureStalls } from './stalls.mjs';
-import { bareSleepers, bareWaitAsyncFloor, retainedPerSleeper } from './wait-floor.mjs';
+import { bareSleepers, bareWaitAsyncFloor, fallAsleep, retainedPerSleeper } from './wait-floor.mjs';
 import { countWakeUps, wakeUpsSpread, wakeUpsText } from './wakeups.mjs';
 
 const ITEMS = Number(process.env.BENCH_ITEMS ?? 2_000_000);
@@ -533,9 +533,7 @@ async function asyncGetters() {
         const q = new SharedQueue({ capacity: 64, codec: 'float64', name: 'herd' });
         let takenOne = () => {};
         const loops = queueGetters(q, getters, () => takenOne());
-        // Let every getter fall asleep (each one a pending Atomics.waitAsync).
-        for (let turn = 0; turn < 3; turn++) await new Promise((r) => setTimeout(r, 10));
-        globalThis.gc?.();
+        await fallAsleep();
         woken = 0;
         const t0 = performance.now();
         const cpu0 = process.cpuUsage();

@@ -64,6 +64,15 @@ function bareGetters(count, onTaken) {
 }
 
 /**
+ * Lets every async getter started just before fall asleep (three turns of the event loop, each
+ * one a pending `Atomics.waitAsync` by then), then collects garbage where `gc()` is exposed.
+ */
+export async function fallAsleep() {
+  for (let turn = 0; turn < 3; turn++) await new Promise((r) => setTimeout(r, 10));
+  globalThis.gc?.();
+}
+
+/**
  * CPU microseconds per put with `getters` bare async waiters asleep, over `puts` puts, after
  * the getters have fallen asleep and a `gc()` (as the bench's SharedQueue runs).
  */
@@ -72,8 +81,7 @@ export async function bareWaitAsyncPerPut(getters, puts) {
   const timer = setInterval(() => {}, EXIT_SLICE_MS);
   const bare = bareGetters(getters, () => takenOne());
   try {
-    for (let turn = 0; turn < 3; turn++) await new Promise((r) => setTimeout(r, 10));
-    globalThis.gc?.();
+    await fallAsleep();
     const cpu0 = process.cpuUsage();
     for (let i = 0; i < puts; i++) {
       const taken = new Promise((resolve) => (takenOne = resolve));
@@ -113,16 +121,11 @@ export async function bareWaitAsyncFloor(rounds, puts) {
  * and touch again, cold, when their turn comes (see PERFORMANCE.md, "Async getters").
  */
 export async function retainedPerSleeper(count, start) {
-  const gc = globalThis.gc;
-  if (gc === undefined) return undefined;
-  const settle = async () => {
-    for (let turn = 0; turn < 3; turn++) await new Promise((r) => setTimeout(r, 10));
-    gc();
-  };
-  await settle();
+  if (globalThis.gc === undefined) return undefined;
+  await fallAsleep();
   const before = process.memoryUsage().heapUsed;
   const stop = await start(count);
-  await settle();
+  await fallAsleep();
   const after = process.memoryUsage().heapUsed;
   await stop();
   return (after - before) / count;

@@ -6,7 +6,6 @@
 // by close()); and the queue's own books balance (published = got). Prints its figures.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { SharedQueue, SharedRegistry, useRegistry } from '../../src/index.js';
-import { H_NEXT_AGENT } from '../../src/shared/registry/layout.js';
 import { ENTRY_USED_WORDS, ENTRY_WORDS } from '../../src/shared/ring.js';
 import { type Agent, settleBooks } from './fault-books.js';
 import {
@@ -14,6 +13,7 @@ import {
   guarded,
   messageWith as message,
   seeded as generator,
+  skipAgentIds,
   startWorker,
   terminateAll,
 } from './workers.js';
@@ -107,10 +107,7 @@ async function trial(seed: number): Promise<void> {
   const manyAgents = seed % 4 === 3;
   const registry = SharedRegistry.create(manyAgents ? { maxAgents: 512 } : {});
   useRegistry(registry);
-  if (manyAgents) {
-    void registry.agentId; // this thread takes id 1 first
-    Atomics.store(new Int32Array(registry.buffer), H_NEXT_AGENT, 299);
-  }
+  if (manyAgents) skipAgentIds(registry, 300);
   const codec = seed % 3 === 2 ? 'json' : 'float64';
   const capacity = 1 + random(64);
   const queue = new SharedQueue<number>({ capacity, codec, name: `faults#${seed}` });

@@ -8,9 +8,15 @@
 // counter in its header, so the test moves that counter on as 300 earlier agents would have.
 import { afterEach, describe, expect, it } from 'vitest';
 import { SharedQueue, SharedRegistry, sharedRegistry, useRegistry } from '../../src/index.js';
-import { H_NEXT_AGENT } from '../../src/shared/registry/layout.js';
 import { readLayout } from '../../src/shared/queue/layout.js';
-import { eventually, guarded, nextMessage, startWorker, terminateAll } from './workers.js';
+import {
+  eventually,
+  guarded,
+  nextMessage,
+  skipAgentIds,
+  startWorker,
+  terminateAll,
+} from './workers.js';
 
 afterEach(terminateAll);
 
@@ -18,8 +24,7 @@ afterEach(terminateAll);
 function registryWhoseNextAgentIs(maxAgents: number, next: number): SharedRegistry {
   const registry = SharedRegistry.create({ maxAgents });
   useRegistry(registry);
-  void registry.agentId; // this thread takes id 1 first
-  Atomics.store(new Int32Array(registry.buffer), H_NEXT_AGENT, next - 1);
+  skipAgentIds(registry, next);
   return registry;
 }
 

@@ -1,9 +1,20 @@
 // Helpers for the worker_threads suites: start fixture workers, wait for their messages, and
 // terminate every one of them after each test.
 import { Worker } from 'node:worker_threads';
-import { sharedRegistry } from '../../src/index.js';
+import { type SharedRegistry, sharedRegistry } from '../../src/index.js';
+import { H_NEXT_AGENT } from '../../src/shared/registry/layout.js';
 
 const started = new Set<Worker>();
+
+/**
+ * Makes the next agent that joins `registry` get id `next`, as if the agents before it had come
+ * and gone (a process that started some 300 workers, without starting them): this thread takes
+ * its own id (1 in a new registry) first. The registry hands out ids from one counter.
+ */
+export function skipAgentIds(registry: SharedRegistry, next: number): void {
+  void registry.agentId;
+  Atomics.store(new Int32Array(registry.buffer), H_NEXT_AGENT, next - 1);
+}
 
 /** Starts `fixtures/<name>.mjs` with `data` as its workerData. */
 export function startWorker(name: string, data: unknown): Worker {

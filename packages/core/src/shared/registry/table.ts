@@ -541,7 +541,7 @@ export class SharedRegistry {
       order: this.passOrder,
       maxAgents: this.agentRows,
       agentRow: (id) => HEADER + (id - 1) * AGENT_WORDS,
-      agentCount: () => Math.min(Atomics.load(this.cells, H_NEXT_AGENT), this.agentRows),
+      agentCount: () => Math.min(this.agentsSoFar(), this.agentRows),
       ownerOf: (primitive) =>
         primitive < 1 || primitive > this.maxPrimitives
           ? 0
@@ -645,7 +645,7 @@ export class SharedRegistry {
 
   /** Marks every agent running on Node thread `thread` as exited. */
   threadExited(thread: number): void {
-    const count = Math.min(Atomics.load(this.cells, H_NEXT_AGENT), this.agentRows);
+    const count = Math.min(this.agentsSoFar(), this.agentRows);
     for (let id = 1; id <= count; id++) {
       if (Atomics.load(this.cells, HEADER + (id - 1) * AGENT_WORDS + A_THREAD) === thread) {
         this.agentExited(id);
@@ -656,7 +656,7 @@ export class SharedRegistry {
   /** The wait-for graph now: every agent, what it waits on, and who holds each lock. */
   snapshot(): WaitForSnapshot {
     const time = Date.now();
-    const agentCount = Math.min(Atomics.load(this.cells, H_NEXT_AGENT), this.agentRows);
+    const agentCount = Math.min(this.agentsSoFar(), this.agentRows);
     const primCount = Math.min(Atomics.load(this.cells, H_NEXT_PRIM), this.maxPrimitives);
     const rawAgents: ({
       id: number;
