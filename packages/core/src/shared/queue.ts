@@ -1019,15 +1019,13 @@ export class SharedQueue<T = unknown>
     const first = this.take();
     if (first !== EMPTY_TAKE) return Promise.resolve(this.taken(first));
     let raw: unknown = EMPTY_TAKE;
-    // The item as the sleep's result: no promise after the sleep's own.
     return sleepAsync(
       this,
       this.getSleep(() => (raw = this.take()) !== EMPTY_TAKE),
       'get',
       wait,
       'get',
-      () => this.taken(raw),
-    );
+    ).then(() => this.taken(raw));
   }
 
   /** Blocking form of {@link get}; throws `BlockingCallError` on a browser's main thread. */

@@ -389,117 +389,57 @@ function startSleep(
 }
 
 /**
- * The async twin of {@link sleepSync}; rejects with `signal.reason` on abort. With `result`, the
- * promise fulfils with what `result()` returns once the operation succeeded (a get's item), so
- * that the caller needs no promise of its own after it.
+ * The async twin of {@link sleepSync}; rejects with `signal.reason` on abort.
  *
- * Not an async function: each sleeping call keeps alive what its sleep needs after it wakes, and
- * a thousand sleeping getters keep a thousand of them, touched again, cold, when each one's turn
- * comes (see PERFORMANCE.md, "Async getters"). An async function's suspended frame (its
- * registers, its promise, the reaction and closures of its `await`) is several times the size of
- * the {@link AsyncSleep} record and the one reaction that replace it here.
+ * Its work between sleeps is done by {@link announce} and {@link startSleep}: this function's
+ * own frame is what each sleeping call keeps alive (a thousand sleeping getters keep a thousand
+ * of them, see PERFORMANCE.md, "Async getters"), so it holds only what the sleep needs after
+ * it wakes.
  */
-export function sleepAsync<R = void>(
+export async function sleepAsync(
   subject: Waitable,
   op: Sleep,
   kind: WaitOp,
   wait: CheckedWait,
   what: string,
-  result?: () => R,
-): Promise<R> {
-  try {
-    // No hint here: a hinted spin may last a few tens of microseconds, which an async caller
-    // would block its event loop for; async waits spin briefly and sleep (see `spin`).
-    if (spin(spinAttempt(op), op.spin)) return Promise.resolve(result?.() as R);
-    return new AsyncSleep<R>(subject, op, kind, wait, what, result).sleep();
-  } catch (error) {
-    return Promise.reject(error);
-  }
-}
-
-/**
- * One async call's sleeps, from its first announce until its attempt succeeds (or it throws):
- * the loop of {@link sleepSync}, with each sleep's end handled in {@link AsyncSleep.woken}, the
- * one reaction a sleeping call has.
- */
-class AsyncSleep<R> {
-  /** The next stalled claim's poll (ms), doubling up to {@link MAX_POLL}. */
-  private poll = 1;
-  /** The registry's record of the current sleep, ended when it ends. */
-  private token = 0;
-
-  constructor(
-    private readonly subject: Waitable,
-    private readonly op: Sleep,
-    private readonly kind: WaitOp,
-    private readonly wait: CheckedWait,
-    private readonly what: string,
-    private readonly result: (() => R) | undefined,
-  ) {}
-
-  /**
-   * Announces and sleeps until the attempt succeeds; what the promise of {@link sleepAsync}
-   * settles with. Throws (the caller turns it into a rejection) what an announce throws.
-   */
-  sleep(): Promise<R> {
-    const { subject, op, wait } = this;
-    for (;;) {
-      const expected = announce(subject, op, wait, this.what);
-      if (expected === DONE) return Promise.resolve(this.result?.() as R);
-      // Counted in as a sleeper from here until countOut (in `end`).
-      this.token = subject.registryRow.registry.beginWait(subject.registryRow.id, this.kind, wait);
-      let sleep: ReturnType<typeof startSleep>;
-      try {
-        const ms = sleepFor(op, wait, this.poll);
-        if (op.stalled()) this.poll = Math.min(this.poll * 2, MAX_POLL);
-        sleep = startSleep(op, wait, expected, ms);
-      } catch (error) {
-        this.over('other');
-        throw error;
+): Promise<void> {
+  // No hint here: a hinted spin may last a few tens of microseconds, which an async caller
+  // would block its event loop for; async waits spin briefly and sleep (see `spin`).
+  if (spin(spinAttempt(op), op.spin)) return;
+  let poll = 1;
+  for (;;) {
+    const expected = announce(subject, op, wait, what);
+    if (expected === DONE) return;
+    // Counted in as a sleeper from here until countOut.
+    let outcome: Slept = 'other';
+    const token = subject.registryRow.registry.beginWait(subject.registryRow.id, kind, wait);
+    try {
+      const ms = sleepFor(op, wait, poll);
+      if (op.stalled()) poll = Math.min(poll * 2, MAX_POLL);
+      const sleep = startSleep(op, wait, expected, ms);
+      if (sleep === 'other') {
+        outcome = sleep;
+      } else {
+        try {
+          const got = await sleep;
+          outcome = got === 'timed-out' ? 'other' : got;
+        } finally {
+          if (nativeWaitAsync !== undefined) keepAlive(-1);
+        }
       }
-      if (sleep !== 'other') return sleep.then(this.woken);
-      if (this.end('other')) return Promise.resolve(this.result?.() as R);
+    } finally {
+      subject.registryRow.registry.endWait(token);
+      // 'ok': the waker took us off the count; 'aborted' after a real wait: the flush did.
+      countOut(op, !(outcome === 'ok' || (outcome === 'aborted' && nativeWaitAsync !== undefined)));
     }
-  }
-
-  /**
-   * The end of one sleep (its promise settled): the keep-alive of a native wait let go, then as
-   * {@link end}; the result when done, else the next sleep's promise. Throws what `end` throws,
-   * which rejects the call's promise.
-   */
-  private readonly woken = (got: 'ok' | 'timed-out' | Slept): R | Promise<R> => {
-    if (nativeWaitAsync !== undefined) keepAlive(-1);
-    if (this.end(got === 'timed-out' ? 'other' : got)) return this.result?.() as R;
-    return this.sleep();
-  };
-
-  /**
-   * After a sleep that ended with `outcome`: {@link over}, then gives up on an abort or a cancel,
-   * attempts, and gives up once the deadline has passed. Returns whether the attempt succeeded.
-   */
-  private end(outcome: Slept): boolean {
-    const { subject, op, wait } = this;
-    this.over(outcome);
     if (outcome === 'aborted') {
       if (tracing()) emit(subject, 'abort');
       throw wait.signal?.reason;
     }
-    checkCancel(subject, op, this.what);
-    if (op.attempt()) return true;
+    checkCancel(subject, op, what);
+    if (op.attempt()) return;
     if (wait.deadline !== Infinity && performance.now() >= wait.deadline) {
-      throw timeoutError(subject, this.what, wait, op);
+      throw timeoutError(subject, what, wait, op);
     }
-    return false;
-  }
-
-  /** Ends the registry's record of the sleep that ended with `outcome`, and counts the call out. */
-  private over(outcome: Slept): void {
-    this.subject.registryRow.registry.endWait(this.token);
-    this.token = 0;
-    // 'ok': the waker took us off the count; 'aborted' after a real wait: the flush did.
-    countOut(
-      this.op,
-      !(outcome === 'ok' || (outcome === 'aborted' && nativeWaitAsync !== undefined)),
-    );
   }
 }
