@@ -15,6 +15,7 @@ import {
   TimeoutError,
   registerAgent,
 } from '../../src/index.js';
+import { GET_SLEEPERS } from '../../src/shared/queue/layout.js';
 
 describe('constructor arguments', () => {
   it.each([
@@ -120,24 +121,68 @@ describe('SharedQueue.get() rejects, never throws', () => {
 });
 
 describe('SharedQueue.get() under a gate', () => {
+  /**
+   * Runs `body` on a new queue, with a gate that lets every step pass at once (what a recording
+   * GateController's gate does for a step it allows) stubbed on the queue's registry when
+   * `gated`: the default registry, so the stub goes again afterwards.
+   */
+  async function underGate(
+    gated: boolean,
+    body: (queue: SharedQueue<number>) => Promise<string>,
+  ): Promise<string> {
+    const queue = new SharedQueue<number>({ capacity: 4, codec: 'json' });
+    const registry = queue.registryRow.registry as { gateAsync?: unknown };
+    const own = Object.prototype.hasOwnProperty.call(registry, 'gateAsync');
+    const before = registry.gateAsync;
+    if (gated) registry.gateAsync = () => Promise.resolve();
+    try {
+      return await body(queue);
+    } finally {
+      if (own) registry.gateAsync = before;
+      else delete registry.gateAsync;
+    }
+  }
+
   it('settles in the same order against put and getMany as without one', async () => {
-    const orderOf = async (gated: boolean): Promise<string> => {
-      const queue = new SharedQueue<number>({ capacity: 4, codec: 'json' });
-      // A gate that lets every step pass at once (what a recording GateController's gate does
-      // for a step it allows), stubbed on this queue's registry row.
-      if (gated) queue.registryRow.registry.gateAsync = () => Promise.resolve();
-      const order: string[] = [];
-      queue.tryPut(2);
-      await Promise.all([
-        queue.get().then(() => order.push('get')),
-        queue.put(3).then(() => order.push('put')),
-        queue.getMany(1).then(() => order.push('getMany')),
-      ]);
-      return order.join(' < ');
-    };
+    const orderOf = (gated: boolean): Promise<string> =>
+      underGate(gated, async (queue) => {
+        const order: string[] = [];
+        queue.tryPut(2);
+        await Promise.all([
+          queue.get().then(() => order.push('get')),
+          queue.put(3).then(() => order.push('put')),
+          queue.getMany(1).then(() => order.push('getMany')),
+        ]);
+        return order.join(' < ');
+      });
     const free = await orderOf(false);
     expect(free).toBe('get < put < getMany');
     expect(await orderOf(true)).toBe(free);
+  });
+
+  it('settles in the same order as without one after a sleep', async () => {
+    // A get and a getMany asleep on an empty queue, woken by one put of two items: a gated get
+    // must come out of its sleep on the same microtask as an ungated one (review 41 of a build
+    // where it came one earlier ungated).
+    const orderOf = (gated: boolean, getFirst: boolean): Promise<string> =>
+      underGate(gated, async (queue) => {
+        const order: string[] = [];
+        const get = (): Promise<unknown> => queue.get().then(() => order.push('get'));
+        const getMany = (): Promise<unknown> => queue.getMany(1).then(() => order.push('getMany'));
+        const calls = getFirst ? [get(), getMany()] : [getMany(), get()];
+        const cells = new Int32Array(queue.handle.buffer);
+        while (Atomics.load(cells, GET_SLEEPERS) !== 2) {
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        queue.tryPutMany([1, 2]);
+        await Promise.all(calls);
+        return order.join(' < ');
+      });
+    for (const getFirst of [true, false]) {
+      const free = await orderOf(false, getFirst);
+      expect(free.split(' < ').sort()).toEqual(['get', 'getMany']);
+      expect(await orderOf(true, getFirst)).toBe(free);
+    }
   });
 });
 
