@@ -509,7 +509,12 @@ function queueGetters(q, count, onTaken) {
  * (wait-floor.mjs): the ratio any queue built on that primitive starts from.
  */
 async function asyncGetters() {
-  const HERD_ROUNDS = 5;
+  // Eleven: in a fresh process the first two timed runs of 100 and 1,000 getters cost up to twice
+  // the later ones (every thread's CPU is counted, V8's compiler and collector threads included),
+  // and the median of five did not always leave them out. The same loop in six processes: the
+  // 1-getter / 1,000-getter ratio of the medians spread 0.62-0.81x over five rounds and 0.73-0.84x
+  // over eleven (PERFORMANCE.md, "Async getters").
+  const HERD_ROUNDS = 11;
   const items = 4_000;
   const counts = [1, 10, 100, 1000];
   const notify = Atomics.notify;
