@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { machine } from './report.mjs';
 import { describeStalls, measureStalls } from './stalls.mjs';
+import { describeWakeLatency, measureWakeLatency } from './wake-latency.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const only = process.argv.slice(2);
@@ -19,8 +20,11 @@ const files = readdirSync(here)
 const rowsFile = join(tmpdir(), `baton-bench-rows-${process.pid}.jsonl`);
 rmSync(rowsFile, { force: true });
 // The load average misses a virtual machine's host taking its cores away: the stall probe
-// (stalls.mjs) says how much that stopped busy threads, at the start and at the end.
-const startedOn = `${machine()}; ${describeStalls(await measureStalls())}`;
+// (stalls.mjs) says how much that stopped busy threads, at the start and at the end; and the
+// wake-up probe (wake-latency.mjs) what each sleep of a blocking call costs on this machine.
+const probes = async () =>
+  `${describeStalls(await measureStalls())}; ${describeWakeLatency(await measureWakeLatency())}`;
+const startedOn = `${machine()}; ${await probes()}`;
 const startedAt = performance.now();
 console.log(`machine: ${startedOn}`);
 
@@ -47,7 +51,7 @@ rmSync(rowsFile, { force: true });
 if (rows.length > 0) {
   console.log('\n=== summary: Baton beside its peers, this run ===');
   console.log(`machine at start: ${startedOn}`);
-  console.log(`machine at end: ${machine()}; ${describeStalls(await measureStalls())}`);
+  console.log(`machine at end: ${machine()}; ${await probes()}`);
   console.log(
     '(a load average near or above the core count, or busy threads stalled more than a few per cent, means the figures are noisy)',
   );

@@ -39,10 +39,23 @@ parentPort.postMessage({ lost, long });
  * threads lasted over 1 ms (`long`).
  */
 export async function measureStalls(ms = 300) {
-  const threads = Array.from(
-    { length: availableParallelism() },
-    () => new Worker(PROBE, { eval: true, workerData: { ms } }),
+  const results = await runProbe(
+    PROBE,
+    Array.from({ length: availableParallelism() }, () => ({ ms })),
   );
+  return {
+    lost: Math.max(...results.map((r) => r.lost)) / ms,
+    long: results.reduce((sum, r) => sum + r.long, 0),
+  };
+}
+
+/**
+ * Runs one thread of the probe `source` (CommonJS source text) per entry of `data`, all at once,
+ * each with its entry as `workerData`; returns the message each posts, in order, once all have
+ * posted, and ends the threads.
+ */
+export async function runProbe(source, data) {
+  const threads = data.map((workerData) => new Worker(source, { eval: true, workerData }));
   const results = await Promise.all(
     threads.map(
       (thread) =>
@@ -53,10 +66,7 @@ export async function measureStalls(ms = 300) {
     ),
   );
   await Promise.all(threads.map((thread) => thread.terminate()));
-  return {
-    lost: Math.max(...results.map((r) => r.lost)) / ms,
-    long: results.reduce((sum, r) => sum + r.long, 0),
-  };
+  return results;
 }
 
 /** `measureStalls`' result as words, e.g. "busy threads stalled 3.1% (2 stalls over 1 ms)". */
