@@ -21,7 +21,7 @@ const rowsFile = join(tmpdir(), `baton-bench-rows-${process.pid}.jsonl`);
 rmSync(rowsFile, { force: true });
 // The load average misses a virtual machine's host taking its cores away: the stall probe
 // (stalls.mjs) says how much that stopped busy threads, at the start and at the end; and the
-// wake-up probe (wake-latency.mjs) what each sleep of a blocking call costs on this machine.
+// wake-up probe (wake-latency.mjs) the least each sleep of a blocking call costs here.
 const probes = async () =>
   `${describeStalls(await measureStalls())}; ${describeWakeLatency(await measureWakeLatency())}`;
 const startedOn = `${machine()}; ${await probes()}`;
@@ -53,7 +53,10 @@ if (rows.length > 0) {
   console.log(`machine at start: ${startedOn}`);
   console.log(`machine at end: ${machine()}; ${await probes()}`);
   console.log(
-    '(a load average near or above the core count, or busy threads stalled more than a few per cent, means the figures are noisy)',
+    '(a load average near or above the core count, or busy threads stalled more than a few per cent, means the figures are noisy;',
+  );
+  console.log(
+    'a wake-up is the least each sleep of a blocking call costs; a pair far below the others shared a core)',
   );
   console.table(
     rows.map((row) => ({

@@ -8,7 +8,7 @@
 // thread per core for a short while, each reading the clock in a tight loop, and counts the
 // time between two readings that are more than GAP_MS apart: time the thread did not run.
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { runProbe } from './probe.mjs';
 
 /** A pause longer than this between two clock readings of a busy loop counts as a stall. */
 const GAP_MS = 0.05;
@@ -47,26 +47,6 @@ export async function measureStalls(ms = 300) {
     lost: Math.max(...results.map((r) => r.lost)) / ms,
     long: results.reduce((sum, r) => sum + r.long, 0),
   };
-}
-
-/**
- * Runs one thread of the probe `source` (CommonJS source text) per entry of `data`, all at once,
- * each with its entry as `workerData`; returns the message each posts, in order, once all have
- * posted, and ends the threads.
- */
-export async function runProbe(source, data) {
-  const threads = data.map((workerData) => new Worker(source, { eval: true, workerData }));
-  const results = await Promise.all(
-    threads.map(
-      (thread) =>
-        new Promise((resolve, reject) => {
-          thread.once('message', resolve);
-          thread.once('error', reject);
-        }),
-    ),
-  );
-  await Promise.all(threads.map((thread) => thread.terminate()));
-  return results;
 }
 
 /** `measureStalls`' result as words, e.g. "busy threads stalled 3.1% (2 stalls over 1 ms)". */
