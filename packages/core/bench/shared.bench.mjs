@@ -13,9 +13,10 @@ import { RingBuffer } from 'ringbuf.js';
 import { SharedQueue, SharedRegistry, useRegistry } from '../dist/index.js';
 import { machine, report } from './report.mjs';
 import { BATCH_SCENARIOS, WARM_CALLS, WARM_ITEMS, warmPassesOf } from './sides.mjs';
+import { startRun } from './start.mjs';
 import { describeStalls, measureStalls } from './stalls.mjs';
 import { bareSleepers, bareWaitAsyncFloor, fallAsleep, retainedPerSleeper } from './wait-floor.mjs';
-import { countWakeUps, wakeUpsSpread, wakeUpsText } from './wakeups.mjs';
+import { wakeUpsSpread, wakeUpsText } from './wakeups.mjs';
 
 const ITEMS = Number(process.env.BENCH_ITEMS ?? 2_000_000);
 /**
@@ -47,19 +48,6 @@ function startWorker(data, transfer = []) {
     workerData: data,
     transferList: transfer,
     // Workers inherit the runner's --expose-gc, for the heap measurement.
-  });
-}
-
-function message(worker, key) {
-  return new Promise((resolve, reject) => {
-    const onMessage = (m) => {
-      if (m[key]) {
-        worker.off('message', onMessage);
-        resolve(m);
-      }
-    };
-    worker.on('message', onMessage);
-    worker.once('error', reject);
   });
 }
 
@@ -100,15 +88,7 @@ async function once(scenario, producers = 1, consumers = 1, cold = false) {
   }
   const workers = data.map((d, i) => startWorker(d, transfers[i]));
   try {
-    await Promise.all(workers.map((w) => message(w, 'ready')));
-    const done = workers.map((w) => message(w, 'done'));
-    // The untimed passes are over on both sides: from here on the queue's words count the
-    // timed run's wake-ups only.
-    const wakeUps = queue === undefined ? undefined : countWakeUps(queue.handle);
-    const t0 = performance.now();
-    const cells = new Int32Array(start);
-    Atomics.store(cells, 0, 1);
-    Atomics.notify(cells, 0);
+    const { t0, done, wakeUps } = await startRun(workers, start, queue?.handle);
     const results = await Promise.all(done.slice(producers));
     const seconds = (performance.now() - t0) / 1000;
     await Promise.all(done);
