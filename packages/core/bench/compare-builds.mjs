@@ -9,40 +9,66 @@
 // A build is `current` (this package's dist/ and bench/) or a name kept by keep-build.mjs.
 // ROUNDS (40 by default) and SCENARIOS (pairBatch,queueBatch by default; also pairTry,
 // queueTry) may be set in the environment. It prints each round, then per scenario and build
-// the median rate, the median of the per-round ratios to ringbuf.js and the median wake-ups.
+// the median rate, the medians of the per-round ratios to ringbuf.js and to the first build,
+// and the median wake-ups.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { RingBuffer } from 'ringbuf.js';
+import { distIsStale } from './builds.mjs';
 import { startRun } from './start.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ROUNDS = Number(process.env.ROUNDS ?? 40);
 const SCENARIOS = (process.env.SCENARIOS ?? 'pairBatch,queueBatch').split(',');
-const ITEMS = 8_192_000;
+// As the Node bench's batch runs (4 x BENCH_ITEMS), through a ring of as many slots, in
+// batches of as many items.
+const ITEMS = 8_000_000;
 const CAPACITY = 1024;
 const BATCH = 256;
+const KNOWN = new Set(['pairBatch', 'queueBatch', 'pairTry', 'queueTry']);
+
+function fail(why) {
+  console.error(why);
+  process.exit(2);
+}
 
 const names = process.argv.slice(2);
 if (names.length === 0) {
-  console.error('usage: node bench/compare-builds.mjs <build> <build> ...  (current, or kept)');
-  process.exit(2);
+  fail('usage: node bench/compare-builds.mjs <build> <build> ...  (current, or a kept name)');
 }
+// One run per scenario, build and round: the per-round ratios pair runs by round.
+if (new Set(names).size !== names.length) fail('each build may be named once');
+if (new Set(SCENARIOS).size !== SCENARIOS.length || !SCENARIOS.every((s) => KNOWN.has(s))) {
+  fail(`SCENARIOS: each of ${[...KNOWN].join(', ')} at most once`);
+}
+if (!Number.isInteger(ROUNDS) || ROUNDS < 1) fail('ROUNDS: a whole number of rounds, 1 or more');
+
 const dirOf = (name) => (name === 'current' ? root : join(root, '.builds', name));
+// Two fresh workers per run. Builds whose registries have the same version share one registry
+// state (the last one made here), so each is made with room for every run's agents. The
+// registry's size also sets the rows of a queue's claim table (at least 256, as in `pnpm
+// bench`), which every build here gets alike.
+const agents = Math.min(256 + 2 * ROUNDS * (1 + SCENARIOS.length * names.length), 65_536);
 const builds = {};
 for (const name of names) {
   const dir = dirOf(name);
-  if (!existsSync(join(dir, 'dist', 'index.js')) || !existsSync(join(dir, 'bench'))) {
-    console.error(`no build ${name} in ${dir} (keep one with bench/keep-build.mjs)`);
-    process.exit(2);
+  const worker = join(dir, 'bench', 'shared-worker.mjs');
+  if (!existsSync(join(dir, 'dist', 'index.js')) || !existsSync(worker)) {
+    fail(`no build ${name} in ${dir} (keep one with bench/keep-build.mjs)`);
+  }
+  if (name === 'current' && distIsStale(root)) {
+    console.warn('current: src/ has changed since dist/ was built (run `pnpm build`)');
   }
   const core = await import(pathToFileURL(join(dir, 'dist', 'index.js')).href);
-  // Two fresh workers per run: a registry with room for every run's agents.
-  const runs = ROUNDS * (1 + SCENARIOS.length * names.length);
-  core.useRegistry(core.SharedRegistry.create({ maxAgents: Math.min(256 + 2 * runs, 65_536) }));
-  builds[name] = { core, worker: join(dir, 'bench', 'shared-worker.mjs') };
+  core.useRegistry(core.SharedRegistry.create({ maxAgents: agents }));
+  // Wake-ups are read from the queue's header, so through the build's own layout.
+  const { countWakeUps } = await import(pathToFileURL(join(dir, 'bench', 'wakeups.mjs')).href);
+  builds[name] = { core, worker, countWakeUps };
 }
+// ringbuf.js always runs through this package's own bench/, whichever builds are named.
+const here = { worker: join(root, 'bench', 'shared-worker.mjs') };
 
 /** One run of `scenario` between two fresh workers of `build`: items per second, wake-ups. */
 async function once(scenario, build) {
@@ -54,17 +80,23 @@ async function once(scenario, build) {
     shared = { ring: RingBuffer.getStorageForCapacity(CAPACITY, Float64Array) };
   } else {
     const oneToOne = scenario.startsWith('pair');
-    queue = new build.core.SharedQueue({ capacity: CAPACITY, codec: 'float64', oneToOne });
+    const options = { capacity: CAPACITY, codec: 'float64', name: 'bench', oneToOne };
+    queue = new build.core.SharedQueue(options);
     shared = { handle: queue.handle };
   }
   const workers = ['producer', 'consumer'].map(
     (role) => new Worker(build.worker, { workerData: { ...common, ...shared, role, index: 0 } }),
   );
   try {
-    const { t0, done, wakeUps } = await startRun(workers, start, queue?.handle);
-    await done[1];
+    const { t0, done, wakeUps } = await startRun(workers, start, queue?.handle, build.countWakeUps);
+    const result = await done[1];
     const rate = ITEMS / ((performance.now() - t0) / 1000);
     await Promise.all(done);
+    // Every item once: a build that loses or doubles items has no rate to compare.
+    const expected = (ITEMS * (ITEMS - 1)) / 2;
+    if (result.sum !== expected) {
+      throw new Error(`${scenario}: the consumer's sum is ${result.sum}, expected ${expected}`);
+    }
     const woken = wakeUps?.();
     return { rate, wakeUps: woken === undefined ? 0 : woken.consumers + woken.producers };
   } finally {
@@ -78,26 +110,36 @@ const median = (values) => {
 };
 const runs = new Map();
 const runsOf = (key) => runs.get(key) ?? runs.set(key, []).get(key);
+const keyOf = (scenario, name) =>
+  scenario === 'ringbufBatch' ? 'ringbuf.js' : `${scenario} ${name}`;
 for (let round = 0; round < ROUNDS; round++) {
-  const order = [['ringbufBatch', names[0]]];
+  const order = [['ringbufBatch', undefined]];
   for (const scenario of SCENARIOS) for (const name of names) order.push([scenario, name]);
   // Every other round in the reverse order, so that no build always runs right after another.
   if (round % 2 === 1) order.reverse();
   const line = [];
   for (const [scenario, name] of order) {
-    const run = await once(scenario, builds[name]);
-    const key = scenario === 'ringbufBatch' ? 'ringbuf.js' : `${scenario} ${name}`;
+    const run = await once(scenario, name === undefined ? here : builds[name]);
+    const key = keyOf(scenario, name);
     runsOf(key).push(run);
-    line.push(`${key} ${(run.rate / 1e6).toFixed(0)} M/s${run.wakeUps ? ` (${run.wakeUps})` : ''}`);
+    const rate = `${(run.rate / 1e6).toFixed(0)} M/s`;
+    line.push(`${key} ${rate}${run.wakeUps ? ` (${run.wakeUps})` : ''}`);
   }
   console.log(`round ${round + 1}: ${line.join(' | ')}`);
 }
-const ringbuf = runsOf('ringbuf.js').map((run) => run.rate);
-console.log(`\nmedians of ${ROUNDS} rounds (ratios per round to ringbuf.js, in the same round):`);
+
+const ratesOf = (key) => runsOf(key).map((run) => run.rate);
+const ringbuf = ratesOf('ringbuf.js');
+console.log(`\nmedians of ${ROUNDS} rounds (per-round ratios: to ringbuf.js, to ${names[0]}):`);
 for (const [key, list] of runs) {
   const rates = list.map((run) => run.rate);
-  const ratio = median(rates.map((rate, i) => rate / ringbuf[i]));
+  const toRingbuf = median(rates.map((rate, i) => rate / ringbuf[i])).toFixed(2);
+  const scenario = key.split(' ')[0];
+  const first = key === 'ringbuf.js' ? rates : ratesOf(keyOf(scenario, names[0]));
+  const toFirst = median(rates.map((rate, i) => rate / first[i])).toFixed(2);
   const woken = median(list.map((run) => run.wakeUps));
   const rate = `${(median(rates) / 1e6).toFixed(0).padStart(5)} M items/s`;
-  console.log(`  ${key.padEnd(24)} ${rate}, ${ratio.toFixed(2)}x ringbuf.js, wake-ups ${woken}`);
+  const ratios =
+    key === 'ringbuf.js' ? 'the reference' : `${toRingbuf}x ringbuf.js, ${toFirst}x ${names[0]}`;
+  console.log(`  ${key.padEnd(24)} ${rate}, ${ratios}, wake-ups ${woken}`);
 }

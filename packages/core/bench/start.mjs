@@ -3,7 +3,10 @@
 // main thread then sets, so that the clock starts when both are ready.
 import { countWakeUps } from './wakeups.mjs';
 
-/** Resolves with the first message of `worker` that has `key` set (`ready`, `done`). */
+/**
+ * Resolves with the first message of `worker` that has `key` set (`ready`, `done`); rejects
+ * when the worker fails, or exits before it sent one (rather than leave the run waiting).
+ */
 export function message(worker, key) {
   return new Promise((resolve, reject) => {
     const onMessage = (m) => {
@@ -14,6 +17,9 @@ export function message(worker, key) {
     };
     worker.on('message', onMessage);
     worker.once('error', reject);
+    worker.once('exit', (code) =>
+      reject(new Error(`a bench worker exited (code ${code}) before its '${key}' message`)),
+    );
   });
 }
 
@@ -21,14 +27,15 @@ export function message(worker, key) {
  * Waits until every worker is ready, then sets the start word (`start`, the SharedArrayBuffer
  * the workers block on) and returns when the run started (`t0`), each worker's promise of its
  * `done` message, and, for a queue's `handle`, a function counting its wake-ups since the start
- * (see wakeups.mjs).
+ * (`count`: wakeups.mjs's `countWakeUps`, or that of the build the queue comes from, whose
+ * layout it reads).
  */
-export async function startRun(workers, start, handle) {
+export async function startRun(workers, start, handle, count = countWakeUps) {
   await Promise.all(workers.map((w) => message(w, 'ready')));
   const done = workers.map((w) => message(w, 'done'));
   // The untimed passes are over on both sides: from here on the queue's words count the
   // timed run's wake-ups only.
-  const wakeUps = handle === undefined ? undefined : countWakeUps(handle);
+  const wakeUps = handle === undefined ? undefined : count(handle);
   const t0 = performance.now();
   const cells = new Int32Array(start);
   Atomics.store(cells, 0, 1);
