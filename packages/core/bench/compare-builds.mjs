@@ -48,8 +48,8 @@ if (!Number.isInteger(ROUNDS) || ROUNDS < 1) fail('ROUNDS: a whole number of rou
 const dirOf = (name) => (name === 'current' ? root : join(root, '.builds', name));
 // Two fresh workers per run. Builds whose registries have the same version share one registry
 // state (the last one made here), so each is made with room for every run's agents. The
-// registry's size also sets the rows of a queue's claim table (at least 256, as in `pnpm
-// bench`), which every build here gets alike.
+// registry's size also sets the rows of a queue's claim table: more here than the 256 of
+// `pnpm bench`'s default runs, and alike for every build compared.
 const agents = Math.min(256 + 2 * ROUNDS * (1 + SCENARIOS.length * names.length), 65_536);
 const builds = {};
 for (const name of names) {
