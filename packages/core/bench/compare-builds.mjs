@@ -17,6 +17,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { RingBuffer } from 'ringbuf.js';
 import { distIsStale } from './builds.mjs';
+import { median } from './report.mjs';
 import { startRun } from './start.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -104,10 +105,6 @@ async function once(scenario, build) {
   }
 }
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1];
-};
 const runs = new Map();
 const runsOf = (key) => runs.get(key) ?? runs.set(key, []).get(key);
 const keyOf = (scenario, name) =>

@@ -7,7 +7,7 @@ import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline as streamPipeline } from 'node:stream/promises';
 import { Piscina } from 'piscina';
 import { filter, map, pipeline, WorkerPool } from '../dist/index.js';
-import { machine, report } from './report.mjs';
+import { machine, median, report } from './report.mjs';
 
 const N = 1_000_000;
 const ROUNDS = 5;
@@ -131,10 +131,9 @@ for (let round = 0; round < IN_THREAD_ROUNDS; round++) {
   roundRatios.vsStreams.push(ms['stream.pipeline, 3 Transforms'] / ms['pipeline()']);
   roundRatios.vsLoop.push(ms['pipeline()'] / ms['for await loop']);
 }
-const medianOf = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const spreadOf = (xs) => `${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)}`;
 const inThreadMs = Object.fromEntries(
-  Object.entries(inThreadTimes).map(([name, ts]) => [name, medianOf(ts)]),
+  Object.entries(inThreadTimes).map(([name, ts]) => [name, median(ts)]),
 );
 const rate = (ms) => Math.round((N / ms) * 1000).toLocaleString('en-US');
 console.log(
@@ -147,11 +146,11 @@ console.table(
     'items/s': rate(ms),
   })),
 );
-const ratio = medianOf(roundRatios.vsLoop);
+const ratio = median(roundRatios.vsLoop);
 console.log(
   `overhead ratio: ${ratio.toFixed(2)}x (median of per-round ratios, spread ${spreadOf(roundRatios.vsLoop)}; target < 3x) ${ratio < 3 ? 'OK' : 'MISSED'}`,
 );
-const vsStreams = medianOf(roundRatios.vsStreams);
+const vsStreams = median(roundRatios.vsStreams);
 const vsGenerators = inThreadMs['async generator chain'] / inThreadMs['pipeline()'];
 console.log(
   `pipeline() vs stream.pipeline: ${vsStreams.toFixed(2)}x faster (per-round spread ${spreadOf(roundRatios.vsStreams)}); vs async generators: ${vsGenerators.toFixed(2)}x faster`,
@@ -257,7 +256,6 @@ for (const workers of [1, 2]) {
   }
   await piscinaWarm.destroy();
   await batonPool.close();
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const rows = Object.entries(times).map(([variant, ts]) => ({
     workers,
     variant,

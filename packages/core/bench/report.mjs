@@ -1,4 +1,5 @@
-// Shared by the bench files: machine facts, and one summary row per line of issue 15's table.
+// Shared by the bench files: machine facts, medians, and one summary row per line of issue 15's
+// table.
 // `bench/run.mjs` sets BATON_BENCH_ROWS to a file; each bench appends its rows there (JSON
 // lines) and run.mjs prints them all at the end with a target column and the measured ratio.
 import { appendFileSync } from 'node:fs';
@@ -8,6 +9,14 @@ import { availableParallelism, loadavg } from 'node:os';
 export function machine() {
   const [one, five] = loadavg();
   return `${availableParallelism()} cores, load average ${one.toFixed(2)} (1 min) ${five.toFixed(2)} (5 min)`;
+}
+
+/**
+ * The median of `values`: the middle one, or the upper of the two middle ones of an even count
+ * (a figure that was measured, never an average of two).
+ */
+export function median(values) {
+  return [...values].sort((a, b) => a - b)[values.length >> 1];
 }
 
 /**

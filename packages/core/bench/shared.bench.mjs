@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { RingBuffer } from 'ringbuf.js';
 import { SharedQueue, SharedRegistry, useRegistry } from '../dist/index.js';
-import { machine, report } from './report.mjs';
+import { machine, median, report } from './report.mjs';
 import { BATCH_SCENARIOS, WARM_CALLS, WARM_ITEMS, warmPassesOf } from './sides.mjs';
 import { startRun } from './start.mjs';
 import { describeStalls, measureStalls } from './stalls.mjs';
@@ -118,8 +118,6 @@ function summarize(runs) {
     wakeUps: runs.map((r) => r.wakeUps),
   };
 }
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 function python() {
   const probe = spawnSync('python3', ['--version'], { encoding: 'utf8' });

@@ -13,6 +13,7 @@
 // loop (2.1-2.5 µs without a timer, 3.9-5.2 µs with one, on the 2-core development machine).
 // Any program with a socket or a timer open runs that way.
 import { EXIT_SLICE_MS } from '../dist/shared/exits.js';
+import { median } from './report.mjs';
 
 /**
  * `count` getters of the bare loop, asleep on word 0 of their own buffer; woken, each takes an
@@ -109,7 +110,6 @@ export async function bareWaitAsyncFloor(rounds, puts) {
       if (round > 0) runs[getters].push(cost);
     }
   }
-  const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
   return { one: median(runs[1]), thousand: median(runs[1000]) };
 }
 
