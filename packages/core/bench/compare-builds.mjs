@@ -8,9 +8,11 @@
 //
 // A build is `current` (this package's dist/ and bench/) or a name kept by keep-build.mjs.
 // ROUNDS (40 by default) and SCENARIOS (pairBatch,queueBatch by default; also pairTry,
-// queueTry) may be set in the environment. It prints each round, then per scenario and build
-// the median rate, the medians of the per-round ratios to ringbuf.js and to the first build,
-// and the median wake-ups.
+// queueTry, the single items of queue and pair, and mpmc2x2 / mpmc4x4: putSync / getSync with
+// that many producers x consumers) may be set in the environment. A change to the spin or the
+// sleeps reaches every row, so measure it on the single items and the oversubscribed MPMC runs
+// too. It prints each round, then per scenario and build the median rate, the medians of the
+// per-round ratios to ringbuf.js (batch rows) and to the first build, and the median wake-ups.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -23,12 +25,20 @@ import { startRun } from './start.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ROUNDS = Number(process.env.ROUNDS ?? 40);
 const SCENARIOS = (process.env.SCENARIOS ?? 'pairBatch,queueBatch').split(',');
-// As the Node bench's batch runs (4 x BENCH_ITEMS), through a ring of as many slots, in
-// batches of as many items.
-const ITEMS = 8_000_000;
+// As the Node bench's runs (2,000,000 single items, 4 x as many in batches), through a ring of
+// as many slots, in batches of as many items.
+const ITEMS = 2_000_000;
+const BATCH_ITEMS = 4 * ITEMS;
 const CAPACITY = 1024;
 const BATCH = 256;
-const KNOWN = new Set(['pairBatch', 'queueBatch', 'pairTry', 'queueTry']);
+const BATCHES = new Set(['pairBatch', 'queueBatch', 'pairTry', 'queueTry']);
+const KNOWN = new Set([...BATCHES, 'queue', 'pair', 'mpmc2x2', 'mpmc4x4']);
+/** What a scenario name runs: the sides' scenario, with how many producers and consumers. */
+function shapeOf(name) {
+  const many = /^mpmc(\d)x(\d)$/.exec(name);
+  if (many) return { scenario: 'mpmc', producers: Number(many[1]), consumers: Number(many[2]) };
+  return { scenario: name, producers: 1, consumers: 1 };
+}
 
 function fail(why) {
   console.error(why);
@@ -51,7 +61,11 @@ const dirOf = (name) => (name === 'current' ? root : join(root, '.builds', name)
 // state (the last one made here), so each is made with room for every run's agents. The
 // registry's size also sets the rows of a queue's claim table: more here than the 256 of
 // `pnpm bench`'s default runs, and alike for every build compared.
-const agents = Math.min(256 + 2 * ROUNDS * (1 + SCENARIOS.length * names.length), 65_536);
+const workersPerRound = SCENARIOS.reduce((n, name) => {
+  const { producers, consumers } = shapeOf(name);
+  return n + (producers + consumers) * names.length;
+}, 2);
+const agents = Math.min(256 + ROUNDS * workersPerRound, 65_536);
 const builds = {};
 for (const name of names) {
   const dir = dirOf(name);
@@ -71,10 +85,12 @@ for (const name of names) {
 // ringbuf.js always runs through this package's own bench/, whichever builds are named.
 const here = { worker: join(root, 'bench', 'shared-worker.mjs') };
 
-/** One run of `scenario` between two fresh workers of `build`: items per second, wake-ups. */
-async function once(scenario, build) {
+/** One run of scenario `name` with fresh workers of `build`: items per second, wake-ups. */
+async function once(name, build) {
+  const { scenario, producers, consumers } = shapeOf(name);
+  const items = name === 'ringbufBatch' || BATCHES.has(name) ? BATCH_ITEMS : ITEMS;
   const start = new SharedArrayBuffer(4);
-  const common = { scenario, items: ITEMS, batch: BATCH, start, producers: 1, consumers: 1 };
+  const common = { scenario, items, batch: BATCH, start, producers, consumers };
   let shared;
   let queue;
   if (scenario === 'ringbufBatch') {
@@ -85,18 +101,22 @@ async function once(scenario, build) {
     queue = new build.core.SharedQueue(options);
     shared = { handle: queue.handle };
   }
-  const workers = ['producer', 'consumer'].map(
-    (role) => new Worker(build.worker, { workerData: { ...common, ...shared, role, index: 0 } }),
+  const sides = [];
+  for (let index = 0; index < producers; index++) sides.push({ role: 'producer', index });
+  for (let index = 0; index < consumers; index++) sides.push({ role: 'consumer', index });
+  const workers = sides.map(
+    (side) => new Worker(build.worker, { workerData: { ...common, ...shared, ...side } }),
   );
   try {
     const { t0, done, wakeUps } = await startRun(workers, start, queue?.handle, build.countWakeUps);
-    const result = await done[1];
-    const rate = ITEMS / ((performance.now() - t0) / 1000);
+    const results = await Promise.all(done.slice(producers));
+    const rate = items / ((performance.now() - t0) / 1000);
     await Promise.all(done);
     // Every item once: a build that loses or doubles items has no rate to compare.
-    const expected = (ITEMS * (ITEMS - 1)) / 2;
-    if (result.sum !== expected) {
-      throw new Error(`${scenario}: the consumer's sum is ${result.sum}, expected ${expected}`);
+    const sum = results.reduce((total, result) => total + result.sum, 0);
+    const expected = (items * (items - 1)) / 2;
+    if (sum !== expected) {
+      throw new Error(`${name}: the consumers' sum is ${sum}, expected ${expected}`);
     }
     const woken = wakeUps?.();
     return { rate, wakeUps: woken === undefined ? 0 : woken.consumers + woken.producers };
@@ -136,7 +156,12 @@ for (const [key, list] of runs) {
   const toFirst = median(rates.map((rate, i) => rate / first[i])).toFixed(2);
   const woken = median(list.map((run) => run.wakeUps));
   const rate = `${(median(rates) / 1e6).toFixed(0).padStart(5)} M items/s`;
+  // ringbuf.js's batches are the reference of the batch rows only.
   const ratios =
-    key === 'ringbuf.js' ? 'the reference' : `${toRingbuf}x ringbuf.js, ${toFirst}x ${names[0]}`;
+    key === 'ringbuf.js'
+      ? 'the reference'
+      : BATCHES.has(scenario)
+        ? `${toRingbuf}x ringbuf.js, ${toFirst}x ${names[0]}`
+        : `${toFirst}x ${names[0]}`;
   console.log(`  ${key.padEnd(24)} ${rate}, ${ratios}, wake-ups ${woken}`);
 }
