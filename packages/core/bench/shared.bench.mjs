@@ -410,7 +410,10 @@ report({
   baton: both(queue),
   peer: `${both(ringbuf)}; per-round ratios ${spreadOf(vsRingbuf)}`,
   ratio: median(vsRingbuf),
-  targetText: 'keep (Baton faster)',
+  // Issue 15's "keep": Baton's single items at least as fast as ringbuf.js's single elements,
+  // which ran 1.8-2.2x slower when it was filed; the run says whether they still are.
+  target: 1,
+  targetText: 'keep Baton faster (>= 1x)',
 });
 report({
   what: 'SharedQueue async getters: cost per put with 1 / 10 / 100 / 1,000 asleep (one wake-up per put)',
