@@ -57,14 +57,16 @@ if (new Set(SCENARIOS).size !== SCENARIOS.length || !SCENARIOS.every((s) => KNOW
 if (!Number.isInteger(ROUNDS) || ROUNDS < 1) fail('ROUNDS: a whole number of rounds, 1 or more');
 
 const dirOf = (name) => (name === 'current' ? root : join(root, '.builds', name));
-// Two fresh workers per run. Builds whose registries have the same version share one registry
-// state (the last one made here), so each is made with room for every run's agents. The
-// registry's size also sets the rows of a queue's claim table: more here than the 256 of
-// `pnpm bench`'s default runs, and alike for every build compared.
+// Fresh workers per run (two, or the MPMC rows' 4 or 8), each taking an agent id of the
+// registry for good (ringbuf.js's take none). Builds whose registries have the same version
+// share one registry state (the last one made here), so each is made with room for every run's
+// agents. The registry's size also sets the rows of a queue's claim table: more here than the
+// 256 of `pnpm bench`'s default runs, alike for every build compared, but depending on ROUNDS
+// and SCENARIOS, so compare ratios to ringbuf.js across sets with the same two only.
 const workersPerRound = SCENARIOS.reduce((n, name) => {
   const { producers, consumers } = shapeOf(name);
   return n + (producers + consumers) * names.length;
-}, 2);
+}, 0);
 const agents = Math.min(256 + ROUNDS * workersPerRound, 65_536);
 const builds = {};
 for (const name of names) {
@@ -129,8 +131,12 @@ const runs = new Map();
 const runsOf = (key) => runs.get(key) ?? runs.set(key, []).get(key);
 const keyOf = (scenario, name) =>
   scenario === 'ringbufBatch' ? 'ringbuf.js' : `${scenario} ${name}`;
+// ringbuf.js's batches are the reference of the batch rows; without one, it does not run.
+const withRingbuf = SCENARIOS.some((scenario) => BATCHES.has(scenario));
+/** Items per second as text: whole millions, or one decimal below 100 M (single items). */
+const rateText = (rate) => (rate >= 1e8 ? (rate / 1e6).toFixed(0) : (rate / 1e6).toFixed(1));
 for (let round = 0; round < ROUNDS; round++) {
-  const order = [['ringbufBatch', undefined]];
+  const order = withRingbuf ? [['ringbufBatch', undefined]] : [];
   for (const scenario of SCENARIOS) for (const name of names) order.push([scenario, name]);
   // Every other round in the reverse order, so that no build always runs right after another.
   if (round % 2 === 1) order.reverse();
@@ -139,23 +145,25 @@ for (let round = 0; round < ROUNDS; round++) {
     const run = await once(scenario, name === undefined ? here : builds[name]);
     const key = keyOf(scenario, name);
     runsOf(key).push(run);
-    const rate = `${(run.rate / 1e6).toFixed(0)} M/s`;
+    const rate = `${rateText(run.rate)} M/s`;
     line.push(`${key} ${rate}${run.wakeUps ? ` (${run.wakeUps})` : ''}`);
   }
   console.log(`round ${round + 1}: ${line.join(' | ')}`);
 }
 
 const ratesOf = (key) => runsOf(key).map((run) => run.rate);
-const ringbuf = ratesOf('ringbuf.js');
-console.log(`\nmedians of ${ROUNDS} rounds (per-round ratios: to ringbuf.js, to ${names[0]}):`);
+// Read without runsOf, which would add an empty row for ringbuf.js when it did not run.
+const ringbuf = (runs.get('ringbuf.js') ?? []).map((run) => run.rate);
+const against = withRingbuf ? `to ringbuf.js (batch rows), to ${names[0]}` : `to ${names[0]}`;
+console.log(`\nmedians of ${ROUNDS} rounds (per-round ratios ${against}):`);
 for (const [key, list] of runs) {
   const rates = list.map((run) => run.rate);
-  const toRingbuf = median(rates.map((rate, i) => rate / ringbuf[i])).toFixed(2);
+  const toRingbuf = withRingbuf ? median(rates.map((rate, i) => rate / ringbuf[i])).toFixed(2) : '';
   const scenario = key.split(' ')[0];
   const first = key === 'ringbuf.js' ? rates : ratesOf(keyOf(scenario, names[0]));
   const toFirst = median(rates.map((rate, i) => rate / first[i])).toFixed(2);
   const woken = median(list.map((run) => run.wakeUps));
-  const rate = `${(median(rates) / 1e6).toFixed(0).padStart(5)} M items/s`;
+  const rate = `${rateText(median(rates)).padStart(5)} M items/s`;
   // ringbuf.js's batches are the reference of the batch rows only.
   const ratios =
     key === 'ringbuf.js'
@@ -163,5 +171,9 @@ for (const [key, list] of runs) {
       : BATCHES.has(scenario)
         ? `${toRingbuf}x ringbuf.js, ${toFirst}x ${names[0]}`
         : `${toFirst}x ${names[0]}`;
-  console.log(`  ${key.padEnd(24)} ${rate}, ${ratios}, wake-ups ${woken}`);
+  // With several producers or consumers a move of the sleep words may wake several sleepers,
+  // or none that had not been woken already (see wakeups.mjs): not a count of sleeps there.
+  const many = shapeOf(scenario).producers > 1;
+  const wakes = many ? `moves of the sleep words ${woken}` : `wake-ups ${woken}`;
+  console.log(`  ${key.padEnd(24)} ${rate}, ${ratios}, ${wakes}`);
 }
