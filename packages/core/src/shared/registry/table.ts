@@ -274,6 +274,11 @@ export class SharedRegistry {
     return Atomics.load(this.cells, H_NEXT_AGENT);
   }
 
+  /** How many agents so far have a row: ids `1 ..` this one (see {@link agentsSoFar}). */
+  private agentsWithRows(): number {
+    return Math.min(this.agentsSoFar(), this.agentRows);
+  }
+
   /** A structured-clonable handle; `SharedRegistry.from(handle)` in another agent. */
   get handle(): SharedRegistryHandle {
     return { kind: 'SharedRegistry', buffer: this.buffer };
@@ -541,7 +546,7 @@ export class SharedRegistry {
       order: this.passOrder,
       maxAgents: this.agentRows,
       agentRow: (id) => HEADER + (id - 1) * AGENT_WORDS,
-      agentCount: () => Math.min(this.agentsSoFar(), this.agentRows),
+      agentCount: () => this.agentsWithRows(),
       ownerOf: (primitive) =>
         primitive < 1 || primitive > this.maxPrimitives
           ? 0
@@ -645,7 +650,7 @@ export class SharedRegistry {
 
   /** Marks every agent running on Node thread `thread` as exited. */
   threadExited(thread: number): void {
-    const count = Math.min(this.agentsSoFar(), this.agentRows);
+    const count = this.agentsWithRows();
     for (let id = 1; id <= count; id++) {
       if (Atomics.load(this.cells, HEADER + (id - 1) * AGENT_WORDS + A_THREAD) === thread) {
         this.agentExited(id);
@@ -656,7 +661,7 @@ export class SharedRegistry {
   /** The wait-for graph now: every agent, what it waits on, and who holds each lock. */
   snapshot(): WaitForSnapshot {
     const time = Date.now();
-    const agentCount = Math.min(this.agentsSoFar(), this.agentRows);
+    const agentCount = this.agentsWithRows();
     const primCount = Math.min(Atomics.load(this.cells, H_NEXT_PRIM), this.maxPrimitives);
     const rawAgents: ({
       id: number;
