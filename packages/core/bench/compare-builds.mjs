@@ -20,7 +20,7 @@ import { Worker } from 'node:worker_threads';
 import { RingBuffer } from 'ringbuf.js';
 import { distIsStale } from './builds.mjs';
 import { median } from './report.mjs';
-import { startRun } from './start.mjs';
+import { timeRun } from './start.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ROUNDS = Number(process.env.ROUNDS ?? 40);
@@ -109,22 +109,10 @@ async function once(name, build) {
   const workers = sides.map(
     (side) => new Worker(build.worker, { workerData: { ...common, ...shared, ...side } }),
   );
-  try {
-    const { t0, done, wakeUps } = await startRun(workers, start, queue?.handle, build.countWakeUps);
-    const results = await Promise.all(done.slice(producers));
-    const rate = items / ((performance.now() - t0) / 1000);
-    await Promise.all(done);
-    // Every item once: a build that loses or doubles items has no rate to compare.
-    const sum = results.reduce((total, result) => total + result.sum, 0);
-    const expected = (items * (items - 1)) / 2;
-    if (sum !== expected) {
-      throw new Error(`${name}: the consumers' sum is ${sum}, expected ${expected}`);
-    }
-    const woken = wakeUps?.();
-    return { rate, wakeUps: woken === undefined ? 0 : woken.consumers + woken.producers };
-  } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
-  }
+  // Wake-ups are read through the build's own layout; every item once, or no rate to compare.
+  const run = { start, handle: queue?.handle, count: build.countWakeUps, producers, items, name };
+  const { rate, wakeUps } = await timeRun(workers, run);
+  return { rate, wakeUps: wakeUps === undefined ? 0 : wakeUps.consumers + wakeUps.producers };
 }
 
 const runs = new Map();
@@ -151,26 +139,26 @@ for (let round = 0; round < ROUNDS; round++) {
   console.log(`round ${round + 1}: ${line.join(' | ')}`);
 }
 
-const ratesOf = (key) => runsOf(key).map((run) => run.rate);
-// Read without runsOf, which would add an empty row for ringbuf.js when it did not run.
-const ringbuf = (runs.get('ringbuf.js') ?? []).map((run) => run.rate);
+// Read without adding a row (as runsOf would): ringbuf.js has none when it did not run.
+const ratesOf = (key) => (runs.get(key) ?? []).map((run) => run.rate);
+const ringbuf = ratesOf('ringbuf.js');
 const against = withRingbuf ? `to ringbuf.js (batch rows), to ${names[0]}` : `to ${names[0]}`;
 console.log(`\nmedians of ${ROUNDS} rounds (per-round ratios ${against}):`);
 for (const [key, list] of runs) {
   const rates = list.map((run) => run.rate);
-  const toRingbuf = withRingbuf ? median(rates.map((rate, i) => rate / ringbuf[i])).toFixed(2) : '';
+  /** The median of the per-round ratios to the runs of `reference`, as text. */
+  const ratioTo = (reference) => median(rates.map((rate, i) => rate / reference[i])).toFixed(2);
   const scenario = key.split(' ')[0];
-  const first = key === 'ringbuf.js' ? rates : ratesOf(keyOf(scenario, names[0]));
-  const toFirst = median(rates.map((rate, i) => rate / first[i])).toFixed(2);
   const woken = median(list.map((run) => run.wakeUps));
   const rate = `${rateText(median(rates)).padStart(5)} M items/s`;
-  // ringbuf.js's batches are the reference of the batch rows only.
+  // ringbuf.js's batches are the reference of the batch rows only (it runs when there is one).
+  const toFirst = () => `${ratioTo(ratesOf(keyOf(scenario, names[0])))}x ${names[0]}`;
   const ratios =
     key === 'ringbuf.js'
       ? 'the reference'
       : BATCHES.has(scenario)
-        ? `${toRingbuf}x ringbuf.js, ${toFirst}x ${names[0]}`
-        : `${toFirst}x ${names[0]}`;
+        ? `${ratioTo(ringbuf)}x ringbuf.js, ${toFirst()}`
+        : toFirst();
   // With several producers or consumers a move of the sleep words may wake several sleepers,
   // or none that had not been woken already (see wakeups.mjs): not a count of sleeps there.
   const many = shapeOf(scenario).producers > 1;

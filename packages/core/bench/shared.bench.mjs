@@ -13,7 +13,7 @@ import { RingBuffer } from 'ringbuf.js';
 import { SharedQueue, SharedRegistry, useRegistry } from '../dist/index.js';
 import { machine, median, report } from './report.mjs';
 import { BATCH_SCENARIOS, WARM_CALLS, WARM_ITEMS, warmPassesOf } from './sides.mjs';
-import { startRun } from './start.mjs';
+import { timeRun } from './start.mjs';
 import { describeStalls, measureStalls } from './stalls.mjs';
 import { bareSleepers, bareWaitAsyncFloor, fallAsleep, retainedPerSleeper } from './wait-floor.mjs';
 import { wakeUpsSpread, wakeUpsText } from './wakeups.mjs';
@@ -87,19 +87,9 @@ async function once(scenario, producers = 1, consumers = 1, cold = false) {
     transfers[1] = [port2];
   }
   const workers = data.map((d, i) => startWorker(d, transfers[i]));
-  try {
-    const { t0, done, wakeUps } = await startRun(workers, start, queue?.handle);
-    const results = await Promise.all(done.slice(producers));
-    const seconds = (performance.now() - t0) / 1000;
-    await Promise.all(done);
-    const woken = wakeUps?.();
-    const sum = results.reduce((a, r) => a + r.sum, 0);
-    const expected = (items * (items - 1)) / 2;
-    if (sum !== expected) throw new Error(`${scenario}: sum ${sum}, expected ${expected}`);
-    return { rate: items / seconds, result: results[0], wakeUps: woken };
-  } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
-  }
+  const run = { start, handle: queue?.handle, producers, items, name: scenario };
+  const { rate, results, wakeUps } = await timeRun(workers, run);
+  return { rate, result: results[0], wakeUps };
 }
 
 async function best(scenario, producers = 1, consumers = 1) {

@@ -1,6 +1,6 @@
-// How a two-worker run of a bench scenario starts (shared.bench.mjs, compare-builds.mjs): both
-// sides make their untimed passes, say they are ready, and block on a start word, which the
-// main thread then sets, so that the clock starts when both are ready.
+// How a timed run of a bench scenario's workers goes (shared.bench.mjs, compare-builds.mjs):
+// every side makes its untimed passes, says it is ready, and blocks on a start word, which the
+// main thread then sets, so that the clock starts when all are ready.
 import { countWakeUps } from './wakeups.mjs';
 
 /**
@@ -41,4 +41,30 @@ export async function startRun(workers, start, handle, count = countWakeUps) {
   Atomics.store(cells, 0, 1);
   Atomics.notify(cells, 0);
   return { t0, done, wakeUps };
+}
+
+/**
+ * One timed run of `workers`, the first `producers` of them producers and the rest consumers of
+ * the items `0 .. items - 1`: starts it ({@link startRun}), waits for every worker's `done`,
+ * checks by their sums that the consumers got every item once (a run that lost or doubled
+ * items has no rate to report), and ends every worker, whatever happened. Returns items per
+ * second from the start word to the last consumer's `done`, the consumers' results, and the
+ * wake-ups since the start (`undefined` without a queue's `handle`); `name` names the scenario
+ * in the error.
+ */
+export async function timeRun(workers, { start, handle, count, producers, items, name }) {
+  try {
+    const { t0, done, wakeUps } = await startRun(workers, start, handle, count);
+    const results = await Promise.all(done.slice(producers));
+    const seconds = (performance.now() - t0) / 1000;
+    await Promise.all(done);
+    const sum = results.reduce((total, result) => total + result.sum, 0);
+    const expected = (items * (items - 1)) / 2;
+    if (sum !== expected) {
+      throw new Error(`${name}: the consumers' sum is ${sum}, expected ${expected}`);
+    }
+    return { rate: items / seconds, results, wakeUps: wakeUps?.() };
+  } finally {
+    await Promise.all(workers.map((worker) => worker.terminate()));
+  }
 }
