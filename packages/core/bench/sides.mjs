@@ -25,20 +25,22 @@ import { SharedQueue } from '../dist/index.js';
 export const WARM_ITEMS = 1_000_000;
 
 /**
- * Calls of a second untimed pass that a batch scenario makes after the first one's
- * {@link WARM_ITEMS} items: what counts for the compiler is calls, not items. From two fresh
- * Node workers (1,024 slots, batches of 256, timed per million items), both ringbuf.js and the
+ * Calls of the last untimed pass of a batch scenario, after the first one's {@link WARM_ITEMS}
+ * items (and the napping passes, see {@link warmPassesOf}): what counts for the compiler is
+ * calls, not items. From two fresh Node workers (1,024 slots, batches of 256, timed per million
+ * items), both ringbuf.js and the
  * one-to-one queue ran their first three million items at a third of their later rate or less
  * (ringbuf.js 26, 60 and 70 M items/s, the queue 10, 39 and 32 M), and from the fourth million
  * on at their steady rate (211-215 M and 181-193 M); in Chromium ringbuf.js settled from its
  * fourth million on and the queue from its sixth. A first pass of a million items left the
  * timed run of 8 million with two of those slow millions, which weighed more on the queue
- * (0.65x ringbuf.js) than its steady rate did (0.88x in Node). So the second pass makes 65,536
- * calls (16,777,216 items in batches of 256), well past both.
+ * (0.65x ringbuf.js) than its steady rate did (0.88x in Node). So the last pass makes 65,536
+ * calls (16,777,216 items in batches of 256), well past both, in {@link WARM_PIECES} calls of
+ * the scenario.
  *
  * It is a pass of its own, after the first, for the calls it makes: the first pass's million
- * items (not a multiple of 256) leave the stream 576 slots into the ring, so that in the second
- * pass, as in the timed run, one batch in four wraps round the end of the ring and is copied in
+ * items (not a multiple of 256) leave the stream 576 slots into the ring, so that in the passes
+ * after it, as in the timed run, one batch in four wraps round the end of the ring and is copied in
  * two runs. Code that V8 optimized without ever taking that path is thrown away when it first
  * does, and runs unoptimized again for a while: a single pass of 17,777,216 items, whose
  * batches all lined up with the ring until its last, left the timed run (where they wrap) at
@@ -64,25 +66,62 @@ export const BATCH_SCENARIOS = new Set([
 export const COLD_SKEW = 64;
 
 /**
- * The untimed passes of `side`, in order: their item counts, and whether the pass measures the
- * consumer's heap (see {@link WARM_CALLS}). A side whose env can measure the heap (the per-item
- * queue rows in Node) measures it in an untimed pass of its own, after a first one: a forced
- * full collection in the timed run would stop the consumer there.
+ * Calls of the scenario's function that the last untimed pass of a batch scenario is split
+ * into. V8 optimizes a loop that runs long while it runs (on stack), and the function that holds
+ * it only once it has been called often enough: made as one call, the untimed passes left the
+ * scenario's function itself to be optimized when the timed run called it, and that job, which
+ * inlines the queue's calls, ran on V8's background threads during the timed run (2.5-7 ms of a
+ * 15-20 ms run, under `--trace-opt`). On a 2-core machine it takes a core from one of the pair,
+ * whose peer then spins and sleeps (see PERFORMANCE.md, "What the timed runs compiled").
+ */
+export const WARM_PIECES = 64;
+
+/**
+ * Calls of the scenario in each of a batch scenario's two napping passes (see
+ * {@link warmPassesOf}), of {@link NAP_ITEMS} items each.
+ */
+export const NAP_CALLS = 256;
+
+/**
+ * Items of each call of a napping pass: two rings' worth, so that the other side fills (or
+ * drains) the ring and waits.
+ */
+export const NAP_ITEMS = 2048;
+
+/** How long the napping side of a napping pass waits before each of its calls, in ms. */
+const NAP_MS = 0.1;
+
+/**
+ * The untimed passes of `side`, in order: their item counts, how many calls of the scenario each
+ * is made of (`calls`, 1 when not given), which side naps before each of its calls (`napper`),
+ * and whether the pass measures the consumer's heap (see {@link WARM_CALLS}). A side whose env can
+ * measure the heap (the per-item queue rows in Node) measures it in an untimed pass of its own,
+ * after a first one: a forced full collection in the timed run would stop the consumer there.
+ *
+ * Every scenario makes two napping passes after the first: in each, one side waits
+ * {@link NAP_MS} before each of its calls, so that the other one fills (or drains) the ring and
+ * waits, a few hundred times. The blocking calls' sleep path (the announce, the registry's
+ * record of the wait, the wake-up) otherwise runs too seldom in the untimed passes to be
+ * optimized there, and was optimized in the timed run instead, once its sleeps made it hot (the
+ * per-item calls' too: `putOnce`, `putSleep`, `putSyncWaiting`, 1-9 ms each under
+ * `--trace-opt`). Each pass's items are a multiple of the ring's 1,024 slots, so the stream stays
+ * where the first pass left it (see {@link WARM_CALLS}). ringbuf.js's loops, which spin, make the
+ * same passes.
  */
 export function warmPassesOf(side, env = {}) {
+  const napping = { items: NAP_CALLS * NAP_ITEMS, calls: NAP_CALLS, measureHeap: false };
+  const first = [
+    { items: WARM_ITEMS, measureHeap: false },
+    { ...napping, napper: 'consumer' },
+    { ...napping, napper: 'producer' },
+  ];
   if (BATCH_SCENARIOS.has(side.scenario)) {
-    return [
-      { items: WARM_ITEMS, measureHeap: false },
-      { items: WARM_CALLS * side.batch, measureHeap: false },
-    ];
+    return [...first, { items: WARM_CALLS * side.batch, calls: WARM_PIECES, measureHeap: false }];
   }
   if ((side.scenario === 'queue' || side.scenario === 'pair') && env.heap !== undefined) {
-    return [
-      { items: WARM_ITEMS, measureHeap: false },
-      { items: WARM_ITEMS, measureHeap: true },
-    ];
+    return [...first, { items: WARM_ITEMS, measureHeap: true }];
   }
-  return [{ items: WARM_ITEMS, measureHeap: false }];
+  return first;
 }
 
 /**
@@ -107,10 +146,17 @@ export async function runSide(side, env) {
   // the timed pass while the consumer drains what is left, so the timed pass never overlaps
   // them. (A consumer takes no more than its pass's count, so the passes split the stream.)
   let heapFigures = {};
-  for (const { items, measureHeap } of warmPassesOf(side, env)) {
-    begin = performance.now();
-    const result = await scenario({ ...side, items, skew: 0, measureHeap }, pass);
-    if (measureHeap) heapFigures = { heapAtTenth: result.heapAtTenth, heapAtEnd: result.heapAtEnd };
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  for (const { items, calls = 1, napper, measureHeap } of warmPassesOf(side, env)) {
+    for (let call = 0; call < calls; call++) {
+      // Never notified: a nap of NAP_MS, which Web Workers may take too.
+      if (side.role === napper) Atomics.wait(nap, 0, 0, NAP_MS);
+      begin = performance.now();
+      const result = await scenario({ ...side, items: items / calls, skew: 0, measureHeap }, pass);
+      if (measureHeap) {
+        heapFigures = { heapAtTenth: result.heapAtTenth, heapAtEnd: result.heapAtEnd };
+      }
+    }
   }
   begin = env.waitForStart();
   const result = await scenario({ ...side, skew: 0, measureHeap: false }, pass);
