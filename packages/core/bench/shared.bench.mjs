@@ -157,7 +157,7 @@ const fmt = (rate) => `${(rate / 1e6).toFixed(2)} M items/s`;
 const ratio = (a, b) => `${(a / b).toFixed(2)}x`;
 
 console.log(
-  `${ITEMS.toLocaleString('en')} float64 items (${BATCH_ITEMS.toLocaleString('en')} in batches), capacity ${CAPACITY}, batches of ${BATCH}, ${ROUNDS} rounds; each run after an untimed first pass between the same workers of ${WARM_ITEMS.toLocaleString('en')} items, then two of ${NAP_CALLS} calls of ${NAP_ITEMS.toLocaleString('en')} items in which one side naps before each call (so that the other waits), and for batches one of ${WARM_CALLS.toLocaleString('en')} calls (${warmPassesOf({ scenario: 'pairBatch', batch: BATCH }).at(-1).items.toLocaleString('en')} items) made as ${WARM_PIECES} calls of the scenario (bench/sides.mjs); the cold runs time the first ${COLD_ITEMS.toLocaleString('en')} items of two fresh workers`,
+  `${ITEMS.toLocaleString('en')} float64 items (${BATCH_ITEMS.toLocaleString('en')} in batches), capacity ${CAPACITY}, batches of ${BATCH}, ${ROUNDS} rounds; each run after an untimed first pass between the same workers of ${WARM_ITEMS.toLocaleString('en')} items, and for batches two of ${NAP_CALLS} calls of ${NAP_ITEMS.toLocaleString('en')} items in which one side naps before each call (so that the other waits), then one of ${WARM_CALLS.toLocaleString('en')} calls (${warmPassesOf({ scenario: 'pairBatch', batch: BATCH }).at(-1).items.toLocaleString('en')} items) made as ${WARM_PIECES} calls of the scenario (bench/sides.mjs); the cold runs time the first ${COLD_ITEMS.toLocaleString('en')} items of two fresh workers`,
 );
 // Two workers that spin and sleep compete with everything else for the cores: say how busy the
 // machine was, because on an oversubscribed one every figure below drops.

@@ -94,19 +94,25 @@ const NAP_MS = 0.1;
 /**
  * The untimed passes of `side`, in order: their item counts, how many calls of the scenario each
  * is made of (`calls`, 1 when not given), which side naps before each of its calls (`napper`),
- * and whether the pass measures the consumer's heap (see {@link WARM_CALLS}). A side whose env can
- * measure the heap (the per-item queue rows in Node) measures it in an untimed pass of its own,
- * after a first one: a forced full collection in the timed run would stop the consumer there.
+ * and whether the pass measures the consumer's heap. A side whose env can measure the heap (the
+ * per-item queue rows in Node) measures it in the last untimed pass: a forced full collection in
+ * the timed run would stop the consumer there.
  *
- * Every scenario makes two napping passes after the first: in each, one side waits
+ * A batch scenario makes two napping passes after the first: in each, one side waits
  * {@link NAP_MS} before each of its calls, so that the other one fills (or drains) the ring and
  * waits, a few hundred times. The blocking calls' sleep path (the announce, the registry's
  * record of the wait, the wake-up) otherwise runs too seldom in the untimed passes to be
- * optimized there, and was optimized in the timed run instead, once its sleeps made it hot (the
- * per-item calls' too: `putOnce`, `putSleep`, `putSyncWaiting`, 1-9 ms each under
- * `--trace-opt`). Each pass's items are a multiple of the ring's 1,024 slots, so the stream stays
+ * optimized there, and was optimized in the timed run instead, once its sleeps made it hot. Each pass's items are a multiple of the ring's 1,024 slots, so the stream stays
  * where the first pass left it (see {@link WARM_CALLS}). ringbuf.js's loops, which spin, make the
- * same passes.
+ * same passes. The last pass, of {@link WARM_CALLS} calls, has no naps, so that each queue's spin
+ * budget settles as in a streaming run: the naps shorten it (a sleep that ends slowly halves it,
+ * see `SpinBudget` in `shared/wait.ts`), and the timed run starts with what the passes left.
+ *
+ * The single items' scenarios compile their sleep path in the timed run too (`putOnce`,
+ * `putSleep`, `putSyncWaiting`, 1-9 ms each under `--trace-opt`), but their runs last longer
+ * (2 million items, 120-250 ms), and the napping passes did not move them: 1.02x and 0.96x
+ * (many-to-many, one-to-one) the rates with the old passes, 16 alternating rounds. So they keep
+ * a first pass (and in Node a second that measures the heap).
  */
 export function warmPassesOf(side, env = {}) {
   const napping = { items: NAP_CALLS * NAP_ITEMS, calls: NAP_CALLS, measureHeap: false };
@@ -118,10 +124,9 @@ export function warmPassesOf(side, env = {}) {
   if (BATCH_SCENARIOS.has(side.scenario)) {
     return [...first, { items: WARM_CALLS * side.batch, calls: WARM_PIECES, measureHeap: false }];
   }
-  if ((side.scenario === 'queue' || side.scenario === 'pair') && env.heap !== undefined) {
-    return [...first, { items: WARM_ITEMS, measureHeap: true }];
-  }
-  return first;
+  // The single items keep their passes (see above).
+  const heap = (side.scenario === 'queue' || side.scenario === 'pair') && env.heap !== undefined;
+  return heap ? [first[0], { items: WARM_ITEMS, measureHeap: true }] : [first[0]];
 }
 
 /**
