@@ -26,25 +26,24 @@ export const WARM_ITEMS = 1_000_000;
 
 /**
  * Calls of the last untimed pass of a batch scenario, after the first one's {@link WARM_ITEMS}
- * items (and the napping passes, see {@link warmPassesOf}): what counts for the compiler is
- * calls, not items. From two fresh Node workers (1,024 slots, batches of 256, timed per million
- * items), both ringbuf.js and the
- * one-to-one queue ran their first three million items at a third of their later rate or less
- * (ringbuf.js 26, 60 and 70 M items/s, the queue 10, 39 and 32 M), and from the fourth million
- * on at their steady rate (211-215 M and 181-193 M); in Chromium ringbuf.js settled from its
- * fourth million on and the queue from its sixth. A first pass of a million items left the
- * timed run of 8 million with two of those slow millions, which weighed more on the queue
- * (0.65x ringbuf.js) than its steady rate did (0.88x in Node). So the last pass makes 65,536
- * calls (16,777,216 items in batches of 256), well past both, in {@link WARM_PIECES} calls of
- * the scenario.
+ * items (and the napping passes, see {@link warmPassesOf}): what counts for the compiler is calls,
+ * not items. From two fresh Node workers (1,024 slots, batches of 256, timed per million items),
+ * both ringbuf.js and the one-to-one queue ran their first three million items at a third of their
+ * later rate or less (ringbuf.js 26, 60 and 70 M items/s, the queue 10, 39 and 32 M), and from the
+ * fourth million on at their steady rate (211-215 M and 181-193 M); in Chromium ringbuf.js settled
+ * from its fourth million on and the queue from its sixth. A first pass of a million items left the
+ * timed run of 8 million with two of those slow millions, which weighed more on the queue (0.65x
+ * ringbuf.js) than its steady rate did (0.88x in Node). So the last pass makes 65,536 calls
+ * (16,777,216 items in batches of 256), well past both, in {@link WARM_PIECES} calls of the
+ * scenario.
  *
- * It is a pass of its own, after the first, for the calls it makes: the first pass's million
- * items (not a multiple of 256) leave the stream 576 slots into the ring, so that in the passes
- * after it, as in the timed run, one batch in four wraps round the end of the ring and is copied in
- * two runs. Code that V8 optimized without ever taking that path is thrown away when it first
- * does, and runs unoptimized again for a while: a single pass of 17,777,216 items, whose
- * batches all lined up with the ring until its last, left the timed run (where they wrap) at
- * 0.6x ringbuf.js in Node, against 1.1x for a timed run whose batches lined up too.
+ * It is a pass of its own, after the first, for the calls it makes: the first pass's million items
+ * (not a multiple of 256) leave the stream 576 slots into the ring, so that in the passes after it,
+ * as in the timed run, one batch in four wraps round the end of the ring and is copied in two runs.
+ * Code that V8 optimized without ever taking that path is thrown away when it first does, and runs
+ * unoptimized again for a while: a single pass of 17,777,216 items, whose batches all lined up with
+ * the ring until its last, left the timed run (where they wrap) at 0.6x ringbuf.js in Node, against
+ * 1.1x for a timed run whose batches lined up too.
  */
 export const WARM_CALLS = 65_536;
 
@@ -66,13 +65,14 @@ export const BATCH_SCENARIOS = new Set([
 export const COLD_SKEW = 64;
 
 /**
- * Calls of the scenario's function that the last untimed pass of a batch scenario is split
- * into. V8 optimizes a loop that runs long while it runs (on stack), and the function that holds
- * it only once it has been called often enough: made as one call, the untimed passes left the
- * scenario's function itself to be optimized when the timed run called it, and that job, which
- * inlines the queue's calls, ran on V8's background threads during the timed run (2.5-7 ms of a
- * 15-20 ms run, under `--trace-opt`). On a 2-core machine it takes a core from one of the pair,
- * whose peer then spins and sleeps (see PERFORMANCE.md, "What the timed runs compiled").
+ * Calls of the scenario's function that the last untimed pass of a batch scenario is split into. V8
+ * optimizes a loop that runs long while it runs (on stack), and the function that holds it only
+ * once it has been called often enough: made as one call, the untimed passes left the scenario's
+ * function itself to be optimized when the timed run called it, and that job, which inlines the
+ * queue's calls, ran on V8's background threads during the timed run (1.9-7.2 ms a job under
+ * `--trace-opt`, in runs of 8 million items in which each worker ran 10-32 ms). On a 2-core machine
+ * it takes a core from one of the pair, whose peer then spins and sleeps (see PERFORMANCE.md, "What
+ * the timed runs compiled").
  */
 export const WARM_PIECES = 64;
 
@@ -92,27 +92,30 @@ export const NAP_ITEMS = 2048;
 const NAP_MS = 0.1;
 
 /**
- * The untimed passes of `side`, in order: their item counts, how many calls of the scenario each
- * is made of (`calls`, 1 when not given), which side naps before each of its calls (`napper`),
- * and whether the pass measures the consumer's heap. A side whose env can measure the heap (the
+ * The untimed passes of `side`, in order: their item counts, how many calls of the scenario each is
+ * made of (`calls`, 1 when not given), which side naps before each of its calls (`napper`), and
+ * whether the pass measures the consumer's heap. A side whose env can measure the heap (the
  * per-item queue rows in Node) measures it in the last untimed pass: a forced full collection in
  * the timed run would stop the consumer there.
  *
- * A batch scenario makes two napping passes after the first: in each, one side waits
- * {@link NAP_MS} before each of its calls, so that the other one fills (or drains) the ring and
- * waits, a few hundred times. The blocking calls' sleep path (the announce, the registry's
- * record of the wait, the wake-up) otherwise runs too seldom in the untimed passes to be
- * optimized there, and was optimized in the timed run instead, once its sleeps made it hot. Each pass's items are a multiple of the ring's 1,024 slots, so the stream stays
- * where the first pass left it (see {@link WARM_CALLS}). ringbuf.js's loops, which spin, make the
- * same passes. The last pass, of {@link WARM_CALLS} calls, has no naps, so that each queue's spin
- * budget settles as in a streaming run: the naps shorten it (a sleep that ends slowly halves it,
- * see `SpinBudget` in `shared/wait.ts`), and the timed run starts with what the passes left.
+ * A batch scenario makes two napping passes after the first: in each, one side waits {@link NAP_MS}
+ * before each of its calls, so that the other one fills (or drains) the ring and waits, a few
+ * hundred times. The blocking calls' sleep path (the announce, the registry's record of the wait,
+ * the wake-up) otherwise runs too seldom in the untimed passes to be optimized there, and was
+ * optimized in the timed run instead, once its sleeps made it hot. Each pass's items are a multiple
+ * of the queue's 1,024 slots, so its stream stays where the first pass left it (see
+ * {@link WARM_CALLS}). ringbuf.js's loops, which spin, make the same passes (its ring has 1,025
+ * slots, so its stream moves on by a few slots per pass: its batches still wrap round the end of
+ * the ring about one in four). The last pass, of {@link WARM_CALLS} calls, has no naps, so that
+ * each queue's spin budget settles as in a streaming run: the naps shorten it (a sleep that ends
+ * slowly halves it, see `SpinBudget` in `shared/wait.ts`), and the timed run starts with what the
+ * passes left.
  *
- * The single items' scenarios compile their sleep path in the timed run too (`putOnce`,
- * `putSleep`, `putSyncWaiting`, 1-9 ms each under `--trace-opt`), but their runs last longer
- * (2 million items, 120-250 ms), and the napping passes did not move them: 1.02x and 0.96x
- * (many-to-many, one-to-one) the rates with the old passes, 16 alternating rounds. So they keep
- * a first pass (and in Node a second that measures the heap).
+ * The single items' scenarios compile some of their sleep path in the timed run too (in one of four
+ * traced runs `putOnce`, `putSleep` and `putSyncWaiting`, 2-9 ms each), but their runs last longer
+ * (2 million items, 120-250 ms), and the napping passes did not help them: 1.02x and 0.96x
+ * (many-to-many, one-to-one) the rates with the old passes in 16 alternating rounds, 0.98x and
+ * 0.90x in 12 others. So they keep a first pass (and in Node a second that measures the heap).
  */
 export function warmPassesOf(side, env = {}) {
   const napping = { items: NAP_CALLS * NAP_ITEMS, calls: NAP_CALLS, measureHeap: false };
