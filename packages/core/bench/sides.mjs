@@ -118,18 +118,19 @@ const NAP_MS = 0.1;
  * 0.90x in 12 others. So they keep a first pass (and in Node a second that measures the heap).
  */
 export function warmPassesOf(side, env = {}) {
-  const napping = { items: NAP_CALLS * NAP_ITEMS, calls: NAP_CALLS, measureHeap: false };
-  const first = [
-    { items: WARM_ITEMS, measureHeap: false },
-    { ...napping, napper: 'consumer' },
-    { ...napping, napper: 'producer' },
-  ];
+  const warm = { items: WARM_ITEMS, measureHeap: false };
   if (BATCH_SCENARIOS.has(side.scenario)) {
-    return [...first, { items: WARM_CALLS * side.batch, calls: WARM_PIECES, measureHeap: false }];
+    const napping = { items: NAP_CALLS * NAP_ITEMS, calls: NAP_CALLS, measureHeap: false };
+    return [
+      warm,
+      { ...napping, napper: 'consumer' },
+      { ...napping, napper: 'producer' },
+      { items: WARM_CALLS * side.batch, calls: WARM_PIECES, measureHeap: false },
+    ];
   }
   // The single items keep their passes (see above).
   const heap = (side.scenario === 'queue' || side.scenario === 'pair') && env.heap !== undefined;
-  return heap ? [first[0], { items: WARM_ITEMS, measureHeap: true }] : [first[0]];
+  return heap ? [warm, { items: WARM_ITEMS, measureHeap: true }] : [warm];
 }
 
 /**
