@@ -30,7 +30,7 @@ export interface GateStepOptions {
  * Runs `action` as one step of this agent at its gate, so that a {@link GateController} can
  * steer and record operations on shared state the primitives do not know about.
  *
- * - No controller attached: runs `action` (the gate costs one atomic load).
+ * - No controller attached: runs `action` (the gate costs one plain load).
  * - Steered: parks first (announcing `op`), and runs `action` once the controller releases it.
  * - Recording: `action` runs under the registry's record lock, with this pass's ticket drawn
  *   under it too, so the recorded order is the order in which steps took effect: another

@@ -188,4 +188,27 @@ describe('RunViews', () => {
     expect(views.run(0, 5)).toBeUndefined();
     expect(views.run(4, 4)).toBe(kept[1]); // the kept ones are still given
   });
+
+  it('gives the view of exactly the run asked for among runs met in turn, wherever they are kept', () => {
+    // Every start and length below 40, met start by start and then length by length: many share
+    // a bucket of the views found last, so a hit that did not check both the start and the length
+    // would hand out another run's view.
+    const array = new Float64Array(80).map((_, i) => i);
+    const views = new RunViews(array, 40 * 39);
+    const runs: [number, number][] = [];
+    for (let start = 0; start < 40; start++)
+      for (let length = 1; length < 40; length++) runs.push([start, length]);
+    const byLength = [...runs].sort((a, b) => a[1] - b[1] || a[0] - b[0]);
+    const first = new Map<string, Float64Array>();
+    for (const turn of [runs, byLength, runs, byLength]) {
+      for (const [start, length] of turn) {
+        const view = views.run(start, length) as Float64Array;
+        expect(view.length).toBe(length);
+        expect(view[0]).toBe(start);
+        const key = `${start}:${length}`;
+        if (!first.has(key)) first.set(key, view);
+        expect(view).toBe(first.get(key)); // the same object every time
+      }
+    }
+  });
 });

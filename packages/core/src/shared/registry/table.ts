@@ -428,7 +428,7 @@ export class SharedRegistry {
   }
 
   /**
-   * The gate of a synchronous operation `op` on `primitive` (see `gate.ts`): one atomic load
+   * The gate of a synchronous operation `op` on `primitive` (see `gate.ts`): one plain load
    * when no controller is attached, else passes this agent's gate (parks while steered, records
    * while recording). Inside a {@link gateStep} it passes with the step.
    *
