@@ -120,15 +120,23 @@ export interface GateWords {
   rowOf(id: number): number;
 }
 
-/** Whether an operation of agent `self` must pass its gate: someone else steers or records. */
-export function mustPark(cells: Int32Array, self: number): boolean {
-  // The one load the gate costs when no controller is attached: a plain one, as an atomic load
-  // is a builtin call in V8 (about 4 ns against under 1 ns, on every operation of every
-  // primitive). The word changes only when a controller attaches or detaches; an agent has to
-  // park from its next operation on, which a plain load gives: each operation reads the word
-  // again, and the atomic operations between two of them keep a compiler from reusing an
-  // earlier read (in V8 they are calls with side effects, which no load is moved across).
-  const controller = cells[H_CONTROLLER]!;
+/**
+ * Whether an operation of agent `self` must pass its gate: someone else steers or records.
+ * `atomic: false` (a primitive's own operations) reads the controller word with a plain load.
+ */
+export function mustPark(cells: Int32Array, self: number, atomic = false): boolean {
+  // The one load the gate costs when no controller is attached. A primitive's operations make
+  // it a plain one: an atomic load is a builtin call in V8 (about 5 ns against under 1 ns, on
+  // every operation of every primitive). What makes that safe: the word changes only when a
+  // controller attaches, detaches, or switches between steering and recording (between +id and
+  // -id); a non-zero value read stale sends the call to its gate, which reads the word again
+  // atomically before it parks or records; and every operation of a primitive makes atomic
+  // operations of its own between two of these reads, which keep a compiler from reusing one
+  // read for the next (in V8 they are calls with side effects). The test kit and the
+  // playground attach their controller before they start the agents it steers, so those
+  // agents' first reads already come after the attach. `gateStep`'s actions need not make any
+  // atomic operation, so its checks load atomically (`atomic: true`).
+  const controller = atomic ? Atomics.load(cells, H_CONTROLLER) : cells[H_CONTROLLER]!;
   return controller !== 0 && controller !== self && controller !== -self;
 }
 

@@ -304,6 +304,68 @@ describe('OneToOneRing close', () => {
     expect(c2.commitGet(index)).toBe(0);
     expect(c2.claimGet()).toBe(CLOSED);
   });
+
+  it('reads its own index plainly only after its own CAS of it succeeded, and atomically after any that failed', () => {
+    // One thread sees every write at once, so whether a claim loads plainly or atomically shows
+    // only in the flags ("Own index" in one-to-one-ring.ts): each failure path must clear them,
+    // or a plain load that missed a close's mark could keep a `try` loop from seeing it.
+    const owns = (ring: OneToOneRing) => {
+      const flags = ring as unknown as { tailOwn: boolean; headOwn: boolean };
+      return [flags.tailOwn, flags.headOwn];
+    };
+    const cells = cellsFor();
+    const producer = ringOf(cells, 4, 1);
+    const consumer = ringOf(cells, 4, 2);
+    producer.init();
+    const slots: number[] = [];
+    expect(owns(producer)).toEqual([false, false]); // nothing published yet: atomic
+    putMany(producer, slots, [1, 2]);
+    expect(owns(producer)).toEqual([true, false]);
+    expect(getMany(consumer, slots, 1)).toEqual([1]);
+    expect(owns(consumer)).toEqual([false, true]);
+    // close({ immediate }) between the consumer's copy and its CAS: the CAS fails.
+    expect(producer.claimPutMany(1)).toBe(1);
+    expect(consumer.scanGet(1)).toBe(1);
+    producer.close();
+    producer.closeGets();
+    expect(consumer.claimScanned(1)).toBe(false);
+    expect(owns(consumer)).toEqual([false, false]);
+    // ... and the producer's publishing CAS after the close fails too.
+    expect(producer.commitPutMany()).toBe(0);
+    expect(owns(producer)).toEqual([false, false]);
+    expect(producer.claimPutMany(1)).toBe(CLOSED);
+    expect(consumer.scanGet(1)).toBe(0);
+    expect(consumer.scanResult).toBe(CLOSED);
+    // A role lost to a successor (its exit reported early) clears the flag as well.
+    const cells2 = cellsFor();
+    const dead = new Set<number>();
+    const first = ringOf(cells2, 4, 1, dead);
+    first.init();
+    putMany(first, [], [1]);
+    expect(owns(first)).toEqual([true, false]);
+    dead.add(1);
+    const second = ringOf(cells2, 4, 3, dead);
+    expect(second.claimPutMany(1)).toBe(1); // takes the role over
+    expect(first.claimPutMany(1)).toBe(1);
+    expect(first.commitPutMany()).toBe(0); // its role check stops it before the CAS
+    expect(owns(first)).toEqual([false, false]);
+    // The same for a consumer.
+    const slots2: number[] = [];
+    const cells3 = cellsFor();
+    const gone = new Set<number>();
+    const maker = ringOf(cells3, 4, 1, gone);
+    const taker = ringOf(cells3, 4, 2, gone);
+    maker.init();
+    putMany(maker, slots2, [1, 2, 3]);
+    expect(getMany(taker, slots2, 1)).toEqual([1]);
+    expect(owns(taker)).toEqual([false, true]);
+    expect(taker.scanGet(1)).toBe(1);
+    gone.add(2);
+    const heir = ringOf(cells3, 4, 4, gone);
+    expect(getMany(heir, slots2, 1)).toEqual([2]); // takes the role over
+    expect(taker.claimScanned(1)).toBe(false);
+    expect(owns(taker)).toEqual([false, false]);
+  });
 });
 
 describe('OneToOneRing: what the review of the first version found', () => {

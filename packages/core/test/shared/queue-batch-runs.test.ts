@@ -210,5 +210,13 @@ describe('RunViews', () => {
         expect(view).toBe(first.get(key)); // the same object every time
       }
     }
+    // Two runs of one bucket, each asked for twice in a row (the second a hit), in turns.
+    for (let turn = 0; turn < 3; turn++) {
+      for (const length of [1, 17]) {
+        for (let again = 0; again < 2; again++) {
+          expect(views.run(0, length)).toBe(first.get(`0:${length}`));
+        }
+      }
+    }
   });
 });

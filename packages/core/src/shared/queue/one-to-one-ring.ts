@@ -21,9 +21,11 @@
  *
  * The takeover is safe because an exit is reported only once the agent can no longer run
  * (Node's `exit` event of a watched worker). Should one be reported early, the old holder
- * reads the role word right before each publishing (freeing) CAS and stops once it finds its
- * successor there: it does not go on producing beside its successor, though a put of its that was already writing slots
- * while the successor wrote the same ones may leave either's values there. (The many-to-many
+ * reads the role word (a plain load) right before each publishing (freeing) CAS, and stops once
+ * it finds its successor there. Until then it may still write: a put of its that was already
+ * writing slots while the successor wrote the same ones may leave either's values there, and,
+ * as the memory model lets a plain load return an older value, a put that read its own index
+ * stale (see "Own index") may write over slots the successor has published. (The many-to-many
  * ring revokes such a claim instead.) An agent whose exit the registry can never report (an id
  * past its `maxAgents`) may not take a role at all: it could never be taken over.
  *
@@ -48,14 +50,16 @@
  *
  * A side reads its own index with a plain load, not an atomic one, once its last CAS of it
  * succeeded: while it holds the role, only this agent moves that index, and an agent sees its
- * own writes. Other agents write it only to set close()'s mark bit: a plain load may miss the
- * mark, but the CAS compares the whole word, so the claim built on the stale value fails as a
- * close in between does (nothing published, the copy dropped), and the next claim loads the
- * index atomically and says closed. In V8 an atomic load is a builtin call (about 4-5 ns, a
- * plain one under 1 ns): with the role check's and the gate's, these loads were about a tenth
- * of what a 256-item put and get cost in one thread, the copies aside, and one-to-one single
- * items ran 1.3x faster without them between two workers (12 alternating rounds; see
- * PERFORMANCE.md).
+ * own writes. Other agents write it to set close()'s mark bit (`tail`; `head` too for
+ * `close({ immediate: true })`), and a successor moves it after a takeover (see "Roles"). A
+ * plain load may miss the mark. A claim that found room or items then makes a CAS, which
+ * compares the whole word and fails as a close in between does (nothing published, the copy
+ * dropped), and the next claim loads the index atomically and says closed. A put that finds
+ * the ring full makes no CAS, so it loads `tail` atomically before it says full; a get that
+ * finds nothing ready has just loaded `tail`, where every close sets its mark, atomically.
+ * In V8 an atomic load is a builtin call (about 5 ns here, a plain one under 1 ns): with the
+ * role check and the gate's load made plain too, one-to-one single items ran 1.26x faster
+ * between two workers (20 alternating rounds; see PERFORMANCE.md).
  *
  * Why the other side's index may be cached: `head` and `tail` only move forward, so an old
  * value of the other side's index is a lower bound: less room or fewer items than there are,
@@ -275,12 +279,11 @@ export class OneToOneRing extends RingBase implements QueueRing {
    * Whether this agent still holds the role in `word`, checked right before each publishing or
    * freeing CAS. A role only passes once its holder was reported exited; should that be reported
    * of an agent still running (a browser's `agentExited` right after `terminate()`, before the
-   * worker stopped), it stops at its next call instead of producing (or consuming) beside its
-   * successor. A plain load of a word on its own index's line: the word changes only when a
-   * successor takes the role, and this check only guards against a report made too early (the
-   * takeover's safety rests on reports made after the agent stopped, see "Roles"). An atomic load
-   * here is a builtin call in V8 (about 4 ns against under 1 ns): it was a tenth of what a
-   * one-to-one put or get of one item cost beyond its copy.
+   * worker stopped), it stops once it sees its successor here instead of producing (or
+   * consuming) beside it. A plain load of a word on its own index's line: the word changes only
+   * when a successor takes the role, and this check only guards against a report made too early
+   * (the takeover's safety rests on reports made after the agent stopped, see "Roles"); an
+   * atomic load is a builtin call in V8 (about 5 ns against under 1 ns) on every put and get.
    */
   private stillHolds(word: number): boolean {
     return this.cells[word] === this.agents.self;
@@ -306,6 +309,12 @@ export class OneToOneRing extends RingBase implements QueueRing {
       room = this.capacity - this.distance(head, tail);
     }
     const count = room < max ? (whole ? 0 : room) : max;
+    // A full ring makes no CAS that would catch a close the plain load missed: look atomically,
+    // so that a put retried on a full ring (a `tryPut` loop) sees the close (see "Own index").
+    if (count === 0 && this.tailOwn && (Atomics.load(cells, this.tail) & this.markBit) !== 0) {
+      this.tailOwn = false;
+      return CLOSED;
+    }
     this.claimed = tail;
     this.claimedCount = count;
     this.claimedItems = whole ? 1 : count;

@@ -441,7 +441,7 @@ export class SharedRegistry {
   }
 
   /**
-   * The gate of an async operation: `undefined` when no controller is attached (one atomic
+   * The gate of an async operation: `undefined` when no controller is attached (one plain
    * load, nothing to await), else a promise that resolves once this agent passed its gate.
    *
    * @internal
@@ -458,7 +458,7 @@ export class SharedRegistry {
    * @internal
    */
   gateStep<T>(primitive: number, op: GateOp, action: () => T, onPark?: () => void): T {
-    if (!mustPark(this.cells, this.self)) return action();
+    if (!mustPark(this.cells, this.self, true)) return action();
     const gate = this.gate();
     if (gate === undefined || gate.depth > 0) return action();
     gate.passSync(primitive, op, true, onPark);
@@ -482,7 +482,7 @@ export class SharedRegistry {
     action: () => Promise<T>,
     onPark?: () => void,
   ): Promise<T> {
-    if (!mustPark(this.cells, this.self)) return action();
+    if (!mustPark(this.cells, this.self, true)) return action();
     const gate = this.gate();
     if (gate === undefined || gate.depth > 0) return action();
     await gate.passAsync(primitive, op, true, onPark);
