@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { machine } from './report.mjs';
+import { describeLineTrip, measureLineTrip } from './line-trip.mjs';
 import { describeStalls, measureStalls } from './stalls.mjs';
 import { describeWakeLatency, measureWakeLatency } from './wake-latency.mjs';
 
@@ -21,9 +22,11 @@ const rowsFile = join(tmpdir(), `baton-bench-rows-${process.pid}.jsonl`);
 rmSync(rowsFile, { force: true });
 // The load average misses a virtual machine's host taking its cores away: the stall probe
 // (stalls.mjs) says how much that stopped busy threads, at the start and at the end; and the
-// wake-up probe (wake-latency.mjs) the least each sleep of a blocking call costs here.
+// wake-up probe (wake-latency.mjs) the least each sleep of a blocking call costs here; the
+// cache-line probe (line-trip.mjs) how fast the two cores pass data, which this machine's host
+// halves in some spells without either probe seeing it.
 const probes = async () =>
-  `${describeStalls(await measureStalls())}; ${describeWakeLatency(await measureWakeLatency())}`;
+  `${describeStalls(await measureStalls())}; ${describeWakeLatency(await measureWakeLatency())}; ${describeLineTrip(await measureLineTrip())}`;
 const startedOn = `${machine()}; ${await probes()}`;
 const startedAt = performance.now();
 console.log(`machine: ${startedOn}`);
@@ -56,7 +59,10 @@ if (rows.length > 0) {
     '(a load average near or above the core count, or busy threads stalled more than a few per cent, means the figures are noisy;',
   );
   console.log(
-    'a wake-up is the least each sleep of a blocking call costs; a pair far below the others shared a core)',
+    'a wake-up is the least each sleep of a blocking call costs; a pair far below the others shared a core;',
+  );
+  console.log(
+    "a cache line's round trip well above the run's others marks a spell in which two-worker figures fall, the peers' too)",
   );
   console.table(
     rows.map((row) => ({

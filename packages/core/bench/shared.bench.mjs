@@ -22,6 +22,7 @@ import {
   warmPassesOf,
 } from './sides.mjs';
 import { timeRun } from './start.mjs';
+import { describeLineTrip, measureLineTrip } from './line-trip.mjs';
 import { describeStalls, measureStalls } from './stalls.mjs';
 import { bareSleepers, bareWaitAsyncFloor, fallAsleep, retainedPerSleeper } from './wait-floor.mjs';
 import { wakeUpsSpread, wakeUpsText } from './wakeups.mjs';
@@ -184,11 +185,16 @@ const SIDE_BY_SIDE = [
 const runs = Object.fromEntries(SIDE_BY_SIDE.map((name) => [name, []]));
 const coldRuns = Object.fromEntries(COLD.map((name) => [name, []]));
 const pyRuns = [];
-// Before each round, how much the machine stopped busy threads (see stalls.mjs): printed beside
-// the round's ratios, since a stall stops both sides of a pair, Baton's and its peers' alike.
+// Before each round, how much the machine stopped busy threads (see stalls.mjs), and how long a
+// cache line takes to go from one core to another and back (see line-trip.mjs; once more after
+// the last round): printed beside the round's ratios, since both move every two-worker figure,
+// Baton's and its peers' alike. A change between two of these probes may fall in the middle of
+// a round, between a row and its peer's.
 const stalls = [];
+const lineTrips = [];
 for (let round = 0; round < ROUNDS; round++) {
   stalls.push(await measureStalls());
+  lineTrips.push(await measureLineTrip());
   for (const name of round % 2 === 0 ? SIDE_BY_SIDE : [...SIDE_BY_SIDE].reverse()) {
     runs[name].push(await once(name));
   }
@@ -197,8 +203,11 @@ for (let round = 0; round < ROUNDS; round++) {
   }
   const run = python();
   if (run) pyRuns.push(run);
-  console.log(`round ${round + 1} of ${ROUNDS} done; before it, ${describeStalls(stalls[round])}`);
+  console.log(
+    `round ${round + 1} of ${ROUNDS} done; before it, ${describeStalls(stalls[round])}; ${describeLineTrip(lineTrips[round])}`,
+  );
 }
+lineTrips.push(await measureLineTrip());
 const queue = summarize(runs.queue);
 const queueBatch = summarize(runs.queueBatch);
 const queueTry = summarize(runs.queueTry);
@@ -292,6 +301,8 @@ const coldPairVsRingbuf = perRound(cold.pairBatch, cold.ringbufBatch);
 console.log(`\nratios per round, ${ROUNDS} rounds (target):`);
 const stalled = stalls.map((s) => `${(s.lost * 100).toFixed(1)}%`).join(', ');
 console.log(`  machine stalls before each round             ${stalled}`);
+const trips = lineTrips.map((ns) => `${Math.round(ns)}`).join(', ');
+console.log(`  cache-line round trips before each round, and after the last: ${trips} ns`);
 const perRoundText = (xs) => xs.map((x) => x.toFixed(2)).join(', ');
 if (vsPython)
   console.log(
@@ -337,7 +348,7 @@ for (const [label, run] of [
 
 // Summary rows for `pnpm bench` (bench/run.mjs prints them all at the end).
 const lostPct = stalls.map((s) => s.lost * 100);
-const busy = `${machine()}; machine stalls ${Math.min(...lostPct).toFixed(1)}-${Math.max(...lostPct).toFixed(1)}% per round`;
+const busy = `${machine()}; machine stalls ${Math.min(...lostPct).toFixed(1)}-${Math.max(...lostPct).toFixed(1)}% per round; cache-line round trips ${Math.round(Math.min(...lineTrips))}-${Math.round(Math.max(...lineTrips))} ns`;
 // Per item against Python must hold in every round: the row's ratio is the lowest of them.
 const both = (run) => `${fmt(run.median)} median, ${fmt(run.rate)} best`;
 /** A blocking row's figures and how often its sides slept (total wake-ups per run). */
