@@ -1,5 +1,5 @@
-// The threads of the machine probes (stalls.mjs, wake-latency.mjs): each probe is a few lines
-// of source text run in fresh worker threads at once, each thread posting one result.
+// The threads of the machine probes (stalls.mjs, wake-latency.mjs, line-trip.mjs): each probe
+// is a few lines of source text run in fresh worker threads at once, each posting one result.
 import { Worker } from 'node:worker_threads';
 
 /**

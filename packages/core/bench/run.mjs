@@ -23,8 +23,9 @@ rmSync(rowsFile, { force: true });
 // The load average misses a virtual machine's host taking its cores away: the stall probe
 // (stalls.mjs) says how much that stopped busy threads, at the start and at the end; and the
 // wake-up probe (wake-latency.mjs) the least each sleep of a blocking call costs here; the
-// cache-line probe (line-trip.mjs) how fast the two cores pass data, which this machine's host
-// halves in some spells without either probe seeing it.
+// cache-line probe (line-trip.mjs) how long a cache line takes to go from one core to another
+// and back, which on this machine was 3-5 times longer in some spells that the stall probe did
+// not see.
 const probes = async () =>
   `${describeStalls(await measureStalls())}; ${describeWakeLatency(await measureWakeLatency())}; ${describeLineTrip(await measureLineTrip())}`;
 const startedOn = `${machine()}; ${await probes()}`;
@@ -62,7 +63,7 @@ if (rows.length > 0) {
     'a wake-up is the least each sleep of a blocking call costs; a pair far below the others shared a core;',
   );
   console.log(
-    "a cache line's round trip well above the run's others marks a spell in which two-worker figures fall, the peers' too)",
+    "a cache line's round trip far above the run's others was, on this machine, a spell in which two-worker figures fell, the peers' too; a spell can start and end between two probes)",
   );
   console.table(
     rows.map((row) => ({

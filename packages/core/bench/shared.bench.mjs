@@ -192,9 +192,15 @@ const pyRuns = [];
 // a round, between a row and its peer's.
 const stalls = [];
 const lineTrips = [];
+// A probe that fails (its threads lost each other) costs its figure, not the rounds so far.
+const lineTrip = () =>
+  measureLineTrip().catch((error) => {
+    console.log(`cache-line probe failed: ${error.message}`);
+    return NaN;
+  });
 for (let round = 0; round < ROUNDS; round++) {
   stalls.push(await measureStalls());
-  lineTrips.push(await measureLineTrip());
+  lineTrips.push(await lineTrip());
   for (const name of round % 2 === 0 ? SIDE_BY_SIDE : [...SIDE_BY_SIDE].reverse()) {
     runs[name].push(await once(name));
   }
@@ -207,7 +213,7 @@ for (let round = 0; round < ROUNDS; round++) {
     `round ${round + 1} of ${ROUNDS} done; before it, ${describeStalls(stalls[round])}; ${describeLineTrip(lineTrips[round])}`,
   );
 }
-lineTrips.push(await measureLineTrip());
+lineTrips.push(await lineTrip());
 const queue = summarize(runs.queue);
 const queueBatch = summarize(runs.queueBatch);
 const queueTry = summarize(runs.queueTry);
@@ -301,7 +307,7 @@ const coldPairVsRingbuf = perRound(cold.pairBatch, cold.ringbufBatch);
 console.log(`\nratios per round, ${ROUNDS} rounds (target):`);
 const stalled = stalls.map((s) => `${(s.lost * 100).toFixed(1)}%`).join(', ');
 console.log(`  machine stalls before each round             ${stalled}`);
-const trips = lineTrips.map((ns) => `${Math.round(ns)}`).join(', ');
+const trips = lineTrips.map((ns) => (Number.isFinite(ns) ? `${Math.round(ns)}` : '-')).join(', ');
 console.log(`  cache-line round trips before each round, and after the last: ${trips} ns`);
 const perRoundText = (xs) => xs.map((x) => x.toFixed(2)).join(', ');
 if (vsPython)
@@ -348,7 +354,12 @@ for (const [label, run] of [
 
 // Summary rows for `pnpm bench` (bench/run.mjs prints them all at the end).
 const lostPct = stalls.map((s) => s.lost * 100);
-const busy = `${machine()}; machine stalls ${Math.min(...lostPct).toFixed(1)}-${Math.max(...lostPct).toFixed(1)}% per round; cache-line round trips ${Math.round(Math.min(...lineTrips))}-${Math.round(Math.max(...lineTrips))} ns`;
+const measuredTrips = lineTrips.filter(Number.isFinite);
+const tripsText =
+  measuredTrips.length === 0
+    ? 'cache-line round trips not measured'
+    : `cache-line round trips ${Math.round(Math.min(...measuredTrips))}-${Math.round(Math.max(...measuredTrips))} ns`;
+const busy = `${machine()}; machine stalls ${Math.min(...lostPct).toFixed(1)}-${Math.max(...lostPct).toFixed(1)}% per round; ${tripsText}`;
 // Per item against Python must hold in every round: the row's ratio is the lowest of them.
 const both = (run) => `${fmt(run.median)} median, ${fmt(run.rate)} best`;
 /** A blocking row's figures and how often its sides slept (total wake-ups per run). */
