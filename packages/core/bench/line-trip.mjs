@@ -10,6 +10,7 @@
 // through one shared word, each spinning until it is its turn (no sleep, no system call): a
 // round trip moves that word's line to the other core and back.
 import { runProbe } from './probe.mjs';
+import { median } from './report.mjs';
 
 /** A spin this long means the partner is gone: the probe fails rather than hang. */
 const PATIENCE_MS = 2000;
@@ -71,9 +72,9 @@ export async function measureLineTrip(chunks = 60, warm = 10) {
     PROBE,
     [0, 1].map((side) => ({ words, side, chunks: warm + chunks })),
   );
-  const timed = times.slice(warm).sort((a, b) => a - b);
+  const timed = times.slice(warm);
   if (timed.length === 0) return Infinity;
-  return (timed[Math.floor((timed.length - 1) / 2)] * 1e6) / CHUNK;
+  return (median(timed) * 1e6) / CHUNK;
 }
 
 /** `measureLineTrip`'s result as words, e.g. "a cache line's round trip between two threads takes 121 ns". */
