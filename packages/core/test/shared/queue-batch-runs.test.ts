@@ -6,7 +6,7 @@
 // such runs, for both number lanes and both ring kinds.
 import { describe, expect, it } from 'vitest';
 import { SharedQueue } from '../../src/index.js';
-import { CallerViews, RunViews } from '../../src/shared/queue/views.js';
+import { CallerViews, RunViews, recentBucket } from '../../src/shared/queue/views.js';
 
 type Typed = Float64Array | Int32Array;
 
@@ -151,6 +151,36 @@ describe('batches of other arrays through wrapped and partial runs', () => {
       queue.putSync(5);
       expect(queue.getSync({ timeout: 5_000 })).toBe(5);
     });
+
+    it(`${kind}an array made a subclass's while an async put waits is read element by element`, async () => {
+      // The put checked a plain Float64Array; while it waits, the array's prototype becomes a
+      // subclass's whose length and species throw. The put must look again when it writes (a
+      // blocking call may trust its own check: no code of the caller's runs in between), and
+      // read the elements themselves, which no subclass can intercept.
+      class Hostile extends Float64Array {
+        override get length(): number {
+          throw new Error('length read under a claim');
+        }
+        static get [Symbol.species](): Float64ArrayConstructor {
+          throw new Error('species read under a claim');
+        }
+      }
+      const queue = new SharedQueue<number>({
+        capacity: 4,
+        codec: 'float64',
+        name: 'reshaped',
+        oneToOne,
+      });
+      const values = new Float64Array([1, 2, 3, 4]);
+      queue.putManySync([-3, -2, -1]);
+      const pending = queue.putMany(values); // 1 fits; 3 wait for room
+      Object.setPrototypeOf(values, Hostile.prototype);
+      expect(queue.getManySync(4, { timeout: 5_000 })).toEqual([-3, -2, -1, 1]);
+      await pending;
+      expect(queue.getManySync(4, { timeout: 5_000 })).toEqual([2, 3, 4]);
+      queue.putSync(5);
+      expect(queue.getSync({ timeout: 5_000 })).toBe(5);
+    });
   }
 });
 
@@ -211,12 +241,40 @@ describe('RunViews', () => {
       }
     }
     // Two runs of one bucket, each asked for twice in a row (the second a hit), in turns.
+    const shared = sharingABucket(runs);
     for (let turn = 0; turn < 3; turn++) {
-      for (const length of [1, 17]) {
+      for (const [start, length] of shared) {
         for (let again = 0; again < 2; again++) {
-          expect(views.run(0, length)).toBe(first.get(`0:${length}`));
+          expect(views.run(start, length)).toBe(first.get(`${start}:${length}`));
         }
       }
     }
   });
+
+  it('keeps the runs of a stream of power-of-two batches in buckets of their own', () => {
+    // Such a stream's runs start at multiples of its batch size: a hash of low bits alone puts
+    // them all in one bucket, and every get looks in the map.
+    for (const [batch, capacity] of [
+      [256, 1024],
+      [128, 1024],
+      [512, 4096],
+      [64, 512],
+    ] as const) {
+      const buckets = new Set<number>();
+      for (let start = 0; start < capacity; start += batch) buckets.add(recentBucket(start, batch));
+      expect(buckets.size, `batches of ${batch} through ${capacity} slots`).toBe(capacity / batch);
+    }
+  });
 });
+
+/** Two runs of `runs` that share a bucket of recent views. */
+function sharingABucket(runs: [number, number][]): [number, number][] {
+  const seen = new Map<number, [number, number]>();
+  for (const run of runs) {
+    const bucket = recentBucket(...run);
+    const other = seen.get(bucket);
+    if (other !== undefined) return [other, run];
+    seen.set(bucket, run);
+  }
+  throw new Error('no two runs share a bucket');
+}

@@ -17,6 +17,16 @@ const NO_OFFSETS = new Int32Array(1);
 interface NumberBatch {
   values: ArrayLike<number>;
   count: number;
+  /**
+   * True when `values` is known to be a typed array of exactly the lane's kind, so that its runs
+   * go in with memory copies: the lane's own copy, or the caller's array in a reused batch (a
+   * blocking or try call, in which no code of the caller's runs between the check and the
+   * copy). The check reads the prototype, which V8 leaves to a runtime call here (1.6% of a
+   * one-thread loop of 256-item puts and gets, where it was made three times per put). False:
+   * {@link NumberLane.writeMany} checks again (an async put's caller may have changed its array
+   * while the put waited).
+   */
+  memory: boolean;
   readonly bytes: Uint8Array;
   readonly offsets: Int32Array;
 }
@@ -30,6 +40,7 @@ abstract class NumberLane implements Lane<number> {
   private readonly reused: NumberBatch = {
     values: [],
     count: 0,
+    memory: false,
     bytes: NO_BYTES,
     offsets: NO_OFFSETS,
   };
@@ -76,22 +87,24 @@ abstract class NumberLane implements Lane<number> {
     return raw as number;
   }
 
-  prepareMany(values: ArrayLike<number>, reuse = false, from = 0): Batch<number> {
+  prepareMany(values: ArrayLike<number>, reuse = false, from = 0): NumberBatch {
     const count = values.length;
-    if (!this.trusted(values)) {
+    const memory = this.sameKind(values);
+    if (!memory && !this.trusted(values)) {
       // Anything but a typed array (a plain array, an array-like, a Proxy, a subclass) is read
       // once, here, into a typed array of the lane's kind: its getters never run under a claim,
       // and what was checked is what is written. Values before `from` are not put: not read.
       const copy = this.typedOf(count);
       for (let i = from; i < count; i++) copy[i] = this.check(values[i]);
-      return { values: copy, count, bytes: NO_BYTES, offsets: NO_OFFSETS };
+      return { values: copy, count, memory: true, bytes: NO_BYTES, offsets: NO_OFFSETS };
     }
     // Only a typed array of our kind is reused for (a batch record per call would be garbage).
-    if (!reuse || !this.sameKind(values))
-      return { values, count, bytes: NO_BYTES, offsets: NO_OFFSETS };
+    if (!reuse || !memory)
+      return { values, count, memory: false, bytes: NO_BYTES, offsets: NO_OFFSETS };
     const batch = this.reused;
     batch.values = values;
     batch.count = count;
+    batch.memory = true;
     return batch;
   }
 
@@ -101,7 +114,7 @@ abstract class NumberLane implements Lane<number> {
     const source = batch.values;
     const index = ring.indexAt(0);
     const firstRun = Math.min(count, ring.capacity - index);
-    if (this.sameKind(source)) {
+    if ((batch as NumberBatch).memory || this.sameKind(source)) {
       // Memory copies: of the whole array, or of kept views of its runs (see views.ts).
       const typed = source as NumberArray;
       this.copyIn(typed, from, firstRun, index);

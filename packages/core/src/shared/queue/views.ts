@@ -25,8 +25,22 @@ export type NumberArray = Float64Array | Int32Array;
 /** Most views kept per array (see the top). */
 export const VIEWS_KEPT = 256;
 
-/** Buckets of {@link RunViews}' recent views (a power of two). */
-const RECENT = 16;
+/** Buckets of {@link RunViews}' recent views: 2 ** RECENT_BITS. */
+const RECENT_BITS = 4;
+const RECENT = 1 << RECENT_BITS;
+
+/**
+ * The bucket of {@link RunViews}' recent views that the run of `length` elements from `start`
+ * goes to: the top bits of a multiplicative (Fibonacci) hash. The runs of a stream start at
+ * multiples of its batch size, often a power of two, whose low bits are all zero: the sum of the
+ * start and seven lengths, masked, which this replaced, put all four runs of 256-item batches
+ * through 1,024 slots into one bucket, so every get of such a stream looked in the map.
+ *
+ * @internal
+ */
+export function recentBucket(start: number, length: number): number {
+  return Math.imul(start * 31 + length, 0x9e3779b1) >>> (32 - RECENT_BITS);
+}
 
 /** The views of one array, by the index each starts at. */
 export class RunViews {
@@ -58,7 +72,7 @@ export class RunViews {
    * `undefined` when it was never made and {@link limit} views are kept already.
    */
   run(start: number, length: number): NumberArray | undefined {
-    const bucket = (start + length * 7) & (RECENT - 1);
+    const bucket = recentBucket(start, length);
     if (this.recentStart[bucket] === start && this.recentLength[bucket] === length) {
       return this.recent[bucket];
     }
