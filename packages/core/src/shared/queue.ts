@@ -65,6 +65,7 @@ import {
   CONSUMER_ROLE,
 } from './queue/layout.js';
 import { Float64Lane, Int32Lane } from './queue/number-lanes.js';
+import { typedLength } from './queue/views.js';
 import { sleepAsync, sleepSync, wake, wakeEveryone, type Sleep } from './queue/sleep.js';
 import {
   type AgentFigures,
@@ -838,13 +839,13 @@ export class SharedQueue<T = unknown>
 
   /** Checks `values` (and `from`, where a call takes one) and prepares the batch from `from` on. */
   private prepareMany(values: ArrayLike<T>, call: string, reuse = false, from = 0): Batch<T> {
-    checkArrayLike(values, call);
-    if (from !== 0 && !(Number.isInteger(from) && from >= 0 && from <= values.length)) {
+    const count = countOf(values, call);
+    if (from !== 0 && !(Number.isInteger(from) && from >= 0 && from <= count)) {
       throw new RangeError(
-        `${this.name}: ${call}(values, from) needs from to be an integer from 0 to values.length (${values.length}), got ${describe(from)}`,
+        `${this.name}: ${call}(values, from) needs from to be an integer from 0 to values.length (${count}), got ${describe(from)}`,
       );
     }
-    return this.lane.prepareMany(values, reuse, from);
+    return this.lane.prepareMany(values, count, reuse, from);
   }
 
   private annotate(error: unknown, done: number, total: number): never {
@@ -1515,12 +1516,20 @@ function checkSlotSize(codec: Codec<unknown>, slotSize: unknown): number {
 }
 
 /** Throws a TypeError naming `call` unless `values` is array-like (an object with a length). */
-function checkArrayLike(values: unknown, call: string): void {
-  if (
-    typeof values !== 'object' ||
-    values === null ||
-    typeof (values as { length?: unknown }).length !== 'number'
-  ) {
+/**
+ * How many values a batch put is given, read once: a typed array's own length (its internal
+ * slot, as `TypedArray.prototype.set` reads it: a `length` property of the caller's is not
+ * consulted), else the array-like's `length`, which must be a number.
+ */
+function countOf(values: unknown, call: string): number {
+  const typed = typedLength(values);
+  if (typed !== undefined) return typed;
+  const length =
+    typeof values === 'object' && values !== null
+      ? (values as { length?: unknown }).length
+      : undefined;
+  if (typeof length !== 'number') {
     throw new TypeError(`${call} needs an array of values, got ${describe(values)}`);
   }
+  return length;
 }

@@ -152,6 +152,48 @@ describe('batches of other arrays through wrapped and partial runs', () => {
       expect(queue.getSync({ timeout: 5_000 })).toBe(5);
     });
 
+    it(`${kind}an array with a length and constructor of its own runs none of them under a claim`, () => {
+      // A real Float64Array (the lane's own kind, copied as memory) with an own `length` and an
+      // own `constructor` whose species, both throwing. A batch put reads a typed array's length
+      // from its internal slot, as `TypedArray.prototype.set` does, and makes its views of the
+      // array's runs without `subarray` (which would ask the species): under a claim a throw
+      // would leave the claim unpublished. Batches of 3 through 4 slots wrap round the end, so
+      // runs of the array are copied too.
+      const queue = new SharedQueue<number>({
+        capacity: 4,
+        codec: 'float64',
+        name: 'own-props',
+        oneToOne,
+      });
+      const values = new Float64Array(3);
+      Object.defineProperty(values, 'length', {
+        get: (): never => {
+          throw new Error('own length read');
+        },
+      });
+      Object.defineProperty(values, 'constructor', {
+        value: {
+          get [Symbol.species](): never {
+            throw new Error('species read');
+          },
+        },
+      });
+      const out: number[] = [];
+      let next = 0;
+      for (let round = 0; round < 12; round++) {
+        for (let i = 0; i < 3; i++) values[i] = next++;
+        let put = 0;
+        while (put < 3) {
+          put += queue.tryPutMany(values, put);
+          if (put < 3) out.push(...queue.getManySync(2, { timeout: 5_000 }));
+        }
+      }
+      while (queue.size > 0) out.push(...queue.getManySync(4, { timeout: 5_000 }));
+      expect(out).toEqual(Array.from({ length: next }, (_, i) => i));
+      queue.putSync(-1);
+      expect(queue.getSync({ timeout: 5_000 })).toBe(-1);
+    });
+
     it(`${kind}an array made a subclass's while an async put waits is read element by element`, async () => {
       // The put checked a plain Float64Array; while it waits, the array's prototype becomes a
       // subclass's whose length and species throw. The put must look again when it writes (a

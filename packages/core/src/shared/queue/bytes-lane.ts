@@ -233,8 +233,7 @@ export class BytesLane<T> implements Lane<T> {
     );
   }
 
-  prepareMany(values: ArrayLike<T>, _reuse = false, from = 0): Batch<T> {
-    const count = values.length;
+  prepareMany(values: ArrayLike<T>, count: number, _reuse = false, from = 0): Batch<T> {
     // offsets[from] is 0: the values before `from` are not put, so they are not encoded.
     const offsets = new Int32Array(count + 1);
     let bytes = new Uint8Array(Math.min(count - from, 64) * 32);

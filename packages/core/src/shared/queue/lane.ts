@@ -64,8 +64,10 @@ export interface Lane<T> {
    * leave the claim unpublished), and what was checked is what is written. With `reuse`, the
    * lane may return the same object on every call: for a call that is done with its batch
    * before it returns (a number lane then allocates nothing per batch of its own typed array).
+   * `count` is how many values `values` holds, read once by the caller (a typed array's from its
+   * internal slot): the lane does not read `values.length` again.
    */
-  prepareMany(values: ArrayLike<T>, reuse?: boolean, from?: number): Batch<T>;
+  prepareMany(values: ArrayLike<T>, count: number, reuse?: boolean, from?: number): Batch<T>;
   /** Writes values `from .. from+count-1` of `batch` into the slots of the ring's last claim. */
   writeMany(ring: QueueRing, batch: Batch<T>, from: number, count: number): void;
   /**

@@ -8,7 +8,7 @@
 import { checkFloat64, checkInt32 } from '../codec/numbers.js';
 import type { QueueRing } from './queue-ring.js';
 import type { Batch, Lane, Prepared, Sink } from './lane.js';
-import { CallerViews, type NumberArray, RunViews } from './views.js';
+import { CallerViews, lengthOf, type NumberArray, RunViews } from './views.js';
 
 const NO_BYTES = new Uint8Array(0);
 const NO_OFFSETS = new Int32Array(1);
@@ -20,8 +20,9 @@ interface NumberBatch {
   /**
    * True when `values` is known to be a typed array of exactly the lane's kind, so that its runs
    * go in with memory copies: the lane's own copy, or the caller's array in a reused batch (a
-   * blocking or try call, in which no code of the caller's runs between the check and the
-   * copy). The check reads the prototype, which V8 leaves to a runtime call here (1.6% of a
+   * blocking or try call with no tracer installed, in which no code of the caller's runs between
+   * the check and the copy: the copy reads the array's length from its internal slot and makes
+   * its views without `subarray`, see views.ts). The check reads the prototype, which V8 leaves to a runtime call here (1.6% of a
    * one-thread loop of 256-item puts and gets, where it was made three times per put). False:
    * {@link NumberLane.writeMany} checks again (an async put's caller may have changed its array
    * while the put waited).
@@ -87,8 +88,7 @@ abstract class NumberLane implements Lane<number> {
     return raw as number;
   }
 
-  prepareMany(values: ArrayLike<number>, reuse = false, from = 0): NumberBatch {
-    const count = values.length;
+  prepareMany(values: ArrayLike<number>, count: number, reuse = false, from = 0): NumberBatch {
     const memory = this.sameKind(values);
     if (!memory && !this.trusted(values)) {
       // Anything but a typed array (a plain array, an array-like, a Proxy, a subclass) is read
@@ -133,14 +133,15 @@ abstract class NumberLane implements Lane<number> {
    * between the claim and its commit, and leave the claim for others to wait on.
    */
   private copyIn(source: NumberArray, start: number, length: number, index: number): void {
-    if (start + length > source.length) {
+    // The length from the array's internal slot: an own `length` property of the caller's would
+    // run its code here, under the claim (see views.ts).
+    const total = lengthOf(source);
+    if (start + length > total) {
       this.writeEach(source, start, length, index);
       return;
     }
     const view =
-      start === 0 && length === source.length
-        ? source
-        : this.callerViews.run(source, start, length);
+      start === 0 && length === total ? source : this.callerViews.run(source, start, length);
     if (view === undefined) this.writeEach(source, start, length, index);
     else this.values.set(view, index);
   }

@@ -22,6 +22,47 @@
 /** A typed array a number lane copies from or into. */
 export type NumberArray = Float64Array | Int32Array;
 
+/*
+ * The built-in accessors of typed arrays, taken when this module loads. A caller's array of
+ * exactly the lane's kind may still carry properties of its own: `length`, or a `constructor`
+ * whose species `subarray` would call. Read through the array, either runs the caller's code,
+ * and under a claim a throw there would leave the claim unpublished for others to wait on. The
+ * accessors read the array's internal slots instead, and a view made with the constructor taken
+ * here consults no species.
+ */
+const TYPED_ARRAY = Object.getPrototypeOf(Int8Array.prototype) as object;
+const accessor = (key: PropertyKey): ((this: unknown) => unknown) =>
+  Object.getOwnPropertyDescriptor(TYPED_ARRAY, key)!.get!;
+const LENGTH = accessor('length');
+const BUFFER = accessor('buffer');
+const BYTE_OFFSET = accessor('byteOffset');
+const TAG = accessor(Symbol.toStringTag);
+const FLOAT64 = Float64Array;
+const INT32 = Int32Array;
+
+/** The length of `array` from its internal slot (no getter of the caller's runs). */
+export function lengthOf(array: NumberArray): number {
+  return LENGTH.call(array) as number;
+}
+
+/**
+ * The length of `values` from its internal slot when it is a typed array (of any kind), else
+ * `undefined`. Runs no code of the caller's.
+ */
+export function typedLength(values: unknown): number | undefined {
+  // The tag accessor answers `undefined`, without throwing, for anything but a typed array.
+  return TAG.call(values) === undefined ? undefined : (LENGTH.call(values) as number);
+}
+
+/** A new view of `length` elements of `array` from `start`, made without `subarray`'s species. */
+function viewOf(array: NumberArray, start: number, length: number): NumberArray {
+  const buffer = BUFFER.call(array) as ArrayBufferLike;
+  const offset = BYTE_OFFSET.call(array) as number;
+  return TAG.call(array) === 'Float64Array'
+    ? new FLOAT64(buffer, offset + start * 8, length)
+    : new INT32(buffer, offset + start * 4, length);
+}
+
 /** Most views kept per array (see the top). */
 export const VIEWS_KEPT = 256;
 
@@ -54,7 +95,8 @@ export class RunViews {
   private readonly recent: (NumberArray | undefined)[] = new Array<NumberArray | undefined>(
     RECENT,
   ).fill(undefined);
-  private readonly recentStart = new Int32Array(RECENT).fill(-1);
+  // Float64: a caller's array may hold 2 ** 32 elements or more, whose starts an Int32Array would wrap.
+  private readonly recentStart = new Float64Array(RECENT).fill(-1);
   private readonly recentLength = new Int32Array(RECENT);
 
   /**
@@ -92,7 +134,7 @@ export class RunViews {
       for (let i = 0; i < views.length; i++) if (views[i]!.length === length) return views[i];
     }
     if (this.kept >= this.limit) return undefined;
-    const view = this.array.subarray(start, start + length);
+    const view = viewOf(this.array, start, length);
     if (views === undefined) this.byStart.set(start, [view]);
     else views.push(view);
     this.kept++;
