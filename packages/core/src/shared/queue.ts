@@ -65,7 +65,7 @@ import {
   CONSUMER_ROLE,
 } from './queue/layout.js';
 import { Float64Lane, Int32Lane } from './queue/number-lanes.js';
-import { typedLength } from './queue/views.js';
+import { kindOf, lengthOf, typedLength } from './queue/views.js';
 import { sleepAsync, sleepSync, wake, wakeEveryone, type Sleep } from './queue/sleep.js';
 import {
   type AgentFigures,
@@ -1112,7 +1112,7 @@ export class SharedQueue<T = unknown>
     // `into`: a getter that called back into this queue could point it elsewhere.
     const typed = ArrayBuffer.isView(into) ? this.checkInto(into, 'getManySync') : undefined;
     const wait = checkWait(typed ? options : (into as WaitOptions | undefined));
-    if (typed) max = Math.min(max, typed.length);
+    if (typed) max = Math.min(max, lengthOf(typed));
     const sink = this.sinkFor(typed);
     let count = this.takeMany(max, sink);
     if (count !== 0) return sink.array ?? count;
@@ -1148,7 +1148,7 @@ export class SharedQueue<T = unknown>
     gateSync(this, 'get');
     checkPositiveInteger('max', max);
     const typed = into === undefined ? undefined : this.checkInto(into, 'tryGetMany');
-    if (typed) max = Math.min(max, typed.length);
+    if (typed) max = Math.min(max, lengthOf(typed));
     const sink = this.sinkFor(typed);
     const count = this.takeMany(max, sink);
     return sink.array ?? count;
@@ -1205,12 +1205,13 @@ export class SharedQueue<T = unknown>
 
   private checkInto(into: unknown, call: string): Float64Array | Int32Array {
     const lane = this.lane;
-    // A real view (a Proxy of a typed array is none, and would run traps in the copy).
+    // By the array's internal name and length (a Proxy of a typed array has neither), not by its
+    // prototype or a `length` of its own: the count taken out of the queue is what fits.
+    const kind = kindOf(into);
     const ok =
-      ArrayBuffer.isView(into) &&
-      ((lane instanceof Float64Lane && into instanceof Float64Array) ||
-        (lane instanceof Int32Lane && into instanceof Int32Array));
-    if (!ok || (into as Float64Array).length === 0) {
+      (lane instanceof Float64Lane && kind === 'Float64Array') ||
+      (lane instanceof Int32Lane && kind === 'Int32Array');
+    if (!ok || lengthOf(into as Float64Array) === 0) {
       throw new TypeError(
         `${this.name}: ${call}(max, into) needs a non-empty ${lane instanceof Int32Lane ? 'Int32Array' : 'Float64Array'} for codec '${this.codec.name}', got ${describe(into)}`,
       );
@@ -1515,7 +1516,6 @@ function checkSlotSize(codec: Codec<unknown>, slotSize: unknown): number {
   return slotSize as number;
 }
 
-/** Throws a TypeError naming `call` unless `values` is array-like (an object with a length). */
 /**
  * How many values a batch put is given, read once: a typed array's own length (its internal
  * slot, as `TypedArray.prototype.set` reads it: a `length` property of the caller's is not
@@ -1530,6 +1530,11 @@ function countOf(values: unknown, call: string): number {
       : undefined;
   if (typeof length !== 'number') {
     throw new TypeError(`${call} needs an array of values, got ${describe(values)}`);
+  }
+  if (!Number.isSafeInteger(length) || length < 0) {
+    throw new TypeError(
+      `${call} needs an array of values whose length is a whole number from 0 up, got length ${length}`,
+    );
   }
   return length;
 }

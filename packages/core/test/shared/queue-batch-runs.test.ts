@@ -5,7 +5,7 @@
 // element by element. Here every item must come out once and in order through thousands of
 // such runs, for both number lanes and both ring kinds.
 import { describe, expect, it } from 'vitest';
-import { SharedQueue } from '../../src/index.js';
+import { CodecError, SharedQueue } from '../../src/index.js';
 import { CallerViews, RunViews, recentBucket } from '../../src/shared/queue/views.js';
 
 type Typed = Float64Array | Int32Array;
@@ -194,11 +194,93 @@ describe('batches of other arrays through wrapped and partial runs', () => {
       expect(queue.getSync({ timeout: 5_000 })).toBe(-1);
     });
 
-    it(`${kind}an array made a subclass's while an async put waits is read element by element`, async () => {
+    it(`${kind}a typed array dressed in another kind's prototype goes by its own kind`, () => {
+      // The kind is the array's internal name, not its prototype: a BigInt64Array dressed as a
+      // Float64Array is refused before any slot is claimed (copied as float64 memory it would
+      // throw under the claim), a Float32Array dressed as one is read as float32 values, and a
+      // Float64Array dressed as an Int32Array is checked value by value on an int32 queue.
+      const queue = new SharedQueue<number>({
+        capacity: 4,
+        codec: 'float64',
+        name: 'dressed',
+        oneToOne,
+      });
+      const big = new BigInt64Array([1n, 2n]);
+      Object.setPrototypeOf(big, Float64Array.prototype);
+      expect(() => queue.putManySync(big as unknown as Float64Array)).toThrow(CodecError);
+      const single = new Float32Array([1.5, -2.25, 3]);
+      Object.setPrototypeOf(single, Float64Array.prototype);
+      expect(queue.tryPutMany(single as unknown as Float64Array)).toBe(3);
+      expect(queue.getManySync(4, { timeout: 5_000 })).toEqual([1.5, -2.25, 3]);
+      queue.putSync(4);
+      expect(queue.getSync({ timeout: 5_000 })).toBe(4); // nothing was left claimed
+
+      const ints = new SharedQueue<number>({
+        capacity: 4,
+        codec: 'int32',
+        name: 'dressed-int',
+        oneToOne,
+      });
+      const doubles = new Float64Array([1.5, 2]);
+      Object.setPrototypeOf(doubles, Int32Array.prototype);
+      expect(() => ints.putManySync(doubles as unknown as Int32Array)).toThrow(CodecError);
+      expect(ints.tryGetMany(4)).toEqual([]); // nothing of it went in
+      ints.putManySync(new Int32Array([7, 8]));
+      expect(ints.getManySync(4, { timeout: 5_000 })).toEqual([7, 8]);
+    });
+
+    it(`${kind}a typed array counts by its own elements, whatever its length property says`, () => {
+      // Put: an own length that says 1 puts all 3 elements, as TypedArray.prototype.set counts.
+      const queue = new SharedQueue<number>({
+        capacity: 8,
+        codec: 'float64',
+        name: 'counted',
+        oneToOne,
+      });
+      const values = new Float64Array([1, 2, 3]);
+      Object.defineProperty(values, 'length', { value: 1 });
+      queue.putManySync(values);
+      // Get: an `into` whose own length says 6 but holds 2 takes 2, and leaves the rest queued
+      // (taking 6 would drop 4 items); one whose own `set` throws is not asked to copy.
+      const into = new Float64Array(2);
+      Object.defineProperty(into, 'length', { value: 6 });
+      Object.defineProperty(into, 'set', {
+        value: () => {
+          throw new Error('own set called');
+        },
+      });
+      for (let turn = 0; turn < 300; turn++) {
+        // Many turns, so that the copies outlast the queue's kept views too.
+        expect(queue.getManySync(6, into, { timeout: 5_000 })).toBe(2);
+        expect(Array.from(Float64Array.prototype.slice.call(into))).toEqual([1, 2]);
+        expect(queue.getManySync(6, { timeout: 5_000 })).toEqual([3]);
+        queue.putManySync(new Float64Array([1, 2, 3]));
+      }
+    });
+
+    it(`${kind}an array-like whose length is no whole number from 0 up is refused`, () => {
+      const queue = new SharedQueue<number>({
+        capacity: 4,
+        codec: 'float64',
+        name: 'lengths',
+        oneToOne,
+      });
+      for (const length of [NaN, 1.5, -1, Infinity])
+        expect(() => queue.tryPutMany({ length, 0: 1 } as unknown as ArrayLike<number>)).toThrow(
+          /tryPutMany needs an array of values whose length is a whole number from 0 up, got length/,
+        );
+      expect(() => queue.tryPutMany({ length: '2' } as unknown as ArrayLike<number>)).toThrow(
+        /^tryPutMany needs an array of values, got /,
+      );
+      queue.putSync(1);
+      expect(queue.getSync({ timeout: 5_000 })).toBe(1);
+    });
+
+    it(`${kind}an array made a subclass's while an async put waits is put, running none of its code`, async () => {
       // The put checked a plain Float64Array; while it waits, the array's prototype becomes a
-      // subclass's whose length and species throw. The put must look again when it writes (a
-      // blocking call may trust its own check: no code of the caller's runs in between), and
-      // read the elements themselves, which no subclass can intercept.
+      // subclass's whose length and species throw. Its kind (its internal name) is the same, so
+      // the copy goes on as planned: its length from the internal slot, its views made by the
+      // queue, nothing of the subclass's run.
       class Hostile extends Float64Array {
         override get length(): number {
           throw new Error('length read under a claim');

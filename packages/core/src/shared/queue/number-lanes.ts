@@ -8,7 +8,7 @@
 import { checkFloat64, checkInt32 } from '../codec/numbers.js';
 import type { QueueRing } from './queue-ring.js';
 import type { Batch, Lane, Prepared, Sink } from './lane.js';
-import { CallerViews, lengthOf, type NumberArray, RunViews } from './views.js';
+import { CallerViews, copyInto, kindOf, lengthOf, type NumberArray, RunViews } from './views.js';
 
 const NO_BYTES = new Uint8Array(0);
 const NO_OFFSETS = new Int32Array(1);
@@ -18,14 +18,10 @@ interface NumberBatch {
   values: ArrayLike<number>;
   count: number;
   /**
-   * True when `values` is known to be a typed array of exactly the lane's kind, so that its runs
-   * go in with memory copies: the lane's own copy, or the caller's array in a reused batch (a
-   * blocking or try call with no tracer installed, in which no code of the caller's runs between
-   * the check and the copy: the copy reads the array's length from its internal slot and makes
-   * its views without `subarray`, see views.ts). The check reads the prototype, which V8 leaves to a runtime call here (1.6% of a
-   * one-thread loop of 256-item puts and gets, where it was made three times per put). False:
-   * {@link NumberLane.writeMany} checks again (an async put's caller may have changed its array
-   * while the put waited).
+   * Whether `values` is a typed array of the lane's element type (by its internal name, see
+   * {@link NumberLane.sameKind}), so that its runs go in with memory copies. Found once, when the
+   * batch is prepared: a typed array's kind never changes, whatever is done to its prototype
+   * while an async put waits (its length may: the copy reads it again).
    */
   memory: boolean;
   readonly bytes: Uint8Array;
@@ -58,13 +54,16 @@ abstract class NumberLane implements Lane<number> {
   /** A new typed array of the lane's kind. */
   protected abstract typedOf(length: number): Float64Array | Int32Array;
   /**
-   * Whether every element of `values` is valid without looking, and reading it runs no code of
-   * the caller's: a typed array of a fitting kind, by its exact prototype (a Proxy is no view,
-   * and a subclass may override `length`).
+   * Whether every element of `values` is valid without looking: a typed array of a fitting kind.
+   * Kinds go by the array's internal name (`kindOf`), not its prototype, which the caller may
+   * set to another kind's (a `BigInt64Array` dressed as a `Float64Array` would throw in the
+   * copy, under the claim). Reading one runs no code of the caller's either: the copies read its
+   * length and elements from its internal slots and make their own views (see views.ts), so a
+   * subclass, or own `length` and `constructor` properties, change nothing.
    */
-  protected abstract trusted(values: ArrayLike<unknown>): boolean;
-  /** Whether `values` is a typed array of exactly the lane's element type (a plain memory copy). */
-  protected abstract sameKind(values: ArrayLike<unknown>): boolean;
+  protected abstract trusted(kind: string | undefined): boolean;
+  /** Whether `kind` is the lane's own element type (a plain memory copy). */
+  protected abstract sameKind(kind: string | undefined): boolean;
 
   prepare(value: number): number {
     this.check(value);
@@ -89,8 +88,9 @@ abstract class NumberLane implements Lane<number> {
   }
 
   prepareMany(values: ArrayLike<number>, count: number, reuse = false, from = 0): NumberBatch {
-    const memory = this.sameKind(values);
-    if (!memory && !this.trusted(values)) {
+    const kind = kindOf(values);
+    const memory = this.sameKind(kind);
+    if (!memory && !this.trusted(kind)) {
       // Anything but a typed array (a plain array, an array-like, a Proxy, a subclass) is read
       // once, here, into a typed array of the lane's kind: its getters never run under a claim,
       // and what was checked is what is written. Values before `from` are not put: not read.
@@ -99,8 +99,7 @@ abstract class NumberLane implements Lane<number> {
       return { values: copy, count, memory: true, bytes: NO_BYTES, offsets: NO_OFFSETS };
     }
     // Only a typed array of our kind is reused for (a batch record per call would be garbage).
-    if (!reuse || !memory)
-      return { values, count, memory: false, bytes: NO_BYTES, offsets: NO_OFFSETS };
+    if (!reuse || !memory) return { values, count, memory, bytes: NO_BYTES, offsets: NO_OFFSETS };
     const batch = this.reused;
     batch.values = values;
     batch.count = count;
@@ -114,7 +113,7 @@ abstract class NumberLane implements Lane<number> {
     const source = batch.values;
     const index = ring.indexAt(0);
     const firstRun = Math.min(count, ring.capacity - index);
-    if ((batch as NumberBatch).memory || this.sameKind(source)) {
+    if ((batch as NumberBatch).memory) {
       // Memory copies: of the whole array, or of kept views of its runs (see views.ts).
       const typed = source as NumberArray;
       this.copyIn(typed, from, firstRun, index);
@@ -180,7 +179,8 @@ abstract class NumberLane implements Lane<number> {
   private copyOut(start: number, length: number, into: NumberArray, at: number): void {
     const view = this.views.run(start, length);
     if (view !== undefined) {
-      into.set(view, at);
+      // The built-in `set`: one of `into`'s own would get a live view of the shared slots.
+      copyInto(into, view, at);
       return;
     }
     const values = this.values;
@@ -205,12 +205,12 @@ export class Float64Lane extends NumberLane {
     return new Float64Array(length);
   }
 
-  protected trusted(values: ArrayLike<unknown>): boolean {
-    return exactly(values, Float64Array) || exactly(values, Float32Array);
+  protected trusted(kind: string | undefined): boolean {
+    return kind === 'Float64Array' || kind === 'Float32Array';
   }
 
-  protected sameKind(values: ArrayLike<unknown>): boolean {
-    return exactly(values, Float64Array);
+  protected sameKind(kind: string | undefined): boolean {
+    return kind === 'Float64Array';
   }
 }
 
@@ -231,25 +231,17 @@ export class Int32Lane extends NumberLane {
     return new Int32Array(length);
   }
 
-  protected trusted(values: ArrayLike<unknown>): boolean {
+  protected trusted(kind: string | undefined): boolean {
     return (
-      exactly(values, Int32Array) ||
-      exactly(values, Int16Array) ||
-      exactly(values, Int8Array) ||
-      exactly(values, Uint16Array) ||
-      exactly(values, Uint8Array)
+      kind === 'Int32Array' ||
+      kind === 'Int16Array' ||
+      kind === 'Int8Array' ||
+      kind === 'Uint16Array' ||
+      kind === 'Uint8Array'
     );
   }
 
-  protected sameKind(values: ArrayLike<unknown>): boolean {
-    return exactly(values, Int32Array);
+  protected sameKind(kind: string | undefined): boolean {
+    return kind === 'Int32Array';
   }
-}
-
-/**
- * Whether `values` is a `Kind` itself: a real typed array (a Proxy of one is no view) whose
- * prototype is `Kind`'s own (a subclass could override `length`).
- */
-function exactly(values: ArrayLike<unknown>, Kind: { prototype: object }): boolean {
-  return ArrayBuffer.isView(values) && Object.getPrototypeOf(values) === Kind.prototype;
 }

@@ -37,12 +37,26 @@ const LENGTH = accessor('length');
 const BUFFER = accessor('buffer');
 const BYTE_OFFSET = accessor('byteOffset');
 const TAG = accessor(Symbol.toStringTag);
+const SET = (TYPED_ARRAY as { set: (this: unknown, source: unknown, offset: number) => void }).set;
 const FLOAT64 = Float64Array;
 const INT32 = Int32Array;
 
 /** The length of `array` from its internal slot (no getter of the caller's runs). */
 export function lengthOf(array: NumberArray): number {
   return LENGTH.call(array) as number;
+}
+
+/**
+ * The kind of typed array `values` is, by its internal name (`'Float64Array'`, ...), whatever
+ * its prototype; `undefined` for anything else (a Proxy of a typed array included).
+ */
+export function kindOf(values: unknown): string | undefined {
+  return TAG.call(values) as string | undefined;
+}
+
+/** Copies `source` into `into` from `at` with the built-in `set` (not one of `into`'s own). */
+export function copyInto(into: NumberArray, source: NumberArray, at: number): void {
+  SET.call(into, source, at);
 }
 
 /**
